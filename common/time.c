@@ -1,0 +1,29 @@
+/* time.c: see time.h. */
+#include "common/time.h"
+
+#include <errno.h>
+#include <time.h>
+
+int64_t trib_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t trib_mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t trib_mono_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void trib_sleep_ms(int64_t ms) {
+    if (ms <= 0) return;
+    struct timespec req = {ms / 1000, (ms % 1000) * 1000000L}, rem;
+    while (nanosleep(&req, &rem) == -1 && errno == EINTR) req = rem;
+}

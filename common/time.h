@@ -1,0 +1,16 @@
+/*
+ * time.h: clocks. Wall time for timestamps people read and Kafka record
+ * timestamps; monotonic time for every timeout and rate so clock steps never
+ * stretch or cut a wait.
+ */
+#ifndef TRIB_COMMON_TIME_H
+#define TRIB_COMMON_TIME_H
+
+#include <stdint.h>
+
+int64_t trib_now_ms(void);       /* wall clock, ms since the epoch */
+int64_t trib_mono_ms(void);      /* monotonic, ms */
+int64_t trib_mono_us(void);      /* monotonic, µs */
+void trib_sleep_ms(int64_t ms);  /* sleeps, resuming after signals */
+
+#endif

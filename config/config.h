@@ -1,0 +1,147 @@
+/*
+ * config.h: Tributary's one config-definition engine.
+ *
+ * Every configurable thing (worker, connector, task, converter, transform,
+ * predicate) declares its keys as one static table of trib_config_def rows.
+ * The same table drives:
+ *   - validation that collects every error, as Kafka Connect does
+ *     (trib_config_report, used by PUT /connector-plugins/{p}/config/validate);
+ *   - binding to typed values (trib_config_bind + getters);
+ *   - description (GET /connector-plugins/{p}/config, generated docs);
+ *   - redaction of sensitive values in responses and logs.
+ *
+ * Values arrive as strings (trib_props). A table ends with a row whose name
+ * is NULL: TRIB_CONFIG_END.
+ */
+#ifndef TRIB_CONFIG_CONFIG_H
+#define TRIB_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "common/error.h"
+#include "common/props.h"
+
+typedef enum trib_cfg_type {
+    TRIB_CFG_STRING,
+    TRIB_CFG_INT,      /* 32-bit */
+    TRIB_CFG_LONG,     /* 64-bit */
+    TRIB_CFG_DOUBLE,
+    TRIB_CFG_BOOLEAN,
+    TRIB_CFG_LIST,     /* comma-separated */
+    TRIB_CFG_CLASS,    /* a plugin class name or alias */
+    TRIB_CFG_PASSWORD, /* always sensitive */
+} trib_cfg_type;
+
+typedef enum trib_cfg_importance {
+    TRIB_IMP_HIGH,
+    TRIB_IMP_MEDIUM,
+    TRIB_IMP_LOW,
+} trib_cfg_importance;
+
+struct trib_config_def;
+/* Extra validation of a (non-null) value already parsed as the row's type.
+ * Fill err with a message that does not repeat the key name (the engine
+ * prefixes "Invalid value X for configuration KEY: "). */
+typedef int (*trib_cfg_validator_fn)(const struct trib_config_def *def, const char *value,
+                                     trib_error *err);
+
+typedef struct trib_config_def {
+    const char *name;
+    trib_cfg_type type;
+    /* Default as a string. NULL means "no default": the key is required
+     * unless .optional is set (then its value is null when absent). */
+    const char *default_value;
+    bool optional;
+    trib_cfg_importance importance;
+    const char *doc;
+    const char *group;        /* "Common", "Connection", "Transforms", ... */
+    const char *display_name; /* defaults to name */
+    bool sensitive;           /* implied by TRIB_CFG_PASSWORD */
+
+    /* Built-in validators, all optional: */
+    const char *const *one_of; /* NULL-terminated allowed values (case-insensitive) */
+    bool has_min, has_max;     /* numeric range for INT/LONG/DOUBLE */
+    double min, max;
+    bool non_empty;            /* STRING/LIST must not be empty */
+    trib_cfg_validator_fn validate;
+} trib_config_def;
+
+#define TRIB_CONFIG_END {.name = NULL}
+
+/* ---- validation report (collects every error) -------------------------- */
+
+typedef struct trib_config_report trib_config_report;
+
+trib_config_report *trib_config_report_new(void);
+void trib_config_report_destroy(trib_config_report *r);
+
+/* Validates every row of defs against props[prefix + name] and records each
+ * key's value and errors. prefix may be "" (or NULL). Keys in props that no
+ * table describes are not errors (Connect passes them through). */
+void trib_config_report_add(trib_config_report *r, const trib_config_def *defs,
+                            const trib_props *props, const char *prefix);
+/* Adds an error to a key (creating an entry without definition if needed):
+ * cross-field checks, unknown plugins, tenant isolation. */
+void trib_config_report_error(trib_config_report *r, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+int trib_config_report_error_count(const trib_config_report *r);
+
+/* Connect's ConfigInfos JSON: {"name","error_count","groups","configs":[...]}.
+ * Sensitive values are shown as "[hidden]". Caller owns the reference. */
+json_t *trib_config_report_to_json(const trib_config_report *r, const char *plugin_name);
+
+/* Human-readable summary, as Connect's 400 on create:
+ * "Connector configuration is invalid and contains the following 2 error(s):\n
+ *  Missing required configuration \"file\" which has no default value.\n..."
+ * Caller frees. */
+char *trib_config_report_summary(const trib_config_report *r);
+
+/* ---- binding -------------------------------------------------------------- */
+
+typedef struct trib_config trib_config;
+
+/* Validates and binds props[prefix + name] for every row; on any error
+ * returns NULL with err holding every error message (code INVALID).
+ * The table must outlive the returned config; props may be freed. */
+trib_config *trib_config_bind(const trib_config_def *defs, const trib_props *props,
+                              const char *prefix, trib_error *err);
+void trib_config_destroy(trib_config *c);
+
+/* Typed getters. Asking for a name the table lacks, or with the wrong type,
+ * is a programming error and aborts with a message. Strings are borrowed
+ * from the config; NULL for an absent optional value. */
+const char *trib_config_string(const trib_config *c, const char *name);
+int32_t trib_config_int(const trib_config *c, const char *name);
+int64_t trib_config_long(const trib_config *c, const char *name);
+double trib_config_double(const trib_config *c, const char *name);
+bool trib_config_bool(const trib_config *c, const char *name);
+/* NULL-terminated list borrowed from the config; never NULL (empty list). */
+char *const *trib_config_list(const trib_config *c, const char *name);
+size_t trib_config_list_len(const trib_config *c, const char *name);
+const char *trib_config_password(const trib_config *c, const char *name);
+/* The string form after defaults are applied (NULL if absent and optional). */
+const char *trib_config_raw(const trib_config *c, const char *name);
+
+/* ---- description and redaction --------------------------------------------- */
+
+const char *trib_cfg_type_name(trib_cfg_type t);            /* "STRING", "INT", ... */
+const char *trib_cfg_importance_name(trib_cfg_importance i); /* "HIGH", ... */
+const trib_config_def *trib_config_find(const trib_config_def *defs, const char *name);
+
+/* Connect's ConfigKeyInfo for one row, with "order" given. Caller owns it. */
+json_t *trib_config_def_to_json(const trib_config_def *def, int order);
+/* Array of ConfigKeyInfo for a table (GET /connector-plugins/{p}/config). */
+json_t *trib_config_describe_json(const trib_config_def *defs);
+/* Markdown table of a table, for generated docs. Caller frees. */
+char *trib_config_describe_markdown(const trib_config_def *defs, const char *title);
+
+/* A copy of props in which every key that one of the tables marks sensitive
+ * (or whose last dotted component contains "password", "secret" or
+ * "token", or which ends in "basic.auth.user.info") reads "[hidden]".
+ * tables is NULL-terminated and may be NULL. Caller owns the result. */
+trib_props *trib_config_redact(const trib_props *props, const trib_config_def *const *tables);
+
+#endif

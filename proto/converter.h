@@ -1,0 +1,72 @@
+/*
+ * converter.h: the converter plugin kind (Kafka Connect's Converter):
+ * record data <-> the bytes stored in Kafka.
+ *
+ * Built-in converters (see proto/converters.c for the registry):
+ *   org.apache.kafka.connect.storage.StringConverter      (alias StringConverter)
+ *   org.apache.kafka.connect.converters.ByteArrayConverter (alias ByteArrayConverter)
+ *   org.apache.kafka.connect.json.JsonConverter            (alias JsonConverter)
+ *   io.confluent.connect.avro.AvroConverter                (alias AvroConverter)
+ *
+ * A converter instance is configured once for key or value and then used
+ * by one task thread only, so it needs no locking of its own (caches shared
+ * between instances, such as the schema registry's, lock themselves).
+ */
+#ifndef TRIB_PROTO_CONVERTER_H
+#define TRIB_PROTO_CONVERTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+#include "common/props.h"
+#include "common/util.h"
+#include "config/config.h"
+#include "proto/data.h"
+
+typedef struct trib_converter_plugin {
+    const char *class_name;   /* Connect's full class name */
+    const char *alias;        /* short name, e.g. "JsonConverter" */
+    const char *doc;
+    const trib_config_def *config;
+
+    /* Creates an instance from the converter's own settings (the worker's or
+     * connector's "value.converter.*" keys with the prefix stripped).
+     * is_key tells key from value converter. On success *ctx is set. */
+    int (*create)(const trib_props *config, bool is_key, void **ctx, trib_error *err);
+
+    /* Connect data -> bytes. A null value (v == NULL) must produce
+     * *out_null = true (a Kafka null), as Connect does; otherwise the bytes
+     * are appended to out (which the caller reset). Errors are INVALID for
+     * data that does not fit the schema, RETRIABLE for registry blips,
+     * FATAL for e.g. an incompatible schema. */
+    int (*from_connect)(void *ctx, const char *topic, const trib_schema *schema,
+                        const trib_value *v, trib_strbuf *out, bool *out_null, trib_error *err);
+
+    /* Bytes -> Connect data. data == NULL means a Kafka null. On success
+     * the caller owns *schema (may be NULL for schemaless) and *v. Corrupt
+     * input is an INVALID error (a poison record), never a crash. */
+    int (*to_connect)(void *ctx, const char *topic, const void *data, size_t len,
+                      trib_schema **schema, trib_value **v, trib_error *err);
+
+    void (*destroy)(void *ctx);
+} trib_converter_plugin;
+
+/* A configured converter instance. */
+typedef struct trib_converter {
+    const trib_converter_plugin *plugin;
+    void *ctx;
+} trib_converter;
+
+/* Registry of built-in converters: looks up by class name or alias. */
+const trib_converter_plugin *trib_converter_find(const char *name);
+/* NULL-terminated list of every built-in converter. */
+const trib_converter_plugin *const *trib_converters_all(void);
+
+/* Finds the plugin named by `class_name` and creates it with `config`.
+ * Returns NULL with err set (NOT_FOUND naming the class) on failure. */
+trib_converter *trib_converter_new(const char *class_name, const trib_props *config,
+                                   bool is_key, trib_error *err);
+void trib_converter_destroy(trib_converter *c);  /* NULL-safe */
+
+#endif
