@@ -167,6 +167,18 @@ int trib_write_file_atomic(const char *path, const void *data, size_t len, trib_
         unlink(tmp);
         return trib_error_set(err, TRIB_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
     }
+    /* The rename is durable only once the directory entry is on disk. */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = '\0';
+    else *slash = '\0';
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd); /* best effort: some file systems refuse fsync on directories */
+        close(dfd);
+    }
     return 0;
 }
 
@@ -231,18 +243,20 @@ int trib_parse_double(const char *s, double *out) {
     char *end;
     double v = strtod(s, &end);
     while (isspace((unsigned char)*end)) end++;
-    if (errno || *end || isnan(v)) return -1;
+    if (errno || *end || !isfinite(v)) return -1; /* no nan/inf: configs want real numbers */
     *out = v;
     return 0;
 }
 
 int trib_parse_bool(const char *s, bool *out) {
     if (!s) return -1;
-    char buf[8];
-    snprintf(buf, sizeof buf, "%s", s);
-    char *t = trib_trim(buf);
-    if (strcasecmp(t, "true") == 0) { *out = true; return 0; }
-    if (strcasecmp(t, "false") == 0) { *out = false; return 0; }
+    /* Trim in place of copying into a small buffer: a fixed buffer would
+     * truncate "false  junk" into an accepted "false". */
+    while (isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1])) n--;
+    if (n == 4 && strncasecmp(s, "true", 4) == 0) { *out = true; return 0; }
+    if (n == 5 && strncasecmp(s, "false", 5) == 0) { *out = false; return 0; }
     return -1;
 }
 
