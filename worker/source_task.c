@@ -1,0 +1,303 @@
+/*
+ * source_task.c: the source task loop (Kafka Connect's
+ * AbstractWorkerSourceTask): poll the connector, transform, convert,
+ * produce with an idempotent producer, and record source offsets only for
+ * records the broker has acknowledged.
+ *
+ * In-flight records sit in a FIFO in send order. A delivery report marks
+ * its entry; at each offset flush the longest acknowledged prefix of the
+ * FIFO is staged into the offset store and flushed. An offset therefore
+ * never covers a record that is not yet in Kafka, whatever order
+ * acknowledgements arrive in, and a crash repeats at most the unflushed
+ * tail (at-least-once; exactly-once mode wraps this in transactions).
+ *
+ * Backpressure: when librdkafka's queue is full the loop serves delivery
+ * reports until there is room, instead of polling the connector for more.
+ */
+#include "worker/task_internal.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "common/util.h"
+#include "worker/kafka_client.h"
+#include "worker/task_context.h"
+
+#include <librdkafka/rdkafka.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct inflight {
+    json_t *partition;   /* owned; NULL when the record carries no offset */
+    json_t *offset;
+    int status;          /* 0 pending, 1 delivered, -1 failed */
+    rd_kafka_resp_err_t err;
+    struct inflight *next;
+} inflight;
+
+typedef struct source_loop {
+    trib_task *t;
+    void *ctx;           /* the task plugin's context */
+    rd_kafka_t *rk;
+    inflight *head, *tail;
+    size_t pending;
+    trib_error delivery_err;  /* first permanent delivery failure */
+    bool delivery_failed;
+} source_loop;
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk;
+    (void)opaque;
+    inflight *e = m->_private;
+    if (!e) return;
+    e->status = m->err ? -1 : 1;
+    e->err = m->err;
+}
+
+/* Stages the offsets of the acknowledged prefix of the FIFO and flushes
+ * them. A failed delivery is passed to errors.tolerance when `tolerate` is
+ * set; otherwise (the task is already failing) the prefix ends there. */
+static int commit_offsets(source_loop *l, bool tolerate, trib_error *err) {
+    trib_task *t = l->t;
+    bool any = false;
+    while (l->head && l->head->status != 0) {
+        inflight *e = l->head;
+        if (e->status < 0 && !tolerate) break;
+        if (e->status < 0) {
+            trib_error why;
+            trib_error_set(&why, TRIB_ERR_FATAL, "kafka: delivery failed: %s", rd_kafka_err2str(e->err));
+            /* A record the broker refused is an error of the KAFKA_PRODUCE
+             * stage: skipped (and logged) only with errors.tolerance=all. */
+            if (trib_task_tolerate(t, TRIB_STAGE_KAFKA_PRODUCE, &why, NULL, -1, -1, NULL, 0, NULL, 0,
+                                   NULL, 0, NULL, err) < 0)
+                return -1;
+        }
+        if (e->partition) {
+            trib_offset_store_put(t->offsets, t->connector, e->partition, e->offset);
+            any = true;
+        }
+        l->head = e->next;
+        if (!l->head) l->tail = NULL;
+        json_decref(e->partition);
+        json_decref(e->offset);
+        free(e);
+        l->pending--;
+    }
+    if (!any) return 0;
+    if (trib_offset_store_flush(t->offsets, err) < 0) return trib_error_prefix(err, "offset flush");
+    if (t->plugin->source->commit) {
+        /* Errors from commit() are only logged, as in Connect: the data and
+         * offsets are already safe; commit() just lets the source let go. */
+        trib_error cerr;
+        if (t->plugin->source->commit(l->ctx, &cerr) < 0)
+            TRIB_WARN("worker", "%s commit() failed: %s", t->log_ctx, cerr.msg);
+    }
+    return 0;
+}
+
+static void drop_inflight(source_loop *l) {
+    while (l->head) {
+        inflight *e = l->head;
+        l->head = e->next;
+        json_decref(e->partition);
+        json_decref(e->offset);
+        free(e);
+    }
+    l->tail = NULL;
+    l->pending = 0;
+}
+
+/* Converts and produces one record (owned by the caller). Returns 0 when
+ * sent or tolerated, -1 when the task must fail. */
+static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_strbuf *vb, trib_error *err) {
+    trib_task *t = l->t;
+    trib_error why;
+    bool knull = false, vnull = false;
+    trib_strbuf_reset(kb);
+    trib_strbuf_reset(vb);
+    if (t->key_conv->plugin->from_connect(t->key_conv->ctx, rec->topic, rec->key_schema, rec->key, kb,
+                                          &knull, &why) < 0)
+        return trib_task_tolerate(t, TRIB_STAGE_KEY_CONVERTER, &why, rec->topic, rec->partition, -1, NULL, 0,
+                                  NULL, 0, rec->headers, rec->nheaders, rec, err);
+    if (t->value_conv->plugin->from_connect(t->value_conv->ctx, rec->topic, rec->value_schema, rec->value, vb,
+                                            &vnull, &why) < 0)
+        return trib_task_tolerate(t, TRIB_STAGE_VALUE_CONVERTER, &why, rec->topic, rec->partition, -1, NULL, 0,
+                                  NULL, 0, rec->headers, rec->nheaders, rec, err);
+
+    inflight *e = trib_xcalloc(1, sizeof *e);
+    e->partition = rec->source_partition ? json_incref(rec->source_partition) : NULL;
+    e->offset = rec->source_offset ? json_incref(rec->source_offset) : NULL;
+    if (l->tail) l->tail->next = e;
+    else l->head = e;
+    l->tail = e;
+    l->pending++;
+
+    for (int attempt = 0;; attempt++) {
+        rd_kafka_headers_t *h = NULL;
+        if (rec->nheaders) {
+            h = rd_kafka_headers_new(rec->nheaders);
+            for (size_t i = 0; i < rec->nheaders; i++)
+                rd_kafka_header_add(h, rec->headers[i].key, -1, rec->headers[i].value,
+                                    (ssize_t)rec->headers[i].len);
+        }
+        rd_kafka_resp_err_t rc = rd_kafka_producev(
+            l->rk, RD_KAFKA_V_TOPIC(rec->topic),
+            RD_KAFKA_V_PARTITION(rec->partition >= 0 ? rec->partition : RD_KAFKA_PARTITION_UA),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(knull ? NULL : kb->data, knull ? 0 : kb->len),
+            RD_KAFKA_V_VALUE(vnull ? NULL : vb->data, vnull ? 0 : vb->len),
+            RD_KAFKA_V_TIMESTAMP(rec->timestamp >= 0 ? rec->timestamp : 0), RD_KAFKA_V_HEADERS(h),
+            RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
+        if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+        if (h) rd_kafka_headers_destroy(h);
+        if (rc == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            /* backpressure: let deliveries drain */
+            rd_kafka_poll(l->rk, 100);
+            if (trib_task_stopping(t) && attempt > 50) {
+                e->status = -1;
+                e->err = rc;
+                return trib_error_set(err, TRIB_ERR_TIMEOUT, "kafka: producer queue stayed full while stopping");
+            }
+            continue;
+        }
+        /* e.g. message too large: a permanent error of this record. Its
+         * entry is settled here (no broker report will come); if the
+         * record is tolerated, later offsets may move past it. */
+        e->status = 1;
+        trib_kafka_error(&why, rc, "produce");
+        why.code = TRIB_ERR_FATAL;
+        return trib_task_tolerate(t, TRIB_STAGE_KAFKA_PRODUCE, &why, rec->topic, rec->partition, -1, NULL, 0,
+                                  NULL, 0, rec->headers, rec->nheaders, rec, err);
+    }
+}
+
+void *trib_source_task_main(void *arg) {
+    trib_task *t = arg;
+    source_loop l = {.t = t};
+    trib_error err;
+    trib_error_clear(&err);
+    trib_source_task_context *tctx = NULL;
+    void *ctx = NULL;
+    bool started = false;
+    trib_record_batch batch;
+    trib_record_batch_init(&batch);
+    trib_strbuf kb, vb;
+    trib_strbuf_init(&kb);
+    trib_strbuf_init(&vb);
+
+    if (trib_task_setup_common(t, &err) < 0) goto fail;
+
+    trib_props *defaults = trib_props_new();
+    char cid[300];
+    snprintf(cid, sizeof cid, "connector-producer-%s-%d", t->connector, t->id);
+    trib_props_set(defaults, "client.id", cid);
+    trib_props_set(defaults, "enable.idempotence", "true");
+    trib_props_set(defaults, "linger.ms", "5");
+    trib_props_set(defaults, "batch.num.messages", "10000");
+    trib_props_set(defaults, "queue.buffering.max.messages", "200000");
+    rd_kafka_conf_t *conf = trib_kafka_conf_new(TRIB_CLIENT_PRODUCER, t->worker_props, t->config, defaults, &err);
+    trib_props_destroy(defaults);
+    if (!conf) goto fail;
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    l.rk = trib_kafka_new(RD_KAFKA_PRODUCER, conf, &err);
+    if (!l.rk) goto fail;
+
+    tctx = trib_source_task_context_new(t->connector, t->id, t->offsets);
+    for (int attempt = 0;; attempt++) {
+        if (t->plugin->source->start(t->config, tctx, &ctx, &err) == 0) {
+            l.ctx = ctx;
+            break;
+        }
+        if (!trib_error_is_retriable(&err)) goto fail;
+        TRIB_WARN("worker", "%s start failed, retrying: %s", t->log_ctx, err.msg);
+        if (!trib_task_backoff(t, attempt, t->policy.retry_delay_max_ms)) goto done;
+    }
+    started = true;
+
+    int64_t flush_interval = 60000;
+    {
+        int64_t v;
+        if (trib_parse_int64(trib_props_get(t->worker_props, "offset.flush.interval.ms"), &v) == 0 && v > 0)
+            flush_interval = v;
+    }
+    int64_t next_flush = trib_mono_ms() + flush_interval;
+    int poll_attempt = 0;
+
+    while (!trib_task_stopping(t)) {
+        if (atomic_load(&t->paused)) {
+            trib_task_set_state(t, TRIB_STATE_PAUSED, NULL);
+            rd_kafka_poll(l.rk, 100);
+            continue;
+        }
+        trib_task_set_state(t, TRIB_STATE_RUNNING, NULL);
+        if (t->plugin->source->poll(ctx, &batch, &err) < 0) {
+            trib_record_batch_clear(&batch);
+            if (!trib_error_is_retriable(&err)) goto fail;
+            TRIB_WARN("worker", "%s poll failed, retrying: %s", t->log_ctx, err.msg);
+            if (!trib_task_backoff(t, poll_attempt++, t->policy.retry_delay_max_ms)) break;
+            continue;
+        }
+        poll_attempt = 0;
+        for (size_t i = 0; i < batch.n; i++) {
+            trib_record *rec = batch.items[i];
+            batch.items[i] = NULL;
+            trib_error why;
+            if (trib_transform_chain_apply(t->chain, &rec, &why) < 0) {
+                int rc = trib_task_tolerate(t, TRIB_STAGE_TRANSFORMATION, &why, rec ? rec->topic : NULL, -1, -1,
+                                            NULL, 0, NULL, 0, NULL, 0, rec, &err);
+                trib_record_destroy(rec);
+                if (rc < 0) goto fail;
+                continue;
+            }
+            if (!rec) continue;  /* filtered */
+            int rc = send_record(&l, rec, &kb, &vb, &err);
+            trib_record_destroy(rec);
+            if (rc < 0) goto fail;
+            atomic_fetch_add(&t->records, 1);
+        }
+        batch.n = 0;
+        rd_kafka_poll(l.rk, 0);
+        if (trib_mono_ms() >= next_flush) {
+            if (commit_offsets(&l, true, &err) < 0) goto fail;
+            next_flush = trib_mono_ms() + flush_interval;
+        }
+    }
+
+done:
+    /* Graceful stop: deliver what is in flight, then commit its offsets. */
+    if (l.rk) {
+        rd_kafka_flush(l.rk, 5000);
+        rd_kafka_poll(l.rk, 0);
+        if (commit_offsets(&l, true, &err) < 0)
+            TRIB_ERROR("worker", "%s final offset commit failed: %s", t->log_ctx, err.msg);
+    }
+    if (started) t->plugin->source->stop(ctx);
+    if (!trib_task_stopping(t)) trib_task_set_state(t, TRIB_STATE_STOPPED, NULL);
+    else trib_task_set_state(t, TRIB_STATE_UNASSIGNED, NULL);
+    goto cleanup;
+
+fail:
+    trib_task_fail(t, &err);
+    if (l.rk) {
+        /* Records already delivered keep their offsets; the rest repeat. */
+        rd_kafka_flush(l.rk, 2000);
+        rd_kafka_poll(l.rk, 0);
+        trib_error ferr;
+        if (commit_offsets(&l, false, &ferr) < 0)
+            TRIB_ERROR("worker", "%s offset commit failed: %s", t->log_ctx, ferr.msg);
+    }
+    if (started) t->plugin->source->stop(ctx);
+
+cleanup:
+    if (l.rk) {
+        /* Settle every report before freeing the entries they point to. */
+        rd_kafka_purge(l.rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(l.rk, 0);
+        rd_kafka_destroy(l.rk);
+    }
+    drop_inflight(&l);
+    trib_record_batch_free(&batch);
+    trib_strbuf_free(&kb);
+    trib_strbuf_free(&vb);
+    trib_source_task_context_destroy(tctx);
+    trib_task_teardown_common(t);
+    return NULL;
+}

@@ -1,0 +1,291 @@
+/*
+ * task.c: task lifecycle (thread start, pause, stop with a bounded wait)
+ * and what the source and sink loops share: converters, transforms, error
+ * tolerance and the dead letter queue.
+ *
+ * Ownership: the task struct is shared by its owner and its thread through
+ * a count of two references. trib_task_stop drops the owner's; the thread
+ * drops its own when the loop returns; whoever is last frees. That is what
+ * lets a stop give up on a hung task (Connect's "graceful stop failed")
+ * without leaking it or freeing it under the thread's feet.
+ */
+#include "worker/task_internal.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *trib_state_name(trib_state s) {
+    switch (s) {
+    case TRIB_STATE_UNASSIGNED: return "UNASSIGNED";
+    case TRIB_STATE_RUNNING: return "RUNNING";
+    case TRIB_STATE_PAUSED: return "PAUSED";
+    case TRIB_STATE_FAILED: return "FAILED";
+    case TRIB_STATE_STOPPED: return "STOPPED";
+    case TRIB_STATE_RESTARTING: return "RESTARTING";
+    }
+    return "UNASSIGNED";
+}
+
+const char *trib_stage_name(trib_stage s) {
+    switch (s) {
+    case TRIB_STAGE_KEY_CONVERTER: return "KEY_CONVERTER";
+    case TRIB_STAGE_VALUE_CONVERTER: return "VALUE_CONVERTER";
+    case TRIB_STAGE_TRANSFORMATION: return "TRANSFORMATION";
+    case TRIB_STAGE_TASK_PUT: return "TASK_PUT";
+    case TRIB_STAGE_TASK_POLL: return "TASK_POLL";
+    case TRIB_STAGE_KAFKA_PRODUCE: return "KAFKA_PRODUCE";
+    }
+    return "UNKNOWN";
+}
+
+static void task_free(trib_task *t) {
+    trib_props_destroy(t->config);
+    trib_props_destroy(t->worker_props);
+    free(t->connector);
+    free(t->trace);
+    pthread_mutex_destroy(&t->lock);
+    pthread_cond_destroy(&t->done_cond);
+    free(t);
+}
+
+static void task_unref(trib_task *t) {
+    if (atomic_fetch_sub(&t->refs, 1) == 1) task_free(t);
+}
+
+static void *task_thread(void *arg) {
+    trib_task *t = arg;
+    if (t->plugin->kind == TRIB_CONNECTOR_SOURCE) trib_source_task_main(t);
+    else trib_sink_task_main(t);
+    pthread_mutex_lock(&t->lock);
+    t->done = true;
+    pthread_cond_broadcast(&t->done_cond);
+    pthread_mutex_unlock(&t->lock);
+    task_unref(t);
+    return NULL;
+}
+
+trib_task *trib_task_start(const trib_task_spec *spec, trib_error *err) {
+    if ((spec->plugin->kind == TRIB_CONNECTOR_SOURCE && !spec->plugin->source) ||
+        (spec->plugin->kind == TRIB_CONNECTOR_SINK && !spec->plugin->sink)) {
+        trib_error_set(err, TRIB_ERR_INTERNAL, "plugin %s has no task implementation", spec->plugin->class_name);
+        return NULL;
+    }
+    trib_task *t = trib_xcalloc(1, sizeof *t);
+    t->connector = trib_xstrdup(spec->connector);
+    t->id = spec->task_id;
+    t->plugin = spec->plugin;
+    t->config = trib_props_clone(spec->config);
+    t->worker_props = trib_props_clone(spec->worker_props);
+    t->offsets = spec->offsets;
+    t->listener = spec->listener;
+    t->listener_opaque = spec->listener_opaque;
+    atomic_init(&t->stop, false);
+    atomic_init(&t->paused, spec->start_paused);
+    atomic_init(&t->refs, 2);
+    atomic_init(&t->records, 0);
+    pthread_mutex_init(&t->lock, NULL);
+    pthread_cond_init(&t->done_cond, NULL);
+    t->state = TRIB_STATE_UNASSIGNED;
+    snprintf(t->log_ctx, sizeof t->log_ctx, "[%s:%d]", t->connector, t->id);
+
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t th;
+    int rc = pthread_create(&th, &attr, task_thread, t);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        trib_error_set(err, TRIB_ERR_INTERNAL, "cannot start thread for task %s: %s", t->log_ctx, strerror(rc));
+        task_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void trib_task_set_paused(trib_task *t, bool paused) {
+    atomic_store(&t->paused, paused);
+}
+
+trib_state trib_task_state(trib_task *t, char **trace) {
+    pthread_mutex_lock(&t->lock);
+    trib_state s = t->state;
+    if (trace) *trace = t->trace ? trib_xstrdup(t->trace) : NULL;
+    pthread_mutex_unlock(&t->lock);
+    return s;
+}
+
+int64_t trib_task_record_count(trib_task *t) {
+    return atomic_load(&t->records);
+}
+
+bool trib_task_stop(trib_task *t, int64_t timeout_ms) {
+    if (!t) return true;
+    atomic_store(&t->stop, true);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) { deadline.tv_sec++; deadline.tv_nsec -= 1000000000L; }
+    pthread_mutex_lock(&t->lock);
+    int rc = 0;
+    while (!t->done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&t->done_cond, &t->lock, &deadline);
+    bool finished = t->done;
+    pthread_mutex_unlock(&t->lock);
+    if (!finished)
+        TRIB_ERROR("worker", "%s graceful stop failed: still running after %lld ms; abandoning it",
+                   t->log_ctx, (long long)timeout_ms);
+    task_unref(t);
+    return finished;
+}
+
+void trib_task_set_state(trib_task *t, trib_state s, const char *trace) {
+    pthread_mutex_lock(&t->lock);
+    bool changed = t->state != s;
+    t->state = s;
+    free(t->trace);
+    t->trace = trace ? trib_xstrdup(trace) : NULL;
+    pthread_mutex_unlock(&t->lock);
+    if (changed) {
+        TRIB_INFO("worker", "%s task is %s", t->log_ctx, trib_state_name(s));
+        if (t->listener) t->listener(t->listener_opaque, t->connector, t->id, s, trace);
+    }
+}
+
+void trib_task_fail(trib_task *t, const trib_error *err) {
+    TRIB_ERROR("worker", "%s task failed: %s", t->log_ctx, err->msg);
+    trib_task_set_state(t, TRIB_STATE_FAILED, err->msg);
+}
+
+/* A converter from the connector's override or else the worker's setting. */
+static trib_converter *make_converter(trib_task *t, const char *key, bool is_key, trib_error *err) {
+    const char *cls = trib_props_get(t->config, key);
+    const trib_props *src = t->config;
+    if (!cls || !*cls) {
+        cls = trib_props_get(t->worker_props, key);
+        src = t->worker_props;
+    }
+    if (!cls || !*cls) {
+        trib_error_set(err, TRIB_ERR_INVALID, "%s is not set for the connector nor the worker", key);
+        return NULL;
+    }
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s.", key);
+    trib_props *cc = trib_props_subset(src, prefix);
+    trib_converter *c = trib_converter_new(cls, cc, is_key, err);
+    trib_props_destroy(cc);
+    if (!c) trib_error_prefix(err, "%s", key);
+    return c;
+}
+
+int trib_task_setup_common(trib_task *t, trib_error *err) {
+    if (trib_error_policy_load(t->config, &t->policy, err) < 0) return -1;
+    t->key_conv = make_converter(t, "key.converter", true, err);
+    if (!t->key_conv) return -1;
+    t->value_conv = make_converter(t, "value.converter", false, err);
+    if (!t->value_conv) return -1;
+    t->chain = trib_transform_chain_new(t->config, err);
+    if (!t->chain) return -1;
+    if (t->policy.dlq_topic && t->policy.tolerate_all) {
+        t->dlq = trib_dlq_new(t->policy.dlq_topic, t->policy.dlq_replication_factor,
+                              t->policy.dlq_context_headers, t->worker_props, t->config, t->connector,
+                              t->id, err);
+        if (!t->dlq) return -1;
+    }
+    return 0;
+}
+
+void trib_task_teardown_common(trib_task *t) {
+    trib_dlq_destroy(t->dlq);
+    t->dlq = NULL;
+    trib_transform_chain_destroy(t->chain);
+    t->chain = NULL;
+    trib_converter_destroy(t->key_conv);
+    trib_converter_destroy(t->value_conv);
+    t->key_conv = t->value_conv = NULL;
+    trib_error_policy_free(&t->policy);
+}
+
+static const char *stage_class(trib_task *t, trib_stage stage) {
+    switch (stage) {
+    case TRIB_STAGE_KEY_CONVERTER: return t->key_conv ? t->key_conv->plugin->class_name : NULL;
+    case TRIB_STAGE_VALUE_CONVERTER: return t->value_conv ? t->value_conv->plugin->class_name : NULL;
+    default: return t->plugin->class_name;
+    }
+}
+
+/* A source record has no Kafka bytes yet: the DLQ gets its value as
+ * Connect JSON with the schema envelope, so nothing about it is lost. */
+static char *record_as_json(const trib_record *rec, size_t *len) {
+    if (!rec) return NULL;
+    trib_props *p = trib_props_new();
+    trib_props_set(p, "schemas.enable", "true");
+    trib_converter *jc = trib_converter_new("org.apache.kafka.connect.json.JsonConverter", p, false, NULL);
+    trib_props_destroy(p);
+    if (!jc) return NULL;
+    trib_strbuf sb;
+    trib_strbuf_init(&sb);
+    bool is_null = false;
+    char *out = NULL;
+    if (jc->plugin->from_connect(jc->ctx, rec->topic, rec->value_schema, rec->value, &sb, &is_null, NULL) == 0 &&
+        !is_null) {
+        *len = sb.len;
+        out = trib_strbuf_take(&sb);
+    }
+    trib_strbuf_free(&sb);
+    trib_converter_destroy(jc);
+    return out;
+}
+
+int trib_task_tolerate(trib_task *t, trib_stage stage, const trib_error *why, const char *topic,
+                       int32_t partition, int64_t offset, const void *raw_key, size_t raw_key_len,
+                       const void *raw_value, size_t raw_value_len, const trib_header *headers,
+                       size_t nheaders, const trib_record *rec, trib_error *err) {
+    if (t->policy.log_errors || !t->policy.tolerate_all) {
+        if (t->policy.log_messages && raw_value)
+            TRIB_ERROR("worker", "%s error in stage %s for %s-%d@%lld: %s (value: %.*s)", t->log_ctx,
+                       trib_stage_name(stage), topic ? topic : "?", partition, (long long)offset, why->msg,
+                       (int)(raw_value_len > 512 ? 512 : raw_value_len), (const char *)raw_value);
+        else
+            TRIB_ERROR("worker", "%s error in stage %s for %s-%d@%lld: %s", t->log_ctx, trib_stage_name(stage),
+                       topic ? topic : "?", partition, (long long)offset, why->msg);
+    }
+    if (!t->policy.tolerate_all) {
+        trib_error_set(err, TRIB_ERR_FATAL, "Tolerance exceeded in error handler: stage %s: %s",
+                       trib_stage_name(stage), why->msg);
+        return -1;
+    }
+    if (!t->dlq) return 0;
+    char *json = NULL;
+    size_t json_len = 0;
+    if (!raw_value && !raw_key && rec) {
+        json = record_as_json(rec, &json_len);
+        raw_value = json;
+        raw_value_len = json_len;
+    }
+    trib_dlq_entry e = {
+        .stage = trib_stage_name(stage), .topic = topic, .partition = partition, .offset = offset,
+        .key = raw_key, .key_len = raw_key_len, .value = raw_value, .value_len = raw_value_len,
+        .headers = headers, .nheaders = nheaders, .class_name = stage_class(t, stage), .why = why,
+    };
+    int rc = trib_dlq_send(t->dlq, &e, err);
+    free(json);
+    return rc;
+}
+
+bool trib_task_backoff(trib_task *t, int attempt, int64_t max_ms) {
+    int64_t delay = 100;
+    for (int i = 0; i < attempt && delay < max_ms; i++) delay *= 2;
+    if (delay > max_ms) delay = max_ms;
+    delay = delay / 2 + (int64_t)(rand() % (int)(delay / 2 + 1));  /* jitter */
+    int64_t until = trib_mono_ms() + delay;
+    while (trib_mono_ms() < until) {
+        if (trib_task_stopping(t)) return false;
+        trib_sleep_ms(until - trib_mono_ms() > 50 ? 50 : until - trib_mono_ms());
+    }
+    return !trib_task_stopping(t);
+}

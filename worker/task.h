@@ -1,0 +1,67 @@
+/*
+ * task.h: a running connector task: one thread per task, as in Kafka
+ * Connect's WorkerTask. The owner (the worker) starts, pauses and stops it
+ * and reads its state; the thread runs the source or sink loop
+ * (source_task.c, sink_task.c).
+ */
+#ifndef TRIB_WORKER_TASK_H
+#define TRIB_WORKER_TASK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/props.h"
+#include "worker/connector.h"
+#include "worker/offset_store.h"
+
+typedef enum trib_state {
+    TRIB_STATE_UNASSIGNED,
+    TRIB_STATE_RUNNING,
+    TRIB_STATE_PAUSED,
+    TRIB_STATE_FAILED,
+    TRIB_STATE_STOPPED,
+    TRIB_STATE_RESTARTING,
+} trib_state;
+
+const char *trib_state_name(trib_state s);   /* "RUNNING", ... */
+
+/* Called from the task's thread on every state change (trace only for FAILED). */
+typedef void (*trib_task_listener_fn)(void *opaque, const char *connector, int task_id,
+                                      trib_state state, const char *trace);
+
+typedef struct trib_task_spec {
+    const char *connector;
+    int task_id;
+    const trib_connector_plugin *plugin;
+    const trib_props *config;        /* the task's merged config (copied) */
+    const trib_props *worker_props;  /* copied */
+    trib_offset_store *offsets;      /* borrowed; must outlive the task */
+    bool start_paused;
+    trib_task_listener_fn listener;  /* optional */
+    void *listener_opaque;
+} trib_task_spec;
+
+typedef struct trib_task trib_task;
+
+/* Starts the task's thread. Setup errors that show up later (bad converter
+ * settings, unreachable database) put the task in FAILED instead. */
+trib_task *trib_task_start(const trib_task_spec *spec, trib_error *err);
+
+void trib_task_set_paused(trib_task *t, bool paused);
+
+/* Current state; *trace (if trace != NULL) gets a malloc'd copy of the
+ * failure trace or NULL. */
+trib_state trib_task_state(trib_task *t, char **trace);
+
+/* Asks the task to stop and waits up to timeout_ms (task.shutdown.graceful
+ * .timeout.ms) for it to flush and exit. Frees the task either way; returns
+ * false if the thread did not finish in time and was abandoned (it frees
+ * itself when it ends). */
+bool trib_task_stop(trib_task *t, int64_t timeout_ms);
+
+/* Records processed since start (polled for sources, put for sinks), for
+ * metrics and tests. */
+int64_t trib_task_record_count(trib_task *t);
+
+#endif
