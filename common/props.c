@@ -78,6 +78,7 @@ bool trib_props_has(const trib_props *p, const char *key) {
 }
 
 bool trib_props_remove(trib_props *p, const char *key) {
+    if (!p) return false;
     prop *e = find(p, key);
     if (!e) return false;
     free(e->key);
@@ -130,8 +131,18 @@ static char *logical_line(const char *t, size_t len, size_t *pos) {
         *pos = end;
         if (*pos < len && t[*pos] == '\r') (*pos)++;
         if (*pos < len && t[*pos] == '\n') (*pos)++;
-        if (continuing) /* leading whitespace of a continuation line is dropped */
+        if (continuing) { /* leading whitespace of a continuation line is dropped */
             while (start < end && (t[start] == ' ' || t[start] == '\t' || t[start] == '\f')) start++;
+        } else {
+            /* A comment line never continues, even if it ends in a backslash
+             * (java.util.Properties): keep it whole and let the caller skip it. */
+            size_t c = start;
+            while (c < end && (t[c] == ' ' || t[c] == '\t' || t[c] == '\f')) c++;
+            if (c < end && (t[c] == '#' || t[c] == '!')) {
+                trib_strbuf_append(&sb, t + start, end - start);
+                break;
+            }
+        }
         /* an odd number of trailing backslashes continues the line */
         size_t bs = 0;
         while (end - bs > start && t[end - bs - 1] == '\\') bs++;
@@ -153,6 +164,18 @@ static int hexval(char c) {
     return -1;
 }
 
+/* The four hex digits after the 'u' at s[at], or -1. */
+static long read_u4(const char *s, size_t n, size_t at) {
+    if (at + 4 >= n) return -1;
+    long cp = 0;
+    for (size_t k = 1; k <= 4; k++) {
+        int h = hexval(s[at + k]);
+        if (h < 0) return -1;
+        cp = cp * 16 + h;
+    }
+    return cp;
+}
+
 /* Unescapes s[0..n) into sb; \uXXXX becomes UTF-8. */
 static int unescape(trib_strbuf *sb, const char *s, size_t n, trib_error *err, int lineno) {
     for (size_t i = 0; i < n; i++) {
@@ -164,20 +187,29 @@ static int unescape(trib_strbuf *sb, const char *s, size_t n, trib_error *err, i
         case 'r': trib_strbuf_append(sb, "\r", 1); break;
         case 'f': trib_strbuf_append(sb, "\f", 1); break;
         case 'u': {
-            if (i + 4 >= n)
+            long cp = read_u4(s, n, i);
+            if (cp < 0)
                 return trib_error_set(err, TRIB_ERR_INVALID, "line %d: malformed \\u escape", lineno);
-            unsigned cp = 0;
-            for (int k = 1; k <= 4; k++) {
-                int h = hexval(s[i + k]);
-                if (h < 0) return trib_error_set(err, TRIB_ERR_INVALID, "line %d: malformed \\u escape", lineno);
-                cp = cp * 16 + (unsigned)h;
-            }
             i += 4;
+            /* UTF-16 surrogate pairs (\uD83D\uDE00) make one code point;
+             * a lone surrogate cannot be written as UTF-8. */
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                long lo = (i + 2 < n && s[i + 1] == '\\' && s[i + 2] == 'u') ? read_u4(s, n, i + 2) : -1;
+                if (lo < 0xDC00 || lo > 0xDFFF)
+                    return trib_error_set(err, TRIB_ERR_INVALID, "line %d: unpaired \\u surrogate", lineno);
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                i += 6;
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                return trib_error_set(err, TRIB_ERR_INVALID, "line %d: unpaired \\u surrogate", lineno);
+            } else if (cp == 0) {
+                return trib_error_set(err, TRIB_ERR_INVALID, "line %d: \\u0000 is not allowed", lineno);
+            }
             char u[4];
             size_t ul;
             if (cp < 0x80) { u[0] = (char)cp; ul = 1; }
             else if (cp < 0x800) { u[0] = (char)(0xC0 | (cp >> 6)); u[1] = (char)(0x80 | (cp & 0x3F)); ul = 2; }
-            else { u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[2] = (char)(0x80 | (cp & 0x3F)); ul = 3; }
+            else if (cp < 0x10000) { u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[2] = (char)(0x80 | (cp & 0x3F)); ul = 3; }
+            else { u[0] = (char)(0xF0 | (cp >> 18)); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F)); u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); ul = 4; }
             trib_strbuf_append(sb, u, ul);
             break;
         }
@@ -239,6 +271,16 @@ trib_props *trib_props_load_file(const char *path, trib_error *err) {
 
 /* ---- JSON ---------------------------------------------------------------- */
 
+/* The shortest text that reads back as v, as a Java double prints ("0.1",
+ * "1.5", "2.0"), rather than %.17g's "0.10000000000000001". */
+static void format_real(char *buf, size_t n, double v) {
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    if (!strpbrk(buf, ".eEni")) strncat(buf, ".0", n - strlen(buf) - 1);
+}
+
 trib_props *trib_props_from_json(const json_t *obj, trib_error *err) {
     if (!json_is_object(obj)) {
         trib_error_set(err, TRIB_ERR_INVALID, "config must be a JSON object of string values");
@@ -256,7 +298,7 @@ trib_props *trib_props_from_json(const json_t *obj, trib_error *err) {
             trib_props_set(p, key, buf);
             break;
         case JSON_REAL:
-            snprintf(buf, sizeof buf, "%.17g", json_real_value(val));
+            format_real(buf, sizeof buf, json_real_value(val));
             trib_props_set(p, key, buf);
             break;
         case JSON_TRUE: trib_props_set(p, key, "true"); break;
