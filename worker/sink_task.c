@@ -1,0 +1,460 @@
+/*
+ * sink_task.c: the sink task loop (Kafka Connect's WorkerSinkTask):
+ * consume in the connector's group (connect-<name>), convert, transform,
+ * put() into the sink, and commit consumer offsets only after flush() says
+ * the sink has made them durable.
+ *
+ * Everything that touches the consumer happens on this thread, including
+ * the rebalance callback (librdkafka calls it from consumer_poll), so the
+ * task's open/close/flush and the loop never race. Requests a task makes
+ * through its context (pause, resume, seek, commit) are applied after each
+ * callback returns.
+ *
+ * Offsets tracked per partition are "next offset to consume" of records
+ * that put() accepted (or that were tolerated into the DLQ).
+ */
+#include "worker/task_internal.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "common/util.h"
+#include "worker/kafka_client.h"
+#include "worker/task_context.h"
+
+#include <librdkafka/rdkafka.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sink_loop {
+    trib_task *t;
+    rd_kafka_t *rk;
+    void *ctx;
+    trib_sink_task_context *tctx;
+    rd_kafka_topic_partition_list_t *assigned;  /* current assignment */
+    rd_kafka_topic_partition_list_t *pending;   /* next offsets to commit */
+    bool failed;          /* a callback failed inside the rebalance callback */
+    trib_error fail_err;
+    bool paused_all;      /* paused because of target state PAUSED */
+    int max_batch;
+} sink_loop;
+
+static trib_topic_partition *to_tps(const rd_kafka_topic_partition_list_t *l, size_t *n) {
+    trib_topic_partition *tps = trib_xcalloc(l->cnt ? (size_t)l->cnt : 1, sizeof *tps);
+    for (int i = 0; i < l->cnt; i++) {
+        tps[i].topic = l->elems[i].topic;   /* borrowed from the list */
+        tps[i].partition = l->elems[i].partition;
+        tps[i].offset = l->elems[i].offset;
+    }
+    *n = (size_t)l->cnt;
+    return tps;
+}
+
+static void fail_in_callback(sink_loop *l, const trib_error *err) {
+    if (l->failed) return;
+    l->failed = true;
+    l->fail_err = *err;
+}
+
+/* Applies what the task asked for through its context. */
+static void apply_requests(sink_loop *l) {
+    size_t n;
+    trib_sink_request *reqs = trib_sink_task_context_take_requests(l->tctx, &n);
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_add(one, reqs[i].tp.topic, reqs[i].tp.partition);
+        switch (reqs[i].kind) {
+        case TRIB_SINK_REQ_PAUSE: rd_kafka_pause_partitions(l->rk, one); break;
+        case TRIB_SINK_REQ_RESUME: rd_kafka_resume_partitions(l->rk, one); break;
+        case TRIB_SINK_REQ_SEEK: {
+            p->offset = reqs[i].tp.offset;
+            rd_kafka_error_t *e = rd_kafka_seek_partitions(l->rk, one, 5000);
+            if (e) {
+                TRIB_WARN("worker", "%s seek %s-%d to %lld failed: %s", l->t->log_ctx, reqs[i].tp.topic,
+                          reqs[i].tp.partition, (long long)reqs[i].tp.offset, rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+            }
+            /* records before the seek point no longer count as consumed */
+            rd_kafka_topic_partition_t *pp = rd_kafka_topic_partition_list_find(l->pending, reqs[i].tp.topic,
+                                                                                reqs[i].tp.partition);
+            if (pp) pp->offset = RD_KAFKA_OFFSET_INVALID;
+            break;
+        }
+        }
+        rd_kafka_topic_partition_list_destroy(one);
+    }
+    trib_sink_requests_free(reqs, n);
+}
+
+/* flush() then commit the pending offsets of the partitions in `which`
+ * (NULL = all). Returns -1 with err on failure. */
+static int flush_and_commit(sink_loop *l, const rd_kafka_topic_partition_list_t *which, trib_error *err) {
+    trib_task *t = l->t;
+    rd_kafka_topic_partition_list_t *commit = rd_kafka_topic_partition_list_new(l->pending->cnt + 1);
+    for (int i = 0; i < l->pending->cnt; i++) {
+        rd_kafka_topic_partition_t *p = &l->pending->elems[i];
+        if (p->offset < 0) continue;
+        if (which && !rd_kafka_topic_partition_list_find(which, p->topic, p->partition)) continue;
+        rd_kafka_topic_partition_list_add(commit, p->topic, p->partition)->offset = p->offset;
+    }
+    if (commit->cnt == 0) {
+        rd_kafka_topic_partition_list_destroy(commit);
+        return 0;
+    }
+    if (t->plugin->sink->flush) {
+        size_t n;
+        trib_topic_partition *tps = to_tps(commit, &n);
+        int rc = -1;
+        for (int attempt = 0;; attempt++) {
+            rc = t->plugin->sink->flush(l->ctx, tps, n, err);
+            if (rc == 0 || !trib_error_is_retriable(err)) break;
+            TRIB_WARN("worker", "%s flush failed, retrying: %s", t->log_ctx, err->msg);
+            if (!trib_task_backoff(t, attempt, t->policy.retry_delay_max_ms)) break;
+        }
+        free(tps);
+        if (rc < 0) {
+            rd_kafka_topic_partition_list_destroy(commit);
+            return trib_error_prefix(err, "flush");
+        }
+    }
+    rd_kafka_resp_err_t e = rd_kafka_commit(l->rk, commit, 0);
+    rd_kafka_topic_partition_list_destroy(commit);
+    if (e) {
+        /* A commit refused after a rebalance (we were fenced) or while the
+         * coordinator moves is not fatal: the sink already has the data
+         * and the new owner resumes from the last committed offset. */
+        TRIB_WARN("worker", "%s offset commit failed: %s", t->log_ctx, rd_kafka_err2str(e));
+        return 0;
+    }
+    for (int i = 0; i < l->pending->cnt; i++)
+        if (!which || rd_kafka_topic_partition_list_find(which, l->pending->elems[i].topic,
+                                                         l->pending->elems[i].partition))
+            l->pending->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+    return 0;
+}
+
+static void list_remove_all(rd_kafka_topic_partition_list_t *from, const rd_kafka_topic_partition_list_t *what) {
+    for (int i = 0; i < what->cnt; i++)
+        rd_kafka_topic_partition_list_del(from, what->elems[i].topic, what->elems[i].partition);
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque) {
+    sink_loop *l = opaque;
+    trib_task *t = l->t;
+    trib_error err;
+    if (code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        size_t n;
+        trib_topic_partition *tps = to_tps(parts, &n);
+        if (t->plugin->sink->open && !l->failed && t->plugin->sink->open(l->ctx, tps, n, &err) < 0)
+            fail_in_callback(l, &err);
+        free(tps);
+        /* Seeks asked for in open() (exactly-once sinks that keep their
+         * offsets in the target) become the starting offsets. */
+        size_t nreq;
+        trib_sink_request *reqs = trib_sink_task_context_take_requests(l->tctx, &nreq);
+        for (size_t i = 0; i < nreq; i++) {
+            if (reqs[i].kind != TRIB_SINK_REQ_SEEK) continue;
+            rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(parts, reqs[i].tp.topic,
+                                                                               reqs[i].tp.partition);
+            if (p) p->offset = reqs[i].tp.offset;
+        }
+        trib_sink_requests_free(reqs, nreq);
+        rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
+        if (e) {
+            trib_kafka_error_obj(&err, e, "incremental assign");
+            rd_kafka_error_destroy(e);
+            fail_in_callback(l, &err);
+        }
+        for (int i = 0; i < parts->cnt; i++) {
+            rd_kafka_topic_partition_list_add(l->assigned, parts->elems[i].topic, parts->elems[i].partition);
+            if (!rd_kafka_topic_partition_list_find(l->pending, parts->elems[i].topic, parts->elems[i].partition))
+                rd_kafka_topic_partition_list_add(l->pending, parts->elems[i].topic, parts->elems[i].partition)
+                    ->offset = RD_KAFKA_OFFSET_INVALID;
+        }
+        if (l->paused_all) rd_kafka_pause_partitions(rk, parts);
+        TRIB_INFO("worker", "%s assigned %d partition(s)", t->log_ctx, parts->cnt);
+    } else if (code == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        bool lost = rd_kafka_assignment_lost(rk);
+        if (!lost && !l->failed && flush_and_commit(l, parts, &err) < 0) fail_in_callback(l, &err);
+        size_t n;
+        trib_topic_partition *tps = to_tps(parts, &n);
+        if (t->plugin->sink->close && t->plugin->sink->close(l->ctx, tps, n, &err) < 0 && !l->failed)
+            fail_in_callback(l, &err);
+        free(tps);
+        rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
+        if (e) rd_kafka_error_destroy(e);
+        list_remove_all(l->assigned, parts);
+        list_remove_all(l->pending, parts);
+        TRIB_INFO("worker", "%s %s %d partition(s)", t->log_ctx, lost ? "lost" : "revoked", parts->cnt);
+    } else {
+        TRIB_ERROR("worker", "%s rebalance error: %s", t->log_ctx, rd_kafka_err2str(code));
+        rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
+        if (e) rd_kafka_error_destroy(e);
+    }
+}
+
+static void set_paused(sink_loop *l, bool paused) {
+    if (paused == l->paused_all) return;
+    l->paused_all = paused;
+    if (paused) rd_kafka_pause_partitions(l->rk, l->assigned);
+    else rd_kafka_resume_partitions(l->rk, l->assigned);
+}
+
+static int subscribe(sink_loop *l, trib_error *err) {
+    trib_task *t = l->t;
+    const char *topics = trib_props_get_or(t->config, "topics", "");
+    const char *regex = trib_props_get_or(t->config, "topics.regex", "");
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(4);
+    if (*regex) {
+        /* librdkafka treats a leading ^ as a regex subscription; Connect's
+         * topics.regex must match the whole name. */
+        char *anchored = trib_xasprintf("^%s%s", regex[0] == '^' ? regex + 1 : regex,
+                                        trib_str_endswith(regex, "$") ? "" : "$");
+        rd_kafka_topic_partition_list_add(sub, anchored, RD_KAFKA_PARTITION_UA);
+        free(anchored);
+    } else {
+        size_t n;
+        char **list = trib_split_list(topics, &n);
+        for (size_t i = 0; i < n; i++) rd_kafka_topic_partition_list_add(sub, list[i], RD_KAFKA_PARTITION_UA);
+        trib_strv_free(list);
+    }
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(l->rk, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    if (e) return trib_kafka_error(err, e, "subscribe");
+    return 0;
+}
+
+/* Converts one message into a record; on a conversion error applies
+ * errors.tolerance. Returns 1 with *out set, 0 if skipped, -1 to fail. */
+static int to_record(sink_loop *l, const rd_kafka_message_t *m, trib_header *hdrs, size_t nh,
+                     trib_record **out, trib_error *err) {
+    trib_task *t = l->t;
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    trib_error why;
+    trib_schema *ks = NULL, *vs = NULL;
+    trib_value *kv = NULL, *vv = NULL;
+    *out = NULL;
+    if (t->key_conv->plugin->to_connect(t->key_conv->ctx, topic, m->key, m->key_len, &ks, &kv, &why) < 0)
+        return trib_task_tolerate(t, TRIB_STAGE_KEY_CONVERTER, &why, topic, m->partition, m->offset, m->key,
+                                  m->key_len, m->payload, m->len, hdrs, nh, NULL, err) < 0 ? -1 : 0;
+    if (t->value_conv->plugin->to_connect(t->value_conv->ctx, topic, m->payload, m->len, &vs, &vv, &why) < 0) {
+        trib_schema_unref(ks);
+        trib_value_destroy(kv);
+        return trib_task_tolerate(t, TRIB_STAGE_VALUE_CONVERTER, &why, topic, m->partition, m->offset, m->key,
+                                  m->key_len, m->payload, m->len, hdrs, nh, NULL, err) < 0 ? -1 : 0;
+    }
+    trib_record *r = trib_record_new(topic);
+    r->partition = m->partition;
+    r->kafka_offset = m->offset;
+    rd_kafka_timestamp_type_t tstype;
+    r->timestamp = rd_kafka_message_timestamp(m, &tstype);
+    trib_record_set_key_take(r, ks, kv);
+    trib_record_set_value_take(r, vs, vv);
+    for (size_t i = 0; i < nh; i++) trib_record_add_header(r, hdrs[i].key, hdrs[i].value, hdrs[i].len);
+    r->raw_key = m->key;
+    r->raw_key_len = m->key_len;
+    r->raw_value = m->payload;
+    r->raw_value_len = m->len;
+    if (trib_transform_chain_apply(t->chain, &r, &why) < 0) {
+        int rc = trib_task_tolerate(t, TRIB_STAGE_TRANSFORMATION, &why, topic, m->partition, m->offset, m->key,
+                                    m->key_len, m->payload, m->len, hdrs, nh, r, err);
+        trib_record_destroy(r);
+        return rc < 0 ? -1 : 0;
+    }
+    *out = r;
+    return r ? 1 : 0;
+}
+
+/* Headers of a message as borrowed trib_header views. */
+static trib_header *msg_headers(const rd_kafka_message_t *m, size_t *n) {
+    rd_kafka_headers_t *h = NULL;
+    *n = 0;
+    if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR || !h) return NULL;
+    size_t cnt = rd_kafka_header_cnt(h);
+    trib_header *out = trib_xcalloc(cnt ? cnt : 1, sizeof *out);
+    for (size_t i = 0; i < cnt; i++) {
+        const char *name;
+        const void *val;
+        size_t len;
+        if (rd_kafka_header_get_all(h, i, &name, &val, &len)) break;
+        out[i].key = (char *)name;
+        out[i].value = (void *)val;
+        out[i].len = len;
+        (*n)++;
+    }
+    return out;
+}
+
+static void track(sink_loop *l, const rd_kafka_message_t *m) {
+    rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(l->pending, rd_kafka_topic_name(m->rkt),
+                                                                       m->partition);
+    if (!p) p = rd_kafka_topic_partition_list_add(l->pending, rd_kafka_topic_name(m->rkt), m->partition);
+    p->offset = m->offset + 1;
+}
+
+/* Puts one batch, retrying retriable failures. Records the task reports as
+ * errant go to the DLQ through the context. */
+static int put_batch(sink_loop *l, trib_record **recs, size_t n, trib_error *err) {
+    trib_task *t = l->t;
+    for (int attempt = 0;; attempt++) {
+        if (t->plugin->sink->put(l->ctx, recs, n, err) == 0) return 0;
+        if (!trib_error_is_retriable(err)) return trib_error_prefix(err, "put");
+        TRIB_WARN("worker", "%s put failed, retrying the batch of %zu: %s", t->log_ctx, n, err->msg);
+        if (!trib_task_backoff(t, attempt, t->policy.retry_delay_max_ms))
+            return trib_error_set(err, TRIB_ERR_TIMEOUT, "stopped while retrying put");
+    }
+}
+
+static int errant_reporter(void *opaque, const trib_record *rec, const trib_error *why) {
+    sink_loop *l = opaque;
+    trib_error err;
+    int rc = trib_task_tolerate(l->t, TRIB_STAGE_TASK_PUT, why, rec->topic, rec->partition, rec->kafka_offset,
+                                rec->raw_key, rec->raw_key_len, rec->raw_value, rec->raw_value_len, rec->headers,
+                                rec->nheaders, rec, &err);
+    if (rc < 0) TRIB_ERROR("worker", "%s %s", l->t->log_ctx, err.msg);
+    return rc;
+}
+
+void *trib_sink_task_main(void *arg) {
+    trib_task *t = arg;
+    sink_loop l = {.t = t, .max_batch = 500};
+    trib_error err;
+    trib_error_clear(&err);
+    bool started = false;
+    rd_kafka_message_t **msgs = NULL;
+    trib_record **recs = NULL;
+    l.assigned = rd_kafka_topic_partition_list_new(8);
+    l.pending = rd_kafka_topic_partition_list_new(8);
+
+    if (trib_task_setup_common(t, &err) < 0) goto fail;
+    {
+        int64_t v;
+        if (trib_parse_int64(trib_props_get(t->worker_props, "consumer.max.poll.records"), &v) == 0 && v > 0)
+            l.max_batch = (int)v;
+        if (trib_parse_int64(trib_props_get(t->config, "consumer.override.max.poll.records"), &v) == 0 && v > 0)
+            l.max_batch = (int)v;
+    }
+    msgs = trib_xcalloc((size_t)l.max_batch, sizeof *msgs);
+    recs = trib_xcalloc((size_t)l.max_batch, sizeof *recs);
+
+    trib_props *defaults = trib_props_new();
+    char group[512], cid[300];
+    snprintf(group, sizeof group, "connect-%s", t->connector);
+    snprintf(cid, sizeof cid, "connector-consumer-%s-%d", t->connector, t->id);
+    trib_props_set(defaults, "group.id", group);
+    trib_props_set(defaults, "client.id", cid);
+    trib_props_set(defaults, "enable.auto.commit", "false");
+    trib_props_set(defaults, "enable.auto.offset.store", "false");
+    trib_props_set(defaults, "auto.offset.reset", "earliest");
+    trib_props_set(defaults, "isolation.level", "read_committed");
+    trib_props_set(defaults, "partition.assignment.strategy", "cooperative-sticky");
+    trib_props_set(defaults, "enable.partition.eof", "false");
+    rd_kafka_conf_t *conf = trib_kafka_conf_new(TRIB_CLIENT_CONSUMER, t->worker_props, t->config, defaults, &err);
+    trib_props_destroy(defaults);
+    if (!conf) goto fail;
+    /* the group is the connector's whatever consumer.* says (as Connect) */
+    if (trib_kafka_conf_set(conf, "group.id", group, &err) < 0) {
+        rd_kafka_conf_destroy(conf);
+        goto fail;
+    }
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_opaque(conf, &l);
+    l.rk = trib_kafka_new(RD_KAFKA_CONSUMER, conf, &err);
+    if (!l.rk) goto fail;
+    rd_kafka_poll_set_consumer(l.rk);
+
+    l.tctx = trib_sink_task_context_new(t->connector, t->id);
+    trib_sink_task_context_set_reporter(l.tctx, errant_reporter, &l);
+    for (int attempt = 0;; attempt++) {
+        if (t->plugin->sink->start(t->config, l.tctx, &l.ctx, &err) == 0) break;
+        if (!trib_error_is_retriable(&err)) goto fail;
+        TRIB_WARN("worker", "%s start failed, retrying: %s", t->log_ctx, err.msg);
+        if (!trib_task_backoff(t, attempt, t->policy.retry_delay_max_ms)) goto done;
+    }
+    started = true;
+    if (subscribe(&l, &err) < 0) goto fail;
+
+    int64_t flush_interval = 60000;
+    {
+        int64_t v;
+        if (trib_parse_int64(trib_props_get(t->worker_props, "offset.flush.interval.ms"), &v) == 0 && v > 0)
+            flush_interval = v;
+    }
+    int64_t next_commit = trib_mono_ms() + flush_interval;
+
+    while (!trib_task_stopping(t)) {
+        bool paused = atomic_load(&t->paused);
+        set_paused(&l, paused);
+        trib_task_set_state(t, paused ? TRIB_STATE_PAUSED : TRIB_STATE_RUNNING, NULL);
+
+        int nmsg = 0;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(l.rk, 100);
+        while (m) {
+            if (m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    TRIB_WARN("worker", "%s consumer: %s", t->log_ctx, rd_kafka_message_errstr(m));
+                rd_kafka_message_destroy(m);
+            } else {
+                msgs[nmsg++] = m;
+            }
+            if (nmsg >= l.max_batch) break;
+            m = rd_kafka_consumer_poll(l.rk, 0);
+        }
+        if (l.failed) {
+            err = l.fail_err;
+            for (int i = 0; i < nmsg; i++) rd_kafka_message_destroy(msgs[i]);
+            goto fail;
+        }
+
+        size_t nrec = 0;
+        int rc = 0;
+        for (int i = 0; i < nmsg && rc >= 0; i++) {
+            size_t nh;
+            trib_header *hdrs = msg_headers(msgs[i], &nh);
+            trib_record *r = NULL;
+            rc = to_record(&l, msgs[i], hdrs, nh, &r, &err);
+            free(hdrs);
+            if (rc > 0) recs[nrec++] = r;
+        }
+        if (rc >= 0 && nrec > 0) {
+            rc = put_batch(&l, recs, nrec, &err);
+            if (rc == 0) atomic_fetch_add(&t->records, (long long)nrec);
+        }
+        for (size_t i = 0; i < nrec; i++) trib_record_destroy(recs[i]);
+        if (rc >= 0)
+            for (int i = 0; i < nmsg; i++) track(&l, msgs[i]);
+        for (int i = 0; i < nmsg; i++) rd_kafka_message_destroy(msgs[i]);
+        if (rc < 0) goto fail;
+        apply_requests(&l);
+
+        if (trib_mono_ms() >= next_commit || trib_sink_task_context_take_commit_request(l.tctx)) {
+            if (flush_and_commit(&l, NULL, &err) < 0) goto fail;
+            next_commit = trib_mono_ms() + flush_interval;
+        }
+    }
+
+done:
+    /* Graceful stop: closing the consumer revokes every partition, which
+     * flushes, commits and closes them through the rebalance callback. */
+    if (l.rk) rd_kafka_consumer_close(l.rk);
+    if (l.failed) TRIB_ERROR("worker", "%s error while closing: %s", t->log_ctx, l.fail_err.msg);
+    if (started) t->plugin->sink->stop(l.ctx);
+    trib_task_set_state(t, TRIB_STATE_UNASSIGNED, NULL);
+    goto cleanup;
+
+fail:
+    trib_task_fail(t, &err);
+    /* Do not commit anything more: the failed batch was not written. */
+    l.failed = true;
+    if (l.rk) rd_kafka_consumer_close(l.rk);
+    if (started) t->plugin->sink->stop(l.ctx);
+
+cleanup:
+    if (l.rk) rd_kafka_destroy(l.rk);
+    trib_sink_task_context_destroy(l.tctx);
+    rd_kafka_topic_partition_list_destroy(l.assigned);
+    rd_kafka_topic_partition_list_destroy(l.pending);
+    free(msgs);
+    free(recs);
+    trib_task_teardown_common(t);
+    return NULL;
+}
