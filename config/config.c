@@ -351,8 +351,8 @@ void trib_config_report_add(trib_config_report *r, const trib_config_def *defs,
         cfg_value v;
         eval_row(d, key, trib_props_get(props, key), &v, &errs);
         if (!e->def) {
+            e->order = group_order(r, d->group) + 1; /* before e counts itself */
             e->def = d;
-            e->order = group_order(r, d->group) + 1;
             free(e->value);
             e->value = v.str ? trib_xstrdup(v.str) : NULL;
         }
