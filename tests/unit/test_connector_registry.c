@@ -1,0 +1,75 @@
+/*
+ * test_connector_registry.c: connector.class lookup follows Connect's
+ * aliases (full class name, simple name, simple name without "Connector",
+ * declared alias), unknown names give NULL, and every registered plugin is
+ * complete and reachable by each of its names.
+ */
+#include <string.h>
+
+#include "tests/tap.h"
+#include "worker/connector.h"
+
+static void same(const char *a, const char *b, const char *what) {
+    const trib_connector_plugin *pa = trib_connector_find(a), *pb = trib_connector_find(b);
+    ok(pa != NULL && pa == pb, "%s: %s and %s find the same plugin", what, a, b);
+}
+
+int main(void) {
+    const trib_connector_plugin *src = trib_connector_find("org.apache.kafka.connect.file.FileStreamSourceConnector");
+    ok(src != NULL, "FileStreamSource is found by its full class name");
+    ok(src && src->kind == TRIB_CONNECTOR_SOURCE && src->source != NULL, "FileStreamSource is a source");
+    same("FileStreamSource", "FileStreamSourceConnector", "alias and simple name");
+    same("FileStreamSource", "org.apache.kafka.connect.file.FileStreamSourceConnector", "alias and class name");
+
+    const trib_connector_plugin *sink = trib_connector_find("FileStreamSink");
+    ok(sink != NULL && sink != src, "FileStreamSink is a different plugin");
+    ok(sink && sink->kind == TRIB_CONNECTOR_SINK && sink->sink != NULL, "FileStreamSink is a sink");
+    same("FileStreamSinkConnector", "org.apache.kafka.connect.file.FileStreamSinkConnector", "sink names");
+
+    const trib_connector_plugin *dg = trib_connector_find("DataGen");
+    ok(dg != NULL && dg->kind == TRIB_CONNECTOR_SOURCE, "DataGen is a source");
+    same("DataGen", "DataGenConnector", "DataGen simple name");
+    same("DataGen", "io.tributary.connect.datagen.DataGenConnector", "DataGen class name");
+
+    const char *unknown[] = {"", "FileStream", "filestreamsource", "FILESTREAMSOURCE",
+                             "org.apache.kafka.connect.file.FileStreamSource", "Connector",
+                             "FileStreamSourceConnectorX", "com.example.Nope", " FileStreamSource"};
+    for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++)
+        ok(trib_connector_find(unknown[i]) == NULL, "'%s' finds nothing", unknown[i]);
+    ok(trib_connector_find(NULL) == NULL, "NULL finds nothing");
+
+    const trib_connector_plugin *const *all = trib_connectors_all();
+    size_t n = 0;
+    bool complete = true, reachable = true;
+    for (; all[n]; n++) {
+        const trib_connector_plugin *p = all[n];
+        if (!p->class_name || !p->version || !p->config || !p->task_configs || !p->doc)
+            complete = false;
+        if (p->kind == TRIB_CONNECTOR_SOURCE ? !(p->source && p->source->start && p->source->poll && p->source->stop)
+                                             : !(p->sink && p->sink->start && p->sink->put && p->sink->stop))
+            complete = false;
+        /* Each name of each plugin resolves to that plugin: no alias is shadowed by another. */
+        const char *simple = strrchr(p->class_name, '.');
+        simple = simple ? simple + 1 : p->class_name;
+        char pruned[256];
+        snprintf(pruned, sizeof pruned, "%s", simple);
+        size_t pl = strlen(pruned);
+        if (pl > 9 && strcmp(pruned + pl - 9, "Connector") == 0) pruned[pl - 9] = '\0';
+        const char *names[] = {p->class_name, simple, pruned, p->alias};
+        for (size_t k = 0; k < 4; k++)
+            if (names[k] && trib_connector_find(names[k]) != p) {
+                diag("%s does not resolve to %s", names[k], p->class_name);
+                reachable = false;
+            }
+    }
+    ok(n >= 3, "trib_connectors_all lists the built-in plugins (%zu)", n);
+    ok(complete, "every plugin has a class name, version, doc, config table, task_configs and its kind's ops");
+    ok(reachable, "every name of every plugin resolves to it and to nothing else");
+    bool listed = false;
+    for (size_t i = 0; i < n; i++) listed |= all[i] == dg;
+    ok(listed, "the lookup's plugins are the listed ones");
+
+    (void)plan;   /* the plan is printed at the end */
+    done_testing();
+    return exit_status();
+}
