@@ -100,4 +100,26 @@ json_t *trib_herder_validate(trib_herder *h, const char *plugin, const trib_prop
 /* GET /connectors?expand=status|info: {name: {"status":..., "info":...}} */
 json_t *trib_herder_list_expanded(trib_herder *h, bool status, bool info, trib_error *err);
 
+/* ---- lifecycle (used by worker.c) ------------------------------------- */
+
+#include "config/config.h"
+#include "worker/offset_store.h"
+
+/* A herder for this worker. Borrows offsets (must outlive it) and copies
+ * worker_props; worker_id is the advertised host:port shown in status. */
+trib_herder *trib_herder_new(const trib_props *worker_props, trib_offset_store *offsets,
+                             const char *worker_id, const char *cluster_id, trib_error *err);
+/* Starts the background thread (reconfiguration requests, status upkeep). */
+int trib_herder_start(trib_herder *h, trib_error *err);
+/* Stops every connector and task gracefully (task.shutdown.graceful.timeout.ms). */
+void trib_herder_stop(trib_herder *h);
+void trib_herder_destroy(trib_herder *h);   /* NULL-safe; stops first */
+
+/* Creates a connector from a file given on the command line (JSON as
+ * POST /connectors, or a flat JSON or .properties config). */
+int trib_herder_create_from_file(trib_herder *h, const char *path, trib_error *err);
+
+/* Records handled by a task (tests and metrics); -1 if it is not running. */
+int64_t trib_herder_task_records(trib_herder *h, const char *name, int task);
+
 #endif

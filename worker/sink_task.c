@@ -285,6 +285,7 @@ static trib_header *msg_headers(const rd_kafka_message_t *m, size_t *n) {
 }
 
 static void track(sink_loop *l, const rd_kafka_message_t *m) {
+    trib_task_note_topic(l->t, rd_kafka_topic_name(m->rkt));
     rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(l->pending, rd_kafka_topic_name(m->rkt),
                                                                        m->partition);
     if (!p) p = rd_kafka_topic_partition_list_add(l->pending, rd_kafka_topic_name(m->rkt), m->partition);

@@ -248,6 +248,7 @@ void *trib_source_task_main(void *arg) {
                 continue;
             }
             if (!rec) continue;  /* filtered */
+            trib_task_note_topic(t, rec->topic);
             int rc = send_record(&l, rec, &kb, &vb, &err);
             trib_record_destroy(rec);
             if (rc < 0) goto fail;

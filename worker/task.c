@@ -48,6 +48,8 @@ static void task_free(trib_task *t) {
     trib_props_destroy(t->worker_props);
     free(t->connector);
     free(t->trace);
+    free(t->last_topic);
+    json_decref(t->topics);
     pthread_mutex_destroy(&t->lock);
     pthread_cond_destroy(&t->done_cond);
     free(t);
@@ -91,6 +93,7 @@ trib_task *trib_task_start(const trib_task_spec *spec, trib_error *err) {
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->done_cond, NULL);
     t->state = TRIB_STATE_UNASSIGNED;
+    t->topics = json_object();
     snprintf(t->log_ctx, sizeof t->log_ctx, "[%s:%d]", t->connector, t->id);
 
     pthread_attr_t attr;
@@ -123,6 +126,19 @@ int64_t trib_task_record_count(trib_task *t) {
     return atomic_load(&t->records);
 }
 
+void trib_task_request_stop(trib_task *t) {
+    atomic_store(&t->stop, true);
+}
+
+void trib_task_reset_topics(trib_task *t) {
+    pthread_mutex_lock(&t->lock);
+    json_object_clear(t->topics);
+    pthread_mutex_unlock(&t->lock);
+    /* last_topic is the thread's cache; a stale one only delays noting a
+     * topic until the task switches topics, so reset it lazily there */
+    atomic_store(&t->topics_reset, true);
+}
+
 bool trib_task_stop(trib_task *t, int64_t timeout_ms) {
     if (!t) return true;
     atomic_store(&t->stop, true);
@@ -141,6 +157,29 @@ bool trib_task_stop(trib_task *t, int64_t timeout_ms) {
                    t->log_ctx, (long long)timeout_ms);
     task_unref(t);
     return finished;
+}
+
+void trib_task_note_topic(trib_task *t, const char *topic) {
+    if (atomic_exchange(&t->topics_reset, false)) {
+        free(t->last_topic);
+        t->last_topic = NULL;
+    }
+    if (!topic || (t->last_topic && strcmp(t->last_topic, topic) == 0)) return;
+    free(t->last_topic);
+    t->last_topic = trib_xstrdup(topic);
+    pthread_mutex_lock(&t->lock);
+    json_object_set_new(t->topics, topic, json_true());
+    pthread_mutex_unlock(&t->lock);
+}
+
+json_t *trib_task_topics(trib_task *t) {
+    json_t *arr = json_array();
+    pthread_mutex_lock(&t->lock);
+    const char *k;
+    json_t *v;
+    json_object_foreach(t->topics, k, v) json_array_append_new(arr, json_string(k));
+    pthread_mutex_unlock(&t->lock);
+    return arr;
 }
 
 void trib_task_set_state(trib_task *t, trib_state s, const char *trace) {

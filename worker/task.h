@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <jansson.h>
 
 #include "common/error.h"
 #include "common/props.h"
@@ -54,11 +55,22 @@ void trib_task_set_paused(trib_task *t, bool paused);
  * failure trace or NULL. */
 trib_state trib_task_state(trib_task *t, char **trace);
 
+/* Asks the task to stop without waiting (to stop many tasks in parallel
+ * before waiting for each with trib_task_stop). */
+void trib_task_request_stop(trib_task *t);
+
+/* Forgets the active topics seen so far (PUT .../topics/reset). */
+void trib_task_reset_topics(trib_task *t);
+
 /* Asks the task to stop and waits up to timeout_ms (task.shutdown.graceful
  * .timeout.ms) for it to flush and exit. Frees the task either way; returns
  * false if the thread did not finish in time and was abandoned (it frees
  * itself when it ends). */
 bool trib_task_stop(trib_task *t, int64_t timeout_ms);
+
+/* Topics the task has produced to or consumed from since it started, as a
+ * new JSON array of strings (Connect's active topics). */
+json_t *trib_task_topics(trib_task *t);
 
 /* Records processed since start (polled for sources, put for sinks), for
  * metrics and tests. */

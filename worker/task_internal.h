@@ -43,6 +43,12 @@ struct trib_task {
     trib_error_policy policy;
     trib_dlq *dlq;
     char log_ctx[256];         /* "[connector:task]" */
+
+    /* active topics: a set read by the herder; the loop skips the lock
+     * while the topic is the same as the last one it noted */
+    json_t *topics;            /* {"topic": true}, guarded by lock */
+    char *last_topic;          /* task thread only */
+    atomic_bool topics_reset;  /* tells the thread to drop last_topic */
 };
 
 void *trib_source_task_main(void *arg);
@@ -80,6 +86,9 @@ int trib_task_tolerate(trib_task *t, trib_stage stage, const trib_error *why, co
 /* Sleeps the backoff for attempt n (100 ms doubling, capped at max_ms, with
  * jitter), waking early on stop. Returns false if the task is stopping. */
 bool trib_task_backoff(trib_task *t, int attempt, int64_t max_ms);
+
+/* Notes a topic the task used (cheap when it is the same as the last). */
+void trib_task_note_topic(trib_task *t, const char *topic);
 
 static inline bool trib_task_stopping(trib_task *t) { return atomic_load(&t->stop); }
 

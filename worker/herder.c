@@ -1,0 +1,989 @@
+/*
+ * herder.c: connector and task lifecycle behind the REST API (Kafka
+ * Connect's StandaloneHerder, and the local half of the distributed one).
+ *
+ * Each connector has a desired state (its config and target state) and an
+ * actual state (connector instance, task configs, running tasks). Every
+ * change goes through reconcile(), which moves the actual state toward the
+ * desired one, so REST calls, restarts and reconfiguration requests share
+ * one path. One mutex guards the table: REST calls are rare and short next
+ * to the data path, which never takes it.
+ */
+#include "worker/herder.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "common/util.h"
+#include "proto/converter.h"
+#include "transforms/transform.h"
+#include "worker/connector_config.h"
+#include "worker/group_offsets.h"
+#include "worker/kafka_client.h"
+#include "worker/task.h"
+#include "worker/task_context.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef TRIBUTARY_VERSION
+#define TRIBUTARY_VERSION "0.1.0"
+#endif
+#ifndef TRIBUTARY_COMMIT
+#define TRIBUTARY_COMMIT "unknown"
+#endif
+
+#define HIDDEN "[hidden]"
+
+typedef struct conn {
+    char *name;
+    trib_props *config;
+    const trib_connector_plugin *plugin;
+    trib_target_state target;
+
+    void *ctx;                  /* connector instance, when started */
+    bool started;
+    trib_connector_context *cctx;
+    bool failed;                /* connector instance failed */
+    char *trace;
+
+    trib_props **task_configs;  /* merged over config */
+    size_t ntasks;
+    trib_task **tasks;          /* ntasks slots, NULL when not running */
+    json_t *topics;             /* {"topic": true} from tasks that ended */
+} conn;
+
+struct trib_herder {
+    pthread_mutex_t lock;
+    trib_props *worker_props;
+    trib_offset_store *offsets;
+    char *worker_id;
+    char *cluster_id;
+    int64_t shutdown_ms;
+
+    conn **conns;
+    size_t n, cap;
+
+    rd_kafka_t *admin;          /* lazily created for offsets admin calls */
+
+    pthread_t thread;
+    bool thread_started;
+    atomic_bool stopping;
+};
+
+/* ---- names and small helpers ------------------------------------------------ */
+
+const char *trib_target_state_name(trib_target_state s) {
+    switch (s) {
+    case TRIB_TARGET_RUNNING: return "RUNNING";
+    case TRIB_TARGET_PAUSED: return "PAUSED";
+    case TRIB_TARGET_STOPPED: return "STOPPED";
+    }
+    return "RUNNING";
+}
+
+int trib_target_state_parse(const char *s, trib_target_state *out) {
+    if (!s) return -1;
+    if (strcmp(s, "RUNNING") == 0) *out = TRIB_TARGET_RUNNING;
+    else if (strcmp(s, "PAUSED") == 0) *out = TRIB_TARGET_PAUSED;
+    else if (strcmp(s, "STOPPED") == 0) *out = TRIB_TARGET_STOPPED;
+    else return -1;
+    return 0;
+}
+
+static conn *find(trib_herder *h, const char *name) {
+    for (size_t i = 0; i < h->n; i++)
+        if (strcmp(h->conns[i]->name, name) == 0) return h->conns[i];
+    return NULL;
+}
+
+static conn *find_or_404(trib_herder *h, const char *name, trib_error *err) {
+    conn *c = find(h, name);
+    if (!c) trib_error_set(err, TRIB_ERR_NOT_FOUND, "Connector %s not found", name);
+    return c;
+}
+
+static const char *kind_name(const trib_connector_plugin *p) {
+    return p->kind == TRIB_CONNECTOR_SOURCE ? "source" : "sink";
+}
+
+/* Config with sensitive values shown as [hidden]. */
+static json_t *redacted_json(const conn *c, const trib_props *p) {
+    const trib_config_def *tables[] = {trib_connector_common_defs, c->plugin->config, NULL};
+    trib_props *r = trib_config_redact(p, tables);
+    json_t *j = trib_props_to_json(r);
+    trib_props_destroy(r);
+    return j;
+}
+
+/* Connector names follow Connect's rule (no ISO control characters), and
+ * since they appear in URL paths, group ids and file names, also no '/'. */
+static int check_name(const char *name, trib_error *err) {
+    if (!name || !*name) return trib_error_set(err, TRIB_ERR_INVALID, "Connector name is empty");
+    if (strlen(name) > 249)
+        return trib_error_set(err, TRIB_ERR_INVALID, "Connector name is longer than 249 characters");
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return trib_error_set(err, TRIB_ERR_INVALID, "Connector name may not contain ISO control characters");
+    if (strchr(name, '/'))
+        return trib_error_set(err, TRIB_ERR_INVALID, "Connector name may not contain '/'");
+    return 0;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------- */
+
+static void stop_tasks(trib_herder *h, conn *c, bool only_failed) {
+    for (size_t i = 0; i < c->ntasks; i++) {
+        trib_task *t = c->tasks[i];
+        if (!t) continue;
+        if (only_failed && trib_task_state(t, NULL) != TRIB_STATE_FAILED) continue;
+        json_t *topics = trib_task_topics(t);
+        size_t k;
+        json_t *v;
+        json_array_foreach(topics, k, v) json_object_set_new(c->topics, json_string_value(v), json_true());
+        json_decref(topics);
+        trib_task_stop(t, h->shutdown_ms);
+        c->tasks[i] = NULL;
+    }
+}
+
+static void free_task_configs(conn *c) {
+    for (size_t i = 0; i < c->ntasks; i++) trib_props_destroy(c->task_configs[i]);
+    free(c->task_configs);
+    free(c->tasks);
+    c->task_configs = NULL;
+    c->tasks = NULL;
+    c->ntasks = 0;
+}
+
+static void set_failed(conn *c, const char *trace) {
+    c->failed = true;
+    free(c->trace);
+    c->trace = trib_xstrdup(trace);
+    TRIB_ERROR("herder", "[%s] connector failed: %s", c->name, trace);
+}
+
+static void stop_instance(conn *c) {
+    if (c->started && c->plugin->stop) c->plugin->stop(c->ctx);
+    c->started = false;
+    c->ctx = NULL;
+    trib_connector_context_destroy(c->cctx);
+    c->cctx = NULL;
+}
+
+static int start_instance(conn *c) {
+    c->failed = false;
+    free(c->trace);
+    c->trace = NULL;
+    c->cctx = trib_connector_context_new(c->name);
+    if (c->plugin->start) {
+        trib_error err;
+        if (c->plugin->start(c->config, c->cctx, &c->ctx, &err) < 0) {
+            set_failed(c, err.msg);
+            trib_connector_context_destroy(c->cctx);
+            c->cctx = NULL;
+            return -1;
+        }
+    }
+    c->started = true;
+    return 0;
+}
+
+/* Asks the connector for task configs; each is merged over its config. */
+static int generate_task_configs(conn *c, trib_props ***out, size_t *n) {
+    int64_t max_tasks = 1;
+    trib_parse_int64(trib_props_get(c->config, "tasks.max"), &max_tasks);
+    trib_props **raw = NULL;
+    size_t nraw = 0;
+    trib_error err;
+    if (c->plugin->task_configs(c->ctx, c->config, (int)max_tasks, &raw, &nraw, &err) < 0) {
+        set_failed(c, err.msg);
+        return -1;
+    }
+    size_t nuse = nraw > (size_t)max_tasks ? (size_t)max_tasks : nraw;  /* never more than tasks.max */
+    *out = trib_xcalloc(nuse ? nuse : 1, sizeof **out);
+    for (size_t i = 0; i < nuse; i++) {
+        (*out)[i] = trib_props_clone(c->config);
+        trib_props_merge((*out)[i], raw[i]);
+    }
+    for (size_t i = 0; i < nraw; i++) trib_props_destroy(raw[i]);
+    free(raw);
+    *n = nuse;
+    return 0;
+}
+
+static bool same_task_configs(conn *c, trib_props **cfgs, size_t n) {
+    if (n != c->ntasks) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!trib_props_equal(cfgs[i], c->task_configs[i])) return false;
+    return true;
+}
+
+static void start_task(trib_herder *h, conn *c, size_t i) {
+    trib_task_spec spec = {
+        .connector = c->name,
+        .task_id = (int)i,
+        .plugin = c->plugin,
+        .config = c->task_configs[i],
+        .worker_props = h->worker_props,
+        .offsets = h->offsets,
+        .start_paused = c->target == TRIB_TARGET_PAUSED,
+    };
+    trib_error err;
+    c->tasks[i] = trib_task_start(&spec, &err);
+    if (!c->tasks[i]) TRIB_ERROR("herder", "[%s:%zu] cannot start task: %s", c->name, i, err.msg);
+}
+
+/* Moves a connector's actual state toward its target. Caller holds h->lock. */
+static void reconcile(trib_herder *h, conn *c) {
+    if (c->target == TRIB_TARGET_STOPPED) {
+        stop_tasks(h, c, false);
+        free_task_configs(c);
+        stop_instance(c);
+        return;
+    }
+    if (!c->started && !c->failed && start_instance(c) < 0) {
+        stop_tasks(h, c, false);
+        return;
+    }
+    if (c->failed) return;
+    if (c->ntasks == 0 || (c->cctx && trib_connector_context_take_reconfiguration(c->cctx))) {
+        trib_props **cfgs = NULL;
+        size_t n = 0;
+        if (generate_task_configs(c, &cfgs, &n) < 0) {
+            stop_tasks(h, c, false);
+            return;
+        }
+        if (!same_task_configs(c, cfgs, n)) {
+            stop_tasks(h, c, false);
+            free_task_configs(c);
+            c->task_configs = cfgs;
+            c->ntasks = n;
+            c->tasks = trib_xcalloc(n ? n : 1, sizeof *c->tasks);
+        } else {
+            for (size_t i = 0; i < n; i++) trib_props_destroy(cfgs[i]);
+            free(cfgs);
+        }
+    }
+    for (size_t i = 0; i < c->ntasks; i++) {
+        if (!c->tasks[i]) start_task(h, c, i);
+        if (c->tasks[i]) trib_task_set_paused(c->tasks[i], c->target == TRIB_TARGET_PAUSED);
+    }
+}
+
+static void conn_destroy(trib_herder *h, conn *c) {
+    stop_tasks(h, c, false);
+    free_task_configs(c);
+    stop_instance(c);
+    trib_props_destroy(c->config);
+    json_decref(c->topics);
+    free(c->trace);
+    free(c->name);
+    free(c);
+}
+
+/* ---- JSON views ----------------------------------------------------------------- */
+
+static json_t *info_json(const conn *c) {
+    json_t *tasks = json_array();
+    for (size_t i = 0; i < c->ntasks; i++)
+        json_array_append_new(tasks, json_pack("{sssi}", "connector", c->name, "task", (int)i));
+    return json_pack("{sssoso ss}", "name", c->name, "config", redacted_json(c, c->config), "tasks", tasks,
+                     "type", kind_name(c->plugin));
+}
+
+static const char *connector_state(const conn *c) {
+    if (c->failed) return "FAILED";
+    return trib_target_state_name(c->target);
+}
+
+static json_t *task_status_json(trib_herder *h, const conn *c, size_t i) {
+    trib_state s = TRIB_STATE_UNASSIGNED;
+    char *trace = NULL;
+    if (c->tasks[i]) {
+        s = trib_task_state(c->tasks[i], &trace);
+        /* a task thread that has not reported yet is starting */
+        if (s == TRIB_STATE_UNASSIGNED) s = c->target == TRIB_TARGET_PAUSED ? TRIB_STATE_PAUSED : TRIB_STATE_RUNNING;
+    }
+    json_t *j = json_pack("{siss ss}", "id", (int)i, "state", trib_state_name(s), "worker_id", h->worker_id);
+    if (trace) json_object_set_new(j, "trace", json_string(trace));
+    free(trace);
+    return j;
+}
+
+static json_t *status_json(trib_herder *h, const conn *c) {
+    json_t *conn_j = json_pack("{ssss}", "state", connector_state(c), "worker_id", h->worker_id);
+    if (c->failed && c->trace) json_object_set_new(conn_j, "trace", json_string(c->trace));
+    json_t *tasks = json_array();
+    for (size_t i = 0; i < c->ntasks; i++) json_array_append_new(tasks, task_status_json(h, c, i));
+    return json_pack("{sssoso ss}", "name", c->name, "connector", conn_j, "tasks", tasks, "type", kind_name(c->plugin));
+}
+
+/* ---- herder API ----------------------------------------------------------------- */
+
+json_t *trib_herder_server_info(trib_herder *h) {
+    return json_pack("{sssss?}", "version", TRIBUTARY_VERSION, "commit", TRIBUTARY_COMMIT, "kafka_cluster_id",
+                     h->cluster_id);
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+json_t *trib_herder_list(trib_herder *h, trib_error *err) {
+    (void)err;
+    pthread_mutex_lock(&h->lock);
+    char **names = trib_xcalloc(h->n + 1, sizeof *names);
+    for (size_t i = 0; i < h->n; i++) names[i] = h->conns[i]->name;
+    qsort(names, h->n, sizeof *names, cmp_str);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < h->n; i++) json_array_append_new(arr, json_string(names[i]));
+    free(names);
+    pthread_mutex_unlock(&h->lock);
+    return arr;
+}
+
+json_t *trib_herder_list_expanded(trib_herder *h, bool status, bool info, trib_error *err) {
+    (void)err;
+    json_t *out = json_object();
+    pthread_mutex_lock(&h->lock);
+    for (size_t i = 0; i < h->n; i++) {
+        json_t *e = json_object();
+        if (status) json_object_set_new(e, "status", status_json(h, h->conns[i]));
+        if (info) json_object_set_new(e, "info", info_json(h->conns[i]));
+        json_object_set_new(out, h->conns[i]->name, e);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return out;
+}
+
+/* Validates a full config for name; returns the plugin or NULL with err. */
+static const trib_connector_plugin *validate_for_write(const char *name, trib_props *config, trib_error *err) {
+    if (check_name(name, err) < 0) return NULL;
+    const char *cfg_name = trib_props_get(config, "name");
+    if (cfg_name && strcmp(cfg_name, name) != 0) {
+        trib_error_set(err, TRIB_ERR_INVALID, "Connector name configuration (%s) doesn't match connector name in the URL (%s)",
+                       cfg_name, name);
+        return NULL;
+    }
+    trib_props_set(config, "name", name);
+    if (!trib_props_get(config, "connector.class")) {
+        trib_error_set(err, TRIB_ERR_INVALID,
+                       "Connector config %s contains no connector type (missing required configuration \"connector.class\")",
+                       name);
+        return NULL;
+    }
+    const trib_connector_plugin *plugin = NULL;
+    trib_config_report *r = trib_connector_config_validate(config, NULL, &plugin);
+    if (trib_config_report_error_count(r) > 0) {
+        char *summary = trib_config_report_summary(r);
+        trib_error_set(err, TRIB_ERR_INVALID, "%s", summary);
+        free(summary);
+        plugin = NULL;
+    }
+    trib_config_report_destroy(r);
+    return plugin;
+}
+
+/* A PUT of a config read back with GET carries "[hidden]" for secrets: keep
+ * the stored value instead of overwriting the secret with the placeholder. */
+static void restore_hidden(trib_props *config, const trib_props *old) {
+    for (size_t i = 0; old && i < trib_props_count(config); i++) {
+        const char *k = trib_props_key_at(config, i);
+        if (strcmp(trib_props_value_at(config, i), HIDDEN) == 0 && trib_props_has(old, k))
+            trib_props_set(config, k, trib_props_get(old, k));
+    }
+}
+
+static json_t *put_locked(trib_herder *h, const char *name, const trib_props *config_in, bool allow_existing,
+                          trib_target_state initial, bool *created, trib_error *err) {
+    trib_props *config = trib_props_clone(config_in);
+    conn *c = find(h, name);
+    if (c && !allow_existing) {
+        trib_props_destroy(config);
+        trib_error_set(err, TRIB_ERR_CONFLICT, "Connector %s already exists", name);
+        return NULL;
+    }
+    if (c) restore_hidden(config, c->config);
+    const trib_connector_plugin *plugin = validate_for_write(name, config, err);
+    if (!plugin) {
+        trib_props_destroy(config);
+        return NULL;
+    }
+    if (c) {
+        if (c->plugin != plugin) {
+            trib_props_destroy(config);
+            trib_error_set(err, TRIB_ERR_INVALID, "Connector %s is a %s connector; its class cannot change to %s",
+                           name, c->plugin->class_name, plugin->class_name);
+            return NULL;
+        }
+        /* a new config restarts the connector and its tasks */
+        stop_tasks(h, c, false);
+        free_task_configs(c);
+        stop_instance(c);
+        c->failed = false;
+        trib_props_destroy(c->config);
+        c->config = config;
+        if (created) *created = false;
+        TRIB_INFO("herder", "[%s] connector config updated", name);
+    } else {
+        c = trib_xcalloc(1, sizeof *c);
+        c->name = trib_xstrdup(name);
+        c->config = config;
+        c->plugin = plugin;
+        c->target = initial;
+        c->topics = json_object();
+        if (h->n == h->cap) {
+            h->cap = h->cap ? h->cap * 2 : 16;
+            h->conns = trib_xrealloc(h->conns, h->cap * sizeof *h->conns);
+        }
+        h->conns[h->n++] = c;
+        if (created) *created = true;
+        TRIB_INFO("herder", "[%s] connector created (%s, %s)", name, plugin->class_name,
+                  trib_target_state_name(initial));
+    }
+    reconcile(h, c);
+    return info_json(c);
+}
+
+json_t *trib_herder_create(trib_herder *h, const char *name, const trib_props *config, trib_target_state initial,
+                           trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    json_t *j = put_locked(h, name, config, false, initial, NULL, err);
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+json_t *trib_herder_put_config(trib_herder *h, const char *name, const trib_props *config, bool *created,
+                               trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    json_t *j = put_locked(h, name, config, true, TRIB_TARGET_RUNNING, created, err);
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+json_t *trib_herder_patch_config(trib_herder *h, const char *name, const json_t *patch, trib_error *err) {
+    if (!json_is_object(patch)) {
+        trib_error_set(err, TRIB_ERR_INVALID, "PATCH body must be a JSON object of config values");
+        return NULL;
+    }
+    pthread_mutex_lock(&h->lock);
+    json_t *out = NULL;
+    conn *c = find_or_404(h, name, err);
+    if (c) {
+        trib_props *merged = trib_props_clone(c->config);
+        const char *k;
+        json_t *v;
+        bool bad = false;
+        json_object_foreach((json_t *)patch, k, v) {
+            if (json_is_null(v)) {
+                trib_props_remove(merged, k);
+            } else if (json_is_string(v)) {
+                trib_props_set(merged, k, json_string_value(v));
+            } else if (json_is_number(v) || json_is_boolean(v)) {
+                char *s = json_dumps(v, JSON_ENCODE_ANY);
+                trib_props_set(merged, k, s);
+                free(s);
+            } else {
+                trib_error_set(err, TRIB_ERR_INVALID, "config value for '%s' must be a string, number, boolean or null", k);
+                bad = true;
+                break;
+            }
+        }
+        if (!bad) out = put_locked(h, name, merged, true, TRIB_TARGET_RUNNING, NULL, err);
+        trib_props_destroy(merged);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return out;
+}
+
+json_t *trib_herder_info(trib_herder *h, const char *name, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    json_t *j = c ? info_json(c) : NULL;
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+json_t *trib_herder_config(trib_herder *h, const char *name, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    json_t *j = c ? redacted_json(c, c->config) : NULL;
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+json_t *trib_herder_status(trib_herder *h, const char *name, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    json_t *j = c ? status_json(h, c) : NULL;
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+json_t *trib_herder_tasks(trib_herder *h, const char *name, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    json_t *j = NULL;
+    if (c) {
+        j = json_array();
+        for (size_t i = 0; i < c->ntasks; i++)
+            json_array_append_new(j, json_pack("{s{sssi}so}", "id", "connector", c->name, "task", (int)i, "config",
+                                               redacted_json(c, c->task_configs[i])));
+    }
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+json_t *trib_herder_task_status(trib_herder *h, const char *name, int task, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    json_t *j = NULL;
+    if (c && (task < 0 || (size_t)task >= c->ntasks))
+        trib_error_set(err, TRIB_ERR_NOT_FOUND, "No status found for task %s-%d", name, task);
+    else if (c)
+        j = task_status_json(h, c, (size_t)task);
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+int trib_herder_delete(trib_herder *h, const char *name, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    if (c) {
+        size_t i = 0;
+        while (h->conns[i] != c) i++;
+        memmove(&h->conns[i], &h->conns[i + 1], (h->n - i - 1) * sizeof *h->conns);
+        h->n--;
+        conn_destroy(h, c);
+        TRIB_INFO("herder", "[%s] connector deleted", name);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return c ? 0 : -1;
+}
+
+int trib_herder_restart(trib_herder *h, const char *name, bool include_tasks, bool only_failed,
+                        json_t **status_out, trib_error *err) {
+    if (status_out) *status_out = NULL;
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    if (!c) {
+        pthread_mutex_unlock(&h->lock);
+        return -1;
+    }
+    bool restart_conn = !only_failed || c->failed;
+    json_t *status = status_json(h, c);
+    if (include_tasks || only_failed) {
+        /* Connect's response marks what is about to restart as RESTARTING */
+        if (restart_conn) json_object_set_new(json_object_get(status, "connector"), "state", json_string("RESTARTING"));
+        size_t i;
+        json_t *tj;
+        json_array_foreach(json_object_get(status, "tasks"), i, tj) {
+            bool failed = strcmp(json_string_value(json_object_get(tj, "state")), "FAILED") == 0;
+            if (include_tasks && (!only_failed || failed)) json_object_set_new(tj, "state", json_string("RESTARTING"));
+        }
+    }
+    if (include_tasks) stop_tasks(h, c, only_failed);
+    if (restart_conn) {
+        if (!include_tasks) {
+            /* restarting only the connector keeps its tasks running */
+            stop_instance(c);
+            c->failed = false;
+            if (c->target != TRIB_TARGET_STOPPED) start_instance(c);
+        } else {
+            stop_tasks(h, c, false);
+            free_task_configs(c);
+            stop_instance(c);
+            c->failed = false;
+        }
+    }
+    reconcile(h, c);
+    if (status_out && (include_tasks || only_failed)) *status_out = status;
+    else json_decref(status);
+    pthread_mutex_unlock(&h->lock);
+    return 0;
+}
+
+int trib_herder_restart_task(trib_herder *h, const char *name, int task, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    int rc = -1;
+    if (c && (task < 0 || (size_t)task >= c->ntasks)) {
+        trib_error_set(err, TRIB_ERR_NOT_FOUND, "Task %s-%d not found", name, task);
+    } else if (c) {
+        if (c->tasks[task]) {
+            trib_task_stop(c->tasks[task], h->shutdown_ms);
+            c->tasks[task] = NULL;
+        }
+        reconcile(h, c);
+        rc = 0;
+    }
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+int trib_herder_set_target_state(trib_herder *h, const char *name, trib_target_state s, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    if (c) {
+        if (c->target != s) TRIB_INFO("herder", "[%s] target state %s", name, trib_target_state_name(s));
+        c->target = s;
+        reconcile(h, c);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return c ? 0 : -1;
+}
+
+json_t *trib_herder_topics(trib_herder *h, const char *name, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    json_t *j = NULL;
+    if (c) {
+        json_t *set = json_deep_copy(c->topics);
+        for (size_t i = 0; i < c->ntasks; i++) {
+            if (!c->tasks[i]) continue;
+            json_t *t = trib_task_topics(c->tasks[i]);
+            size_t k;
+            json_t *v;
+            json_array_foreach(t, k, v) json_object_set_new(set, json_string_value(v), json_true());
+            json_decref(t);
+        }
+        const char **names = trib_xcalloc(json_object_size(set) + 1, sizeof *names);
+        size_t n = 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach(set, key, v) names[n++] = key;
+        qsort(names, n, sizeof *names, cmp_str);
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++) json_array_append_new(arr, json_string(names[i]));
+        free(names);
+        json_decref(set);
+        j = json_pack("{s{so}}", c->name, "topics", arr);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+int trib_herder_reset_topics(trib_herder *h, const char *name, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    if (c) {
+        json_object_clear(c->topics);
+        for (size_t i = 0; i < c->ntasks; i++)
+            if (c->tasks[i]) trib_task_reset_topics(c->tasks[i]);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return c ? 0 : -1;
+}
+
+/* The admin client for group offsets, created on first use. Caller holds the lock. */
+static rd_kafka_t *admin(trib_herder *h, trib_error *err) {
+    if (h->admin) return h->admin;
+    trib_props *d = trib_props_new();
+    trib_props_set(d, "client.id", "tributary-herder-admin");
+    rd_kafka_conf_t *conf = trib_kafka_conf_new(TRIB_CLIENT_ADMIN, h->worker_props, NULL, d, err);
+    trib_props_destroy(d);
+    if (!conf) return NULL;
+    h->admin = trib_kafka_new(RD_KAFKA_PRODUCER, conf, err);
+    return h->admin;
+}
+
+static char *group_of(const conn *c) {
+    return trib_xasprintf("connect-%s", c->name);
+}
+
+json_t *trib_herder_offsets(trib_herder *h, const char *name, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    json_t *j = NULL;
+    if (c && c->plugin->kind == TRIB_CONNECTOR_SOURCE) {
+        j = json_pack("{so}", "offsets", trib_offset_store_list(h->offsets, c->name));
+    } else if (c) {
+        rd_kafka_t *a = admin(h, err);
+        char *group = group_of(c);
+        json_t *list = a ? trib_group_offsets_list(a, group, err) : NULL;
+        free(group);
+        if (list) j = json_pack("{so}", "offsets", list);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+static int require_stopped(const conn *c, trib_error *err) {
+    if (c->target != TRIB_TARGET_STOPPED)
+        return trib_error_set(err, TRIB_ERR_CONFLICT,
+                              "Connectors must be in the STOPPED state before their offsets can be modified. "
+                              "This can be done for the specified connector by issuing a 'PUT' request to the "
+                              "'/connectors/%s/stop' endpoint", c->name);
+    return 0;
+}
+
+/* Source offsets: each entry needs an object partition and an object or
+ * null offset (null deletes). */
+static int alter_source_offsets(trib_herder *h, conn *c, const json_t *entries, trib_error *err) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(entries, i, e) {
+        json_t *p = json_object_get(e, "partition");
+        json_t *o = json_object_get(e, "offset");
+        if (!json_is_object(p))
+            return trib_error_set(err, TRIB_ERR_INVALID, "offsets[%zu].partition must be a JSON object", i);
+        if (o && !json_is_null(o) && !json_is_object(o))
+            return trib_error_set(err, TRIB_ERR_INVALID, "offsets[%zu].offset must be a JSON object or null", i);
+    }
+    json_array_foreach(entries, i, e) {
+        json_t *o = json_object_get(e, "offset");
+        trib_offset_store_put(h->offsets, c->name, json_object_get(e, "partition"),
+                              (o && !json_is_null(o)) ? o : NULL);
+    }
+    return trib_offset_store_flush(h->offsets, err);
+}
+
+json_t *trib_herder_alter_offsets(trib_herder *h, const char *name, const json_t *body, trib_error *err) {
+    json_t *entries = json_object_get(body, "offsets");
+    if (!json_is_array(entries)) {
+        trib_error_set(err, TRIB_ERR_INVALID, "Request body must contain an \"offsets\" array");
+        return NULL;
+    }
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    json_t *j = NULL;
+    if (c && require_stopped(c, err) == 0) {
+        int rc;
+        if (c->plugin->kind == TRIB_CONNECTOR_SOURCE) {
+            rc = alter_source_offsets(h, c, entries, err);
+        } else {
+            rd_kafka_t *a = admin(h, err);
+            char *group = group_of(c);
+            rc = a ? trib_group_offsets_alter(a, group, entries, err) : -1;
+            free(group);
+        }
+        if (rc == 0)
+            j = json_pack("{ss}", "message",
+                          c->plugin->kind == TRIB_CONNECTOR_SOURCE
+                              ? "The offsets for this connector have been altered successfully"
+                              : "The Kafka Connect framework-managed offsets for this connector have been altered "
+                                "successfully. However, if this connector manages offsets externally, they will "
+                                "need to be manually altered in the system that the connector uses.");
+    }
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+json_t *trib_herder_reset_offsets(trib_herder *h, const char *name, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = find_or_404(h, name, err);
+    json_t *j = NULL;
+    if (c && require_stopped(c, err) == 0) {
+        int rc;
+        if (c->plugin->kind == TRIB_CONNECTOR_SOURCE) {
+            json_t *list = trib_offset_store_list(h->offsets, c->name);
+            size_t i;
+            json_t *e;
+            json_array_foreach(list, i, e) trib_offset_store_put(h->offsets, c->name, json_object_get(e, "partition"), NULL);
+            json_decref(list);
+            rc = trib_offset_store_flush(h->offsets, err);
+        } else {
+            rd_kafka_t *a = admin(h, err);
+            char *group = group_of(c);
+            rc = a ? trib_group_offsets_delete(a, group, err) : -1;
+            free(group);
+        }
+        if (rc == 0)
+            j = json_pack("{ss}", "message",
+                          c->plugin->kind == TRIB_CONNECTOR_SOURCE
+                              ? "The offsets for this connector have been reset successfully"
+                              : "The Kafka Connect framework-managed offsets for this connector have been reset "
+                                "successfully. However, if this connector manages offsets externally, they will "
+                                "need to be manually reset in the system that the connector uses.");
+    }
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+json_t *trib_herder_plugins(trib_herder *h, bool connectors_only) {
+    (void)h;
+    json_t *arr = json_array();
+    const trib_connector_plugin *const *cp = trib_connectors_all();
+    for (size_t i = 0; cp[i]; i++)
+        json_array_append_new(arr, json_pack("{ssssss}", "class", cp[i]->class_name, "type", kind_name(cp[i]),
+                                             "version", cp[i]->version ? cp[i]->version : TRIBUTARY_VERSION));
+    if (connectors_only) return arr;
+    const trib_converter_plugin *const *cv = trib_converters_all();
+    for (size_t i = 0; cv[i]; i++)
+        json_array_append_new(arr, json_pack("{ssssss}", "class", cv[i]->class_name, "type", "converter", "version",
+                                             TRIBUTARY_VERSION));
+    const trib_transform_plugin *const *tp = trib_transforms_all();
+    for (size_t i = 0; tp[i]; i++)
+        json_array_append_new(arr, json_pack("{ssssss}", "class", tp[i]->class_name, "type", "transformation",
+                                             "version", TRIBUTARY_VERSION));
+    const trib_predicate_plugin *const *pp = trib_predicates_all();
+    for (size_t i = 0; pp[i]; i++)
+        json_array_append_new(arr, json_pack("{ssssss}", "class", pp[i]->class_name, "type", "predicate", "version",
+                                             TRIBUTARY_VERSION));
+    return arr;
+}
+
+json_t *trib_herder_plugin_config(trib_herder *h, const char *plugin, trib_error *err) {
+    (void)h;
+    const trib_connector_plugin *cp = trib_connector_find(plugin);
+    if (cp) return trib_config_describe_json(cp->config);
+    const trib_converter_plugin *cv = trib_converter_find(plugin);
+    if (cv) return trib_config_describe_json(cv->config);
+    const trib_transform_plugin *tp = trib_transform_find(plugin);
+    if (tp) return trib_config_describe_json(tp->config);
+    const trib_predicate_plugin *pp = trib_predicate_find(plugin);
+    if (pp) return trib_config_describe_json(pp->config);
+    trib_error_set(err, TRIB_ERR_NOT_FOUND, "Unknown plugin %s.", plugin);
+    return NULL;
+}
+
+json_t *trib_herder_validate(trib_herder *h, const char *plugin, const trib_props *config, trib_error *err) {
+    (void)h;
+    const trib_connector_plugin *p = trib_connector_find(plugin);
+    if (!p) {
+        trib_error_set(err, TRIB_ERR_NOT_FOUND, "Unknown plugin %s.", plugin);
+        return NULL;
+    }
+    const char *cls = trib_props_get(config, "connector.class");
+    if (cls && trib_connector_find(cls) != p) {
+        trib_error_set(err, TRIB_ERR_INVALID,
+                       "Included connector type %s does not match request type %s", cls, plugin);
+        return NULL;
+    }
+    trib_config_report *r = trib_connector_config_validate(config, plugin, NULL);
+    json_t *j = trib_config_report_to_json(r, p->class_name);
+    trib_config_report_destroy(r);
+    return j;
+}
+
+int64_t trib_herder_task_records(trib_herder *h, const char *name, int task) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = find(h, name);
+    int64_t n = -1;
+    if (c && task >= 0 && (size_t)task < c->ntasks && c->tasks[task]) n = trib_task_record_count(c->tasks[task]);
+    pthread_mutex_unlock(&h->lock);
+    return n;
+}
+
+/* ---- files given on the command line ---------------------------------------------- */
+
+int trib_herder_create_from_file(trib_herder *h, const char *path, trib_error *err) {
+    trib_props *config = NULL;
+    trib_target_state initial = TRIB_TARGET_RUNNING;
+    if (trib_str_endswith(path, ".json")) {
+        json_error_t jerr;
+        json_t *j = json_load_file(path, 0, &jerr);
+        if (!j)
+            return trib_error_set(err, TRIB_ERR_INVALID, "%s: line %d column %d: %s", path, jerr.line, jerr.column,
+                                  jerr.text);
+        /* either {"name":..., "config":{...}} as POST /connectors, or a flat config */
+        json_t *cfg = json_object_get(j, "config");
+        config = trib_props_from_json(cfg ? cfg : j, err);
+        if (config && cfg && json_is_string(json_object_get(j, "name")))
+            trib_props_set(config, "name", json_string_value(json_object_get(j, "name")));
+        json_t *is = json_object_get(j, "initial_state");
+        if (config && json_is_string(is) && trib_target_state_parse(json_string_value(is), &initial) < 0) {
+            trib_error_set(err, TRIB_ERR_INVALID, "%s: initial_state must be RUNNING, PAUSED or STOPPED", path);
+            trib_props_destroy(config);
+            config = NULL;
+        }
+        json_decref(j);
+        if (!config) return trib_error_prefix(err, "%s", path);
+    } else {
+        config = trib_props_load_file(path, err);
+        if (!config) return -1;
+    }
+    const char *name = trib_props_get(config, "name");
+    if (!name || !*name) {
+        trib_props_destroy(config);
+        return trib_error_set(err, TRIB_ERR_INVALID, "%s: connector config has no \"name\"", path);
+    }
+    char *n = trib_xstrdup(name);
+    json_t *info = trib_herder_create(h, n, config, initial, err);
+    free(n);
+    trib_props_destroy(config);
+    if (!info) return trib_error_prefix(err, "%s", path);
+    json_decref(info);
+    return 0;
+}
+
+/* ---- herder thread and lifecycle -------------------------------------------------- */
+
+/* Applies connectors' reconfiguration requests and raised errors. */
+static void *herder_thread(void *arg) {
+    trib_herder *h = arg;
+    while (!atomic_load(&h->stopping)) {
+        trib_sleep_ms(200);
+        pthread_mutex_lock(&h->lock);
+        for (size_t i = 0; i < h->n && !atomic_load(&h->stopping); i++) {
+            conn *c = h->conns[i];
+            if (!c->cctx) continue;
+            const char *raised = trib_connector_context_error(c->cctx);
+            if (raised && !c->failed) {
+                char *msg = trib_xstrdup(raised);
+                stop_tasks(h, c, false);
+                set_failed(c, msg);
+                free(msg);
+                continue;
+            }
+            reconcile(h, c);
+        }
+        pthread_mutex_unlock(&h->lock);
+    }
+    return NULL;
+}
+
+trib_herder *trib_herder_new(const trib_props *worker_props, trib_offset_store *offsets, const char *worker_id,
+                             const char *cluster_id, trib_error *err) {
+    (void)err;
+    trib_herder *h = trib_xcalloc(1, sizeof *h);
+    pthread_mutex_init(&h->lock, NULL);
+    h->worker_props = trib_props_clone(worker_props);
+    h->offsets = offsets;
+    h->worker_id = trib_xstrdup(worker_id);
+    h->cluster_id = trib_xstrdup(cluster_id);
+    h->shutdown_ms = 5000;
+    int64_t v;
+    if (trib_parse_int64(trib_props_get(worker_props, "task.shutdown.graceful.timeout.ms"), &v) == 0 && v >= 0)
+        h->shutdown_ms = v;
+    atomic_init(&h->stopping, false);
+    return h;
+}
+
+int trib_herder_start(trib_herder *h, trib_error *err) {
+    int rc = pthread_create(&h->thread, NULL, herder_thread, h);
+    if (rc != 0) return trib_error_set(err, TRIB_ERR_INTERNAL, "cannot start herder thread: %s", strerror(rc));
+    h->thread_started = true;
+    return 0;
+}
+
+void trib_herder_stop(trib_herder *h) {
+    if (!h) return;
+    atomic_store(&h->stopping, true);
+    if (h->thread_started) {
+        pthread_join(h->thread, NULL);
+        h->thread_started = false;
+    }
+    pthread_mutex_lock(&h->lock);
+    /* Ask every task to stop at once, then wait: shutdown takes one
+     * graceful timeout, not one per task. */
+    for (size_t i = 0; i < h->n; i++)
+        for (size_t k = 0; k < h->conns[i]->ntasks; k++)
+            if (h->conns[i]->tasks[k]) trib_task_request_stop(h->conns[i]->tasks[k]);
+    while (h->n > 0) conn_destroy(h, h->conns[--h->n]);
+    pthread_mutex_unlock(&h->lock);
+}
+
+void trib_herder_destroy(trib_herder *h) {
+    if (!h) return;
+    trib_herder_stop(h);
+    if (h->admin) rd_kafka_destroy(h->admin);
+    trib_props_destroy(h->worker_props);
+    free(h->conns);
+    free(h->worker_id);
+    free(h->cluster_id);
+    pthread_mutex_destroy(&h->lock);
+    free(h);
+}
