@@ -1,0 +1,446 @@
+/*
+ * server.c: the libmicrohttpd side of the REST API (see server.h).
+ *
+ * Request life cycle, per MHD's access-handler protocol:
+ *  - the URI-log callback allocates our per-request state with the raw
+ *    request target (MHD would otherwise decode the path before we can
+ *    split it, turning "a%2Fb" into two segments);
+ *  - first call (headers read): parse the target, route, and refuse early
+ *    (404, 405 + Allow, 413 by Content-Length, 415, 503 without a herder);
+ *  - upload calls: buffer the body up to max_body_bytes; past it, drop the
+ *    buffer and answer 413 (draining a bounded amount so the client sees the
+ *    status, then closing);
+ *  - last call: parse the JSON body, run the auth hook and the handler,
+ *    serialize the response;
+ *  - completion callback: one DEBUG line (method, path, status), free state.
+ */
+#include "rest/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "common/log.h"
+#include "common/time.h"
+#include "common/util.h"
+#include "rest/http_json.h"
+#include "rest/routes.h"
+
+#define DEFAULT_THREADS 4
+#define CONNECTION_TIMEOUT_S 60
+/* Headers and request line share this per-connection pool; 64 KiB lets
+ * long (even hostile) paths reach the router, which answers 404 itself. */
+#define CONNECTION_MEMORY (64u * 1024u)
+/* After a 413 we read and drop at most this much more before closing. */
+#define DRAIN_LIMIT (4u * 1024u * 1024u)
+
+struct trib_rest_server {
+    struct MHD_Daemon *daemon;
+    trib_rest_router *router;
+    trib_herder *herder;
+    trib_rest_config cfg;
+    char *host;
+    int port;
+};
+
+typedef struct req_state {
+    trib_rest_server *srv;
+    struct MHD_Connection *conn;
+    char *target;          /* raw request target */
+    char *path;            /* raw path part of it */
+    char method[16];
+    bool started;
+    bool responded;        /* a response is queued */
+    bool too_large;
+    int status;            /* for the log line */
+    int64_t t0_ms;
+    size_t drained;
+    trib_strbuf body;
+    trib_rest_request req;
+} req_state;
+
+static req_state *state_new(trib_rest_server *srv, const char *uri) {
+    req_state *st = trib_xcalloc(1, sizeof *st);
+    st->srv = srv;
+    st->target = trib_xstrdup(uri ? uri : "/");
+    st->t0_ms = trib_mono_ms();
+    trib_strbuf_init(&st->body);
+    trib_rest_kv_init(&st->req.params);
+    trib_rest_kv_init(&st->req.query);
+    return st;
+}
+
+static void state_free(req_state *st) {
+    if (!st) return;
+    free(st->target);
+    free(st->path);
+    trib_strbuf_free(&st->body);
+    trib_rest_kv_free(&st->req.params);
+    trib_rest_kv_free(&st->req.query);
+    json_decref(st->req.body);
+    free(st);
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
+    (void)conn;
+    return state_new(cls, uri);
+}
+
+/* Keep bytes as sent: the router splits the path, then decodes segments. */
+static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s) {
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+    TRIB_WARN("rest", "microhttpd: %s", line);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    (void)cls;
+    (void)conn;
+    req_state *st = *con_cls;
+    if (!st) return;
+    /* Never the body or query: they can hold secrets. */
+    if (st->status)
+        TRIB_DEBUG("rest", "%s %s %d (%lld ms)", st->method[0] ? st->method : "?",
+                   st->path ? st->path : "?", st->status, (long long)(trib_mono_ms() - st->t0_ms));
+    else
+        TRIB_DEBUG("rest", "%s %s aborted (termination code %d)", st->method[0] ? st->method : "?",
+                   st->path ? st->path : "?", (int)toe);
+    state_free(st);
+    *con_cls = NULL;
+}
+
+/* Queues r (consumed). Returns MHD_YES/MHD_NO for the access handler. */
+static enum MHD_Result respond(req_state *st, trib_rest_response *r) {
+    char *buf = NULL;
+    size_t len = 0;
+    if (r->body) {
+        buf = json_dumps(r->body, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!buf) { /* only on allocation failure or invalid strings from a handler */
+            json_decref(r->body);
+            r->status = 500;
+            r->body = trib_rest_error_json(500, "could not serialize the response");
+            buf = json_dumps(r->body, JSON_COMPACT);
+        }
+        len = buf ? strlen(buf) : 0;
+    }
+    if (r->status >= 500 && r->status != 503) { /* 503: not started yet, not a fault */
+        const char *msg = json_string_value(json_object_get(r->body, "message"));
+        TRIB_WARN("rest", "%s %s -> %d: %s", st->method, st->path ? st->path : st->target,
+                  r->status, msg ? msg : "");
+    }
+    struct MHD_Response *resp =
+        buf ? MHD_create_response_from_buffer_with_free_callback(len, buf, free)
+            : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        free(buf);
+        trib_rest_response_free(r);
+        return MHD_NO;
+    }
+    if (r->body) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (r->location) MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+    if (r->allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    enum MHD_Result ret = MHD_queue_response(st->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    if (ret == MHD_YES) {
+        st->responded = true;
+        st->status = r->status;
+    }
+    trib_rest_response_free(r);
+    return ret;
+}
+
+static enum MHD_Result respond_error(req_state *st, int status, const char *allow,
+                                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static enum MHD_Result respond_error(req_state *st, int status, const char *allow,
+                                     const char *fmt, ...) {
+    char msg[TRIB_ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    trib_rest_response r = {.status = status, .body = trib_rest_error_json(status, msg)};
+    if (allow) r.allow = trib_xstrdup(allow);
+    return respond(st, &r);
+}
+
+static const char *header(req_state *st, const char *name) {
+    return MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND, name);
+}
+
+/* application/json or any +json type, parameters ignored. */
+static bool json_media_type(const char *ct) {
+    while (*ct == ' ' || *ct == '\t') ct++;
+    size_t n = strcspn(ct, "; \t");
+    if (n == 16 && strncasecmp(ct, "application/json", 16) == 0) return true;
+    return n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
+/* The display form of a path in messages: bounded, as sent. */
+static const char *short_path(const req_state *st, char *buf, size_t cap) {
+    const char *p = st->path ? st->path : st->target;
+    size_t n = strlen(p);
+    if (n < cap) return p;
+    snprintf(buf, cap, "%.*s...", (int)(cap - 4), p);
+    return buf;
+}
+
+/* First call: everything decidable from the request line and headers. */
+static enum MHD_Result begin(req_state *st) {
+    trib_rest_server *srv = st->srv;
+    trib_error err = {0};
+    char pbuf[256];
+    st->path = trib_rest_split_target(st->target, &st->req.query, &err);
+    if (!st->path) return respond_error(st, 400, NULL, "%s", err.msg);
+    st->req.method = st->method;
+    st->req.path = st->path;
+    st->req.herder = srv->herder;
+    st->req.server = st;
+
+    bool options = strcmp(st->method, "OPTIONS") == 0;
+    char *allow = NULL;
+    trib_rest_match m = trib_rest_router_match(srv->router, st->method, st->path, &st->req.route,
+                                               &st->req.params, &allow, &err);
+    if (m == TRIB_REST_BAD_PATH) return respond_error(st, 400, NULL, "%s", err.msg);
+    if (m == TRIB_REST_NO_PATH)
+        return respond_error(st, 404, NULL, "Unknown endpoint: %s %s", st->method,
+                             short_path(st, pbuf, sizeof pbuf));
+    if (m == TRIB_REST_NO_METHOD) {
+        enum MHD_Result ret;
+        if (options) {
+            trib_rest_response r = {.status = 200, .allow = allow};
+            return respond(st, &r);
+        }
+        ret = respond_error(st, 405, allow, "Method %s is not allowed for %s (allowed: %s)",
+                            st->method, short_path(st, pbuf, sizeof pbuf), allow);
+        free(allow);
+        return ret;
+    }
+
+    const char *cl = header(st, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (errno == ERANGE || n > srv->cfg.max_body_bytes) {
+            st->too_large = true;
+            return respond_error(st, 413, NULL,
+                                 "Request body of %s bytes exceeds the limit of %zu bytes", cl,
+                                 srv->cfg.max_body_bytes);
+        }
+    }
+    if (st->req.route->flags & TRIB_REST_BODY) {
+        const char *ct = header(st, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (ct && !json_media_type(ct))
+            return respond_error(st, 415, NULL,
+                                 "Unsupported Content-Type '%s': the body must be application/json",
+                                 ct);
+    }
+    if ((st->req.route->flags & TRIB_REST_NEEDS_HERDER) && !srv->herder)
+        return respond_error(st, 503, NULL, "Worker is still starting up: %s %s is not available yet",
+                             st->method, short_path(st, pbuf, sizeof pbuf));
+    return MHD_YES;
+}
+
+/* Last call: the body is complete. */
+static enum MHD_Result dispatch(req_state *st) {
+    trib_rest_server *srv = st->srv;
+    trib_error err = {0};
+    if (st->req.route->flags & TRIB_REST_BODY) {
+        st->req.body = trib_rest_parse_body(st->body.data, st->body.len, &err);
+        if (!st->req.body) return respond_error(st, 400, NULL, "%s", err.msg);
+    }
+    trib_strbuf_free(&st->body);
+    st->req.host = header(st, MHD_HTTP_HEADER_HOST);
+    if (srv->cfg.auth && srv->cfg.auth(srv->cfg.hook_opaque, &st->req, &err) < 0) {
+        trib_rest_response r = {0};
+        if (err.code == TRIB_OK) err.code = TRIB_ERR_UNAUTHORIZED;
+        trib_rest_reply_err(&r, &err);
+        return respond(st, &r);
+    }
+    trib_rest_response r = {0};
+    st->req.route->handler(&st->req, &r);
+    if (r.status < 100 || r.status > 599) {
+        trib_rest_response_free(&r);
+        return respond_error(st, 500, NULL, "handler for %s %s produced no response", st->method,
+                             st->req.route->pattern);
+    }
+    return respond(st, &r);
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls) {
+    (void)version;
+    trib_rest_server *srv = cls;
+    req_state *st = *con_cls;
+    if (!st) { /* the URI callback always runs first; this is only a fallback */
+        st = state_new(srv, url);
+        *con_cls = st;
+    }
+    if (!st->started) {
+        st->started = true;
+        st->conn = conn;
+        snprintf(st->method, sizeof st->method, "%s", method);
+        return begin(st);
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (st->responded) return MHD_YES;
+        if (st->too_large) {
+            st->drained += n;
+            return st->drained > DRAIN_LIMIT ? MHD_NO : MHD_YES;
+        }
+        if (n > srv->cfg.max_body_bytes - st->body.len) {
+            /* Streaming (chunked) past the limit: stop buffering now.
+             * MHD 0.9.75 refuses to queue a response mid-upload, so the
+             * 413 goes out after the (bounded) rest is drained. */
+            st->too_large = true;
+            st->drained = st->body.len + n;
+            trib_strbuf_free(&st->body);
+            return MHD_YES;
+        }
+        trib_strbuf_append(&st->body, upload_data, n);
+        return MHD_YES;
+    }
+    if (st->responded) return MHD_YES;
+    if (st->too_large)
+        return respond_error(st, 413, NULL, "Request body exceeds the limit of %zu bytes",
+                             srv->cfg.max_body_bytes);
+    return dispatch(st);
+}
+
+const char *trib_rest_request_header(const trib_rest_request *req, const char *name) {
+    const req_state *st = req ? req->server : NULL;
+    if (!st || !st->conn) return NULL;
+    return MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND, name);
+}
+
+const trib_rest_config *trib_rest_request_config(const trib_rest_request *req) {
+    const req_state *st = req ? req->server : NULL;
+    return st ? &st->srv->cfg : NULL;
+}
+
+static struct MHD_Daemon *start_daemon(trib_rest_server *s, unsigned extra_flags,
+                                       const struct sockaddr *sa) {
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | extra_flags;
+    /* MHD needs at least 2 for a pool; 1 means its single internal thread. */
+    unsigned pool = s->cfg.threads > 1 ? s->cfg.threads : 0;
+    if (pool) {
+        return MHD_start_daemon(
+            flags, (uint16_t)s->port, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
+            on_mhd_log, NULL, MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_URI_LOG_CALLBACK,
+            on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+            MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            (size_t)CONNECTION_MEMORY, sa ? MHD_OPTION_SOCK_ADDR : MHD_OPTION_END, sa,
+            MHD_OPTION_END);
+    }
+    return MHD_start_daemon(
+        flags, (uint16_t)s->port, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+        NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONNECTION_MEMORY, sa ? MHD_OPTION_SOCK_ADDR : MHD_OPTION_END, sa, MHD_OPTION_END);
+}
+
+trib_rest_server *trib_rest_server_start_router(const trib_rest_config *cfg,
+                                                trib_rest_router *router, trib_herder *h,
+                                                trib_error *err) {
+    if (!cfg || !router) {
+        trib_rest_router_destroy(router);
+        trib_error_set(err, TRIB_ERR_INVALID, "rest: a config and a router are required");
+        return NULL;
+    }
+    if (cfg->port < 0 || cfg->port > 65535) {
+        trib_rest_router_destroy(router);
+        trib_error_set(err, TRIB_ERR_INVALID, "rest: port %d is out of range 0..65535", cfg->port);
+        return NULL;
+    }
+    trib_rest_server *s = trib_xcalloc(1, sizeof *s);
+    s->router = router;
+    s->herder = h;
+    s->cfg = *cfg;
+    s->host = trib_xstrdup(cfg->host && *cfg->host ? cfg->host : NULL);
+    s->cfg.host = s->host;
+    if (!s->cfg.max_body_bytes) s->cfg.max_body_bytes = TRIB_REST_DEFAULT_MAX_BODY;
+    if (!s->cfg.threads) s->cfg.threads = DEFAULT_THREADS;
+    s->port = cfg->port;
+
+    if (!s->host) {
+        /* All interfaces: IPv6 dual stack where the kernel has IPv6. */
+        s->daemon = start_daemon(s, MHD_USE_DUAL_STACK, NULL);
+        if (!s->daemon) s->daemon = start_daemon(s, 0, NULL);
+    } else {
+        struct addrinfo hints = {0}, *res = NULL;
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_PASSIVE;
+        int rc = getaddrinfo(s->host, NULL, &hints, &res);
+        if (rc != 0 || !res) {
+            trib_error_set(err, TRIB_ERR_INVALID, "rest: cannot resolve listener host '%s': %s",
+                           s->host, gai_strerror(rc));
+            if (res) freeaddrinfo(res);
+            trib_rest_server_stop(s);
+            return NULL;
+        }
+        if (res->ai_family == AF_INET6) {
+            struct sockaddr_in6 sa6;
+            memcpy(&sa6, res->ai_addr, sizeof sa6);
+            sa6.sin6_port = htons((uint16_t)s->port);
+            s->daemon = start_daemon(s, MHD_USE_IPv6, (struct sockaddr *)&sa6);
+        } else {
+            struct sockaddr_in sa4;
+            memcpy(&sa4, res->ai_addr, sizeof sa4);
+            sa4.sin_port = htons((uint16_t)s->port);
+            s->daemon = start_daemon(s, 0, (struct sockaddr *)&sa4);
+        }
+        freeaddrinfo(res);
+    }
+    if (!s->daemon) {
+        trib_error_set(err, TRIB_ERR_IO, "rest: cannot listen on %s:%d: %s",
+                       s->host ? s->host : "*", cfg->port, strerror(errno));
+        trib_rest_server_stop(s);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    if (info && info->port) s->port = info->port;
+    TRIB_INFO("rest", "REST server listening on %s:%d", s->host ? s->host : "*", s->port);
+    return s;
+}
+
+trib_rest_server *trib_rest_server_start(const trib_rest_config *cfg, trib_herder *h,
+                                         trib_error *err) {
+    trib_rest_router *r = trib_rest_router_new();
+    trib_rest_add_default_routes(r);
+    return trib_rest_server_start_router(cfg, r, h, err);
+}
+
+int trib_rest_server_port(const trib_rest_server *s) { return s ? s->port : -1; }
+
+void trib_rest_server_stop(trib_rest_server *s) {
+    if (!s) return;
+    /* Joins MHD's threads: handlers running now finish first. */
+    if (s->daemon) MHD_stop_daemon(s->daemon);
+    trib_rest_router_destroy(s->router);
+    free(s->host);
+    free(s);
+}
