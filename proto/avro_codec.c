@@ -1,0 +1,695 @@
+/*
+ * avro_codec.c: compiled Connect <-> Avro bindings over avro-c's generic
+ * value interface (see avro_codec.h). avro-c does the binary encoding; this
+ * file only moves data between trib_value trees and avro_value_t trees.
+ */
+#include "proto/avro_codec.h"
+
+#include <avro.h>
+#include <errno.h>
+#include <string.h>
+
+#include "proto/avro_schema.h"
+
+typedef enum kind {
+    K_INT, K_LONG, K_FLOAT, K_DOUBLE, K_BOOL, K_STRING, K_ENUM, K_BYTES, K_FIXED,
+    K_ARRAY, K_MAP, K_ENTRIES, K_RECORD, K_UNION_STRUCT,
+} kind;
+
+typedef struct node node;
+struct node {
+    const trib_schema *cs;     /* borrowed from the codec's root reference */
+    kind k;
+    avro_schema_t as;          /* the non-union Avro schema (borrowed) */
+    bool in_union;             /* the Avro side is a union around as */
+    int null_branch;           /* -1: the union has no null */
+    int branch;                /* the value's branch when in_union */
+    node *child;               /* array items, map values, entries' value */
+    node *key;                 /* entries' key */
+    int key_idx, val_idx;      /* entries: field indexes of key/value */
+    node **fields;             /* record: per Connect field; union struct: per member */
+    int *idx;                  /* record: Avro field index; union struct: branch */
+    size_t nfields;
+    int64_t fixed_size;
+    int nsymbols;
+};
+
+struct trib_avro_codec {
+    trib_schema *cs;
+    avro_schema_t as;
+    avro_value_iface_t *iface;
+    avro_value_t value;
+    avro_reader_t reader;
+    avro_writer_t writer;
+    node *root;
+    bool scrub;
+};
+
+static int avro_fail(trib_error *err, const char *what) {
+    const char *m = avro_strerror();
+    return trib_error_set(err, TRIB_ERR_INVALID, "avro: %s%s%s", what, m && *m ? ": " : "",
+                          m ? m : "");
+}
+
+/* ---- binding ---------------------------------------------------------------------- */
+
+static avro_schema_t unlink_schema(avro_schema_t s) {
+    while (s && avro_typeof(s) == AVRO_LINK) s = avro_schema_link_target(s);
+    return s;
+}
+
+static bool is_union_struct(const trib_schema *cs) {
+    return cs->type == TRIB_STRUCT && cs->name && strcmp(cs->name, TRIB_AVRO_UNION_NAME) == 0;
+}
+
+static bool string_map(const trib_schema *s) {
+    return s->key_schema && s->key_schema->type == TRIB_STRING && !s->key_schema->optional;
+}
+
+/* Whether Avro type t can carry Connect schema cs (ignoring optionality). */
+static bool fits(const trib_schema *cs, avro_schema_t as) {
+    avro_type_t t = avro_typeof(as);
+    switch (cs->type) {
+    case TRIB_INT8: case TRIB_INT16: case TRIB_INT32: return t == AVRO_INT32;
+    case TRIB_INT64: return t == AVRO_INT64;
+    case TRIB_FLOAT32: return t == AVRO_FLOAT;
+    case TRIB_FLOAT64: return t == AVRO_DOUBLE;
+    case TRIB_BOOLEAN: return t == AVRO_BOOLEAN;
+    case TRIB_STRING: return t == AVRO_STRING || t == AVRO_ENUM;
+    case TRIB_BYTES: return t == AVRO_BYTES || t == AVRO_FIXED;
+    case TRIB_ARRAY: return t == AVRO_ARRAY;
+    case TRIB_MAP: return string_map(cs) ? t == AVRO_MAP : t == AVRO_ARRAY;
+    case TRIB_STRUCT: return is_union_struct(cs) ? t == AVRO_UNION : t == AVRO_RECORD;
+    }
+    return false;
+}
+
+static void node_free(node *n) {
+    if (!n) return;
+    node_free(n->child);
+    node_free(n->key);
+    for (size_t i = 0; i < n->nfields; i++) node_free(n->fields[i]);
+    free(n->fields);
+    free(n->idx);
+    free(n);
+}
+
+/* The Connect union field name for an Avro member (as avro_schema.c names them). */
+static bool member_matches(const char *fname, avro_schema_t m) {
+    avro_type_t t = avro_typeof(m);
+    if (t == AVRO_RECORD || t == AVRO_ENUM) {
+        const char *name = avro_schema_name(m);
+        const char *ns = avro_schema_namespace(m);
+        if (name && strcmp(fname, name) == 0) return true;
+        if (name && ns && *ns) {
+            size_t nl = strlen(ns);
+            return strncmp(fname, ns, nl) == 0 && fname[nl] == '.' && strcmp(fname + nl + 1, name) == 0;
+        }
+        return false;
+    }
+    if (t == AVRO_FIXED) return strcmp(fname, "fixed") == 0;
+    const char *tn = avro_schema_type_name(m);
+    if (tn && strcmp(fname, tn) == 0) return true;
+    /* avro-c names some primitives differently from the Avro spec. */
+    static const struct { avro_type_t t; const char *n; } names[] = {
+        {AVRO_INT32, "int"}, {AVRO_INT64, "long"}, {AVRO_STRING, "string"}, {AVRO_BYTES, "bytes"},
+        {AVRO_FLOAT, "float"}, {AVRO_DOUBLE, "double"}, {AVRO_BOOLEAN, "boolean"},
+        {AVRO_ARRAY, "array"}, {AVRO_MAP, "map"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].t == t && strcmp(fname, names[i].n) == 0) return true;
+    return false;
+}
+
+static node *bind(const trib_schema *cs, avro_schema_t as, bool scrub, trib_error *err);
+
+static node *bind_plain(const trib_schema *cs, avro_schema_t as, bool scrub, trib_error *err) {
+    if (!fits(cs, as)) {
+        trib_error_set(err, TRIB_ERR_INVALID, "avro: Connect type %s does not fit Avro type %s",
+                       trib_type_name(cs->type), avro_schema_type_name(as));
+        return NULL;
+    }
+    node *n = trib_xcalloc(1, sizeof *n);
+    n->cs = cs;
+    n->as = as;
+    n->null_branch = -1;
+    switch (cs->type) {
+    case TRIB_INT8: case TRIB_INT16: case TRIB_INT32: n->k = K_INT; break;
+    case TRIB_INT64: n->k = K_LONG; break;
+    case TRIB_FLOAT32: n->k = K_FLOAT; break;
+    case TRIB_FLOAT64: n->k = K_DOUBLE; break;
+    case TRIB_BOOLEAN: n->k = K_BOOL; break;
+    case TRIB_STRING:
+        if (avro_typeof(as) == AVRO_ENUM) {
+            n->k = K_ENUM;
+            n->nsymbols = avro_schema_enum_number_of_symbols(as);
+        } else {
+            n->k = K_STRING;
+        }
+        break;
+    case TRIB_BYTES:
+        if (avro_typeof(as) == AVRO_FIXED) {
+            n->k = K_FIXED;
+            n->fixed_size = avro_schema_fixed_size(as);
+        } else {
+            n->k = K_BYTES;
+        }
+        break;
+    case TRIB_ARRAY:
+        n->k = K_ARRAY;
+        if (!(n->child = bind(cs->value_schema, avro_schema_array_items(as), scrub, err))) goto fail;
+        break;
+    case TRIB_MAP:
+        if (string_map(cs)) {
+            n->k = K_MAP;
+            if (!(n->child = bind(cs->value_schema, avro_schema_map_values(as), scrub, err))) goto fail;
+        } else {
+            n->k = K_ENTRIES;
+            avro_schema_t rec = unlink_schema(avro_schema_array_items(as));
+            if (avro_typeof(rec) != AVRO_RECORD || avro_schema_record_size(rec) != 2 ||
+                (n->key_idx = avro_schema_record_field_get_index(rec, "key")) < 0 ||
+                (n->val_idx = avro_schema_record_field_get_index(rec, "value")) < 0) {
+                trib_error_set(err, TRIB_ERR_INVALID,
+                               "avro: a map with non-string keys needs an array of {key, value} records");
+                goto fail;
+            }
+            if (!(n->key = bind(cs->key_schema, avro_schema_record_field_get_by_index(rec, n->key_idx), scrub, err)))
+                goto fail;
+            if (!(n->child = bind(cs->value_schema, avro_schema_record_field_get_by_index(rec, n->val_idx), scrub, err)))
+                goto fail;
+        }
+        break;
+    case TRIB_STRUCT:
+        if (is_union_struct(cs)) {
+            n->k = K_UNION_STRUCT;
+            n->nfields = cs->nfields;
+            n->fields = trib_xcalloc(cs->nfields ? cs->nfields : 1, sizeof *n->fields);
+            n->idx = trib_xcalloc(cs->nfields ? cs->nfields : 1, sizeof *n->idx);
+            size_t nb = avro_schema_union_size(as);
+            for (size_t b = 0; b < nb; b++)
+                if (avro_typeof(unlink_schema(avro_schema_union_branch(as, (int)b))) == AVRO_NULL)
+                    n->null_branch = (int)b;
+            for (size_t i = 0; i < cs->nfields; i++) {
+                const trib_field *f = &cs->fields[i];
+                int found = -1;
+                for (size_t b = 0; b < nb && found < 0; b++) {
+                    avro_schema_t m = unlink_schema(avro_schema_union_branch(as, (int)b));
+                    if (member_matches(f->name, m) && fits(f->schema, m)) found = (int)b;
+                }
+                if (found < 0) {
+                    trib_error_set(err, TRIB_ERR_INVALID, "avro: union member '%s' has no Avro branch", f->name);
+                    goto fail;
+                }
+                n->idx[i] = found;
+                trib_schema tmp = *f->schema;   /* members are bound as required */
+                tmp.optional = false;
+                node *m = bind_plain(&tmp, unlink_schema(avro_schema_union_branch(as, found)), scrub, err);
+                if (!m) goto fail;
+                m->cs = f->schema;
+                n->fields[i] = m;
+            }
+        } else {
+            n->k = K_RECORD;
+            size_t na = avro_schema_record_size(as);
+            n->nfields = cs->nfields;
+            n->fields = trib_xcalloc(cs->nfields ? cs->nfields : 1, sizeof *n->fields);
+            n->idx = trib_xcalloc(cs->nfields ? cs->nfields : 1, sizeof *n->idx);
+            if (na != cs->nfields) {
+                trib_error_set(err, TRIB_ERR_INVALID,
+                               "avro: struct %s has %zu fields but the Avro record has %zu",
+                               cs->name ? cs->name : "(unnamed)", cs->nfields, na);
+                goto fail;
+            }
+            for (size_t i = 0; i < cs->nfields; i++) {
+                const trib_field *f = &cs->fields[i];
+                int ai = avro_schema_record_field_get_index(as, f->name);
+                if (ai < 0 && scrub) {
+                    char *s = trib_avro_scrub_name(f->name);
+                    ai = avro_schema_record_field_get_index(as, s);
+                    free(s);
+                }
+                if (ai < 0) {
+                    trib_error_set(err, TRIB_ERR_INVALID, "avro: field '%s' is not in the Avro record", f->name);
+                    goto fail;
+                }
+                n->idx[i] = ai;
+                if (!(n->fields[i] = bind(f->schema, avro_schema_record_field_get_by_index(as, ai), scrub, err))) {
+                    trib_error_prefix(err, "field '%s'", f->name);
+                    goto fail;
+                }
+            }
+        }
+        break;
+    }
+    return n;
+fail:
+    node_free(n);
+    return NULL;
+}
+
+static node *bind(const trib_schema *cs, avro_schema_t as, bool scrub, trib_error *err) {
+    as = unlink_schema(as);
+    if (!cs || !as) {
+        trib_error_set(err, TRIB_ERR_INVALID, "avro: missing schema");
+        return NULL;
+    }
+    if (avro_typeof(as) != AVRO_UNION || is_union_struct(cs)) return bind_plain(cs, as, scrub, err);
+    /* An optional Connect schema: a union of null and the value's type. */
+    size_t nb = avro_schema_union_size(as);
+    int null_branch = -1, branch = -1;
+    for (size_t b = 0; b < nb; b++) {
+        avro_schema_t m = unlink_schema(avro_schema_union_branch(as, (int)b));
+        if (avro_typeof(m) == AVRO_NULL) {
+            if (null_branch < 0) null_branch = (int)b;
+        } else if (branch < 0 && fits(cs, m)) {
+            branch = (int)b;
+        }
+    }
+    if (branch < 0) {
+        trib_error_set(err, TRIB_ERR_INVALID, "avro: no branch of the Avro union fits Connect type %s",
+                       trib_type_name(cs->type));
+        return NULL;
+    }
+    node *n = bind_plain(cs, unlink_schema(avro_schema_union_branch(as, branch)), scrub, err);
+    if (!n) return NULL;
+    n->in_union = true;
+    n->null_branch = null_branch;
+    n->branch = branch;
+    return n;
+}
+
+trib_avro_codec *trib_avro_codec_new(trib_schema *cs, const char *avro_json, bool scrub_names,
+                                     trib_error *err) {
+    if (!cs) {
+        trib_error_set(err, TRIB_ERR_INVALID, "avro: a codec needs a Connect schema");
+        return NULL;
+    }
+    trib_avro_codec *c = trib_xcalloc(1, sizeof *c);
+    if (avro_schema_from_json_length(avro_json, strlen(avro_json), &c->as) != 0) {
+        avro_fail(err, "cannot parse Avro schema");
+        free(c);
+        return NULL;
+    }
+    c->cs = trib_schema_ref(cs);
+    c->scrub = scrub_names;
+    if (!(c->root = bind(cs, c->as, scrub_names, err))) goto fail;
+    if (!(c->iface = avro_generic_class_from_schema(c->as))) {
+        avro_fail(err, "cannot build a value class for the schema");
+        goto fail;
+    }
+    if (avro_generic_value_new(c->iface, &c->value) != 0) {
+        avro_value_iface_decref(c->iface);
+        c->iface = NULL;
+        avro_fail(err, "cannot allocate a value");
+        goto fail;
+    }
+    c->reader = avro_reader_memory("", 0);
+    c->writer = avro_writer_memory("", 0);
+    return c;
+fail:
+    trib_avro_codec_destroy(c);
+    return NULL;
+}
+
+void trib_avro_codec_destroy(trib_avro_codec *c) {
+    if (!c) return;
+    if (c->iface) {
+        avro_value_decref(&c->value);
+        avro_value_iface_decref(c->iface);
+    }
+    if (c->reader) avro_reader_free(c->reader);
+    if (c->writer) avro_writer_free(c->writer);
+    node_free(c->root);
+    avro_schema_decref(c->as);
+    trib_schema_unref(c->cs);
+    free(c);
+}
+
+const trib_schema *trib_avro_codec_schema(const trib_avro_codec *c) { return c ? c->cs : NULL; }
+
+/* ---- encoding ---------------------------------------------------------------------- */
+
+#define CHECK_AVRO(call, what) do { if ((call) != 0) return avro_fail(err, what); } while (0)
+
+static int type_error(const node *n, const trib_value *v, trib_error *err) {
+    return trib_error_set(err, TRIB_ERR_INVALID, "avro: expected a %s value but got %s",
+                          trib_type_name(n->cs->type), trib_type_name(v->type));
+}
+
+static int enc(const node *n, const trib_value *v, avro_value_t *dst, trib_error *err) {
+    avro_value_t br;
+    if (n->in_union) {
+        if (!v) {
+            if (n->null_branch < 0)
+                return trib_error_set(err, TRIB_ERR_INVALID, "avro: null value for a schema that is not nullable");
+            CHECK_AVRO(avro_value_set_branch(dst, n->null_branch, &br), "cannot select union branch");
+            CHECK_AVRO(avro_value_set_null(&br), "cannot write null");
+            return 0;
+        }
+        CHECK_AVRO(avro_value_set_branch(dst, n->branch, &br), "cannot select union branch");
+        dst = &br;
+    } else if (!v) {
+        return trib_error_set(err, TRIB_ERR_INVALID, "avro: null value for a non-optional %s schema",
+                              trib_type_name(n->cs->type));
+    }
+    if (v->type != n->cs->type) return type_error(n, v, err);
+
+    switch (n->k) {
+    case K_INT:
+        CHECK_AVRO(avro_value_set_int(dst, (int32_t)v->u.i), "cannot set int");
+        return 0;
+    case K_LONG:
+        CHECK_AVRO(avro_value_set_long(dst, v->u.i), "cannot set long");
+        return 0;
+    case K_FLOAT:
+        CHECK_AVRO(avro_value_set_float(dst, (float)v->u.f), "cannot set float");
+        return 0;
+    case K_DOUBLE:
+        CHECK_AVRO(avro_value_set_double(dst, v->u.f), "cannot set double");
+        return 0;
+    case K_BOOL:
+        CHECK_AVRO(avro_value_set_boolean(dst, v->u.b), "cannot set boolean");
+        return 0;
+    case K_STRING:
+        CHECK_AVRO(avro_value_set_string_len(dst, v->u.str.data ? v->u.str.data : "", v->u.str.len + 1),
+                   "cannot set string");
+        return 0;
+    case K_ENUM: {
+        char *sym = trib_xstrndup(v->u.str.data ? v->u.str.data : "", v->u.str.len);
+        int idx = avro_schema_enum_get_by_name(n->as, sym);
+        if (idx < 0) {
+            trib_error_set(err, TRIB_ERR_INVALID, "avro: '%s' is not a symbol of enum %s", sym,
+                           avro_schema_name(n->as));
+            free(sym);
+            return -1;
+        }
+        free(sym);
+        CHECK_AVRO(avro_value_set_enum(dst, idx), "cannot set enum");
+        return 0;
+    }
+    case K_BYTES:
+        CHECK_AVRO(avro_value_set_bytes(dst, v->u.str.data ? v->u.str.data : (char *)"", v->u.str.len),
+                   "cannot set bytes");
+        return 0;
+    case K_FIXED:
+        if ((int64_t)v->u.str.len != n->fixed_size)
+            return trib_error_set(err, TRIB_ERR_INVALID, "avro: %zu bytes do not fit fixed %s of size %lld",
+                                  v->u.str.len, avro_schema_name(n->as), (long long)n->fixed_size);
+        CHECK_AVRO(avro_value_set_fixed(dst, v->u.str.data, v->u.str.len), "cannot set fixed");
+        return 0;
+    case K_ARRAY:
+        for (size_t i = 0; i < v->u.arr.n; i++) {
+            avro_value_t item;
+            CHECK_AVRO(avro_value_append(dst, &item, NULL), "cannot append array item");
+            if (enc(n->child, v->u.arr.items[i], &item, err) < 0)
+                return trib_error_prefix(err, "array item %zu", i);
+        }
+        return 0;
+    case K_MAP:
+        for (size_t i = 0; i < v->u.map.n; i++) {
+            const trib_value *k = v->u.map.keys[i];
+            if (!k || k->type != TRIB_STRING)
+                return trib_error_set(err, TRIB_ERR_INVALID, "avro: map key %zu is not a string", i);
+            char *key = trib_xstrndup(k->u.str.data, k->u.str.len);
+            avro_value_t item;
+            int rc = avro_value_add(dst, key, &item, NULL, NULL);
+            if (rc != 0) {
+                free(key);
+                return avro_fail(err, "cannot add map entry");
+            }
+            if (enc(n->child, v->u.map.vals[i], &item, err) < 0) {
+                trib_error_prefix(err, "map value '%s'", key);
+                free(key);
+                return -1;
+            }
+            free(key);
+        }
+        return 0;
+    case K_ENTRIES:
+        for (size_t i = 0; i < v->u.map.n; i++) {
+            avro_value_t entry, kv, vv;
+            CHECK_AVRO(avro_value_append(dst, &entry, NULL), "cannot append map entry");
+            CHECK_AVRO(avro_value_get_by_index(&entry, n->key_idx, &kv, NULL), "cannot get entry key");
+            CHECK_AVRO(avro_value_get_by_index(&entry, n->val_idx, &vv, NULL), "cannot get entry value");
+            if (enc(n->key, v->u.map.keys[i], &kv, err) < 0) return trib_error_prefix(err, "map key %zu", i);
+            if (enc(n->child, v->u.map.vals[i], &vv, err) < 0) return trib_error_prefix(err, "map value %zu", i);
+        }
+        return 0;
+    case K_RECORD: {
+        const trib_schema *vs = v->u.st.schema;
+        if (vs != n->cs && !trib_schema_equal(vs, n->cs)) {
+            /* Connect requires the struct's own schema; tolerate only a
+             * difference in optionality of the same type. */
+            trib_schema tmp = *vs;
+            tmp.optional = n->cs->optional;
+            if (!trib_schema_equal(&tmp, n->cs))
+                return trib_error_set(err, TRIB_ERR_INVALID, "avro: mismatching struct schema (%s)",
+                                      vs && vs->name ? vs->name : "unnamed struct");
+        }
+        for (size_t i = 0; i < n->nfields; i++) {
+            const trib_field *f = &n->cs->fields[i];
+            const trib_value *fv = v->u.st.fields[i];
+            if (!fv) fv = f->schema->default_value;   /* Struct.get falls back to the default */
+            avro_value_t fd;
+            CHECK_AVRO(avro_value_get_by_index(dst, n->idx[i], &fd, NULL), "cannot get record field");
+            if (enc(n->fields[i], fv, &fd, err) < 0) return trib_error_prefix(err, "field '%s'", f->name);
+        }
+        return 0;
+    }
+    case K_UNION_STRUCT:
+        for (size_t i = 0; i < n->nfields; i++) {
+            const trib_value *fv = v->u.st.fields[i];
+            if (!fv) continue;
+            CHECK_AVRO(avro_value_set_branch(dst, n->idx[i], &br), "cannot select union branch");
+            node tmp = *n->fields[i];
+            tmp.in_union = false;
+            if (enc(&tmp, fv, &br, err) < 0) return trib_error_prefix(err, "union member '%s'", n->cs->fields[i].name);
+            return 0;
+        }
+        if (n->null_branch < 0)
+            return trib_error_set(err, TRIB_ERR_INVALID, "avro: union value has no member set");
+        CHECK_AVRO(avro_value_set_branch(dst, n->null_branch, &br), "cannot select union branch");
+        CHECK_AVRO(avro_value_set_null(&br), "cannot write null");
+        return 0;
+    }
+    return trib_error_set(err, TRIB_ERR_INTERNAL, "avro: unknown codec node");
+}
+
+int trib_avro_codec_encode(trib_avro_codec *c, const trib_value *v, trib_strbuf *out,
+                           trib_error *err) {
+    avro_value_reset(&c->value);
+    if (enc(c->root, v, &c->value, err) < 0) return -1;
+    /* Write straight into out's spare room; size exactly and retry when
+     * the guess was short. */
+    size_t room = out->cap > out->len ? out->cap - out->len - 1 : 0;
+    if (room < 256) {
+        trib_strbuf_reserve(out, 256);
+        room = out->cap - out->len - 1;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        avro_writer_memory_set_dest(c->writer, out->data + out->len, (int64_t)room);
+        int rc = avro_value_write(c->writer, &c->value);
+        if (rc == 0) {
+            out->len += (size_t)avro_writer_tell(c->writer);
+            out->data[out->len] = '\0';
+            return 0;
+        }
+        if (rc != ENOSPC || attempt > 0) return avro_fail(err, "cannot encode value");
+        size_t need = 0;
+        if (avro_value_sizeof(&c->value, &need) != 0) return avro_fail(err, "cannot size value");
+        trib_strbuf_reserve(out, need + 1);
+        room = out->cap - out->len - 1;
+    }
+    return avro_fail(err, "cannot encode value");
+}
+
+/* ---- decoding ------------------------------------------------------------------------ */
+
+static int dec(const node *n, avro_value_t *src, trib_value **out, trib_error *err);
+
+static int dec_plain(const node *n, avro_value_t *src, trib_value **out, trib_error *err) {
+    *out = NULL;
+    switch (n->k) {
+    case K_INT: {
+        int32_t x;
+        CHECK_AVRO(avro_value_get_int(src, &x), "cannot read int");
+        if ((n->cs->type == TRIB_INT8 && (x < INT8_MIN || x > INT8_MAX)) ||
+            (n->cs->type == TRIB_INT16 && (x < INT16_MIN || x > INT16_MAX)))
+            return trib_error_set(err, TRIB_ERR_INVALID, "avro: %d is out of range for %s", (int)x,
+                                  trib_type_name(n->cs->type));
+        *out = trib_value_int(n->cs->type, x);
+        return 0;
+    }
+    case K_LONG: {
+        int64_t x;
+        CHECK_AVRO(avro_value_get_long(src, &x), "cannot read long");
+        *out = trib_value_int(TRIB_INT64, x);
+        return 0;
+    }
+    case K_FLOAT: {
+        float x;
+        CHECK_AVRO(avro_value_get_float(src, &x), "cannot read float");
+        *out = trib_value_float(TRIB_FLOAT32, x);
+        return 0;
+    }
+    case K_DOUBLE: {
+        double x;
+        CHECK_AVRO(avro_value_get_double(src, &x), "cannot read double");
+        *out = trib_value_float(TRIB_FLOAT64, x);
+        return 0;
+    }
+    case K_BOOL: {
+        int x;
+        CHECK_AVRO(avro_value_get_boolean(src, &x), "cannot read boolean");
+        *out = trib_value_bool(x != 0);
+        return 0;
+    }
+    case K_STRING: {
+        const char *s;
+        size_t size;
+        CHECK_AVRO(avro_value_get_string(src, &s, &size), "cannot read string");
+        *out = trib_value_string_n(s, size ? size - 1 : 0);
+        return 0;
+    }
+    case K_ENUM: {
+        int x;
+        CHECK_AVRO(avro_value_get_enum(src, &x), "cannot read enum");
+        if (x < 0 || x >= n->nsymbols)
+            return trib_error_set(err, TRIB_ERR_INVALID, "avro: enum index %d out of range for %s", x,
+                                  avro_schema_name(n->as));
+        *out = trib_value_string(avro_schema_enum_get(n->as, x));
+        return 0;
+    }
+    case K_BYTES: {
+        const void *b;
+        size_t size;
+        CHECK_AVRO(avro_value_get_bytes(src, &b, &size), "cannot read bytes");
+        *out = trib_value_bytes(b, size);
+        return 0;
+    }
+    case K_FIXED: {
+        const void *b;
+        size_t size;
+        CHECK_AVRO(avro_value_get_fixed(src, &b, &size), "cannot read fixed");
+        *out = trib_value_bytes(b, size);
+        return 0;
+    }
+    case K_ARRAY: {
+        size_t cnt;
+        CHECK_AVRO(avro_value_get_size(src, &cnt), "cannot read array");
+        trib_value *a = trib_value_array_new();
+        a->u.arr.items = trib_xcalloc(cnt ? cnt : 1, sizeof *a->u.arr.items);
+        a->u.arr.cap = cnt ? cnt : 1;
+        for (size_t i = 0; i < cnt; i++) {
+            avro_value_t item;
+            trib_value *iv;
+            if (avro_value_get_by_index(src, i, &item, NULL) != 0 || dec(n->child, &item, &iv, err) < 0) {
+                trib_value_destroy(a);
+                return trib_error_prefix(err, "array item %zu", i);
+            }
+            a->u.arr.items[a->u.arr.n++] = iv;
+        }
+        *out = a;
+        return 0;
+    }
+    case K_MAP: case K_ENTRIES: {
+        size_t cnt;
+        CHECK_AVRO(avro_value_get_size(src, &cnt), "cannot read map");
+        trib_value *m = trib_value_map_new();
+        for (size_t i = 0; i < cnt; i++) {
+            avro_value_t item;
+            const char *key = NULL;
+            trib_value *kv = NULL, *vv = NULL;
+            if (avro_value_get_by_index(src, i, &item, &key) != 0) {
+                trib_value_destroy(m);
+                return avro_fail(err, "cannot read map entry");
+            }
+            if (n->k == K_MAP) {
+                kv = trib_value_string(key ? key : "");
+                if (dec(n->child, &item, &vv, err) < 0) {
+                    trib_value_destroy(kv);
+                    trib_value_destroy(m);
+                    return trib_error_prefix(err, "map value '%s'", key ? key : "");
+                }
+            } else {
+                avro_value_t ka, va;
+                if (avro_value_get_by_index(&item, n->key_idx, &ka, NULL) != 0 ||
+                    avro_value_get_by_index(&item, n->val_idx, &va, NULL) != 0) {
+                    trib_value_destroy(m);
+                    return avro_fail(err, "cannot read map entry");
+                }
+                if (dec(n->key, &ka, &kv, err) < 0) {
+                    trib_value_destroy(m);
+                    return trib_error_prefix(err, "map key %zu", i);
+                }
+                if (dec(n->child, &va, &vv, err) < 0) {
+                    trib_value_destroy(kv);
+                    trib_value_destroy(m);
+                    return trib_error_prefix(err, "map value %zu", i);
+                }
+            }
+            trib_value_map_put_take(m, kv, vv);
+        }
+        *out = m;
+        return 0;
+    }
+    case K_RECORD: {
+        trib_value *st = trib_value_struct_new((trib_schema *)n->cs);
+        for (size_t i = 0; i < n->nfields; i++) {
+            avro_value_t fd;
+            if (avro_value_get_by_index(src, n->idx[i], &fd, NULL) != 0) {
+                trib_value_destroy(st);
+                return avro_fail(err, "cannot read record field");
+            }
+            if (dec(n->fields[i], &fd, &st->u.st.fields[i], err) < 0) {
+                trib_value_destroy(st);
+                return trib_error_prefix(err, "field '%s'", n->cs->fields[i].name);
+            }
+        }
+        *out = st;
+        return 0;
+    }
+    case K_UNION_STRUCT: {
+        int d;
+        avro_value_t br;
+        CHECK_AVRO(avro_value_get_discriminant(src, &d), "cannot read union");
+        if (d == n->null_branch) return 0;
+        for (size_t i = 0; i < n->nfields; i++) {
+            if (n->idx[i] != d) continue;
+            CHECK_AVRO(avro_value_get_current_branch(src, &br), "cannot read union branch");
+            trib_value *st = trib_value_struct_new((trib_schema *)n->cs);
+            if (dec_plain(n->fields[i], &br, &st->u.st.fields[i], err) < 0) {
+                trib_value_destroy(st);
+                return trib_error_prefix(err, "union member '%s'", n->cs->fields[i].name);
+            }
+            *out = st;
+            return 0;
+        }
+        return trib_error_set(err, TRIB_ERR_INVALID, "avro: union branch %d has no Connect member", d);
+    }
+    }
+    return trib_error_set(err, TRIB_ERR_INTERNAL, "avro: unknown codec node");
+}
+
+static int dec(const node *n, avro_value_t *src, trib_value **out, trib_error *err) {
+    *out = NULL;
+    if (!n->in_union) return dec_plain(n, src, out, err);
+    int d;
+    avro_value_t br;
+    CHECK_AVRO(avro_value_get_discriminant(src, &d), "cannot read union");
+    if (d == n->null_branch) return 0;
+    if (d != n->branch)
+        return trib_error_set(err, TRIB_ERR_INVALID, "avro: unexpected union branch %d", d);
+    CHECK_AVRO(avro_value_get_current_branch(src, &br), "cannot read union branch");
+    return dec_plain(n, &br, out, err);
+}
+
+int trib_avro_codec_decode(trib_avro_codec *c, const void *data, size_t len, trib_value **out,
+                           trib_error *err) {
+    *out = NULL;
+    avro_value_reset(&c->value);
+    avro_reader_memory_set_source(c->reader, data ? data : "", (int64_t)len);
+    if (avro_value_read(c->reader, &c->value) != 0)
+        return avro_fail(err, "corrupt or truncated Avro data");
+    return dec(c->root, &c->value, out, err);
+}
