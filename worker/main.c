@@ -1,0 +1,121 @@
+/*
+ * main.c: the tributary command.
+ *
+ *   tributary standalone worker.properties [connector.json|connector.properties ...]
+ *   tributary distributed worker.properties
+ *   tributary version
+ *
+ * SIGTERM and SIGINT stop the REST server, then every task within
+ * task.shutdown.graceful.timeout.ms with offsets flushed, and exit 0.
+ * Signals are taken synchronously with sigwait() on the main thread, so no
+ * work happens in a signal handler.
+ */
+#include "common/log.h"
+#include "common/util.h"
+#include "rest/server.h"
+#include "worker/worker.h"
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef TRIBUTARY_VERSION
+#define TRIBUTARY_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: tributary standalone worker.properties [connector.json|connector.properties ...]\n"
+            "       tributary distributed worker.properties\n"
+            "       tributary version\n");
+}
+
+static int run(int mode, const char *props_path, char **connector_files, int nfiles) {
+    trib_error err;
+    trib_props *props = trib_props_load_file(props_path, &err);
+    if (!props) {
+        fprintf(stderr, "tributary: %s\n", err.msg);
+        return 2;
+    }
+
+    /* Block the stop signals in every thread we start; main waits for them. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    trib_worker *w = trib_worker_new(props, mode, &err);
+    trib_props_destroy(props);
+    if (!w) {
+        fprintf(stderr, "tributary: %s\n", err.msg);
+        return err.code == TRIB_ERR_INVALID ? 2 : 1;
+    }
+
+    char **hosts = NULL;
+    int *ports = NULL;
+    size_t nlisteners = 0;
+    if (trib_worker_listeners(trib_worker_config(w), &hosts, &ports, &nlisteners, &err) < 0 || nlisteners == 0) {
+        fprintf(stderr, "tributary: listeners: %s\n", nlisteners == 0 ? "no listener configured" : err.msg);
+        trib_worker_destroy(w);
+        return 2;
+    }
+    if (nlisteners > 1)
+        TRIB_WARN("rest", "only the first of %zu listeners is served: %s:%d", nlisteners, hosts[0], ports[0]);
+
+    int status = 1;
+    trib_rest_server *rest = NULL;
+    if (trib_worker_start(w, &err) < 0) {
+        fprintf(stderr, "tributary: %s\n", err.msg);
+        goto out;
+    }
+    trib_rest_config rc = {.host = hosts[0], .port = ports[0]};
+    rest = trib_rest_server_start(&rc, trib_worker_herder(w), &err);
+    if (!rest) {
+        fprintf(stderr, "tributary: REST server on %s:%d: %s\n", *hosts[0] ? hosts[0] : "*", ports[0], err.msg);
+        goto out;
+    }
+    TRIB_INFO("worker", "REST API listening on %s:%d", *hosts[0] ? hosts[0] : "0.0.0.0", trib_rest_server_port(rest));
+
+    for (int i = 0; i < nfiles; i++) {
+        if (trib_herder_create_from_file(trib_worker_herder(w), connector_files[i], &err) < 0) {
+            fprintf(stderr, "tributary: connector %s: %s\n", connector_files[i], err.msg);
+            goto out;
+        }
+    }
+
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    TRIB_INFO("worker", "received %s, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    status = 0;
+
+out:
+    trib_rest_server_stop(rest);
+    trib_worker_destroy(w);
+    for (size_t i = 0; i < nlisteners; i++) free(hosts[i]);
+    free(hosts);
+    free(ports);
+    if (status == 0) TRIB_INFO("worker", "stopped cleanly");
+    return status;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
+        printf("tributary %s (librdkafka %s)\n", TRIBUTARY_VERSION, rd_kafka_version_str());
+        return 0;
+    }
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc >= 3 && strcmp(argv[1], "standalone") == 0)
+        return run(TRIB_MODE_STANDALONE, argv[2], argv + 3, argc - 3);
+    if (argc == 3 && strcmp(argv[1], "distributed") == 0)
+        return run(TRIB_MODE_DISTRIBUTED, argv[2], NULL, 0);
+    usage(stderr);
+    return 2;
+}

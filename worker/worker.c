@@ -1,0 +1,92 @@
+/*
+ * worker.c: assembling a worker from its properties. See worker.h.
+ */
+#include "worker/worker.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "worker/kafka_client.h"
+#include "worker/offset_store.h"
+
+#include <stdlib.h>
+
+struct trib_worker {
+    trib_worker_mode mode;
+    trib_props *props;
+    trib_config *cfg;
+    char *worker_id;
+    char *cluster_id;
+    trib_offset_store *offsets;
+    trib_herder *herder;
+};
+
+/* The cluster id both proves the brokers are reachable and fills GET /. */
+static char *lookup_cluster_id(const trib_props *props, trib_error *err) {
+    trib_props *d = trib_props_new();
+    trib_props_set(d, "client.id", "tributary-worker-bootstrap");
+    rd_kafka_conf_t *conf = trib_kafka_conf_new(TRIB_CLIENT_ADMIN, props, NULL, d, err);
+    trib_props_destroy(d);
+    if (!conf) return NULL;
+    rd_kafka_t *rk = trib_kafka_new(RD_KAFKA_PRODUCER, conf, err);
+    if (!rk) return NULL;
+    char *id = trib_kafka_cluster_id(rk, 15000);
+    rd_kafka_destroy(rk);
+    if (!id)
+        trib_error_set(err, TRIB_ERR_RETRIABLE, "cannot reach the Kafka cluster at bootstrap.servers=%s within 15 s",
+                       trib_props_get_or(props, "bootstrap.servers", "localhost:9092"));
+    return id;
+}
+
+trib_worker *trib_worker_new(const trib_props *worker_props, int mode, trib_error *err) {
+    if (mode == TRIB_MODE_DISTRIBUTED) {
+        trib_error_set(err, TRIB_ERR_UNSUPPORTED,
+                       "distributed mode is not available in this build yet; run 'tributary standalone'");
+        return NULL;
+    }
+    trib_worker *w = trib_xcalloc(1, sizeof *w);
+    w->mode = (trib_worker_mode)mode;
+    w->props = trib_props_clone(worker_props);
+    w->cfg = trib_worker_config_load(w->props, w->mode, err);
+    if (!w->cfg) goto fail;
+    w->worker_id = trib_worker_advertised_id(w->cfg);
+    w->cluster_id = lookup_cluster_id(w->props, err);
+    if (!w->cluster_id) goto fail;
+    w->offsets = trib_offset_store_file_new(trib_config_string(w->cfg, "offset.storage.file.filename"), err);
+    if (!w->offsets) goto fail;
+    w->herder = trib_herder_new(w->props, w->offsets, w->worker_id, w->cluster_id, err);
+    if (!w->herder) goto fail;
+    return w;
+fail:
+    trib_worker_destroy(w);
+    return NULL;
+}
+
+int trib_worker_start(trib_worker *w, trib_error *err) {
+    TRIB_INFO("worker", "worker %s starting (Kafka cluster %s)", w->worker_id, w->cluster_id);
+    return trib_herder_start(w->herder, err);
+}
+
+trib_herder *trib_worker_herder(trib_worker *w) { return w->herder; }
+const trib_config *trib_worker_config(const trib_worker *w) { return w->cfg; }
+const char *trib_worker_id(const trib_worker *w) { return w->worker_id; }
+
+void trib_worker_stop(trib_worker *w) {
+    if (!w) return;
+    if (w->herder) trib_herder_stop(w->herder);
+    if (w->offsets) {
+        trib_error err;
+        if (trib_offset_store_flush(w->offsets, &err) < 0)
+            TRIB_ERROR("worker", "final offset flush failed: %s", err.msg);
+    }
+}
+
+void trib_worker_destroy(trib_worker *w) {
+    if (!w) return;
+    trib_worker_stop(w);
+    trib_herder_destroy(w->herder);
+    trib_offset_store_destroy(w->offsets);
+    trib_config_destroy(w->cfg);
+    trib_props_destroy(w->props);
+    free(w->worker_id);
+    free(w->cluster_id);
+    free(w);
+}
