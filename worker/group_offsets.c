@@ -102,9 +102,9 @@ int trib_group_offsets_alter(rd_kafka_t *admin, const char *group, const json_t 
     size_t i;
     json_t *e;
     json_array_foreach(entries, i, e) {
-        const char *topic;
-        int part;
-        int64_t off;
+        const char *topic = NULL;
+        int part = 0;
+        int64_t off = -1;
         if (parse_entry(e, i, &topic, &part, &off, err) < 0) {
             rc = -1;
             goto out;
