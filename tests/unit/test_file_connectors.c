@@ -244,6 +244,39 @@ static void test_source_utf8(void) {
     trib_offset_store_destroy(store);
 }
 
+static void test_source_stdin(void) {
+    int fds[2];
+    if (pipe(fds) != 0) BAIL_OUT("pipe failed");
+    int saved = dup(STDIN_FILENO);
+    dup2(fds[0], STDIN_FILENO);
+    close(fds[0]);
+    if (write(fds[1], "from\r\nstdin", 12) != 12) diag("short write");
+    src_task t;
+    trib_error err = {0};
+    ok(src_start(&t, NULL, source_props(NULL, NULL), &err) == 0, "without file the source reads stdin");
+    trib_record_batch b;
+    trib_record_batch_init(&b);
+    poll_once(&t, &b);
+    is_int(b.n, 1, "stdin gives its complete lines");
+    is_str(val(&b, 0), "from", "the stdin line");
+    char *pj = b.n ? json_dumps(b.items[0]->source_partition, JSON_COMPACT) : NULL;
+    char *oj = b.n ? json_dumps(b.items[0]->source_offset, JSON_COMPACT) : NULL;
+    is_str(pj, "{\"filename\":null}", "stdin's partition has a null filename, as in Connect");
+    is_str(oj, "{\"position\":null}", "stdin's offset has a null position, as in Connect");
+    free(pj);
+    free(oj);
+    close(fds[1]);   /* end of stream completes nothing: "stdin" has no terminator */
+    poll_once(&t, &b);
+    is_int(b.n, 0, "a partial line at end of stdin is not emitted");
+    int64_t t0 = trib_mono_ms();
+    poll_once(&t, &b);
+    ok(trib_mono_ms() - t0 >= 50, "a closed stdin is waited on, not spun on");
+    src_stop(&t);
+    trib_record_batch_free(&b);
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+}
+
 static void test_source_config(void) {
     const trib_connector_plugin *p = source_plugin();
     trib_error err = {0};
@@ -408,6 +441,52 @@ static void test_sink(void) {
     trib_props_destroy(cfg);
 }
 
+/* Two tasks appending to one file, as with tasks.max=2: lines stay whole. */
+static void test_sink_shared_file(void) {
+    const trib_connector_plugin *p = sink_plugin();
+    char path[128];
+    snprintf(path, sizeof path, "%s/shared.txt", dir);
+    trib_props *props = trib_props_new();
+    trib_props_set(props, "file", path);
+    trib_sink_task_context *tc[2];
+    void *ctx[2] = {NULL, NULL};
+    trib_error err = {0};
+    for (int i = 0; i < 2; i++) {
+        tc[i] = trib_sink_task_context_new("file-sink", i);
+        p->sink->start(props, tc[i], &ctx[i], &err);
+    }
+    char line[2][101];
+    memset(line[0], 'a', 100);
+    memset(line[1], 'b', 100);
+    line[0][100] = line[1][100] = '\0';
+    trib_record *r[2] = {rec_with(NULL, trib_value_string(line[0])), rec_with(NULL, trib_value_string(line[1]))};
+    for (int k = 0; k < 3000; k++) p->sink->put(ctx[k % 2], &r[k % 2], 1, &err);
+    p->sink->flush(ctx[1], NULL, 0, &err);
+    p->sink->flush(ctx[0], NULL, 0, &err);
+    trib_record *last = rec_with(NULL, trib_value_string("unflushed"));
+    p->sink->put(ctx[0], &last, 1, &err);
+    for (int i = 0; i < 2; i++) {
+        p->sink->stop(ctx[i]);
+        trib_sink_task_context_destroy(tc[i]);
+    }
+    size_t len = 0;
+    char *got = trib_read_file(path, &len, NULL);
+    bool tail = len >= 10 && memcmp(got + len - 10, "unflushed\n", 10) == 0;
+    int whole = 0, broken = 0;
+    for (char *save = NULL, *l = strtok_r(got, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (strcmp(l, line[0]) == 0 || strcmp(l, line[1]) == 0) whole++;
+        else if (strcmp(l, "unflushed") != 0) broken++;
+    }
+    is_int(whole, 3000, "every line written by two tasks sharing a file is complete");
+    is_int(broken, 0, "no line mixes the two tasks' output");
+    ok(tail, "stop writes records put after the last flush");
+    free(got);
+    trib_record_destroy(r[0]);
+    trib_record_destroy(r[1]);
+    trib_record_destroy(last);
+    trib_props_destroy(props);
+}
+
 int main(void) {
     setenv("TZ", "UTC", 1);
     snprintf(dir, sizeof dir, "/tmp/trib-file-XXXXXX");
@@ -417,9 +496,11 @@ int main(void) {
     test_source_stored_offset_from_connect();
     test_source_missing_file_and_batches();
     test_source_utf8();
+    test_source_stdin();
     test_source_config();
     test_java_text();
     test_sink();
+    test_sink_shared_file();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) diag("could not remove %s", dir);
