@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "rest/http_json.h"
+#include "rest/server.h"
 
 static const char *conn_name(const trib_rest_request *req) {
     const char *n = trib_rest_kv_get(&req->params, "connector");
@@ -322,13 +323,29 @@ void trib_rest_h_delete_connector(trib_rest_request *req, trib_rest_response *re
     reply_status_or_err(resp, trib_herder_delete(req->herder, conn_name(req), &err), 204, &err);
 }
 
+/* 403 when the worker disabled topic tracking (or its reset), as Connect. */
+static bool topics_allowed(const trib_rest_request *req, trib_rest_response *resp, bool reset) {
+    const trib_rest_config *cfg = trib_rest_request_config(req);
+    if (cfg && cfg->topic_tracking_disabled) {
+        trib_rest_reply_error(resp, 403, "Topic tracking is disabled.");
+        return false;
+    }
+    if (reset && cfg && cfg->topic_tracking_reset_disabled) {
+        trib_rest_reply_error(resp, 403, "Topic tracking reset is disabled.");
+        return false;
+    }
+    return true;
+}
+
 void trib_rest_h_connector_topics(trib_rest_request *req, trib_rest_response *resp) {
     trib_error err = {0};
+    if (!topics_allowed(req, resp, false)) return;
     reply_result(resp, trib_herder_topics(req->herder, conn_name(req), &err), &err);
 }
 
 void trib_rest_h_reset_connector_topics(trib_rest_request *req, trib_rest_response *resp) {
     trib_error err = {0};
+    if (!topics_allowed(req, resp, true)) return;
     reply_status_or_err(resp, trib_herder_reset_topics(req->herder, conn_name(req), &err), 202,
                         &err);
 }

@@ -12,6 +12,7 @@
 #ifndef TRIB_REST_SERVER_H
 #define TRIB_REST_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -38,6 +39,10 @@ typedef struct trib_rest_config {
     int port;                    /* 0 = pick a free port */
     size_t max_body_bytes;       /* default 1 MiB when 0 */
     unsigned threads;            /* MHD thread pool size, default 4 when 0 */
+    /* Connect's topic.tracking.enable=false / topic.tracking.allow.reset=false
+     * (both default true): GET/PUT .../topics answer 403 as Connect does. */
+    bool topic_tracking_disabled;
+    bool topic_tracking_reset_disabled;
     /* Optional extensions (zero-initialized = none). */
     trib_rest_auth_fn auth;
     trib_rest_cluster_log_fn cluster_log_level;
