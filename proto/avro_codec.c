@@ -7,6 +7,8 @@
 
 #include <avro.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "proto/avro_schema.h"
@@ -43,7 +45,129 @@ struct trib_avro_codec {
     avro_writer_t writer;
     node *root;
     bool scrub;
+    bool iface_dead;           /* value could not be re-created: codec unusable */
 };
+
+/*
+ * avro-c trusts the lengths and counts it reads: a corrupt message can
+ * declare a string of 2^62 bytes (or a negative one, which 1.11 turns into
+ * a huge size) and avro-c asks the allocator for it. We install an
+ * allocator that, while this thread is decoding, refuses any single
+ * allocation far beyond what the input could legitimately need; avro-c
+ * then fails the read with ENOMEM, which we report as corrupt data.
+ */
+#define DECODE_ALLOC_FLOOR ((size_t)16 << 20)
+#define DECODE_ALLOC_FACTOR 64
+static _Thread_local size_t tl_alloc_limit = SIZE_MAX;
+static pthread_once_t g_alloc_once = PTHREAD_ONCE_INIT;
+
+/*
+ * avro-c 1.11 also leaks the buffer of a string or bytes value whose body
+ * is truncated. While decoding, the allocator therefore remembers every
+ * block avro-c allocates and forgets it when avro-c frees it; when a read
+ * fails, the codec destroys its value and frees whatever is left, which
+ * is exactly what avro-c lost. A small open-addressing pointer set, per
+ * thread, used only during a decode.
+ */
+typedef struct alloc_track {
+    void **slots;
+    size_t cap, n;
+    bool active;
+} alloc_track;
+static _Thread_local alloc_track tl_track;
+static pthread_key_t g_track_key;   /* frees a thread's slots when it exits */
+
+static void track_free_slots(void *slots) { free(slots); }
+
+static size_t track_hash(void *p, size_t cap) {
+    uintptr_t x = (uintptr_t)p;
+    x ^= x >> 17;
+    x *= UINT64_C(0xed5ad4bb);
+    x ^= x >> 11;
+    return (size_t)x & (cap - 1);
+}
+
+static void track_insert(void *p);
+
+static void track_grow(void) {
+    void **old = tl_track.slots;
+    size_t oldcap = tl_track.cap;
+    tl_track.cap = oldcap ? oldcap * 2 : 64;
+    tl_track.slots = calloc(tl_track.cap, sizeof *tl_track.slots);
+    if (!tl_track.slots) abort();
+    tl_track.n = 0;
+    pthread_setspecific(g_track_key, tl_track.slots);
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i]) track_insert(old[i]);
+    free(old);
+}
+
+static void track_insert(void *p) {
+    if ((tl_track.n + 1) * 2 > tl_track.cap) track_grow();
+    size_t i = track_hash(p, tl_track.cap);
+    while (tl_track.slots[i]) {
+        if (tl_track.slots[i] == p) return;
+        i = (i + 1) & (tl_track.cap - 1);
+    }
+    tl_track.slots[i] = p;
+    tl_track.n++;
+}
+
+static void track_remove(void *p) {
+    if (!tl_track.n) return;
+    size_t mask = tl_track.cap - 1, i = track_hash(p, tl_track.cap);
+    while (tl_track.slots[i] != p) {
+        if (!tl_track.slots[i]) return;
+        i = (i + 1) & mask;
+    }
+    /* Backward-shift deletion keeps probe chains intact without tombstones. */
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!tl_track.slots[j]) break;
+        size_t home = track_hash(tl_track.slots[j], tl_track.cap);
+        if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+            tl_track.slots[i] = tl_track.slots[j];
+            i = j;
+        }
+    }
+    tl_track.slots[i] = NULL;
+    tl_track.n--;
+}
+
+static void track_clear(bool free_blocks) {
+    for (size_t i = 0; tl_track.n && i < tl_track.cap; i++) {
+        if (tl_track.slots[i]) {
+            if (free_blocks) free(tl_track.slots[i]);
+            tl_track.slots[i] = NULL;
+            tl_track.n--;
+        }
+    }
+}
+
+static void *bounded_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    (void)ud;
+    (void)osize;
+    if (nsize == 0) {
+        if (ptr && tl_track.active) track_remove(ptr);
+        free(ptr);
+        return NULL;
+    }
+    if (nsize > tl_alloc_limit) return NULL;
+    if (ptr && tl_track.active) track_remove(ptr);
+    uintptr_t old = (uintptr_t)ptr;
+    void *np = realloc(ptr, nsize);
+    if (tl_track.active) {
+        if (np) track_insert(np);
+        else if (old) track_insert((void *)old);   /* realloc failed: the old block lives on */
+    }
+    return np;
+}
+
+static void install_allocator(void) {
+    pthread_key_create(&g_track_key, track_free_slots);
+    avro_set_allocator(bounded_alloc, NULL);
+}
 
 static int avro_fail(trib_error *err, const char *what) {
     const char *m = avro_strerror();
@@ -284,6 +408,7 @@ trib_avro_codec *trib_avro_codec_new(trib_schema *cs, const char *avro_json, boo
         trib_error_set(err, TRIB_ERR_INVALID, "avro: a codec needs a Connect schema");
         return NULL;
     }
+    pthread_once(&g_alloc_once, install_allocator);
     trib_avro_codec *c = trib_xcalloc(1, sizeof *c);
     if (avro_schema_from_json_length(avro_json, strlen(avro_json), &c->as) != 0) {
         avro_fail(err, "cannot parse Avro schema");
@@ -314,7 +439,7 @@ fail:
 void trib_avro_codec_destroy(trib_avro_codec *c) {
     if (!c) return;
     if (c->iface) {
-        avro_value_decref(&c->value);
+        if (!c->iface_dead) avro_value_decref(&c->value);
         avro_value_iface_decref(c->iface);
     }
     if (c->reader) avro_reader_free(c->reader);
@@ -477,6 +602,7 @@ static int enc(const node *n, const trib_value *v, avro_value_t *dst, trib_error
 
 int trib_avro_codec_encode(trib_avro_codec *c, const trib_value *v, trib_strbuf *out,
                            trib_error *err) {
+    if (c->iface_dead) return trib_error_set(err, TRIB_ERR_NOMEM, "avro: codec has no value");
     avro_value_reset(&c->value);
     if (enc(c->root, v, &c->value, err) < 0) return -1;
     /* Write straight into out's spare room; size exactly and retry when
@@ -687,9 +813,27 @@ static int dec(const node *n, avro_value_t *src, trib_value **out, trib_error *e
 int trib_avro_codec_decode(trib_avro_codec *c, const void *data, size_t len, trib_value **out,
                            trib_error *err) {
     *out = NULL;
+    if (c->iface_dead) return trib_error_set(err, TRIB_ERR_NOMEM, "avro: codec has no value");
     avro_value_reset(&c->value);
     avro_reader_memory_set_source(c->reader, data ? data : "", (int64_t)len);
-    if (avro_value_read(c->reader, &c->value) != 0)
-        return avro_fail(err, "corrupt or truncated Avro data");
+    size_t limit = len > SIZE_MAX / DECODE_ALLOC_FACTOR ? SIZE_MAX : len * DECODE_ALLOC_FACTOR;
+    tl_alloc_limit = limit < DECODE_ALLOC_FLOOR ? DECODE_ALLOC_FLOOR : limit;
+    tl_track.active = true;
+    int rc = avro_value_read(c->reader, &c->value);
+    tl_alloc_limit = SIZE_MAX;
+    if (rc != 0) {
+        avro_fail(err, "corrupt or truncated Avro data");
+        /* Drop the half-read value, then free what avro-c lost on the way. */
+        avro_value_decref(&c->value);
+        tl_track.active = false;
+        track_clear(true);
+        if (avro_generic_value_new(c->iface, &c->value) != 0) {
+            c->iface_dead = true;
+            trib_error_set(err, TRIB_ERR_NOMEM, "avro: cannot allocate a value after a corrupt record");
+        }
+        return -1;
+    }
+    tl_track.active = false;
+    track_clear(false);
     return dec(c->root, &c->value, out, err);
 }

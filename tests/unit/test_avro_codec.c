@@ -238,8 +238,10 @@ static void test_top_level(void) {
     trib_strbuf_reset(&out);
     ok(trib_avro_codec_encode(c, NULL, &out, &err) == 0 && out.len == 1 && out.data[0] == 0,
        "a null encodes as the null branch");
-    back = trib_value_string("x");
+    trib_value *sentinel = trib_value_string("x");
+    back = sentinel;
     ok(trib_avro_codec_decode(c, out.data, out.len, &back, &err) == 0 && back == NULL, "and decodes to null");
+    trib_value_destroy(sentinel);
     trib_avro_codec_destroy(c);
     trib_schema_unref(s);
 
