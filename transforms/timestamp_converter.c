@@ -257,7 +257,7 @@ static trib_value *to_type(const ts_conv *c, int64_t ms) {
 static int convert(const ts_conv *c, const ts_type *from, const trib_value *v, trib_value **out, trib_error *err) {
     *out = NULL;
     if (!v) return 0;
-    ts_type src;
+    ts_type src = TS_TIMESTAMP;  /* set below; initialised for -O2 flow analysis */
     if (from) src = *from;
     else if (infer_type(v, &src, err) < 0) return -1;
     int64_t ms;
