@@ -13,6 +13,9 @@
  *                      Connect raised:
  *                      {name, config, input_text, output_text|null, error|null}
  *   string_converter.json  StringConverter.fromConnectData for primitives.
+ *   numbers.json       Double.toString / Float.toString of ~10,000 values
+ *                      (every power of two, random bit patterns, short
+ *                      decimals): {"doubles": [[hexbits, text]...], "floats": ...}
  *
  * Every case name is mirrored by a builder in the C test; the description
  * says in words what the record is. Maps use LinkedHashMap so that entry
@@ -393,6 +396,30 @@ public class RecordJsonVectors {
         Schema ss = SchemaBuilder.struct().name("S").field("a", Schema.INT32_SCHEMA).field("b", Schema.OPTIONAL_STRING_SCHEMA)
             .field("c", SchemaBuilder.array(Schema.FLOAT64_SCHEMA).build()).build();
         str("s_struct", "struct S {a:1, b:null, c:[1.5]}", ss, new Struct(ss).put("a", 1).put("c", Arrays.asList(1.5)));
+
+        // ---- Double.toString / Float.toString corpus -------------------------------------------------
+        ObjectNode numbers = OUT.createObjectNode();
+        ArrayNode ds = numbers.putArray("doubles");
+        ArrayNode fs = numbers.putArray("floats");
+        java.util.Random rnd = new java.util.Random(20240601L);
+        List<Double> dl = new ArrayList<>();
+        for (int e = -1074; e <= 1023; e++) dl.add(Math.scalb(1.0, e));
+        for (int i = 0; i < 3000; i++) dl.add(Double.longBitsToDouble(rnd.nextLong()));
+        for (int i = 0; i < 1500; i++) dl.add(rnd.nextInt(2000000) / Math.pow(10, rnd.nextInt(30) - 10));
+        for (int i = 0; i < 500; i++) dl.add(Math.nextUp(Math.pow(10, rnd.nextInt(600) - 300)));
+        for (double d : dl) {
+            if (Double.isNaN(d)) continue;
+            ds.addArray().add(Long.toHexString(Double.doubleToRawLongBits(d))).add(Double.toString(d));
+        }
+        List<Float> fl = new ArrayList<>();
+        for (int e = -149; e <= 127; e++) fl.add(Math.scalb(1.0f, e));
+        for (int i = 0; i < 2000; i++) fl.add(Float.intBitsToFloat(rnd.nextInt()));
+        for (int i = 0; i < 1000; i++) fl.add((float) (rnd.nextInt(200000) / Math.pow(10, rnd.nextInt(20) - 8)));
+        for (float f : fl) {
+            if (Float.isNaN(f)) continue;
+            fs.addArray().add(Integer.toHexString(Float.floatToRawIntBits(f))).add(Float.toString(f));
+        }
+        new ObjectMapper().writeValue(new File(dir, "numbers.json"), numbers);
 
         OUT.writeValue(new File(dir, "from_connect.json"), fromConnect);
         OUT.writeValue(new File(dir, "to_connect.json"), toConnect);
