@@ -116,13 +116,20 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     req_state *st = *con_cls;
     if (!st) return;
-    /* Never the body or query: they can hold secrets. */
-    if (st->status)
-        TRIB_DEBUG("rest", "%s %s %d (%lld ms)", st->method[0] ? st->method : "?",
-                   st->path ? st->path : "?", st->status, (long long)(trib_mono_ms() - st->t0_ms));
-    else
-        TRIB_DEBUG("rest", "%s %s aborted (termination code %d)", st->method[0] ? st->method : "?",
-                   st->path ? st->path : "?", (int)toe);
+    /* Never the body or query: they can hold secrets. Control bytes in the
+     * path are masked so a request cannot forge log lines. */
+    if (trib_log_enabled(TRIB_LOG_DEBUG, "rest")) {
+        char path[512];
+        snprintf(path, sizeof path, "%s", st->path ? st->path : "?");
+        for (char *p = path; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+        if (st->status)
+            TRIB_DEBUG("rest", "%s %s %d (%lld ms)", st->method[0] ? st->method : "?", path,
+                       st->status, (long long)(trib_mono_ms() - st->t0_ms));
+        else
+            TRIB_DEBUG("rest", "%s %s aborted (termination code %d)",
+                       st->method[0] ? st->method : "?", path, (int)toe);
+    }
     state_free(st);
     *con_cls = NULL;
 }
