@@ -136,7 +136,8 @@ static void test_plugins(void) {
     like(http_msg(&r), "NoSuchConnector", "the message names the plugin");
     http_resp_free(&r);
 
-    char *cfg = source_config_json(NULL, NULL);
+    /* As in Connect, "name" is part of what validate checks. */
+    char *cfg = source_config_json("name", "validated");
     http_req("PUT", "/connector-plugins/FileStreamSourceConnector/config/validate", cfg, &r);
     is_int(r.status, 200, "validating a good config is 200");
     is_int(json_integer_value(json_object_get(r.json, "error_count")), 0, "with error_count 0");
@@ -327,7 +328,8 @@ static void test_lifecycle(void) {
     like(http_msg(&r), "'batch.size'", "the message names the key");
     http_resp_free(&r);
     http_req("GET", "/connectors/src2/config", NULL, &r);
-    is_str(jstr(r.json, "batch.size"), "7", "a refused PATCH changed nothing");
+    is_str(json_string_value(json_object_get(r.json, "batch.size")), "7",
+           "a refused PATCH changed nothing");
     http_resp_free(&r);
 
     http_req("PATCH", "/connectors/nope/config", "{\"a\":\"b\"}", &r);
@@ -459,9 +461,15 @@ static void test_lifecycle(void) {
     ok(jstr(r.json, "message") != NULL, "with a message");
     http_resp_free(&r);
     http_req("GET", "/connectors/src1/offsets", NULL, &r);
-    json_t *e0 = json_array_get(json_object_get(r.json, "offsets"), 0);
-    ok(e0 && json_integer_value(json_object_get(json_object_get(e0, "offset"), "position")) == 5,
-       "the altered offset reads back");
+    json_int_t altered = -1;
+    size_t k;
+    json_t *e;
+    json_array_foreach(json_object_get(r.json, "offsets"), k, e) {
+        const char *fn = jstr(e, "partition.filename");
+        if (fn && strcmp(fn, "x") == 0)
+            altered = json_integer_value(json_object_get(json_object_get(e, "offset"), "position"));
+    }
+    is_int(altered, 5, "the altered offset reads back");
     http_resp_free(&r);
     http_req("DELETE", "/connectors/src1/offsets", NULL, &r);
     is_int(r.status, 200, "resetting offsets is 200");
@@ -524,7 +532,7 @@ static void test_loggers(void) {
 
 int main(void) {
     const char *bootstrap = tap_require_env("KAFKA_BOOTSTRAP");
-    plan(154);
+    plan(150);
     curl_global_init(CURL_GLOBAL_ALL);
 
     snprintf(tmpdir, sizeof tmpdir, "/tmp/trib_rest_api_XXXXXX");
