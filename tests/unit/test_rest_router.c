@@ -13,6 +13,7 @@
 #include "tests/unit/test_rest_http.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -414,6 +415,32 @@ static void test_request_log(void) {
     free(log);
 }
 
+/* Parallel clients against the thread pool: every request is answered. */
+#define CLIENTS 8
+#define REQUESTS_EACH 40
+static void *client_thread(void *arg) {
+    int *ok_count = arg;
+    for (int i = 0; i < REQUESTS_EACH; i++) {
+        http_resp r;
+        const char *path = (i % 2) ? "/admin/loggers" : "/admin/loggers/root";
+        if (http_req("GET", path, NULL, &r) == 0 && r.status == 200 && r.json) (*ok_count)++;
+        http_resp_free(&r);
+    }
+    return NULL;
+}
+
+static void test_concurrency(void) {
+    pthread_t th[CLIENTS];
+    int counts[CLIENTS] = {0};
+    for (int i = 0; i < CLIENTS; i++) pthread_create(&th[i], NULL, client_thread, &counts[i]);
+    int total = 0;
+    for (int i = 0; i < CLIENTS; i++) {
+        pthread_join(th[i], NULL);
+        total += counts[i];
+    }
+    is_int(total, CLIENTS * REQUESTS_EACH, "%d parallel clients all get 200 JSON answers", CLIENTS);
+}
+
 /* A server with default limits: 1 MiB bodies, jansson's depth limit. */
 static void test_default_limits(void) {
     trib_error err = {0};
@@ -458,7 +485,7 @@ static void test_default_limits(void) {
 }
 
 int main(void) {
-    plan(126);
+    plan(127);
     test_decoding();
     test_split_target();
     test_match();
@@ -479,6 +506,7 @@ int main(void) {
     test_loggers();
     test_http_errors();
     test_request_log();
+    test_concurrency();
     test_default_limits();
 
     trib_rest_server_stop(s);
