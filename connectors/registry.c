@@ -24,11 +24,15 @@
 extern const trib_connector_plugin trib_file_source_plugin;
 extern const trib_connector_plugin trib_file_sink_plugin;
 extern const trib_connector_plugin trib_datagen_plugin;
+extern const trib_connector_plugin trib_postgres_sink_plugin;
+extern const trib_connector_plugin trib_postgres_source_plugin;
 
 static const trib_connector_plugin *const builtin_plugins[] = {
     &trib_file_source_plugin,
     &trib_file_sink_plugin,
     &trib_datagen_plugin,
+    &trib_postgres_sink_plugin,
+    &trib_postgres_source_plugin,
     NULL,
 };
 /* ====================== end of built-in connectors ==================== */

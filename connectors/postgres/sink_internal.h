@@ -1,0 +1,170 @@
+/*
+ * sink_internal.h: the PostgreSQL sink task's state, shared by sink.c (the
+ * plugin: config, put/flush/open/close, buffering, exactly-once offsets)
+ * and sink_writer.c (tables, layouts, encoding, COPY, merge, bisection).
+ *
+ * Data path: put() encodes each record straight into a binary COPY tuple
+ * in a "run" (consecutive records for one table with one column layout and
+ * one operation) and keeps a clone of the record only for error reporting.
+ * A batch is written in one transaction: each run is one COPY (into the
+ * table, or into a temporary staging table followed by one INSERT ... ON
+ * CONFLICT / UPDATE ... FROM / DELETE ... USING), then the offsets ledger.
+ */
+#ifndef TRIB_CONNECTORS_POSTGRES_SINK_INTERNAL_H
+#define TRIB_CONNECTORS_POSTGRES_SINK_INTERNAL_H
+
+#include "connectors/postgres/pg_internal.h"
+#include "config/config.h"
+
+typedef enum { PG_MODE_INSERT, PG_MODE_UPSERT, PG_MODE_UPDATE } pg_insert_mode;
+typedef enum { PG_PK_NONE, PG_PK_KAFKA, PG_PK_RECORD_KEY, PG_PK_RECORD_VALUE } pg_pk_mode;
+typedef enum { PG_SRC_TOPIC, PG_SRC_PARTITION, PG_SRC_OFFSET, PG_SRC_KEY, PG_SRC_KEY_FIELD, PG_SRC_VALUE_FIELD } pg_src;
+
+/* A column of a target table, from the catalog. */
+typedef struct pg_column {
+    char *name;
+    unsigned oid;
+    int typmod;
+    bool notnull;
+    char *type_sql;   /* format_type(): safe to splice, as the server quotes it */
+} pg_column;
+
+/* One column of a layout: where its value comes from and how it is sent. */
+typedef struct pg_lcol {
+    char *name;
+    pg_src src;
+    int field;                 /* key/value struct field index */
+    const trib_schema *schema; /* borrowed from the layout's schemas or the sink's kafka schemas */
+    trib_pg_kind enc;          /* TRIB_PGK_OTHER: text staging column cast to type_sql */
+    char *type_sql;
+    bool pk;
+} pg_lcol;
+
+typedef struct pg_layout {
+    trib_schema *key_schema, *value_schema;   /* references; NULL when irrelevant */
+    trib_schema *alias_key, *alias_value;     /* equal schemas last seen under another pointer (refs) */
+    bool del;                                 /* a delete layout: key columns only */
+    pg_lcol *cols;
+    size_t ncols;
+    bool direct;       /* insert mode, every column binary: COPY into the table itself */
+    bool seq;          /* tuples end with a sequence number (dedupe in upsert/update) */
+    bool noop;         /* update mode with nothing but key columns */
+    int staging_no;    /* __trib_stg_<n> */
+    unsigned staging_gen;   /* connection generation it was created in; 0 = never */
+    char *copy_sql;    /* COPY ... FROM STDIN (FORMAT binary) */
+    char *staging_ddl;
+    char *merge_sql;   /* NULL when direct */
+    struct pg_layout *next;
+} pg_layout;
+
+typedef struct pg_run pg_run;
+
+typedef struct pg_table {
+    char *schema, *name;
+    char *qname;        /* "schema"."name" */
+    bool exists;
+    pg_column *cols;
+    size_t ncols;
+    pg_layout *layouts;
+    pg_run *open_run;   /* the buffer's current run for this table */
+    struct pg_table *next;
+} pg_table;
+
+struct pg_run {
+    pg_table *table;
+    pg_layout *layout;
+    trib_strbuf data;   /* tuples, no header or trailer */
+    size_t *off;        /* off[i] = start of row i; off[nrows] = data.len */
+    size_t *rec;        /* pending index of row i */
+    size_t nrows, cap;
+};
+
+typedef struct pg_pending {
+    trib_record *rec;   /* clone, for the error reporter */
+    void *raw;          /* owned copy of the raw key and value bytes */
+    int tp;             /* partition state index, -1 when not from Kafka */
+    bool done;          /* reported, dropped, or already committed: not written */
+} pg_pending;
+
+typedef struct pg_tp_state {
+    char *topic;
+    int32_t partition;
+    int64_t next;       /* next offset to accept; lower ones are duplicates (-1: accept all) */
+    int64_t committed;  /* next offset stored in the ledger (-1: none known) */
+    int64_t target;     /* next offset once the buffer is committed (-1: nothing new) */
+} pg_tp_state;
+
+typedef struct pg_topic_map {
+    char *topic;
+    pg_table *table;
+} pg_topic_map;
+
+typedef struct pg_sink {
+    trib_config *cfg;
+    trib_sink_task_context *tctx;
+    char *connector;
+    int task_id;
+
+    /* config */
+    const char *url, *user, *password, *table_format, *offsets_table;
+    pg_insert_mode mode;
+    pg_pk_mode pk_mode;
+    char **pk_fields;
+    size_t npk_fields;
+    char **whitelist;
+    size_t nwhitelist;
+    bool auto_create, auto_evolve, delete_enabled;
+    size_t batch_size;
+    int max_retries;
+    int64_t backoff_ms;
+
+    /* connection */
+    PGconn *conn;
+    unsigned conn_gen;
+    char *default_schema;
+    bool need_resync;
+    int retries_left;
+
+    /* tables and layouts */
+    pg_table *tables;
+    pg_topic_map *topics;
+    size_t ntopics, topics_cap;
+    int staging_seq;
+    trib_schema *kafka_schemas[3];   /* topic, partition, offset columns of pk.mode=kafka */
+
+    /* buffer */
+    pg_run **runs;
+    size_t nruns, runs_cap;
+    pg_pending *pend;
+    size_t npend, pend_cap;
+    size_t nlive;      /* rows buffered and not done */
+
+    pg_tp_state *tps;
+    size_t ntps, tps_cap;
+    size_t last_tp;
+} pg_sink;
+
+/* sink_writer.c */
+/* Connects if needed (bumping conn_gen). */
+int pg_sink_ensure_conn(pg_sink *s, trib_error *err);
+/* Drops the connection after a failure that may have broken it. */
+void pg_sink_drop_conn(pg_sink *s);
+/* The table a topic's records go to (resolving table.name.format once). */
+pg_table *pg_sink_table_for_topic(pg_sink *s, const char *topic, trib_error *err);
+/* The layout for a record, creating or evolving the table as configured.
+ * Returns NULL with err: INVALID for a fault of this record alone (report
+ * it), other codes for the task. */
+pg_layout *pg_sink_layout_for(pg_sink *s, pg_table *t, const trib_record *rec, bool del, trib_error *err);
+/* Appends rec's tuple to buf; INVALID on a value that cannot be stored. */
+int pg_sink_encode_row(const pg_layout *l, const trib_record *rec, int64_t seq, trib_strbuf *buf, trib_error *err);
+/* Writes every live buffered row and the ledger in one transaction,
+ * reporting rows the database refuses. */
+int pg_sink_write_batch(pg_sink *s, const trib_topic_partition *ledger, size_t nledger, trib_error *err);
+void pg_sink_free_tables(pg_sink *s);
+
+/* sink.c */
+/* Reports a buffered record the database refused; -1 (FATAL in err) when
+ * errors.tolerance does not allow carrying on. */
+int pg_sink_report_pending(pg_sink *s, size_t pend_idx, const trib_error *why, trib_error *err);
+
+#endif
