@@ -21,9 +21,9 @@
  * int32 becomes 0), Tributary refuses it with an error naming the field:
  * a poison record should go to the DLQ, not become a wrong row.
  *
- * Known limits: JSON numbers are parsed by jansson, so integers beyond
- * int64 are refused and NUMERIC decimals read from JSON carry at most a
- * double's 17 significant digits (Connect keeps them exact).
+ * Numbers that jansson cannot hold exactly are kept as text (see
+ * protect_big_numbers), so NUMERIC decimals of any length read exactly.
+ * Integers beyond int64 are refused (Connect would silently wrap them).
  */
 #include "proto/json_converter.h"
 
@@ -562,7 +562,7 @@ static int write_value(jctx *c, const trib_schema *s, const trib_value *v, trib_
     }
     if (!type_ok(v->type)) return jfail(c, "Couldn't convert a value of unknown type %d to JSON.", (int)v->type);
     if (s && s->name) {
-        if (strcmp(s->name, TRIB_LOGICAL_DECIMAL) == 0) return write_decimal(c, s, v, sb);
+        if (s->type == TRIB_BYTES && strcmp(s->name, TRIB_LOGICAL_DECIMAL) == 0) return write_decimal(c, s, v, sb);
         /* Date, Time and Timestamp travel as their integer form; the type
          * check below covers them. */
     }
@@ -705,9 +705,103 @@ int trib_json_write_value(const trib_schema *s, const trib_value *v, const trib_
 
 /* ---- JSON -> Connect data ------------------------------------------------------------------------------- */
 
+/* Numbers jansson cannot hold exactly (integers beyond int64, reals with
+ * more than 15 significant digits or a huge exponent) would be refused or
+ * rounded by it, where Connect's Jackson keeps them exact (BigInteger,
+ * BigDecimal). Before parsing, such number tokens are rewritten as strings
+ * starting with BIGNUM_MARK; the readers below treat those as numbers and
+ * use their exact text. Plain strings never start with the mark's NUL. */
+#define BIGNUM_MARK "\\u0000#num:"
+#define BIGNUM_MARK_DECODED "\0#num:"
+#define BIGNUM_MARK_LEN 6
+
+static bool big_token(const char *t, size_t n) {
+    bool real = false;
+    int sig = 0;
+    bool leading = true;
+    long exp10 = 0;
+    size_t i = 0;
+    if (i < n && t[i] == '-') i++;
+    for (; i < n; i++) {
+        char c = t[i];
+        if (c == '.') {
+            real = true;
+        } else if (c == 'e' || c == 'E') {
+            real = true;
+            exp10 = strtol(t + i + 1, NULL, 10);
+            break;
+        } else if (c >= '0' && c <= '9') {
+            if (c != '0') leading = false;
+            if (!leading) sig++;
+        }
+    }
+    if (!real) return sig >= 19;   /* may not fit int64: read from the text */
+    return sig > 15 || exp10 > 300 || exp10 < -300;
+}
+
+/* Returns a rewritten copy of the input when some number needs protecting,
+ * else NULL (the common case: one pass, no allocation). */
+static char *protect_big_numbers(const char *p, size_t n, size_t *outlen) {
+    trib_strbuf sb;
+    trib_strbuf_init(&sb);
+    size_t copied = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (in_str) {
+            if (c == '\\') i++;
+            else if (c == '"') in_str = false;
+            continue;
+        }
+        if (c == '"') {
+            in_str = true;
+            continue;
+        }
+        if (c != '-' && !(c >= '0' && c <= '9')) continue;
+        size_t j = i;
+        while (j < n && (p[j] == '-' || p[j] == '+' || p[j] == '.' || p[j] == 'e' || p[j] == 'E' ||
+                         (p[j] >= '0' && p[j] <= '9')))
+            j++;
+        if (big_token(p + i, j - i)) {
+            trib_strbuf_append(&sb, p + copied, i - copied);
+            trib_strbuf_puts(&sb, "\"" BIGNUM_MARK);
+            trib_strbuf_append(&sb, p + i, j - i);
+            trib_strbuf_putc(&sb, '"');
+            copied = j;
+        }
+        i = j - 1;
+    }
+    if (!sb.data) return NULL;
+    trib_strbuf_append(&sb, p + copied, n - copied);
+    *outlen = sb.len;
+    return trib_strbuf_take(&sb);
+}
+
+/* The exact text of a protected big number, or NULL. */
+static const char *big_number(const json_t *j) {
+    if (!json_is_string(j) || json_string_length(j) <= BIGNUM_MARK_LEN) return NULL;
+    const char *s = json_string_value(j);
+    return memcmp(s, BIGNUM_MARK_DECODED, BIGNUM_MARK_LEN) == 0 ? s + BIGNUM_MARK_LEN : NULL;
+}
+
+static bool big_is_integral(const char *t) { return strpbrk(t, ".eE") == NULL; }
+
+/* A JSON integer as int64: plain, or protected text that still fits. */
+static bool json_int64(const json_t *j, int64_t *out) {
+    if (json_is_integer(j)) {
+        *out = json_integer_value(j);
+        return true;
+    }
+    const char *big = big_number(j);
+    return big && big_is_integral(big) && trib_parse_int64(big, out) == 0;
+}
+
+static bool is_number(const json_t *j) { return json_is_number(j) || big_number(j); }
+
 /* Jackson's JsonNodeType names, which Connect's messages use. */
 static const char *node_type(const json_t *j) {
     if (!j) return "MISSING";
+    if (big_number(j)) return "NUMBER";
     switch (json_typeof(j)) {
     case JSON_OBJECT: return "OBJECT";
     case JSON_ARRAY: return "ARRAY";
@@ -728,8 +822,11 @@ static int wrong_node(jctx *c, const trib_schema *s, const json_t *j) {
 }
 
 /* Text of a JSON number as Java would print it, for decimals read from JSON. */
-static void number_text(const json_t *j, char *buf) {
-    if (json_is_integer(j))
+static void number_text(const json_t *j, char *buf, size_t cap) {
+    const char *big = big_number(j);
+    if (big)
+        snprintf(buf, cap, "%s", big);
+    else if (json_is_integer(j))
         sprintf(buf, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
     else
         java_number(json_real_value(j), false, buf);
@@ -737,15 +834,15 @@ static void number_text(const json_t *j, char *buf) {
 
 static int decimal_to_connect(jctx *c, const trib_schema *s, const json_t *j, trib_value **out) {
     int scale;
-    if (json_is_number(j)) {
+    if (is_number(j)) {
         if (decimal_scale(c, s, &scale)) return -1;
-        char num[TRIB_JAVA_NUM_MAX];
-        number_text(j, num);
+        char num[256];
+        number_text(j, num, sizeof num);
         trib_error e;
         if (trib_decimal_from_string(num, scale, out, &e)) return jfail(c, "Invalid Decimal value %s: %s", num, e.msg);
         return 0;
     }
-    if (json_is_string(j)) {
+    if (json_is_string(j)) {   /* base64 (big numbers were taken above) */
         if (decimal_scale(c, s, &scale)) return -1;
         size_t n;
         uint8_t *b = base64_decode(json_string_value(j), json_string_length(j), &n);
@@ -764,14 +861,19 @@ static int decimal_to_connect(jctx *c, const trib_schema *s, const json_t *j, tr
 }
 
 static int int_to_connect(jctx *c, const trib_schema *s, const json_t *j, trib_value **out) {
-    if (!json_is_integer(j)) return wrong_node(c, s, j);
-    json_int_t v = json_integer_value(j);
+    const char *big = big_number(j);
+    int64_t v;
+    if (!json_int64(j, &v)) {
+        if (big && big_is_integral(big))
+            return jfail(c, "Invalid value %.60s for %s schema: out of range", big, type_upper[s->type]);
+        return wrong_node(c, s, j);
+    }
     int64_t lo = s->type == TRIB_INT8 ? INT8_MIN : s->type == TRIB_INT16 ? INT16_MIN
                : s->type == TRIB_INT32 ? INT32_MIN : INT64_MIN;
     int64_t hi = s->type == TRIB_INT8 ? INT8_MAX : s->type == TRIB_INT16 ? INT16_MAX
                : s->type == TRIB_INT32 ? INT32_MAX : INT64_MAX;
     if (v < lo || v > hi)
-        return jfail(c, "Invalid value %" JSON_INTEGER_FORMAT " for %s schema: out of range", v, type_upper[s->type]);
+        return jfail(c, "Invalid value %" PRId64 " for %s schema: out of range", v, type_upper[s->type]);
     *out = trib_value_int(s->type, (int64_t)v);
     return 0;
 }
@@ -838,7 +940,19 @@ static int to_value(jctx *c, const trib_schema *s, const json_t *j, trib_value *
         case JSON_FALSE: *out = trib_value_bool(json_is_true(j)); return 0;
         case JSON_INTEGER: *out = trib_value_int(TRIB_INT64, json_integer_value(j)); return 0;
         case JSON_REAL: *out = trib_value_float(TRIB_FLOAT64, json_real_value(j)); return 0;
-        case JSON_STRING: *out = trib_value_string_n(json_string_value(j), json_string_length(j)); return 0;
+        case JSON_STRING: {
+            const char *big = big_number(j);
+            int64_t iv;
+            if (big && json_int64(j, &iv)) {
+                *out = trib_value_int(TRIB_INT64, iv);
+                return 0;
+            }
+            if (big && big_is_integral(big))
+                return jfail(c, "Invalid value %.60s for INT64 schema: out of range", big);
+            if (big) *out = trib_value_float(TRIB_FLOAT64, strtod(big, NULL));
+            else *out = trib_value_string_n(json_string_value(j), json_string_length(j));
+            return 0;
+        }
         case JSON_OBJECT: return map_to_connect(c, NULL, j, out);
         case JSON_ARRAY: break;
         }
@@ -869,9 +983,12 @@ static int to_value(jctx *c, const trib_schema *s, const json_t *j, trib_value *
         return jfail(c, "Invalid null value for required %s field", type_upper[s->type]);
     }
 
+    /* Logical types, each only on its own underlying type (a value always
+     * carries the schema's type). */
     if (s->name) {
-        if (strcmp(s->name, TRIB_LOGICAL_DECIMAL) == 0) return decimal_to_connect(c, s, j, out);
-        bool is_date = strcmp(s->name, TRIB_LOGICAL_DATE) == 0, is_time = strcmp(s->name, TRIB_LOGICAL_TIME) == 0;
+        if (s->type == TRIB_BYTES && strcmp(s->name, TRIB_LOGICAL_DECIMAL) == 0) return decimal_to_connect(c, s, j, out);
+        bool is_date = s->type == TRIB_INT32 && strcmp(s->name, TRIB_LOGICAL_DATE) == 0;
+        bool is_time = s->type == TRIB_INT32 && strcmp(s->name, TRIB_LOGICAL_TIME) == 0;
         if (is_date || is_time) {
             json_int_t v = json_is_integer(j) ? json_integer_value(j) : 0;
             if (!json_is_integer(j) || v < INT32_MIN || v > INT32_MAX)
@@ -880,12 +997,17 @@ static int to_value(jctx *c, const trib_schema *s, const json_t *j, trib_value *
             *out = trib_value_int(s->type, (int64_t)v);
             return 0;
         }
-        if (strcmp(s->name, TRIB_LOGICAL_TIMESTAMP) == 0) {
-            if (!json_is_integer(j))
-                return jfail(c, "Invalid type for Timestamp, underlying representation should be integral but was %s",
-                             node_type(j));
-            *out = trib_value_int(s->type, json_integer_value(j));
-            return 0;
+        if (s->type == TRIB_INT64 && strcmp(s->name, TRIB_LOGICAL_TIMESTAMP) == 0) {
+            const char *big = big_number(j);
+            int64_t tv;
+            if (json_int64(j, &tv)) {
+                *out = trib_value_int(s->type, tv);
+                return 0;
+            }
+            if (big && big_is_integral(big))
+                return jfail(c, "Invalid value %.60s for Timestamp: out of range", big);
+            return jfail(c, "Invalid type for Timestamp, underlying representation should be integral but was %s",
+                         node_type(j));
         }
     }
 
@@ -902,7 +1024,10 @@ static int to_value(jctx *c, const trib_schema *s, const json_t *j, trib_value *
     case TRIB_FLOAT32:
     case TRIB_FLOAT64: {
         double d;
-        if (json_is_number(j)) {
+        const char *big = big_number(j);
+        if (big) {
+            d = strtod(big, NULL);
+        } else if (json_is_number(j)) {
             d = json_number_value(j);
         } else if (json_is_string(j) && strcmp(json_string_value(j), "NaN") == 0) {
             d = NAN;   /* what Connect itself writes for non-finite numbers */
@@ -917,11 +1042,11 @@ static int to_value(jctx *c, const trib_schema *s, const json_t *j, trib_value *
         return 0;
     }
     case TRIB_STRING:
-        if (!json_is_string(j)) return wrong_node(c, s, j);
+        if (!json_is_string(j) || big_number(j)) return wrong_node(c, s, j);
         *out = trib_value_string_n(json_string_value(j), json_string_length(j));
         return 0;
     case TRIB_BYTES: {
-        if (!json_is_string(j)) return jfail(c, "Invalid bytes field: expected a base64 string but found %s", node_type(j));
+        if (!json_is_string(j) || big_number(j)) return jfail(c, "Invalid bytes field: expected a base64 string but found %s", node_type(j));
         size_t n;
         uint8_t *b = base64_decode(json_string_value(j), json_string_length(j), &n);
         if (!b) return jfail(c, "Invalid bytes field: not valid base64");
@@ -1374,7 +1499,11 @@ static int json_to_connect(void *ctx, const char *topic, const void *data, size_
         return 0;
     }
     json_error_t jerr;
-    json_t *root = json_loadb(data, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    size_t plen = 0;
+    char *protected = protect_big_numbers(data, len, &plen);
+    json_t *root = protected ? json_loadb(protected, plen, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr)
+                             : json_loadb(data, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    free(protected);
     if (!root)
         return trib_error_set(err, TRIB_ERR_INVALID,
                               "Converting byte[] to Kafka Connect data failed due to serialization error: %s "
