@@ -110,19 +110,25 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     TRIB_WARN("rest", "microhttpd: %s", line);
 }
 
+/* The request path for log lines: bounded, control bytes masked so a
+ * request cannot forge log lines. */
+static const char *log_path(const req_state *st, char *buf, size_t cap) {
+    snprintf(buf, cap, "%s", st->path ? st->path : st->target);
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+    return buf;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
     (void)cls;
     (void)conn;
     req_state *st = *con_cls;
     if (!st) return;
-    /* Never the body or query: they can hold secrets. Control bytes in the
-     * path are masked so a request cannot forge log lines. */
+    /* Never the body or query: they can hold secrets. */
     if (trib_log_enabled(TRIB_LOG_DEBUG, "rest")) {
         char path[512];
-        snprintf(path, sizeof path, "%s", st->path ? st->path : "?");
-        for (char *p = path; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+        log_path(st, path, sizeof path);
         if (st->status)
             TRIB_DEBUG("rest", "%s %s %d (%lld ms)", st->method[0] ? st->method : "?", path,
                        st->status, (long long)(trib_mono_ms() - st->t0_ms));
@@ -150,7 +156,8 @@ static enum MHD_Result respond(req_state *st, trib_rest_response *r) {
     }
     if (r->status >= 500 && r->status != 503) { /* 503: not started yet, not a fault */
         const char *msg = json_string_value(json_object_get(r->body, "message"));
-        TRIB_WARN("rest", "%s %s -> %d: %s", st->method, st->path ? st->path : st->target,
+        char path[512];
+        TRIB_WARN("rest", "%s %s -> %d: %s", st->method, log_path(st, path, sizeof path),
                   r->status, msg ? msg : "");
     }
     struct MHD_Response *resp =
