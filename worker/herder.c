@@ -323,7 +323,7 @@ static json_t *status_json(trib_herder *h, const conn *c) {
 /* ---- herder API ----------------------------------------------------------------- */
 
 json_t *trib_herder_server_info(trib_herder *h) {
-    return json_pack("{sssss?}", "version", TRIBUTARY_VERSION, "commit", TRIBUTARY_COMMIT, "kafka_cluster_id",
+    return json_pack("{ss ss ss?}", "version", TRIBUTARY_VERSION, "commit", TRIBUTARY_COMMIT, "kafka_cluster_id",
                      h->cluster_id);
 }
 

@@ -20,9 +20,9 @@ wait_rest "$port" 30; ok $? "worker is ready"
 r=$(rest POST "$port" /connectors "{\"name\":\"sink\",\"config\":{\"connector.class\":\"FileStreamSink\",\"file\":\"$out\",\"topics\":\"$topic\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\",\"errors.tolerance\":\"all\",\"errors.deadletterqueue.topic.name\":\"$dlq\",\"errors.deadletterqueue.topic.replication.factor\":\"1\",\"errors.deadletterqueue.context.headers.enable\":\"true\"}}")
 like "$r" '^201 ' "sink connector with a DLQ is created"
 
-wait_for 60 test "$(lines_in "$out")" -ge 3
+wait_for 60 'test "$(lines_in "$out")" -ge 3'
 is "$(cat "$out" 2>/dev/null | tr '\n' ' ')" "{a=1} {a=2} {a=3} " "the three good records reach the sink"
-wait_for 30 test "$(topic_count "$dlq")" -ge 2
+wait_for 30 'test "$(topic_count "$dlq")" -ge 2'
 is "$(topic_values "$dlq" | tr '\n' '|')" "not json {|{\"broken\":|" "both poison records are in the DLQ, bytes unchanged"
 hdrs=$(kcat -b "$KAFKA_BOOTSTRAP" -C -t "$dlq" -e -q -c 1 -f '%h' 2>/dev/null)
 like "$hdrs" "__connect.errors.topic=$topic" "DLQ record names the original topic"
@@ -34,12 +34,12 @@ like "$hdrs" "__connect.errors.exception.message=" "DLQ record carries the error
 srcdlq=$(uniq_name src-dlq)
 printf 'alpha\nbeta\n' > "$E2E_TMP/src.txt"
 r=$(rest POST "$port" /connectors "{\"name\":\"src\",\"config\":{\"connector.class\":\"FileStreamSource\",\"file\":\"$E2E_TMP/src.txt\",\"topic\":\"$(uniq_name src-out)\",\"value.converter\":\"org.apache.kafka.connect.converters.ByteArrayConverter\",\"errors.tolerance\":\"all\",\"errors.deadletterqueue.topic.name\":\"$srcdlq\",\"errors.deadletterqueue.topic.replication.factor\":\"1\",\"errors.deadletterqueue.context.headers.enable\":\"true\"}}")
-wait_for 30 test "$(topic_count "$srcdlq")" -ge 2
+wait_for 30 'test "$(topic_count "$srcdlq")" -ge 2'
 is "$(topic_count "$srcdlq")" 2 "source records that fail conversion land in the source DLQ"
 
 # tolerance none: the task fails and says why
 r=$(rest POST "$port" /connectors "{\"name\":\"strict\",\"config\":{\"connector.class\":\"FileStreamSink\",\"file\":\"$E2E_TMP/strict.txt\",\"topics\":\"$topic\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\"}}")
-wait_for 30 sh -c "curl -s http://127.0.0.1:$port/connectors/strict/status | grep -q FAILED"
+wait_for 30 "curl -s http://127.0.0.1:$port/connectors/strict/status | grep -q FAILED"
 st=$(rest GET "$port" /connectors/strict/tasks/0/status)
 like "$st" '"state": ?"FAILED"' "with errors.tolerance=none the task is FAILED"
 like "$st" '"trace": ?".*Tolerance exceeded' "the FAILED task's trace explains the error"

@@ -101,11 +101,12 @@ rest() {
   echo "$code ${out%$'\n'*}"
 }
 
-# wait_for <seconds> <command...>: polls every 0.2 s until the command succeeds
+# wait_for <seconds> '<shell condition>': evaluates the condition every
+# 0.2 s (single-quote it so it is re-evaluated each time) until it holds.
 wait_for() {
   local secs=$1 i; shift
   for ((i = 0; i < secs * 5; i++)); do
-    "$@" >/dev/null 2>&1 && return 0
+    eval "$*" >/dev/null 2>&1 && return 0
     sleep 0.2
   done
   return 1

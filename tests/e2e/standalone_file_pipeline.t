@@ -31,13 +31,13 @@ start_worker "$E2E_TMP/worker.properties" "$E2E_TMP/worker.log" "$E2E_TMP/source
 wait_rest "$port" 30; ok $? "worker REST API is ready"
 
 want=$(lines_in "$in")
-wait_for 60 test "$(lines_in "$out")" -ge "$want"
+wait_for 60 'test "$(lines_in "$out")" -ge "$want"'
 ok $? "the sink wrote all $want lines"
 cmp -s "$in" "$out"; ok $? "output file is byte-identical to the input"
 
 echo "appended while running" >> "$in"
 cat "$in" > "$E2E_TMP/expected"
-wait_for 30 cmp -s "$E2E_TMP/expected" "$out"; ok $? "an appended line arrives too"
+wait_for 30 'cmp -s "$E2E_TMP/expected" "$out"'; ok $? "an appended line arrives too"
 
 status=$(rest GET "$port" /connectors/src/status)
 like "$status" '^200 .*"state": ?"RUNNING"' "source connector status is RUNNING"
