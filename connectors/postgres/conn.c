@@ -139,9 +139,27 @@ int trib_pg_url_check(const char *url, trib_error *err) {
     return 0;
 }
 
+/* Server notices ("relation ... already exists, skipping") go to the
+ * debug log instead of libpq's default stderr printer. */
+static void notice_to_log(void *arg, const char *message) {
+    (void)arg;
+    TRIB_DEBUG(FAC, "server notice: %s", message);
+}
+
+/* libpq messages span lines ("server closed the connection\n\tThis
+ * probably means..."): one line for logs and error traces. */
 static void chomp(char *s) {
     size_t l = strlen(s);
     while (l && (s[l - 1] == '\n' || s[l - 1] == ' ')) s[--l] = '\0';
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (*r == '\n' || *r == '\t') {
+            if (w > s && w[-1] != ' ') *w++ = ' ';
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
 }
 
 PGconn *trib_pg_connect(const char *url, const char *user, const char *password, const char *app_name,
@@ -177,6 +195,7 @@ PGconn *trib_pg_connect(const char *url, const char *user, const char *password,
         PQfinish(c);
         return NULL;
     }
+    PQsetNoticeProcessor(c, notice_to_log, NULL);
     if (trib_pg_exec(c,
                      "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601';"
                      " SET extra_float_digits = 3",
