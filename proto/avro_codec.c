@@ -474,6 +474,12 @@ static int enc(const node *n, const trib_value *v, avro_value_t *dst, trib_error
         CHECK_AVRO(avro_value_set_branch(dst, n->branch, &br), "cannot select union branch");
         dst = &br;
     } else if (!v) {
+        if (n->k == K_UNION_STRUCT && n->null_branch >= 0) {
+            /* A null Union struct is the union's null member. */
+            CHECK_AVRO(avro_value_set_branch(dst, n->null_branch, &br), "cannot select union branch");
+            CHECK_AVRO(avro_value_set_null(&br), "cannot write null");
+            return 0;
+        }
         return trib_error_set(err, TRIB_ERR_INVALID, "avro: null value for a non-optional %s schema",
                               trib_type_name(n->cs->type));
     }

@@ -10,7 +10,7 @@
 #include "proto/data.h"
 #include "tests/tap.h"
 
-#define PLAN 57
+#define PLAN 59
 
 static trib_avro_codec *codec_for(trib_schema *s) {
     trib_error err = {0};
@@ -294,6 +294,16 @@ static void test_foreign_types(void) {
     trib_strbuf_reset(&out);
     ok(trib_avro_codec_encode(c, v, &out, &err) == -1, "a string that is not an enum symbol is refused");
     like(err.msg, "'PINK' is not a symbol of enum Color", "naming symbol and enum");
+    trib_value_destroy(v);
+    trib_strbuf_free(&out);
+
+    const char null_union[] = "\x00" "ab" "\x00";
+    v = NULL;
+    trib_strbuf_init(&out);
+    ok(trib_avro_codec_decode(c, null_union, sizeof null_union - 1, &v, &err) == 0 &&
+       trib_value_struct_get(v, "u") == NULL, "the null member of a union decodes to a null Union struct");
+    ok(trib_avro_codec_encode(c, v, &out, &err) == 0 && out.len == 4 && memcmp(out.data, null_union, 4) == 0,
+       "and a null Union struct encodes as the null member (found by fuzzing)");
     trib_value_destroy(v);
     trib_strbuf_free(&out);
 
