@@ -27,6 +27,7 @@
  */
 #include "proto/json_converter.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -90,6 +91,15 @@ static bool neighbour(char *sci, bool up) {
     return true;
 }
 
+/* Whether some p-digit decimal rounds back to x; if so it is left in sci.
+ * That is the closest p-digit decimal, or, when it misses (at a power of
+ * two the rounding interval is lopsided), its neighbour on the far side. */
+static bool digits_roundtrip(double x, bool is_float, int p, char *sci) {
+    snprintf(sci, 48, "%.*e", p - 1, x);
+    if (roundtrips(sci, x, is_float)) return true;
+    return neighbour(sci, strtod(sci, NULL) < x) && roundtrips(sci, x, is_float);
+}
+
 /* Java's Double.toString / Float.toString (JDK 19+): the shortest decimal
  * that rounds back to the value (closest one on ties of length; when one
  * digit suffices, two digits are allowed if closer, hence 4.9E-324), shown
@@ -100,16 +110,29 @@ static size_t java_number(double x, bool is_float, char *buf) {
     if (x == 0) return (size_t)sprintf(buf, signbit(x) ? "-0.0" : "0.0");
 
     char sci[48];
-    int maxp = is_float ? 9 : 17, p;
-    for (p = 1; p < maxp; p++) {
-        snprintf(sci, sizeof sci, "%.*e", p - 1, x);
-        if (roundtrips(sci, x, is_float)) break;
-        /* The closest p-digit decimal misses, but at a power of two the
-         * rounding interval is lopsided and its neighbour on the far side
-         * of x may still round back. */
-        if (neighbour(sci, strtod(sci, NULL) < x) && roundtrips(sci, x, is_float)) break;
+    int maxp = is_float ? 9 : 17, dig = is_float ? FLT_DIG : DBL_DIG, p;
+    if (fabs(x) >= (is_float ? FLT_MIN : DBL_MIN)) {
+        /* Normal numbers: decimals of up to DBL_DIG (FLT_DIG) digits map to
+         * distinct values, so if the closest dig-digit decimal rounds back,
+         * it is the shortest one padded with zeros (stripped below). Most
+         * real data stops at this single probe. */
+        for (p = dig; p < maxp; p++)
+            if (digits_roundtrip(x, is_float, p, sci)) break;
+        if (p == maxp) snprintf(sci, sizeof sci, "%.*e", maxp - 1, x);
+        if (p == dig) p = 0;   /* length unknown until zeros are stripped; never the 1-digit case below */
+    } else {
+        /* Subnormals: binary search for the fewest digits that round back. */
+        int lo = 1, hi = maxp;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (digits_roundtrip(x, is_float, mid, sci))
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        p = lo;
+        if (!digits_roundtrip(x, is_float, p, sci)) snprintf(sci, sizeof sci, "%.*e", maxp - 1, x);
     }
-    if (p == maxp) snprintf(sci, sizeof sci, "%.*e", maxp - 1, x);
     if (p == 1) {
         char two[48];
         snprintf(two, sizeof two, "%.1e", x);

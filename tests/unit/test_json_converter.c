@@ -784,6 +784,70 @@ static void test_exact_numbers(void) {
     trib_converter_destroy(c);
 }
 
+/* Mutated copies of every recorded output (bytes flipped, inserted,
+ * deleted, truncated) must each either read or be refused as INVALID,
+ * with and without schemas, and never crash (ASan runs this too). */
+static void test_mutations(void) {
+    json_t *vecs = load_vectors("from_connect.json");
+    trib_converter *with = json_conv(NULL);
+    json_t *off = json_pack("{s:s}", "schemas.enable", "false");
+    trib_converter *without = json_conv(off);
+    json_decref(off);
+    uint64_t rng = 0x9E3779B97F4A7C15ULL;
+    static const char junk[] = "{}[]\",:0-1.5e9\\\\u00ffnulltruefalse \xc3\xa9\xff";
+    int runs = 0, bad = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(vecs, i, e) {
+        const json_t *b64 = json_object_get(e, "output_base64");
+        if (!json_is_string(b64)) continue;
+        size_t n;
+        unsigned char *orig = b64dec(json_string_value(b64), &n);
+        for (int m = 0; m < 40; m++) {
+            unsigned char *buf = trib_xmalloc(n + 8);
+            memcpy(buf, orig, n);
+            size_t len = n;
+            for (int k = 0; k < 1 + m % 3; k++) {
+                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                size_t pos = len ? (size_t)(rng >> 8) % len : 0;
+                switch (rng % 4) {
+                case 0: if (len) buf[pos] = (unsigned char)junk[(rng >> 32) % (sizeof junk - 1)]; break;
+                case 1: if (len) memmove(buf + pos, buf + pos + 1, len - pos - 1), len--; break;
+                case 2: memmove(buf + pos + 1, buf + pos, len - pos), buf[pos] = (unsigned char)junk[(rng >> 40) % (sizeof junk - 1)], len++; break;
+                default: len = pos; break;
+                }
+            }
+            for (int w = 0; w < 2; w++) {
+                trib_converter *c = w ? without : with;
+                trib_schema *s = NULL;
+                trib_value *v = NULL;
+                trib_error err;
+                err.code = TRIB_OK;
+                int rc = c->plugin->to_connect(c->ctx, "t", buf, len, &s, &v, &err);
+                if (rc != 0 && (rc != -1 || err.code != TRIB_ERR_INVALID || s || v)) bad++;
+                if (rc == 0) {   /* what was read must also write */
+                    trib_strbuf out;
+                    trib_strbuf_init(&out);
+                    bool nul;
+                    if (c->plugin->from_connect(c->ctx, "t", s, v, &out, &nul, &err) != 0 &&
+                        err.code != TRIB_ERR_INVALID)
+                        bad++;
+                    trib_strbuf_free(&out);
+                }
+                trib_schema_unref(s);
+                trib_value_destroy(v);
+                runs++;
+            }
+            free(buf);
+        }
+        free(orig);
+    }
+    ok(runs > 5000 && bad == 0, "%d mutated inputs were each read or refused as INVALID (%d misbehaved)", runs, bad);
+    trib_converter_destroy(with);
+    trib_converter_destroy(without);
+    json_decref(vecs);
+}
+
 int main(void) {
     const char *f = __FILE__;
     const char *cut = strstr(f, "tests/unit/");
@@ -795,6 +859,7 @@ int main(void) {
     test_errors();
     test_config_and_registry();
     test_exact_numbers();
+    test_mutations();
     (void)plan;   /* the plan is printed at the end */
     done_testing();
     return exit_status();
