@@ -750,8 +750,13 @@ static bool big_token(const char *t, size_t n) {
         if (c == '.') {
             real = true;
         } else if (c == 'e' || c == 'E') {
+            /* the token is not NUL-terminated: parse the exponent within it */
             real = true;
-            exp10 = strtol(t + i + 1, NULL, 10);
+            size_t k = i + 1;
+            bool neg = false;
+            if (k < n && (t[k] == '-' || t[k] == '+')) neg = t[k++] == '-';
+            for (; k < n && t[k] >= '0' && t[k] <= '9' && exp10 < 100000; k++) exp10 = exp10 * 10 + (t[k] - '0');
+            if (neg) exp10 = -exp10;
             break;
         } else if (c >= '0' && c <= '9') {
             if (c != '0') leading = false;
