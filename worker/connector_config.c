@@ -47,10 +47,11 @@ const trib_config_def trib_connector_common_defs[] = {
     {.name = "config.action.reload", .type = TRIB_CFG_STRING, .default_value = "restart",
      .importance = TRIB_IMP_LOW, .one_of = (const char *const[]){"none", "restart", NULL},
      .doc = "Accepted for compatibility; configuration providers are not used.", .group = COMMON},
-    {.name = "errors.retry.timeout", .type = TRIB_CFG_LONG, .default_value = "0", .has_min = true, .min = -1,
+    {.name = "errors.retry.timeout", .type = TRIB_CFG_LONG, .default_value = "-1", .has_min = true, .min = -1,
      .importance = TRIB_IMP_MEDIUM,
-     .doc = "Maximum ms to retry a failed conversion or transformation; 0 no retries, -1 forever. "
-            "Retriable errors of poll/put (broker, database or registry unavailable) are always retried.",
+     .doc = "Maximum ms to retry a conversion that failed with a retriable error (e.g. the schema registry "
+            "is unreachable); 0 no retries, -1 (the default; Connect's is 0) without limit, so a registry "
+            "blip never kills a task. Retriable errors of poll/put/flush are always retried.",
      .group = ERRORS, .display_name = "Retry Timeout for Errors"},
     {.name = "errors.retry.delay.max.ms", .type = TRIB_CFG_LONG, .default_value = "60000",
      .has_min = true, .min = 1, .importance = TRIB_IMP_MEDIUM,

@@ -117,8 +117,9 @@ static json_t *redacted_json(const conn *c, const trib_props *p) {
     return j;
 }
 
-/* Connector names follow Connect's rule (no ISO control characters), and
- * since they appear in URL paths, group ids and file names, also no '/'. */
+/* Connector names follow Connect's rule (no ISO control characters). A
+ * '/' appears only in tenant-qualified names ("<tenant>/<name>", built by
+ * the tenant layer; the admin API refuses '/' in names it is given). */
 static int check_name(const char *name, trib_error *err) {
     if (!name || !*name) return trib_error_set(err, TRIB_ERR_INVALID, "Connector name is empty");
     if (strlen(name) > 249)
@@ -126,8 +127,10 @@ static int check_name(const char *name, trib_error *err) {
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
             return trib_error_set(err, TRIB_ERR_INVALID, "Connector name may not contain ISO control characters");
-    if (strchr(name, '/'))
-        return trib_error_set(err, TRIB_ERR_INVALID, "Connector name may not contain '/'");
+    const char *slash = strchr(name, '/');
+    if (slash && (slash == name || !slash[1] || strchr(slash + 1, '/')))
+        return trib_error_set(err, TRIB_ERR_INVALID,
+                              "Connector name may contain '/' only once, as in <tenant>/<name>");
     return 0;
 }
 

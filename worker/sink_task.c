@@ -223,6 +223,20 @@ static int subscribe(sink_loop *l, trib_error *err) {
     return 0;
 }
 
+typedef struct to_connect_call {
+    trib_converter *conv;
+    const char *topic;
+    const void *data;
+    size_t len;
+    trib_schema **schema;
+    trib_value **value;
+} to_connect_call;
+
+static int call_to_connect(void *arg, trib_error *err) {
+    to_connect_call *c = arg;
+    return c->conv->plugin->to_connect(c->conv->ctx, c->topic, c->data, c->len, c->schema, c->value, err);
+}
+
 /* Converts one message into a record; on a conversion error applies
  * errors.tolerance. Returns 1 with *out set, 0 if skipped, -1 to fail. */
 static int to_record(sink_loop *l, const rd_kafka_message_t *m, trib_header *hdrs, size_t nh,
@@ -233,10 +247,12 @@ static int to_record(sink_loop *l, const rd_kafka_message_t *m, trib_header *hdr
     trib_schema *ks = NULL, *vs = NULL;
     trib_value *kv = NULL, *vv = NULL;
     *out = NULL;
-    if (t->key_conv->plugin->to_connect(t->key_conv->ctx, topic, m->key, m->key_len, &ks, &kv, &why) < 0)
+    to_connect_call kc = {t->key_conv, topic, m->key, m->key_len, &ks, &kv};
+    to_connect_call vc = {t->value_conv, topic, m->payload, m->len, &vs, &vv};
+    if (trib_task_retry_convert(t, call_to_connect, &kc, &why) < 0)
         return trib_task_tolerate(t, TRIB_STAGE_KEY_CONVERTER, &why, topic, m->partition, m->offset, m->key,
                                   m->key_len, m->payload, m->len, hdrs, nh, NULL, err) < 0 ? -1 : 0;
-    if (t->value_conv->plugin->to_connect(t->value_conv->ctx, topic, m->payload, m->len, &vs, &vv, &why) < 0) {
+    if (trib_task_retry_convert(t, call_to_connect, &vc, &why) < 0) {
         trib_schema_unref(ks);
         trib_value_destroy(kv);
         return trib_task_tolerate(t, TRIB_STAGE_VALUE_CONVERTER, &why, topic, m->partition, m->offset, m->key,

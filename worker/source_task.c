@@ -105,20 +105,33 @@ static void drop_inflight(source_loop *l) {
     l->pending = 0;
 }
 
+typedef struct from_connect_call {
+    trib_converter *conv;
+    const char *topic;
+    const trib_schema *schema;
+    const trib_value *value;
+    trib_strbuf *out;
+    bool *is_null;
+} from_connect_call;
+
+static int call_from_connect(void *arg, trib_error *err) {
+    from_connect_call *c = arg;
+    trib_strbuf_reset(c->out);
+    return c->conv->plugin->from_connect(c->conv->ctx, c->topic, c->schema, c->value, c->out, c->is_null, err);
+}
+
 /* Converts and produces one record (owned by the caller). Returns 0 when
  * sent or tolerated, -1 when the task must fail. */
 static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_strbuf *vb, trib_error *err) {
     trib_task *t = l->t;
     trib_error why;
     bool knull = false, vnull = false;
-    trib_strbuf_reset(kb);
-    trib_strbuf_reset(vb);
-    if (t->key_conv->plugin->from_connect(t->key_conv->ctx, rec->topic, rec->key_schema, rec->key, kb,
-                                          &knull, &why) < 0)
+    from_connect_call kc = {t->key_conv, rec->topic, rec->key_schema, rec->key, kb, &knull};
+    from_connect_call vc = {t->value_conv, rec->topic, rec->value_schema, rec->value, vb, &vnull};
+    if (trib_task_retry_convert(t, call_from_connect, &kc, &why) < 0)
         return trib_task_tolerate(t, TRIB_STAGE_KEY_CONVERTER, &why, rec->topic, rec->partition, -1, NULL, 0,
                                   NULL, 0, rec->headers, rec->nheaders, rec, err);
-    if (t->value_conv->plugin->from_connect(t->value_conv->ctx, rec->topic, rec->value_schema, rec->value, vb,
-                                            &vnull, &why) < 0)
+    if (trib_task_retry_convert(t, call_from_connect, &vc, &why) < 0)
         return trib_task_tolerate(t, TRIB_STAGE_VALUE_CONVERTER, &why, rec->topic, rec->partition, -1, NULL, 0,
                                   NULL, 0, rec->headers, rec->nheaders, rec, err);
 

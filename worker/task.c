@@ -316,6 +316,19 @@ int trib_task_tolerate(trib_task *t, trib_stage stage, const trib_error *why, co
     return rc;
 }
 
+int trib_task_retry_convert(trib_task *t, trib_convert_fn fn, void *arg, trib_error *err) {
+    int64_t start = trib_mono_ms();
+    for (int attempt = 0;; attempt++) {
+        if (fn(arg, err) == 0) return 0;
+        if (!trib_error_is_retriable(err)) return -1;
+        int64_t limit = t->policy.retry_timeout_ms;
+        if (limit == 0 || (limit > 0 && trib_mono_ms() - start >= limit)) return -1;
+        if (attempt == 0 || attempt % 10 == 0)
+            TRIB_WARN("worker", "%s retriable conversion error, retrying: %s", t->log_ctx, err->msg);
+        if (!trib_task_backoff(t, attempt, t->policy.retry_delay_max_ms)) return -1;
+    }
+}
+
 bool trib_task_backoff(trib_task *t, int attempt, int64_t max_ms) {
     int64_t delay = 100;
     for (int i = 0; i < attempt && delay < max_ms; i++) delay *= 2;

@@ -90,6 +90,12 @@ bool trib_task_backoff(trib_task *t, int attempt, int64_t max_ms);
 /* Notes a topic the task used (cheap when it is the same as the last). */
 void trib_task_note_topic(trib_task *t, const char *topic);
 
+/* Runs a converter call again while it fails with a retriable error
+ * (backoff up to errors.retry.delay.max.ms, for errors.retry.timeout).
+ * Returns the call's final result. */
+typedef int (*trib_convert_fn)(void *arg, trib_error *err);
+int trib_task_retry_convert(trib_task *t, trib_convert_fn fn, void *arg, trib_error *err);
+
 static inline bool trib_task_stopping(trib_task *t) { return atomic_load(&t->stop); }
 
 #endif
