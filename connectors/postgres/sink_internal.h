@@ -51,9 +51,12 @@ typedef struct pg_layout {
     bool noop;         /* update mode with nothing but key columns */
     int staging_no;    /* __trib_stg_<n> */
     unsigned staging_gen;   /* connection generation it was created in; 0 = never */
+    uint64_t staging_xact;  /* transaction (pg_sink.xact_seq) that last wrote to it */
     char *copy_sql;    /* COPY ... FROM STDIN (FORMAT binary) */
     char *staging_ddl;
     char *merge_sql;   /* NULL when direct */
+    char *insert_sql;  /* upsert only: the merge without ON CONFLICT, tried first */
+    int skip_insert;   /* upsert: batches left before trying insert_sql again */
     struct pg_layout *next;
 } pg_layout;
 
@@ -130,6 +133,7 @@ typedef struct pg_sink {
     pg_topic_map *topics;
     size_t ntopics, topics_cap;
     int staging_seq;
+    uint64_t xact_seq;   /* batch transactions begun, so layouts know what they wrote in this one */
     trib_schema *kafka_schemas[3];   /* topic, partition, offset columns of pk.mode=kafka */
 
     /* buffer */

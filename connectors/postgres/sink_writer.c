@@ -378,6 +378,7 @@ static void layout_free(pg_layout *l) {
     free(l->copy_sql);
     free(l->staging_ddl);
     free(l->merge_sql);
+    free(l->insert_sql);
     free(l);
 }
 
@@ -421,9 +422,12 @@ static void build_sql(pg_sink *s, pg_table *t, pg_layout *l) {
         trib_pg_quote_ident(&cols, l->cols[i].name);
         if (l->cols[i].pk) trib_strbuf_printf(&pkord, "%ss.c%zu", k++ ? ", " : "", i);
     }
-    trib_strbuf_printf(&sb, "WITH s AS (DELETE FROM %s RETURNING *) ", stg);
+    /* The staging table empties itself at COMMIT (ON COMMIT DELETE ROWS);
+     * attempt() truncates it first when it is reused within a transaction. */
+    char from_s[48];
+    snprintf(from_s, sizeof from_s, " FROM %s AS s", stg);
     if (l->del) {
-        trib_strbuf_printf(&sb, "DELETE FROM %s AS t USING s WHERE ", t->qname);
+        trib_strbuf_printf(&sb, "DELETE FROM %s AS t USING %s AS s WHERE ", t->qname, stg);
         for (size_t i = 0, k = 0; i < l->ncols; i++) {
             if (!l->cols[i].pk) continue;
             if (k++) trib_strbuf_puts(&sb, " AND ");
@@ -438,14 +442,18 @@ static void build_sql(pg_sink *s, pg_table *t, pg_layout *l) {
             if (i) trib_strbuf_puts(&sb, ", ");
             staged_expr(&sb, &l->cols[i], i);
         }
-        trib_strbuf_puts(&sb, " FROM s");
+        trib_strbuf_puts(&sb, from_s);
     } else if (s->mode == PG_MODE_UPSERT) {
         trib_strbuf_printf(&sb, "INSERT INTO %s (%s) SELECT DISTINCT ON (%s) ", t->qname, cols.data, pkord.data);
         for (size_t i = 0; i < l->ncols; i++) {
             if (i) trib_strbuf_puts(&sb, ", ");
             staged_expr(&sb, &l->cols[i], i);
         }
-        trib_strbuf_printf(&sb, " FROM s ORDER BY %s, s.seq DESC ON CONFLICT (", pkord.data);
+        trib_strbuf_printf(&sb, "%s ORDER BY %s, s.seq DESC", from_s, pkord.data);
+        /* The same without ON CONFLICT: several times faster when every key
+         * is new (speculative insertion costs), tried first (see attempt). */
+        l->insert_sql = trib_xstrndup(sb.data, sb.len);
+        trib_strbuf_puts(&sb, " ON CONFLICT (");
         for (size_t i = 0, k = 0; i < l->ncols; i++) {
             if (!l->cols[i].pk) continue;
             if (k++) trib_strbuf_puts(&sb, ", ");
@@ -476,7 +484,7 @@ static void build_sql(pg_sink *s, pg_table *t, pg_layout *l) {
             staged_expr(&sb, &l->cols[i], i);
             trib_strbuf_printf(&sb, " AS c%zu", i);
         }
-        trib_strbuf_printf(&sb, " FROM s ORDER BY %s, s.seq DESC) AS d WHERE ", pkord.data);
+        trib_strbuf_printf(&sb, "%s ORDER BY %s, s.seq DESC) AS d WHERE ", from_s, pkord.data);
         for (size_t i = 0, k = 0; i < l->ncols; i++) {
             if (!l->cols[i].pk) continue;
             if (k++) trib_strbuf_puts(&sb, " AND ");
@@ -718,17 +726,47 @@ static int copy_rows(pg_sink *s, pg_run *r, size_t lo, size_t hi, trib_error *er
  * savepoint when sp, so a refusal leaves the transaction usable. */
 static int attempt(pg_sink *s, pg_run *r, size_t lo, size_t hi, bool sp, trib_error *err) {
     if (sp && trib_pg_exec(s->conn, "SAVEPOINT trib_sp", "SAVEPOINT", err) < 0) return -1;
-    int rc = copy_rows(s, r, lo, hi, err);
-    if (rc == 0 && r->layout->merge_sql) {
+    pg_layout *l = r->layout;
+    int rc = 0;
+    if (l->merge_sql && l->staging_xact == s->xact_seq) {
+        /* Rows of an earlier write in this transaction may still be there. */
+        char q[64];
+        snprintf(q, sizeof q, "TRUNCATE __trib_stg_%d", l->staging_no);
+        rc = trib_pg_exec(s->conn, q, "emptying a staging table", err);
+    }
+    if (l->merge_sql) l->staging_xact = s->xact_seq;
+    if (rc == 0) rc = copy_rows(s, r, lo, hi, err);
+    if (rc == 0 && l->insert_sql && l->skip_insert == 0) {
+        /* Upsert, optimistically as a plain INSERT; on a conflict (or any
+         * refusal) fall back to ON CONFLICT, and stay there for a while. */
+        trib_strbuf q;
+        trib_strbuf_init(&q);
+        trib_strbuf_printf(&q, "SAVEPOINT trib_ins; %s; RELEASE SAVEPOINT trib_ins%s", l->insert_sql,
+                           sp ? "; RELEASE SAVEPOINT trib_sp" : "");
+        trib_error e;
+        rc = trib_pg_exec(s->conn, q.data, "writing rows", &e);
+        trib_strbuf_free(&q);
+        if (rc == 0) return 0;
+        if (e.code != TRIB_ERR_INVALID) {
+            if (err) *err = e;
+        } else {
+            l->skip_insert = 16;
+            rc = trib_pg_exec(s->conn, "ROLLBACK TO SAVEPOINT trib_ins; RELEASE SAVEPOINT trib_ins", "ROLLBACK TO SAVEPOINT",
+                              err);
+        }
+    } else if (l->insert_sql && l->skip_insert > 0) {
+        l->skip_insert--;
+    }
+    if (rc == 0 && l->merge_sql) {
         if (sp) {
             trib_strbuf q;
             trib_strbuf_init(&q);
-            trib_strbuf_printf(&q, "%s; RELEASE SAVEPOINT trib_sp", r->layout->merge_sql);
+            trib_strbuf_printf(&q, "%s; RELEASE SAVEPOINT trib_sp", l->merge_sql);
             rc = trib_pg_exec(s->conn, q.data, "writing rows", err);
             trib_strbuf_free(&q);
             if (rc == 0) return 0;
         } else {
-            rc = trib_pg_exec(s->conn, r->layout->merge_sql, "writing rows", err);
+            rc = trib_pg_exec(s->conn, l->merge_sql, "writing rows", err);
         }
     } else if (rc == 0 && sp) {
         rc = trib_pg_exec(s->conn, "RELEASE SAVEPOINT trib_sp", "RELEASE SAVEPOINT", err);
@@ -779,6 +817,7 @@ static int bisect(pg_sink *s, pg_run *r, size_t lo, size_t hi, const trib_error 
 
 static int transaction(pg_sink *s, bool careful, const trib_topic_partition *ledger, size_t nledger,
                        trib_error *err) {
+    s->xact_seq++;
     if (trib_pg_exec(s->conn, "BEGIN", "BEGIN", err) < 0) return -1;
     for (size_t i = 0; i < s->nruns; i++) {
         pg_run *r = s->runs[i];
