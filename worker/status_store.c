@@ -1,0 +1,108 @@
+/*
+ * status_store.c: the status topic as a map key -> state. See status_store.h.
+ */
+#include "worker/status_store.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "worker/kafka_log.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct trib_status_store {
+    trib_kafka_log *log;
+    char *worker_id;
+    pthread_mutex_t lock;
+    json_t *states;   /* {"status-...": {...}} */
+};
+
+static void apply(void *opaque, int32_t partition, int64_t offset, const void *key, size_t key_len,
+                  const void *value, size_t value_len) {
+    (void)partition;
+    (void)offset;
+    trib_status_store *s = opaque;
+    if (!key) return;
+    char *k = trib_xstrndup(key, key_len);
+    json_t *v = value ? json_loadb(value, value_len, 0, NULL) : NULL;
+    pthread_mutex_lock(&s->lock);
+    if (json_is_object(v)) json_object_set(s->states, k, v);
+    else json_object_del(s->states, k);
+    pthread_mutex_unlock(&s->lock);
+    json_decref(v);
+    free(k);
+}
+
+trib_status_store *trib_status_store_start(const trib_props *worker_props, const char *topic, int partitions,
+                                           int replication_factor, const char *worker_id, trib_error *err) {
+    trib_status_store *s = trib_xcalloc(1, sizeof *s);
+    pthread_mutex_init(&s->lock, NULL);
+    s->states = json_object();
+    s->worker_id = trib_xstrdup(worker_id);
+    char *cid = trib_xasprintf("tributary-status-%s", worker_id);
+    trib_kafka_log_spec spec = {
+        .topic = topic, .partitions = partitions, .replication_factor = replication_factor,
+        .worker_props = worker_props, .client_id = cid, .fn = apply, .opaque = s,
+    };
+    s->log = trib_kafka_log_start(&spec, err);
+    free(cid);
+    if (!s->log) {
+        json_decref(s->states);
+        free(s->worker_id);
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void trib_status_store_stop(trib_status_store *s) {
+    if (!s) return;
+    trib_kafka_log_stop(s->log);
+    json_decref(s->states);
+    free(s->worker_id);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+static char *status_key(const char *connector, int task) {
+    return task < 0 ? trib_xasprintf("status-connector-%s", connector)
+                    : trib_xasprintf("status-task-%s-%d", connector, task);
+}
+
+int trib_status_store_put(trib_status_store *s, const char *connector, int task, const char *state,
+                          const char *trace, int64_t generation, trib_error *err) {
+    char *key = status_key(connector, task);
+    json_t *v = json_pack("{sss?sssI}", "state", state, "trace", trace, "worker_id", s->worker_id, "generation",
+                          (json_int_t)generation);
+    char *text = json_dumps(v, JSON_COMPACT);
+    /* apply locally at once so this worker reads its own state even before
+     * the write comes back from the topic */
+    apply(s, 0, 0, key, strlen(key), text, strlen(text));
+    int rc = trib_kafka_log_write(s->log, -1, key, strlen(key), text, strlen(text), NULL, NULL, err);
+    free(text);
+    json_decref(v);
+    free(key);
+    return rc;
+}
+
+void trib_status_store_remove(trib_status_store *s, const char *connector, int ntasks) {
+    for (int t = -1; t < ntasks; t++) {
+        char *key = status_key(connector, t);
+        apply(s, 0, 0, key, strlen(key), NULL, 0);
+        trib_error err;
+        if (trib_kafka_log_write(s->log, -1, key, strlen(key), NULL, 0, NULL, NULL, &err) < 0)
+            TRIB_WARN("herder", "cannot remove status %s: %s", key, err.msg);
+        free(key);
+    }
+}
+
+json_t *trib_status_store_get(trib_status_store *s, const char *connector, int task) {
+    char *key = status_key(connector, task);
+    pthread_mutex_lock(&s->lock);
+    json_t *v = json_object_get(s->states, key);
+    json_t *copy = v ? json_deep_copy(v) : NULL;
+    pthread_mutex_unlock(&s->lock);
+    free(key);
+    return copy;
+}
