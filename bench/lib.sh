@@ -236,20 +236,42 @@ bench_env() {
 bench_kafka_pid() { cat "$TRIB_RUN_DIR/kafka/kafka.pid" 2>/dev/null; }
 
 # bench_tributary_bin: prints the path of a working tributary binary, or fails.
-# $TRIBUTARY_BIN wins; otherwise build-bench/ is configured and built from
-# this checkout (Release) the first time and whenever sources changed.
+# $TRIBUTARY_BIN wins. Otherwise the committed HEAD of this checkout is
+# exported (git archive, so half-edited files in the work tree never get in)
+# and built (Release) into build-bench/tributary-<commit>; BENCH_TRIBUTARY_SRC=worktree
+# builds the work tree as it is instead. Writes what was built to
+# $BENCH_OUT/tributary-version.txt.
 bench_tributary_bin() {
     if [ -n "${TRIBUTARY_BIN:-}" ]; then
         [ -x "$TRIBUTARY_BIN" ] || { bench_log "TRIBUTARY_BIN=$TRIBUTARY_BIN is not executable"; return 1; }
+        TRIBUTARY_VERSION_INFO="$TRIBUTARY_BIN"
+        mkdir -p "$BENCH_OUT"; echo "$TRIBUTARY_VERSION_INFO" >"$BENCH_OUT/tributary-version.txt"
         echo "$TRIBUTARY_BIN"; return 0
     fi
-    local b=$REPO_DIR/build-bench
-    if ! { cmake -B "$b" -S "$REPO_DIR" -DCMAKE_BUILD_TYPE=Release >"$BENCH_RUN/build-tributary.log" 2>&1 &&
-           cmake --build "$b" --target tributary -j "$(nproc)" >>"$BENCH_RUN/build-tributary.log" 2>&1; }; then
-        bench_log "building tributary failed (log: $BENCH_RUN/build-tributary.log)"
-        return 1
+    local src b commit logf=$BENCH_RUN/build-tributary.log
+    if [ "${BENCH_TRIBUTARY_SRC:-head}" = worktree ]; then
+        src=$REPO_DIR; b=$REPO_DIR/build-bench/tributary-worktree
+        TRIBUTARY_VERSION_INFO="work tree of $(git -C "$REPO_DIR" rev-parse --short HEAD)"
+    else
+        commit=$(git -C "$REPO_DIR" rev-parse --short=12 HEAD) || return 1
+        src=$BENCH_RUN/src-$commit; b=$REPO_DIR/build-bench/tributary-$commit
+        TRIBUTARY_VERSION_INFO="commit $commit"
+        if [ ! -f "$src/CMakeLists.txt" ]; then
+            rm -rf "$src.tmp"; mkdir -p "$src.tmp"
+            git -C "$REPO_DIR" archive HEAD | tar -x -C "$src.tmp" || { bench_log "git archive failed"; return 1; }
+            mv "$src.tmp" "$src"
+        fi
+    fi
+    if [ ! -x "$b/tributary" ] || [ "${BENCH_TRIBUTARY_SRC:-head}" = worktree ]; then
+        bench_log "building tributary ($TRIBUTARY_VERSION_INFO) in $b"
+        if ! { cmake -B "$b" -S "$src" -DCMAKE_BUILD_TYPE=Release >"$logf" 2>&1 &&
+               cmake --build "$b" --target tributary -j "$(nproc)" >>"$logf" 2>&1; }; then
+            bench_log "building tributary failed (log: $logf)"
+            return 1
+        fi
     fi
     [ -x "$b/tributary" ] || { bench_log "no $b/tributary after the build"; return 1; }
+    mkdir -p "$BENCH_OUT"; echo "$TRIBUTARY_VERSION_INFO" >"$BENCH_OUT/tributary-version.txt"
     echo "$b/tributary"
 }
 
@@ -327,3 +349,26 @@ bench_tributary_distributed_available() {
     out=$(timeout 5 "$TRIBUTARY" distributed /dev/null 2>&1 || true)
     ! grep -q "not available" <<<"$out"
 }
+
+# bench_pg_cpu_s: CPU seconds used so far by the testenv's PostgreSQL server:
+# the postmaster's own and reaped children's (utime+stime+cutime+cstime) plus
+# its live children's (backends, background workers).
+bench_pg_cpu_s() {
+    local pgdir pm hz
+    pgdir=$(. "$TRIB_RUN_DIR/state.env" 2>/dev/null; echo "${PG_DIR:-}")
+    pm=$(head -n 1 "$pgdir/data/postmaster.pid" 2>/dev/null) || return 1
+    hz=$(getconf CLK_TCK)
+    {
+        rest=$(cat "/proc/$pm/stat"); rest=${rest##*) }
+        # shellcheck disable=SC2086
+        set -- $rest; echo "${12} ${13} ${14} ${15}"
+        for c in $(cat "/proc/$pm/task/$pm/children" 2>/dev/null); do
+            rest=$(cat "/proc/$c/stat" 2>/dev/null) || continue; rest=${rest##*) }
+            # shellcheck disable=SC2086
+            set -- $rest; echo "${12} ${13} 0 0"
+        done
+    } | awk -v hz="$hz" '{ t += $1 + $2 + $3 + $4 } END { printf "%.3f\n", t / hz }'
+}
+
+# bench_psql SQL...: run SQL against $PG_URL, unaligned tuples only.
+bench_psql() { psql "$PG_URL" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
