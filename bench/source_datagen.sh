@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# bench/source_datagen.sh: source -> Kafka throughput.
+#
+# Scenario "datagen": BENCH_RECORDS (default 1,000,000) DataGen "orders"
+#   records (10 columns) -> Kafka, values through the AvroConverter (Confluent
+#   framing, registry's Confluent API), tasks.max=BENCH_TASKS (default 2), a
+#   topic of BENCH_PARTITIONS (default 2).
+#   * Tributary: its DataGen connector (count=N, rate unlimited).
+#   * Kafka Connect: no comparable generator is on Maven Central. Confluent's
+#     kafka-connect-datagen is only on Confluent Hub; the generator in
+#     org.apache.kafka:connect-test-plugins (SchemaSourceConnector) prints
+#     every record to stdout and returns one record per poll(), so it would
+#     measure System.out, not Connect. The table says so instead of a number.
+#   * limit: bench/tools/raw_produce sends the very bytes Tributary wrote (read
+#     back from its topic) with librdkafka, acks=all, round-robin partitions.
+# Scenario "file": the same records as CSV lines (a file of N lines) ->
+#   FileStreamSource (tasks.max=1, the only value it supports) -> Kafka with
+#   StringConverter, on both systems: the same connector class and config on
+#   each, so this compares the source runtimes. limit: raw_produce of the
+#   same lines (read back from the topic).
+# Per run and system: fresh worker and topic; t0 = connector created; done
+# when the topic's end offsets sum to N (polled every 50 ms); records/s =
+# N / (done - t0); CPU = the worker's user+system seconds over the run.
+# Writes $BENCH_OUT/source.md and source.tsv.
+# Env: BENCH_RUNS, BENCH_RECORDS, BENCH_TASKS, BENCH_PARTITIONS, BENCH_SOURCE_TIMEOUT (900).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init source
+bench_env
+
+N=${BENCH_RECORDS:-1000000}
+P=${BENCH_PARTITIONS:-2}
+TASKS=${BENCH_TASKS:-2}
+TIMEOUT=${BENCH_SOURCE_TIMEOUT:-900}
+RAW=$BENCH_OUT/source.tsv
+MD=$BENCH_OUT/source.md
+: >"$RAW"
+TRIBUTARY=$(bench_tributary_bin) || TRIBUTARY=
+STAMP=$(date +%s)
+CSV=$BENCH_RUN/orders-$N.csv
+if [ ! -s "$CSV" ] || [ "$(wc -l <"$CSV")" != "$N" ]; then
+    "$TOOLS/gen_orders" --registry "$SCHEMA_REGISTRY_URL" --topic "bench-csv-$STAMP" --count "$N" --no-produce --csv "$CSV"
+fi
+TOPICS=()
+bench_on_exit() { local t; for t in "${TOPICS[@]}"; do "$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" delete-topic "$t" 2>/dev/null || true; done; }
+new_topic() { # new_topic NAME: creates it, remembers it for deletion
+    "$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" create-topic "$1" "$P" && TOPICS+=("$1")
+}
+drop_topic() {
+    "$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" delete-topic "$1" 2>/dev/null || true
+}
+
+# source_run SCENARIO SYSTEM RUN: one measured run; appends to $RAW. For the
+# first successful run of a scenario, keeps a dump of the topic for the limit.
+source_run() {
+    local sc=$1 sys=$2 run=$3 port base name topic cfg pid t0 t1 cpu0 cpu1 conv
+    port=$(bench_free_port); base=http://127.0.0.1:$port
+    name=src-$sc-$sys-$STAMP-$run
+    topic=bench-$name
+    new_topic "$topic"
+    if [ "$sc" = datagen ]; then
+        [ "$sys" = tributary ] || bench_die "no datagen for $sys"
+        cfg="{\"connector.class\":\"io.tributary.connect.datagen.DataGenConnector\",\"tasks.max\":\"$TASKS\",\"topic\":\"$topic\",
+              \"count\":\"$N\",\"value.shape\":\"orders\",\"key.converter\":\"org.apache.kafka.connect.storage.StringConverter\",
+              $(bench_avro_converter_tributary)}"
+    else
+        conv='"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.converter":"org.apache.kafka.connect.storage.StringConverter"'
+        cfg="{\"connector.class\":\"FileStreamSource\",\"tasks.max\":\"1\",\"file\":\"$CSV\",\"topic\":\"$topic\",$conv}"
+    fi
+    case $sys in
+        tributary) [ -n "$TRIBUTARY" ] || return 1; bench_tributary_start standalone "$name" "$port" ;;
+        connect) bench_connect_start "$name" "$port" ;;
+    esac
+    pid=$BENCH_SPAWNED_PID
+    local rc=0
+    if bench_wait_http "$base/" "$(bench_now_ms)" 300 "$pid" >/dev/null; then
+        cpu0=$(bench_cpu_s "$pid"); t0=$(bench_now_ms)
+        if bench_http PUT "$base/connectors/$name/config" "$cfg" >/dev/null &&
+           "$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" wait-count "$topic" "$N" "$TIMEOUT" >/dev/null; then
+            t1=$(bench_now_ms); cpu1=$(bench_cpu_s "$pid")
+            local got rate cpu_m
+            got=$("$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" count "$topic")
+            rate=$(awk -v n="$N" -v ms="$((t1 - t0))" 'BEGIN { printf "%.0f", n / (ms / 1000) }')
+            cpu_m=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1e6 / n }')
+            if [ "$got" = "$N" ]; then
+                bench_log "$sc $sys run $run: $rate rec/s, worker CPU $cpu_m s/M"
+                bench_raw_append "$RAW" "$sc/$sys" "$run" "$rate" "$cpu_m" ok
+                if [ ! -s "$BENCH_RUN/$sc-$N.dump" ]; then
+                    "$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" dump "$topic" "$N" "$BENCH_RUN/$sc-$N.dump.tmp" &&
+                        mv "$BENCH_RUN/$sc-$N.dump.tmp" "$BENCH_RUN/$sc-$N.dump"
+                fi
+            else
+                bench_log "$sc $sys run $run: INVALID: topic holds $got records, want $N"
+                bench_raw_append "$RAW" "$sc/$sys" "$run" "" "" "invalid:$got"
+                rc=1
+            fi
+        else
+            curl -s "$base/connectors/$name/status" | head -c 2000 >&2 || true; echo >&2
+            rc=1
+        fi
+    else
+        tail -n 20 "$BENCH_SPAWNED_LOG" >&2; rc=1
+    fi
+    bench_stop "$pid" 60
+    drop_topic "$topic"
+    return $rc
+}
+
+limit_run() { # limit_run SCENARIO RUN
+    local sc=$1 run=$2 topic out
+    [ -s "$BENCH_RUN/$sc-$N.dump" ] || return 1
+    topic=bench-src-$sc-limit-$STAMP-$run
+    new_topic "$topic"
+    out=$("$TOOLS/raw_produce" --bootstrap "$KAFKA_BOOTSTRAP" --topic "$topic" --partitions "$P" --file "$BENCH_RUN/$sc-$N.dump") || { drop_topic "$topic"; return 1; }
+    local n bytes secs rate
+    read -r n bytes secs rate <<<"$out"
+    local got; got=$("$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" count "$topic")
+    drop_topic "$topic"
+    [ "$got" = "$N" ] || { bench_log "limit $sc: topic holds $got, want $N"; return 1; }
+    bench_log "$sc limit run $run: $rate msg/s ($bytes bytes in $secs s)"
+    bench_raw_append "$RAW" "$sc/limit" "$run" "$rate" "" ok
+}
+
+# Dumps from an earlier invocation may hold other bytes: start clean.
+rm -f "$BENCH_RUN/datagen-$N.dump" "$BENCH_RUN/file-$N.dump"
+for run in $(seq "$BENCH_RUNS"); do
+    source_run datagen tributary "$run" || bench_log "datagen tributary run $run failed"
+    limit_run datagen "$run" || bench_log "datagen limit run $run: no data (Tributary's DataGen output is the input)"
+    for sys in tributary connect; do
+        source_run file "$sys" "$run" || bench_log "file $sys run $run failed"
+    done
+    limit_run file "$run" || bench_log "file limit run $run failed"
+done
+
+# ---- table
+col() { bench_raw_col "$RAW" "$1" "$2"; }
+cell() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_msm "$(bench_stats "${v[@]}")" "${3:-0}" || echo "n/a"; }
+med() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_median "${v[@]}"; }
+valid() { awk -F'\t' -v k="$1" '$1 == k && $5 == "ok"' "$RAW" | wc -l; }
+{
+    echo "$N records per run, topic of $P partitions. Median (min–max) of $BENCH_RUNS runs. Rate = records ÷ (all records in the topic − connector created), worker start-up excluded. CPU = the worker's user+system seconds per million records."
+    echo
+    echo "**DataGen → Kafka, Avro \"orders\" values (10 columns), tasks.max=$TASKS**"
+    echo
+    bench_row "system" "records/s" "worker CPU s / M records" "valid runs"
+    bench_row "---" "---:" "---:" "---:"
+    if [ "$(valid datagen/tributary)" -gt 0 ]; then
+        bench_row "Tributary DataGen + AvroConverter (standalone)" "$(cell datagen/tributary 3)" "$(cell datagen/tributary 4 2)" "$(valid datagen/tributary)/$BENCH_RUNS"
+    else
+        bench_row "Tributary DataGen + AvroConverter (standalone)" "not available: $([ -z "$TRIBUTARY" ] && echo "tributary did not build" || echo "no valid run")" "" "0/$BENCH_RUNS"
+    fi
+    bench_row "Kafka Connect 3.9.2" "not measured: no comparable generator on Maven Central (see below)" "" "—"
+    if [ "$(valid datagen/limit)" -gt 0 ]; then
+        bench_row "limit: librdkafka produce of the same bytes (raw_produce, acks=all)" "$(cell datagen/limit 3)" "—" "$(valid datagen/limit)/$BENCH_RUNS"
+    else
+        bench_row "limit: librdkafka produce of the same bytes" "not available: needs Tributary's DataGen output" "" "0/$BENCH_RUNS"
+    fi
+    echo
+    echo "Ratio (medians): Tributary ÷ produce limit $(bench_ratio "$(med datagen/tributary 3)" "$(med datagen/limit 3)")."
+    echo
+    echo "Kafka Connect has no row here: Confluent's kafka-connect-datagen is distributed through Confluent Hub, not Maven Central, and the only generator on Central (SchemaSourceConnector in org.apache.kafka:connect-test-plugins) prints every record to stdout and returns one record per poll(). The FileStreamSource table below compares the two runtimes on the same connector instead."
+    echo
+    echo "**FileStreamSource → Kafka, the same $N CSV lines, StringConverter, tasks.max=1 (both systems)**"
+    echo
+    bench_row "system" "records/s" "worker CPU s / M records" "valid runs"
+    bench_row "---" "---:" "---:" "---:"
+    for sys in tributary connect limit; do
+        case $sys in
+            tributary) l="Tributary FileStreamSource (standalone)" ;;
+            connect) l="Kafka Connect 3.9.2 FileStreamSource (distributed worker)" ;;
+            limit) l="limit: librdkafka produce of the same bytes (raw_produce, acks=all)" ;;
+        esac
+        if [ "$(valid "file/$sys")" -gt 0 ]; then
+            bench_row "$l" "$(cell "file/$sys" 3)" "$([ "$sys" = limit ] && echo "—" || cell "file/$sys" 4 2)" "$(valid "file/$sys")/$BENCH_RUNS"
+        else
+            bench_row "$l" "not available: $([ "$sys" = tributary ] && [ -z "$TRIBUTARY" ] && echo "tributary did not build" || echo "no valid run")" "" "0/$BENCH_RUNS"
+        fi
+    done
+    echo
+    echo "Ratios (medians): Tributary ÷ Connect $(bench_ratio "$(med file/tributary 3)" "$(med file/connect 3)") records/s; Connect ÷ Tributary CPU per record $(bench_ratio "$(med file/connect 4)" "$(med file/tributary 4)" 1); Tributary ÷ produce limit $(bench_ratio "$(med file/tributary 3)" "$(med file/limit 3)")."
+} >"$MD"
+cat "$MD"
