@@ -10,6 +10,7 @@
  * to the data path, which never takes it.
  */
 #include "worker/herder.h"
+#include "worker/herder_internal.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "common/util.h"
@@ -34,44 +35,6 @@
 #define TRIBUTARY_COMMIT "unknown"
 #endif
 
-#define HIDDEN "[hidden]"
-
-typedef struct conn {
-    char *name;
-    trib_props *config;
-    const trib_connector_plugin *plugin;
-    trib_target_state target;
-
-    void *ctx;                  /* connector instance, when started */
-    bool started;
-    trib_connector_context *cctx;
-    bool failed;                /* connector instance failed */
-    char *trace;
-
-    trib_props **task_configs;  /* merged over config */
-    size_t ntasks;
-    trib_task **tasks;          /* ntasks slots, NULL when not running */
-    json_t *topics;             /* {"topic": true} from tasks that ended */
-} conn;
-
-struct trib_herder {
-    pthread_mutex_t lock;
-    trib_props *worker_props;
-    trib_offset_store *offsets;
-    char *worker_id;
-    char *cluster_id;
-    int64_t shutdown_ms;
-
-    conn **conns;
-    size_t n, cap;
-
-    rd_kafka_t *admin;          /* lazily created for offsets admin calls */
-
-    pthread_t thread;
-    bool thread_started;
-    atomic_bool stopping;
-};
-
 /* ---- names and small helpers ------------------------------------------------ */
 
 const char *trib_target_state_name(trib_target_state s) {
@@ -92,14 +55,14 @@ int trib_target_state_parse(const char *s, trib_target_state *out) {
     return 0;
 }
 
-static conn *find(trib_herder *h, const char *name) {
+conn *herder_find(trib_herder *h, const char *name) {
     for (size_t i = 0; i < h->n; i++)
         if (strcmp(h->conns[i]->name, name) == 0) return h->conns[i];
     return NULL;
 }
 
-static conn *find_or_404(trib_herder *h, const char *name, trib_error *err) {
-    conn *c = find(h, name);
+conn *herder_find_or_404(trib_herder *h, const char *name, trib_error *err) {
+    conn *c = herder_find(h, name);
     if (!c) trib_error_set(err, TRIB_ERR_NOT_FOUND, "Connector %s not found", name);
     return c;
 }
@@ -136,7 +99,7 @@ static int check_name(const char *name, trib_error *err) {
 
 /* ---- lifecycle ------------------------------------------------------------------- */
 
-static void stop_tasks(trib_herder *h, conn *c, bool only_failed) {
+void herder_stop_tasks(trib_herder *h, conn *c, bool only_failed) {
     for (size_t i = 0; i < c->ntasks; i++) {
         trib_task *t = c->tasks[i];
         if (!t) continue;
@@ -151,7 +114,7 @@ static void stop_tasks(trib_herder *h, conn *c, bool only_failed) {
     }
 }
 
-static void free_task_configs(conn *c) {
+void herder_free_task_configs(conn *c) {
     for (size_t i = 0; i < c->ntasks; i++) trib_props_destroy(c->task_configs[i]);
     free(c->task_configs);
     free(c->tasks);
@@ -160,14 +123,14 @@ static void free_task_configs(conn *c) {
     c->ntasks = 0;
 }
 
-static void set_failed(conn *c, const char *trace) {
+void herder_set_failed(conn *c, const char *trace) {
     c->failed = true;
     free(c->trace);
     c->trace = trib_xstrdup(trace);
     TRIB_ERROR("herder", "[%s] connector failed: %s", c->name, trace);
 }
 
-static void stop_instance(conn *c) {
+void herder_stop_instance(conn *c) {
     if (c->started && c->plugin->stop) c->plugin->stop(c->ctx);
     c->started = false;
     c->ctx = NULL;
@@ -175,7 +138,7 @@ static void stop_instance(conn *c) {
     c->cctx = NULL;
 }
 
-static int start_instance(conn *c) {
+int herder_start_instance(conn *c) {
     c->failed = false;
     free(c->trace);
     c->trace = NULL;
@@ -183,7 +146,7 @@ static int start_instance(conn *c) {
     if (c->plugin->start) {
         trib_error err;
         if (c->plugin->start(c->config, c->cctx, &c->ctx, &err) < 0) {
-            set_failed(c, err.msg);
+            herder_set_failed(c, err.msg);
             trib_connector_context_destroy(c->cctx);
             c->cctx = NULL;
             return -1;
@@ -194,14 +157,14 @@ static int start_instance(conn *c) {
 }
 
 /* Asks the connector for task configs; each is merged over its config. */
-static int generate_task_configs(conn *c, trib_props ***out, size_t *n) {
+int herder_generate_task_configs(conn *c, trib_props ***out, size_t *n) {
     int64_t max_tasks = 1;
     trib_parse_int64(trib_props_get(c->config, "tasks.max"), &max_tasks);
     trib_props **raw = NULL;
     size_t nraw = 0;
     trib_error err;
     if (c->plugin->task_configs(c->ctx, c->config, (int)max_tasks, &raw, &nraw, &err) < 0) {
-        set_failed(c, err.msg);
+        herder_set_failed(c, err.msg);
         return -1;
     }
     size_t nuse = nraw > (size_t)max_tasks ? (size_t)max_tasks : nraw;  /* never more than tasks.max */
@@ -216,14 +179,14 @@ static int generate_task_configs(conn *c, trib_props ***out, size_t *n) {
     return 0;
 }
 
-static bool same_task_configs(conn *c, trib_props **cfgs, size_t n) {
+bool herder_same_task_configs(conn *c, trib_props **cfgs, size_t n) {
     if (n != c->ntasks) return false;
     for (size_t i = 0; i < n; i++)
         if (!trib_props_equal(cfgs[i], c->task_configs[i])) return false;
     return true;
 }
 
-static void start_task(trib_herder *h, conn *c, size_t i) {
+void herder_start_task(trib_herder *h, conn *c, size_t i) {
     trib_task_spec spec = {
         .connector = c->name,
         .task_id = (int)i,
@@ -241,26 +204,26 @@ static void start_task(trib_herder *h, conn *c, size_t i) {
 /* Moves a connector's actual state toward its target. Caller holds h->lock. */
 static void reconcile(trib_herder *h, conn *c) {
     if (c->target == TRIB_TARGET_STOPPED) {
-        stop_tasks(h, c, false);
-        free_task_configs(c);
-        stop_instance(c);
+        herder_stop_tasks(h, c, false);
+        herder_free_task_configs(c);
+        herder_stop_instance(c);
         return;
     }
-    if (!c->started && !c->failed && start_instance(c) < 0) {
-        stop_tasks(h, c, false);
+    if (!c->started && !c->failed && herder_start_instance(c) < 0) {
+        herder_stop_tasks(h, c, false);
         return;
     }
     if (c->failed) return;
     if (c->ntasks == 0 || (c->cctx && trib_connector_context_take_reconfiguration(c->cctx))) {
         trib_props **cfgs = NULL;
         size_t n = 0;
-        if (generate_task_configs(c, &cfgs, &n) < 0) {
-            stop_tasks(h, c, false);
+        if (herder_generate_task_configs(c, &cfgs, &n) < 0) {
+            herder_stop_tasks(h, c, false);
             return;
         }
-        if (!same_task_configs(c, cfgs, n)) {
-            stop_tasks(h, c, false);
-            free_task_configs(c);
+        if (!herder_same_task_configs(c, cfgs, n)) {
+            herder_stop_tasks(h, c, false);
+            herder_free_task_configs(c);
             c->task_configs = cfgs;
             c->ntasks = n;
             c->tasks = trib_xcalloc(n ? n : 1, sizeof *c->tasks);
@@ -270,15 +233,15 @@ static void reconcile(trib_herder *h, conn *c) {
         }
     }
     for (size_t i = 0; i < c->ntasks; i++) {
-        if (!c->tasks[i]) start_task(h, c, i);
+        if (!c->tasks[i]) herder_start_task(h, c, i);
         if (c->tasks[i]) trib_task_set_paused(c->tasks[i], c->target == TRIB_TARGET_PAUSED);
     }
 }
 
-static void conn_destroy(trib_herder *h, conn *c) {
-    stop_tasks(h, c, false);
-    free_task_configs(c);
-    stop_instance(c);
+void herder_conn_destroy(trib_herder *h, conn *c) {
+    herder_stop_tasks(h, c, false);
+    herder_free_task_configs(c);
+    herder_stop_instance(c);
     trib_props_destroy(c->config);
     json_decref(c->topics);
     free(c->trace);
@@ -288,7 +251,7 @@ static void conn_destroy(trib_herder *h, conn *c) {
 
 /* ---- JSON views ----------------------------------------------------------------- */
 
-static json_t *info_json(const conn *c) {
+json_t *herder_info_json(const conn *c) {
     json_t *tasks = json_array();
     for (size_t i = 0; i < c->ntasks; i++)
         json_array_append_new(tasks, json_pack("{sssi}", "connector", c->name, "task", (int)i));
@@ -302,6 +265,7 @@ static const char *connector_state(const conn *c) {
 }
 
 static json_t *task_status_json(trib_herder *h, const conn *c, size_t i) {
+    if (h->cluster) return herder_cluster_task_status(h, c, i);
     trib_state s = TRIB_STATE_UNASSIGNED;
     char *trace = NULL;
     if (c->tasks[i]) {
@@ -315,7 +279,8 @@ static json_t *task_status_json(trib_herder *h, const conn *c, size_t i) {
     return j;
 }
 
-static json_t *status_json(trib_herder *h, const conn *c) {
+json_t *herder_status_json(trib_herder *h, const conn *c) {
+    if (h->cluster) return herder_cluster_status(h, c);
     json_t *conn_j = json_pack("{ssss}", "state", connector_state(c), "worker_id", h->worker_id);
     if (c->failed && c->trace) json_object_set_new(conn_j, "trace", json_string(c->trace));
     json_t *tasks = json_array();
@@ -353,8 +318,8 @@ json_t *trib_herder_list_expanded(trib_herder *h, bool status, bool info, trib_e
     pthread_mutex_lock(&h->lock);
     for (size_t i = 0; i < h->n; i++) {
         json_t *e = json_object();
-        if (status) json_object_set_new(e, "status", status_json(h, h->conns[i]));
-        if (info) json_object_set_new(e, "info", info_json(h->conns[i]));
+        if (status) json_object_set_new(e, "status", herder_status_json(h, h->conns[i]));
+        if (info) json_object_set_new(e, "info", herder_info_json(h->conns[i]));
         json_object_set_new(out, h->conns[i]->name, e);
     }
     pthread_mutex_unlock(&h->lock);
@@ -362,7 +327,7 @@ json_t *trib_herder_list_expanded(trib_herder *h, bool status, bool info, trib_e
 }
 
 /* Validates a full config for name; returns the plugin or NULL with err. */
-static const trib_connector_plugin *validate_for_write(const char *name, trib_props *config, trib_error *err) {
+const trib_connector_plugin *herder_validate_for_write(const char *name, trib_props *config, trib_error *err) {
     if (check_name(name, err) < 0) return NULL;
     const char *cfg_name = trib_props_get(config, "name");
     if (cfg_name && strcmp(cfg_name, name) != 0) {
@@ -391,7 +356,7 @@ static const trib_connector_plugin *validate_for_write(const char *name, trib_pr
 
 /* A PUT of a config read back with GET carries "[hidden]" for secrets: keep
  * the stored value instead of overwriting the secret with the placeholder. */
-static void restore_hidden(trib_props *config, const trib_props *old) {
+void herder_restore_hidden(trib_props *config, const trib_props *old) {
     for (size_t i = 0; old && i < trib_props_count(config); i++) {
         const char *k = trib_props_key_at(config, i);
         if (strcmp(trib_props_value_at(config, i), HIDDEN) == 0 && trib_props_has(old, k))
@@ -399,17 +364,42 @@ static void restore_hidden(trib_props *config, const trib_props *old) {
     }
 }
 
+conn *herder_add(trib_herder *h, const char *name, trib_props *config, const trib_connector_plugin *plugin,
+                 trib_target_state target) {
+    conn *c = trib_xcalloc(1, sizeof *c);
+    c->name = trib_xstrdup(name);
+    c->config = config;
+    c->plugin = plugin;
+    c->target = target;
+    c->topics = json_object();
+    if (h->n == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 16;
+        h->conns = trib_xrealloc(h->conns, h->cap * sizeof *h->conns);
+    }
+    h->conns[h->n++] = c;
+    return c;
+}
+
+void herder_remove(trib_herder *h, conn *c) {
+    size_t i = 0;
+    while (i < h->n && h->conns[i] != c) i++;
+    if (i == h->n) return;
+    memmove(&h->conns[i], &h->conns[i + 1], (h->n - i - 1) * sizeof *h->conns);
+    h->n--;
+    herder_conn_destroy(h, c);
+}
+
 static json_t *put_locked(trib_herder *h, const char *name, const trib_props *config_in, bool allow_existing,
                           trib_target_state initial, bool *created, trib_error *err) {
     trib_props *config = trib_props_clone(config_in);
-    conn *c = find(h, name);
+    conn *c = herder_find(h, name);
     if (c && !allow_existing) {
         trib_props_destroy(config);
         trib_error_set(err, TRIB_ERR_CONFLICT, "Connector %s already exists", name);
         return NULL;
     }
-    if (c) restore_hidden(config, c->config);
-    const trib_connector_plugin *plugin = validate_for_write(name, config, err);
+    if (c) herder_restore_hidden(config, c->config);
+    const trib_connector_plugin *plugin = herder_validate_for_write(name, config, err);
     if (!plugin) {
         trib_props_destroy(config);
         return NULL;
@@ -422,36 +412,27 @@ static json_t *put_locked(trib_herder *h, const char *name, const trib_props *co
             return NULL;
         }
         /* a new config restarts the connector and its tasks */
-        stop_tasks(h, c, false);
-        free_task_configs(c);
-        stop_instance(c);
+        herder_stop_tasks(h, c, false);
+        herder_free_task_configs(c);
+        herder_stop_instance(c);
         c->failed = false;
         trib_props_destroy(c->config);
         c->config = config;
         if (created) *created = false;
         TRIB_INFO("herder", "[%s] connector config updated", name);
     } else {
-        c = trib_xcalloc(1, sizeof *c);
-        c->name = trib_xstrdup(name);
-        c->config = config;
-        c->plugin = plugin;
-        c->target = initial;
-        c->topics = json_object();
-        if (h->n == h->cap) {
-            h->cap = h->cap ? h->cap * 2 : 16;
-            h->conns = trib_xrealloc(h->conns, h->cap * sizeof *h->conns);
-        }
-        h->conns[h->n++] = c;
+        c = herder_add(h, name, config, plugin, initial);
         if (created) *created = true;
         TRIB_INFO("herder", "[%s] connector created (%s, %s)", name, plugin->class_name,
                   trib_target_state_name(initial));
     }
     reconcile(h, c);
-    return info_json(c);
+    return herder_info_json(c);
 }
 
 json_t *trib_herder_create(trib_herder *h, const char *name, const trib_props *config, trib_target_state initial,
                            trib_error *err) {
+    if (h->cluster) return herder_cluster_put(h, name, config, false, initial, NULL, err);
     pthread_mutex_lock(&h->lock);
     json_t *j = put_locked(h, name, config, false, initial, NULL, err);
     pthread_mutex_unlock(&h->lock);
@@ -460,6 +441,7 @@ json_t *trib_herder_create(trib_herder *h, const char *name, const trib_props *c
 
 json_t *trib_herder_put_config(trib_herder *h, const char *name, const trib_props *config, bool *created,
                                trib_error *err) {
+    if (h->cluster) return herder_cluster_put(h, name, config, true, TRIB_TARGET_RUNNING, created, err);
     pthread_mutex_lock(&h->lock);
     json_t *j = put_locked(h, name, config, true, TRIB_TARGET_RUNNING, created, err);
     pthread_mutex_unlock(&h->lock);
@@ -473,7 +455,7 @@ json_t *trib_herder_patch_config(trib_herder *h, const char *name, const json_t 
     }
     pthread_mutex_lock(&h->lock);
     json_t *out = NULL;
-    conn *c = find_or_404(h, name, err);
+    conn *c = herder_find_or_404(h, name, err);
     if (c) {
         trib_props *merged = trib_props_clone(c->config);
         const char *k;
@@ -494,6 +476,12 @@ json_t *trib_herder_patch_config(trib_herder *h, const char *name, const json_t 
                 break;
             }
         }
+        if (!bad && h->cluster) {
+            pthread_mutex_unlock(&h->lock);
+            out = herder_cluster_put(h, name, merged, true, TRIB_TARGET_RUNNING, NULL, err);
+            trib_props_destroy(merged);
+            return out;
+        }
         if (!bad) out = put_locked(h, name, merged, true, TRIB_TARGET_RUNNING, NULL, err);
         trib_props_destroy(merged);
     }
@@ -503,15 +491,15 @@ json_t *trib_herder_patch_config(trib_herder *h, const char *name, const json_t 
 
 json_t *trib_herder_info(trib_herder *h, const char *name, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
-    json_t *j = c ? info_json(c) : NULL;
+    conn *c = herder_find_or_404(h, name, err);
+    json_t *j = c ? herder_info_json(c) : NULL;
     pthread_mutex_unlock(&h->lock);
     return j;
 }
 
 json_t *trib_herder_config(trib_herder *h, const char *name, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
+    conn *c = herder_find_or_404(h, name, err);
     json_t *j = c ? redacted_json(c, c->config) : NULL;
     pthread_mutex_unlock(&h->lock);
     return j;
@@ -519,15 +507,15 @@ json_t *trib_herder_config(trib_herder *h, const char *name, trib_error *err) {
 
 json_t *trib_herder_status(trib_herder *h, const char *name, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
-    json_t *j = c ? status_json(h, c) : NULL;
+    conn *c = herder_find_or_404(h, name, err);
+    json_t *j = c ? herder_status_json(h, c) : NULL;
     pthread_mutex_unlock(&h->lock);
     return j;
 }
 
 json_t *trib_herder_tasks(trib_herder *h, const char *name, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
+    conn *c = herder_find_or_404(h, name, err);
     json_t *j = NULL;
     if (c) {
         j = json_array();
@@ -541,7 +529,7 @@ json_t *trib_herder_tasks(trib_herder *h, const char *name, trib_error *err) {
 
 json_t *trib_herder_task_status(trib_herder *h, const char *name, int task, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
+    conn *c = herder_find_or_404(h, name, err);
     json_t *j = NULL;
     if (c && (task < 0 || (size_t)task >= c->ntasks))
         trib_error_set(err, TRIB_ERR_NOT_FOUND, "No status found for task %s-%d", name, task);
@@ -552,14 +540,11 @@ json_t *trib_herder_task_status(trib_herder *h, const char *name, int task, trib
 }
 
 int trib_herder_delete(trib_herder *h, const char *name, trib_error *err) {
+    if (h->cluster) return herder_cluster_delete(h, name, err);
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
+    conn *c = herder_find_or_404(h, name, err);
     if (c) {
-        size_t i = 0;
-        while (h->conns[i] != c) i++;
-        memmove(&h->conns[i], &h->conns[i + 1], (h->n - i - 1) * sizeof *h->conns);
-        h->n--;
-        conn_destroy(h, c);
+        herder_remove(h, c);
         TRIB_INFO("herder", "[%s] connector deleted", name);
     }
     pthread_mutex_unlock(&h->lock);
@@ -570,13 +555,13 @@ int trib_herder_restart(trib_herder *h, const char *name, bool include_tasks, bo
                         json_t **status_out, trib_error *err) {
     if (status_out) *status_out = NULL;
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
+    conn *c = herder_find_or_404(h, name, err);
     if (!c) {
         pthread_mutex_unlock(&h->lock);
         return -1;
     }
     bool restart_conn = !only_failed || c->failed;
-    json_t *status = status_json(h, c);
+    json_t *status = herder_status_json(h, c);
     if (include_tasks || only_failed) {
         /* Connect's response marks what is about to restart as RESTARTING */
         if (restart_conn) json_object_set_new(json_object_get(status, "connector"), "state", json_string("RESTARTING"));
@@ -587,17 +572,27 @@ int trib_herder_restart(trib_herder *h, const char *name, bool include_tasks, bo
             if (include_tasks && (!only_failed || failed)) json_object_set_new(tj, "state", json_string("RESTARTING"));
         }
     }
-    if (include_tasks) stop_tasks(h, c, only_failed);
+    if (h->cluster) {
+        pthread_mutex_unlock(&h->lock);
+        if (herder_cluster_restart(h, name, include_tasks, only_failed, -1, err) < 0) {
+            json_decref(status);
+            return -1;
+        }
+        if (status_out && (include_tasks || only_failed)) *status_out = status;
+        else json_decref(status);
+        return 0;
+    }
+    if (include_tasks) herder_stop_tasks(h, c, only_failed);
     if (restart_conn) {
         if (!include_tasks) {
             /* restarting only the connector keeps its tasks running */
-            stop_instance(c);
+            herder_stop_instance(c);
             c->failed = false;
-            if (c->target != TRIB_TARGET_STOPPED) start_instance(c);
+            if (c->target != TRIB_TARGET_STOPPED) herder_start_instance(c);
         } else {
-            stop_tasks(h, c, false);
-            free_task_configs(c);
-            stop_instance(c);
+            herder_stop_tasks(h, c, false);
+            herder_free_task_configs(c);
+            herder_stop_instance(c);
             c->failed = false;
         }
     }
@@ -609,8 +604,16 @@ int trib_herder_restart(trib_herder *h, const char *name, bool include_tasks, bo
 }
 
 int trib_herder_restart_task(trib_herder *h, const char *name, int task, trib_error *err) {
+    if (h->cluster) {
+        pthread_mutex_lock(&h->lock);
+        conn *c = herder_find_or_404(h, name, err);
+        bool ok = c && task >= 0 && (size_t)task < c->ntasks;
+        if (c && !ok) trib_error_set(err, TRIB_ERR_NOT_FOUND, "Task %s-%d not found", name, task);
+        pthread_mutex_unlock(&h->lock);
+        return ok ? herder_cluster_restart(h, name, true, false, task, err) : -1;
+    }
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
+    conn *c = herder_find_or_404(h, name, err);
     int rc = -1;
     if (c && (task < 0 || (size_t)task >= c->ntasks)) {
         trib_error_set(err, TRIB_ERR_NOT_FOUND, "Task %s-%d not found", name, task);
@@ -627,8 +630,9 @@ int trib_herder_restart_task(trib_herder *h, const char *name, int task, trib_er
 }
 
 int trib_herder_set_target_state(trib_herder *h, const char *name, trib_target_state s, trib_error *err) {
+    if (h->cluster) return herder_cluster_set_target(h, name, s, err);
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
+    conn *c = herder_find_or_404(h, name, err);
     if (c) {
         if (c->target != s) TRIB_INFO("herder", "[%s] target state %s", name, trib_target_state_name(s));
         c->target = s;
@@ -640,7 +644,7 @@ int trib_herder_set_target_state(trib_herder *h, const char *name, trib_target_s
 
 json_t *trib_herder_topics(trib_herder *h, const char *name, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
+    conn *c = herder_find_or_404(h, name, err);
     json_t *j = NULL;
     if (c) {
         json_t *set = json_deep_copy(c->topics);
@@ -670,7 +674,7 @@ json_t *trib_herder_topics(trib_herder *h, const char *name, trib_error *err) {
 
 int trib_herder_reset_topics(trib_herder *h, const char *name, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
+    conn *c = herder_find_or_404(h, name, err);
     if (c) {
         json_object_clear(c->topics);
         for (size_t i = 0; i < c->ntasks; i++)
@@ -698,7 +702,7 @@ static char *group_of(const conn *c) {
 
 json_t *trib_herder_offsets(trib_herder *h, const char *name, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
+    conn *c = herder_find_or_404(h, name, err);
     json_t *j = NULL;
     if (c && c->plugin->kind == TRIB_CONNECTOR_SOURCE) {
         j = json_pack("{so}", "offsets", trib_offset_store_list(h->offsets, c->name));
@@ -750,7 +754,7 @@ json_t *trib_herder_alter_offsets(trib_herder *h, const char *name, const json_t
         return NULL;
     }
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
+    conn *c = herder_find_or_404(h, name, err);
     json_t *j = NULL;
     if (c && require_stopped(c, err) == 0) {
         int rc;
@@ -776,7 +780,7 @@ json_t *trib_herder_alter_offsets(trib_herder *h, const char *name, const json_t
 
 json_t *trib_herder_reset_offsets(trib_herder *h, const char *name, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = find_or_404(h, name, err);
+    conn *c = herder_find_or_404(h, name, err);
     json_t *j = NULL;
     if (c && require_stopped(c, err) == 0) {
         int rc;
@@ -863,7 +867,7 @@ json_t *trib_herder_validate(trib_herder *h, const char *plugin, const trib_prop
 
 int64_t trib_herder_task_records(trib_herder *h, const char *name, int task) {
     pthread_mutex_lock(&h->lock);
-    conn *c = find(h, name);
+    conn *c = herder_find(h, name);
     int64_t n = -1;
     if (c && task >= 0 && (size_t)task < c->ntasks && c->tasks[task]) n = trib_task_record_count(c->tasks[task]);
     pthread_mutex_unlock(&h->lock);
@@ -918,7 +922,11 @@ int trib_herder_create_from_file(trib_herder *h, const char *path, trib_error *e
 static void *herder_thread(void *arg) {
     trib_herder *h = arg;
     while (!atomic_load(&h->stopping)) {
-        trib_sleep_ms(200);
+        trib_sleep_ms(h->cluster ? 100 : 200);
+        if (h->cluster) {
+            herder_cluster_tick(h);
+            continue;
+        }
         pthread_mutex_lock(&h->lock);
         for (size_t i = 0; i < h->n && !atomic_load(&h->stopping); i++) {
             conn *c = h->conns[i];
@@ -926,8 +934,8 @@ static void *herder_thread(void *arg) {
             const char *raised = trib_connector_context_error(c->cctx);
             if (raised && !c->failed) {
                 char *msg = trib_xstrdup(raised);
-                stop_tasks(h, c, false);
-                set_failed(c, msg);
+                herder_stop_tasks(h, c, false);
+                herder_set_failed(c, msg);
                 free(msg);
                 continue;
             }
@@ -969,13 +977,14 @@ void trib_herder_stop(trib_herder *h) {
         pthread_join(h->thread, NULL);
         h->thread_started = false;
     }
+    if (h->cluster) herder_cluster_stop(h);
     pthread_mutex_lock(&h->lock);
     /* Ask every task to stop at once, then wait: shutdown takes one
      * graceful timeout, not one per task. */
     for (size_t i = 0; i < h->n; i++)
         for (size_t k = 0; k < h->conns[i]->ntasks; k++)
             if (h->conns[i]->tasks[k]) trib_task_request_stop(h->conns[i]->tasks[k]);
-    while (h->n > 0) conn_destroy(h, h->conns[--h->n]);
+    while (h->n > 0) herder_conn_destroy(h, h->conns[--h->n]);
     pthread_mutex_unlock(&h->lock);
 }
 

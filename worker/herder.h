@@ -115,6 +115,11 @@ int trib_herder_start(trib_herder *h, trib_error *err);
 void trib_herder_stop(trib_herder *h);
 void trib_herder_destroy(trib_herder *h);   /* NULL-safe; stops first */
 
+/* Distributed mode: joins the cluster described by the worker config
+ * (group.id, the three storage topics, exactly.once.source.support).
+ * Call before trib_herder_start. */
+int trib_herder_join_cluster(trib_herder *h, const trib_config *worker_config, trib_error *err);
+
 /* Creates a connector from a file given on the command line (JSON as
  * POST /connectors, or a flat JSON or .properties config). */
 int trib_herder_create_from_file(trib_herder *h, const char *path, trib_error *err);

@@ -216,18 +216,21 @@ int trib_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions, i
 
 int trib_kafka_describe_topic(rd_kafka_t *rk, const char *topic, int *partitions,
                               char **cleanup_policy, int timeout_ms, trib_error *err) {
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    /* Ask for all topics: a request naming the topic would make a broker
+     * with auto.create.topics.enable create it, with default settings. */
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
-    rd_kafka_topic_destroy(rkt);
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
     if (e) return trib_kafka_error(err, e, "metadata");
     int rc = 0;
-    if (md->topic_cnt < 1 || md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+    const struct rd_kafka_metadata_topic *mt = NULL;
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (strcmp(md->topics[i].topic, topic) == 0) mt = &md->topics[i];
+    if (!mt || mt->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
         rc = trib_error_set(err, TRIB_ERR_NOT_FOUND, "kafka: topic %s does not exist", topic);
-    } else if (md->topics[0].err) {
-        rc = trib_kafka_error(err, md->topics[0].err, topic);
+    } else if (mt->err) {
+        rc = trib_kafka_error(err, mt->err, topic);
     } else {
-        *partitions = md->topics[0].partition_cnt;
+        *partitions = mt->partition_cnt;
     }
     rd_kafka_metadata_destroy(md);
     if (rc < 0 || !cleanup_policy) return rc;

@@ -218,15 +218,22 @@ static int wait_until(trib_kafka_log *l, const int64_t *targets, int timeout_ms,
 
 int trib_kafka_log_read_to_end(trib_kafka_log *l, int timeout_ms, trib_error *err) {
     int64_t *targets = trib_xcalloc((size_t)l->partitions, sizeof *targets);
+    int64_t deadline = trib_mono_ms() + timeout_ms;
     for (int p = 0; p < l->partitions; p++) {
         int64_t lo = 0, hi = 0;
-        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(l->consumer, l->topic, p, &lo, &hi, 10000);
+        rd_kafka_resp_err_t e;
+        /* a topic created a moment ago may not have a leader yet: retry */
+        while ((e = rd_kafka_query_watermark_offsets(l->consumer, l->topic, p, &lo, &hi, 5000)) != 0 &&
+               trib_kafka_err_is_retriable(e) && trib_mono_ms() < deadline)
+            trib_sleep_ms(200);
         if (e) {
             free(targets);
             return trib_kafka_error(err, e, "query end offsets");
         }
         targets[p] = hi;
     }
+    timeout_ms = (int)(deadline - trib_mono_ms());
+    if (timeout_ms < 1) timeout_ms = 1;
     int rc = wait_until(l, targets, timeout_ms, err);
     free(targets);
     return rc;

@@ -85,6 +85,16 @@ void trib_offset_store_destroy(trib_offset_store *s) {
     free(s);
 }
 
+void trib_offset_store_destroy_shallow(trib_offset_store *s) {
+    if (!s) return;
+    s->ops = NULL;
+    trib_offset_store_destroy(s);
+}
+
+void *trib_offset_store_impl(trib_offset_store *s, const trib_offset_store_ops *ops) {
+    return (s && s->kind == STORE_CUSTOM && s->ops == ops) ? s->impl : NULL;
+}
+
 char *trib_offset_key(const char *connector, const json_t *partition) {
     json_t *key = json_pack("[sO]", connector, partition ? (json_t *)partition : json_null());
     char *s = json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);

@@ -40,6 +40,11 @@ trib_offset_store *trib_offset_store_file_new(const char *path, trib_error *err)
 trib_offset_store *trib_offset_store_custom_new(const trib_offset_store_ops *ops, void *impl,
                                                 const json_t *initial);
 void trib_offset_store_destroy(trib_offset_store *s);   /* NULL-safe */
+/* Frees a custom store without calling its ops' destroy (construction
+ * failed before the implementation was complete). */
+void trib_offset_store_destroy_shallow(trib_offset_store *s);
+/* The implementation of a custom store created with exactly these ops, or NULL. */
+void *trib_offset_store_impl(trib_offset_store *s, const trib_offset_store_ops *ops);
 
 /* The committed offset of a partition: a new reference, or NULL. Staged,
  * unflushed writes are not visible (Connect reads committed offsets). */

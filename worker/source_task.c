@@ -35,6 +35,7 @@ typedef struct inflight {
 
 typedef struct source_loop {
     trib_task *t;
+    const char *eos_offsets_topic;  /* exactly-once: offsets go here in each transaction */
     void *ctx;           /* the task plugin's context */
     rd_kafka_t *rk;
     inflight *head, *tail;
@@ -182,14 +183,81 @@ static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_s
     }
 }
 
+/* A record the loop settled itself (filtered, or skipped under
+ * errors.tolerance=all): its offset still counts once everything sent
+ * before it is acknowledged, as Connect commits offsets of filtered
+ * records. Takes the references. */
+static void settle_skipped(source_loop *l, json_t *partition, json_t *offset) {
+    inflight *e = trib_xcalloc(1, sizeof *e);
+    e->partition = partition;
+    e->offset = offset;
+    e->status = 1;
+    if (l->tail) l->tail->next = e;
+    else l->head = e;
+    l->tail = e;
+    l->pending++;
+}
+
+/* Exactly-once: the batch's last offset per source partition is written
+ * by the task's own transactional producer to the offsets topic, inside
+ * the transaction that holds the batch's records. */
+static int eos_produce_offsets(source_loop *l, trib_error *err) {
+    trib_task *t = l->t;
+    json_t *last = json_object();   /* key -> offset, last one wins */
+    for (inflight *e = l->head; e; e = e->next)
+        if (e->partition) {
+            char *key = trib_offset_key(t->connector, e->partition);
+            json_object_set(last, key, e->offset ? e->offset : json_null());
+            free(key);
+        }
+    const char *key;
+    json_t *v;
+    int rc = 0;
+    json_object_foreach(last, key, v) {
+        char *text = json_is_null(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            l->rk, RD_KAFKA_V_TOPIC(l->eos_offsets_topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY((void *)key, strlen(key)), RD_KAFKA_V_VALUE(text, text ? strlen(text) : 0), RD_KAFKA_V_END);
+        free(text);
+        if (e) {
+            rc = trib_kafka_error(err, e, "produce offsets in transaction");
+            break;
+        }
+    }
+    json_decref(last);
+    return rc;
+}
+
+/* Commits the open transaction (records + offsets). A fenced producer
+ * means a newer instance of this task exists: this one is a zombie. */
+static int eos_commit(source_loop *l, trib_error *err) {
+    if (eos_produce_offsets(l, err) < 0) return -1;
+    rd_kafka_error_t *e = rd_kafka_commit_transaction(l->rk, 60000);
+    if (e) {
+        bool fenced = rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR__FENCED ||
+                      rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_PRODUCER_FENCED;
+        trib_kafka_error_obj(err, e, fenced ? "fenced by a newer instance of this task" : "commit transaction");
+        err->code = TRIB_ERR_FATAL;
+        if (rd_kafka_error_txn_requires_abort(e)) {
+            rd_kafka_error_t *a = rd_kafka_abort_transaction(l->rk, 30000);
+            if (a) rd_kafka_error_destroy(a);
+        }
+        rd_kafka_error_destroy(e);
+        return -1;
+    }
+    drop_inflight(l);   /* everything in the transaction is now in Kafka, offsets included */
+    return 0;
+}
+
 void *trib_source_task_main(void *arg) {
     trib_task *t = arg;
-    source_loop l = {.t = t};
+    source_loop l = {.t = t, .eos_offsets_topic = t->eos_offsets_topic};
     trib_error err;
     trib_error_clear(&err);
     trib_source_task_context *tctx = NULL;
     void *ctx = NULL;
     bool started = false;
+    bool eos = t->eos_offsets_topic != NULL;
     trib_record_batch batch;
     trib_record_batch_init(&batch);
     trib_strbuf kb, vb;
@@ -209,9 +277,28 @@ void *trib_source_task_main(void *arg) {
     rd_kafka_conf_t *conf = trib_kafka_conf_new(TRIB_CLIENT_PRODUCER, t->worker_props, t->config, defaults, &err);
     trib_props_destroy(defaults);
     if (!conf) goto fail;
+    /* KIP-618's id: the same for every instance of this task, so a new one fences the old */
+    if (eos && trib_kafka_conf_set(conf, "transactional.id", t->transactional_id, &err) < 0) {
+        rd_kafka_conf_destroy(conf);
+        goto fail;
+    }
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
     l.rk = trib_kafka_new(RD_KAFKA_PRODUCER, conf, &err);
     if (!l.rk) goto fail;
+
+    if (eos) {
+        for (int attempt = 0;; attempt++) {
+            rd_kafka_error_t *e = rd_kafka_init_transactions(l.rk, 30000);
+            if (!e) break;
+            trib_kafka_error_obj(&err, e, "init transactions");
+            bool retriable = rd_kafka_error_is_retriable(e);
+            rd_kafka_error_destroy(e);
+            if (!retriable) goto fail;
+            if (!trib_task_backoff(t, attempt, t->policy.retry_delay_max_ms)) goto done;
+        }
+        /* the previous instance is fenced now; read its last committed offsets */
+        if (t->sync_offsets && t->sync_offsets(t->sync_opaque, &err) < 0) goto fail;
+    }
 
     tctx = trib_source_task_context_new(t->connector, t->id, t->offsets);
     for (int attempt = 0;; attempt++) {
@@ -249,48 +336,78 @@ void *trib_source_task_main(void *arg) {
             continue;
         }
         poll_attempt = 0;
+        if (eos && batch.n > 0) {
+            rd_kafka_error_t *e = rd_kafka_begin_transaction(l.rk);
+            if (e) {
+                trib_kafka_error_obj(&err, e, "begin transaction");
+                err.code = TRIB_ERR_FATAL;
+                rd_kafka_error_destroy(e);
+                trib_record_batch_clear(&batch);
+                goto fail;
+            }
+        }
         for (size_t i = 0; i < batch.n; i++) {
             trib_record *rec = batch.items[i];
             batch.items[i] = NULL;
+            json_t *sp = rec->source_partition ? json_incref(rec->source_partition) : NULL;
+            json_t *so = rec->source_offset ? json_incref(rec->source_offset) : NULL;
             trib_error why;
+            int rc = 0;
             if (trib_transform_chain_apply(t->chain, &rec, &why) < 0) {
-                int rc = trib_task_tolerate(t, TRIB_STAGE_TRANSFORMATION, &why, rec ? rec->topic : NULL, -1, -1,
-                                            NULL, 0, NULL, 0, NULL, 0, rec, &err);
+                rc = trib_task_tolerate(t, TRIB_STAGE_TRANSFORMATION, &why, rec ? rec->topic : NULL, -1, -1,
+                                        NULL, 0, NULL, 0, NULL, 0, rec, &err);
                 trib_record_destroy(rec);
-                if (rc < 0) goto fail;
+                rec = NULL;
+            }
+            if (rc < 0) {
+                json_decref(sp);
+                json_decref(so);
+                goto fail;
+            }
+            if (!rec) {  /* filtered or tolerated: its offset still moves on */
+                if (sp) settle_skipped(&l, sp, so);
+                else json_decref(so);
                 continue;
             }
-            if (!rec) continue;  /* filtered */
+            json_decref(sp);
+            json_decref(so);
             trib_task_note_topic(t, rec->topic);
-            int rc = send_record(&l, rec, &kb, &vb, &err);
+            rc = send_record(&l, rec, &kb, &vb, &err);
             trib_record_destroy(rec);
             if (rc < 0) goto fail;
             atomic_fetch_add(&t->records, 1);
         }
+        size_t polled = batch.n;
         batch.n = 0;
         rd_kafka_poll(l.rk, 0);
-        if (trib_mono_ms() >= next_flush) {
+        if (eos) {
+            if (polled > 0 && eos_commit(&l, &err) < 0) goto fail;
+        } else if (trib_mono_ms() >= next_flush) {
             if (commit_offsets(&l, true, &err) < 0) goto fail;
             next_flush = trib_mono_ms() + flush_interval;
         }
     }
 
 done:
-    /* Graceful stop: deliver what is in flight, then commit its offsets. */
-    if (l.rk) {
+    /* Graceful stop: deliver what is in flight, then commit its offsets
+     * (in exactly-once mode every batch is already committed). */
+    if (l.rk && !eos) {
         rd_kafka_flush(l.rk, 5000);
         rd_kafka_poll(l.rk, 0);
         if (commit_offsets(&l, true, &err) < 0)
             TRIB_ERROR("worker", "%s final offset commit failed: %s", t->log_ctx, err.msg);
     }
     if (started) t->plugin->source->stop(ctx);
-    if (!trib_task_stopping(t)) trib_task_set_state(t, TRIB_STATE_STOPPED, NULL);
-    else trib_task_set_state(t, TRIB_STATE_UNASSIGNED, NULL);
+    trib_task_set_state(t, TRIB_STATE_UNASSIGNED, NULL);
     goto cleanup;
 
 fail:
     trib_task_fail(t, &err);
-    if (l.rk) {
+    if (l.rk && eos) {
+        /* an open transaction is aborted: none of its records become visible */
+        rd_kafka_error_t *a = rd_kafka_abort_transaction(l.rk, 10000);
+        if (a) rd_kafka_error_destroy(a);
+    } else if (l.rk) {
         /* Records already delivered keep their offsets; the rest repeat. */
         rd_kafka_flush(l.rk, 2000);
         rd_kafka_poll(l.rk, 0);

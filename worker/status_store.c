@@ -26,8 +26,21 @@ static void apply(void *opaque, int32_t partition, int64_t offset, const void *k
     char *k = trib_xstrndup(key, key_len);
     json_t *v = value ? json_loadb(value, value_len, 0, NULL) : NULL;
     pthread_mutex_lock(&s->lock);
-    if (json_is_object(v)) json_object_set(s->states, k, v);
-    else json_object_del(s->states, k);
+    json_t *cur = json_object_get(s->states, k);
+    /* As Connect does: a state from another worker under an older
+     * generation (placement epoch) is stale, e.g. the previous owner's
+     * UNASSIGNED arriving after the new owner's RUNNING. */
+    bool stale = json_is_object(v) && cur &&
+                 json_integer_value(json_object_get(v, "generation")) <
+                     json_integer_value(json_object_get(cur, "generation")) &&
+                 !json_equal(json_object_get(v, "worker_id"), json_object_get(cur, "worker_id"));
+    if (stale) {
+        /* keep the newer state */
+    } else if (json_is_object(v)) {
+        json_object_set(s->states, k, v);
+    } else {
+        json_object_del(s->states, k);
+    }
     pthread_mutex_unlock(&s->lock);
     json_decref(v);
     free(k);
@@ -73,7 +86,7 @@ static char *status_key(const char *connector, int task) {
 int trib_status_store_put(trib_status_store *s, const char *connector, int task, const char *state,
                           const char *trace, int64_t generation, trib_error *err) {
     char *key = status_key(connector, task);
-    json_t *v = json_pack("{sss?sssI}", "state", state, "trace", trace, "worker_id", s->worker_id, "generation",
+    json_t *v = json_pack("{ss ss? ss sI}", "state", state, "trace", trace, "worker_id", s->worker_id, "generation",
                           (json_int_t)generation);
     char *text = json_dumps(v, JSON_COMPACT);
     /* apply locally at once so this worker reads its own state even before

@@ -49,6 +49,8 @@ static void task_free(trib_task *t) {
     free(t->connector);
     free(t->trace);
     free(t->last_topic);
+    free(t->eos_offsets_topic);
+    free(t->transactional_id);
     json_decref(t->topics);
     pthread_mutex_destroy(&t->lock);
     pthread_cond_destroy(&t->done_cond);
@@ -86,6 +88,10 @@ trib_task *trib_task_start(const trib_task_spec *spec, trib_error *err) {
     t->offsets = spec->offsets;
     t->listener = spec->listener;
     t->listener_opaque = spec->listener_opaque;
+    t->eos_offsets_topic = trib_xstrdup(spec->eos_offsets_topic);
+    t->transactional_id = trib_xstrdup(spec->transactional_id);
+    t->sync_offsets = spec->sync_offsets;
+    t->sync_opaque = spec->sync_opaque;
     atomic_init(&t->stop, false);
     atomic_init(&t->paused, spec->start_paused);
     atomic_init(&t->refs, 2);

@@ -39,6 +39,14 @@ typedef struct trib_task_spec {
     const trib_props *worker_props;  /* copied */
     trib_offset_store *offsets;      /* borrowed; must outlive the task */
     bool start_paused;
+    /* Exactly-once source (exactly.once.source.support=enabled): the
+     * offsets topic written inside each transaction, the task's
+     * transactional.id, and a call that makes the offset store catch up
+     * with the topic once the previous instance is fenced. NULL = off. */
+    const char *eos_offsets_topic;
+    const char *transactional_id;
+    int (*sync_offsets)(void *opaque, trib_error *err);
+    void *sync_opaque;
     trib_task_listener_fn listener;  /* optional */
     void *listener_opaque;
 } trib_task_spec;

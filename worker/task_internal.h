@@ -25,6 +25,10 @@ struct trib_task {
     trib_offset_store *offsets;
     trib_task_listener_fn listener;
     void *listener_opaque;
+    char *eos_offsets_topic;   /* NULL unless exactly-once */
+    char *transactional_id;
+    int (*sync_offsets)(void *opaque, trib_error *err);
+    void *sync_opaque;
 
     atomic_bool stop;
     atomic_bool paused;

@@ -6,6 +6,7 @@
 #include "common/util.h"
 #include "worker/kafka_client.h"
 #include "worker/offset_store.h"
+#include "worker/offset_store_kafka.h"
 
 #include <stdlib.h>
 
@@ -37,11 +38,6 @@ static char *lookup_cluster_id(const trib_props *props, trib_error *err) {
 }
 
 trib_worker *trib_worker_new(const trib_props *worker_props, int mode, trib_error *err) {
-    if (mode == TRIB_MODE_DISTRIBUTED) {
-        trib_error_set(err, TRIB_ERR_UNSUPPORTED,
-                       "distributed mode is not available in this build yet; run 'tributary standalone'");
-        return NULL;
-    }
     trib_worker *w = trib_xcalloc(1, sizeof *w);
     w->mode = (trib_worker_mode)mode;
     w->props = trib_props_clone(worker_props);
@@ -50,10 +46,20 @@ trib_worker *trib_worker_new(const trib_props *worker_props, int mode, trib_erro
     w->worker_id = trib_worker_advertised_id(w->cfg);
     w->cluster_id = lookup_cluster_id(w->props, err);
     if (!w->cluster_id) goto fail;
-    w->offsets = trib_offset_store_file_new(trib_config_string(w->cfg, "offset.storage.file.filename"), err);
+    if (w->mode == TRIB_MODE_STANDALONE) {
+        w->offsets = trib_offset_store_file_new(trib_config_string(w->cfg, "offset.storage.file.filename"), err);
+    } else {
+        char *cid = trib_xasprintf("tributary-offsets-%s", w->worker_id);
+        w->offsets = trib_offset_store_kafka_start(w->props, trib_config_string(w->cfg, "offset.storage.topic"),
+                                                   (int)trib_config_int(w->cfg, "offset.storage.partitions"),
+                                                   (int)trib_config_int(w->cfg, "offset.storage.replication.factor"),
+                                                   cid, err);
+        free(cid);
+    }
     if (!w->offsets) goto fail;
     w->herder = trib_herder_new(w->props, w->offsets, w->worker_id, w->cluster_id, err);
     if (!w->herder) goto fail;
+    if (w->mode == TRIB_MODE_DISTRIBUTED && trib_herder_join_cluster(w->herder, w->cfg, err) < 0) goto fail;
     return w;
 fail:
     trib_worker_destroy(w);

@@ -1,0 +1,854 @@
+/*
+ * herder_cluster.c: distributed mode. Every worker applies the config
+ * topic in order, so all workers hold the same desired state; the leader
+ * (owner of coordination slot 0) places connectors and tasks on live
+ * workers and appends its placement to the same log; each worker runs
+ * exactly what the latest placement gives it, while it is a group member.
+ *
+ * Config topic records (Kafka Connect's keys where Connect has them):
+ *   connector-<n>     {"properties":{...},"id":"<write id>","create":bool,"initial_state":"PAUSED"} | null
+ *   target-state-<n>  {"state":"RUNNING|PAUSED|STOPPED"}
+ *   task-<n>-<i>      {"properties":{...}}          staged until
+ *   commit-<n>        {"tasks":N}                   makes tasks 0..N-1 current
+ *   restart-<n>       {"include_tasks":bool,"only_failed":bool,"task":i|-1}
+ *   placement         {"epoch":E,"connectors":{"<n>":"<worker>"},"tasks":{"<n>":["<worker>",...]}}
+ *
+ * A create carries "create":true: the applier ignores it when the name
+ * exists, identically on every worker, and the writer, reading back to its
+ * own record, answers 409. Every write carries an id so its writer learns
+ * how it was applied.
+ *
+ * Moves are revoke-then-assign: a worker newly placed on a task waits
+ * until the status topic no longer shows it running elsewhere (the old
+ * owner stops and reports), bounded by task.shutdown.graceful.timeout.ms.
+ * A worker that loses its group membership stops everything at once; the
+ * fencing of what a zombie might still do is in the data path
+ * (transactional ids for exactly-once sources, consumer-group generations
+ * for sinks).
+ */
+#include "worker/herder_internal.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "common/util.h"
+#include "worker/coordinator.h"
+#include "worker/kafka_client.h"
+#include "worker/kafka_log.h"
+#include "worker/offset_store_kafka.h"
+#include "worker/status_store.h"
+
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define APPLY_TIMEOUT_MS 30000
+
+struct herder_cluster {
+    trib_kafka_log *config;
+    trib_status_store *status;
+    trib_coordinator *coord;
+    char *offsets_topic;       /* exactly-once only, else NULL */
+    char *group_id;
+
+    json_t *placement;         /* latest applied placement record */
+    atomic_llong epoch;
+    json_t *staged;            /* {"<n>": {"<i>": {props}}} task configs before commit */
+    json_t *results;           /* {"<write id>": "created"|"updated"|"rejected"|"deleted"} */
+    json_t *waiting;           /* {"<n>/<i>": mono ms since we wait for the old owner} */
+
+    atomic_bool dirty;         /* leader must recompute placement */
+    int64_t last_placement_ms;
+    int64_t seen_generation;
+    bool was_member;
+};
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+static char *new_write_id(void) {
+    unsigned char b[12];
+    if (RAND_bytes(b, sizeof b) != 1)
+        for (size_t i = 0; i < sizeof b; i++) b[i] = (unsigned char)rand();
+    char *id = trib_xmalloc(sizeof b * 2 + 1);
+    for (size_t i = 0; i < sizeof b; i++) sprintf(id + 2 * i, "%02x", b[i]);
+    return id;
+}
+
+/* Appends a record and waits until this worker has applied it. */
+static int write_and_apply(trib_herder *h, const char *key, json_t *value /* stolen, NULL = tombstone */,
+                           trib_error *err) {
+    herder_cluster *cl = h->cluster;
+    char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+    json_decref(value);
+    int32_t part;
+    int64_t off;
+    int rc = trib_kafka_log_write(cl->config, 0, key, strlen(key), text, text ? strlen(text) : 0, &part, &off, err);
+    free(text);
+    if (rc < 0) return trib_error_prefix(err, "config topic");
+    return trib_kafka_log_wait_applied(cl->config, part, off, APPLY_TIMEOUT_MS, err);
+}
+
+static const char *result_of(trib_herder *h, const char *id) {
+    return json_string_value(json_object_get(h->cluster->results, id));
+}
+
+static const char *placed_connector(herder_cluster *cl, const char *name) {
+    return json_string_value(json_object_get(json_object_get(cl->placement, "connectors"), name));
+}
+
+static const char *placed_task(herder_cluster *cl, const char *name, size_t i) {
+    return json_string_value(json_array_get(json_object_get(json_object_get(cl->placement, "tasks"), name), i));
+}
+
+/* ---- applying the config log (reader thread) -------------------------------------------- */
+
+static void apply_connector(trib_herder *h, const char *name, json_t *v) {
+    herder_cluster *cl = h->cluster;
+    conn *c = herder_find(h, name);
+    const char *id = json_string_value(json_object_get(v, "id"));
+    if (!v) {
+        if (c) {
+            herder_remove(h, c);
+            TRIB_INFO("herder", "[%s] connector deleted", name);
+        }
+        json_object_del(cl->staged, name);
+        return;
+    }
+    trib_props *props = trib_props_from_json(json_object_get(v, "properties"), NULL);
+    if (!props) {
+        TRIB_WARN("herder", "config topic: connector-%s has no valid properties; ignored", name);
+        return;
+    }
+    if (c && json_is_true(json_object_get(v, "create"))) {
+        if (id) json_object_set_new(cl->results, id, json_string("rejected"));
+        trib_props_destroy(props);
+        return;
+    }
+    const trib_connector_plugin *plugin = trib_connector_find(trib_props_get_or(props, "connector.class", ""));
+    if (c) {
+        if (!trib_props_equal(c->config, props) || c->plugin != plugin) {
+            /* the connector restarts with its new config; it writes new
+             * task configs, and tasks whose config changed restart then */
+            herder_stop_instance(c);
+            c->failed = false;
+            c->configs_written = false;
+            trib_props_destroy(c->config);
+            c->config = props;
+            if (plugin) c->plugin = plugin;
+            TRIB_INFO("herder", "[%s] connector config updated", name);
+        } else {
+            trib_props_destroy(props);
+        }
+        if (id) json_object_set_new(cl->results, id, json_string("updated"));
+    } else {
+        trib_target_state target = TRIB_TARGET_RUNNING;
+        trib_target_state_parse(json_string_value(json_object_get(v, "initial_state")), &target);
+        if (!plugin) {
+            /* written by a worker that knows a plugin this one lacks */
+            TRIB_ERROR("herder", "[%s] unknown connector class %s: cannot run it on this worker", name,
+                       trib_props_get_or(props, "connector.class", "(none)"));
+            trib_props_destroy(props);
+            if (id) json_object_set_new(cl->results, id, json_string("rejected"));
+            return;
+        }
+        herder_add(h, name, props, plugin, target);
+        if (id) json_object_set_new(cl->results, id, json_string("created"));
+        TRIB_INFO("herder", "[%s] connector created (%s)", name, plugin->class_name);
+    }
+    atomic_store(&cl->dirty, true);
+}
+
+static void apply_commit(trib_herder *h, const char *name, json_t *v) {
+    herder_cluster *cl = h->cluster;
+    conn *c = herder_find(h, name);
+    json_t *staged = json_object_get(cl->staged, name);
+    json_int_t n = json_integer_value(json_object_get(v, "tasks"));
+    if (!c || n < 0) return;
+    trib_props **cfgs = trib_xcalloc((size_t)n + 1, sizeof *cfgs);
+    for (json_int_t i = 0; i < n; i++) {
+        char idx[24];
+        snprintf(idx, sizeof idx, "%lld", (long long)i);
+        json_t *p = json_object_get(staged, idx);
+        cfgs[i] = p ? trib_props_from_json(p, NULL) : NULL;
+        if (!cfgs[i]) {
+            TRIB_WARN("herder", "[%s] commit of %lld tasks without task %lld's config; ignored", name, (long long)n,
+                      (long long)i);
+            for (json_int_t k = 0; k < i; k++) trib_props_destroy(cfgs[k]);
+            free(cfgs);
+            return;
+        }
+    }
+    if (herder_same_task_configs(c, cfgs, (size_t)n)) {
+        for (json_int_t i = 0; i < n; i++) trib_props_destroy(cfgs[i]);
+        free(cfgs);
+    } else {
+        /* keep tasks whose config did not change; stop the others */
+        trib_task **tasks = trib_xcalloc((size_t)n + 1, sizeof *tasks);
+        for (size_t i = 0; i < c->ntasks; i++) {
+            if (!c->tasks[i]) continue;
+            if ((json_int_t)i < n && trib_props_equal(c->task_configs[i], cfgs[i])) {
+                tasks[i] = c->tasks[i];
+            } else {
+                trib_task_stop(c->tasks[i], h->shutdown_ms);
+            }
+            c->tasks[i] = NULL;
+        }
+        herder_free_task_configs(c);
+        c->task_configs = cfgs;
+        c->ntasks = (size_t)n;
+        c->tasks = tasks;
+        TRIB_INFO("herder", "[%s] %lld task config(s) committed", name, (long long)n);
+    }
+    json_object_del(cl->staged, name);
+    atomic_store(&cl->dirty, true);
+}
+
+static void apply_placement(trib_herder *h, json_t *v) {
+    herder_cluster *cl = h->cluster;
+    json_int_t e = json_integer_value(json_object_get(v, "epoch"));
+    if (e <= atomic_load(&cl->epoch)) return;  /* a stale leader's decision */
+    json_decref(cl->placement);
+    cl->placement = json_incref(v);
+    atomic_store(&cl->epoch, e);
+}
+
+static void apply_record(void *opaque, int32_t partition, int64_t offset, const void *key, size_t key_len,
+                         const void *value, size_t value_len) {
+    (void)partition;
+    (void)offset;
+    trib_herder *h = opaque;
+    if (!key) return;
+    char *k = trib_xstrndup(key, key_len);
+    json_t *v = value ? json_loadb(value, value_len, 0, NULL) : NULL;
+    pthread_mutex_lock(&h->lock);
+    if (trib_str_startswith(k, "connector-")) {
+        apply_connector(h, k + strlen("connector-"), v);
+    } else if (trib_str_startswith(k, "target-state-")) {
+        conn *c = herder_find(h, k + strlen("target-state-"));
+        trib_target_state s;
+        if (c && trib_target_state_parse(json_string_value(json_object_get(v, "state")), &s) == 0) {
+            c->target = s;
+            atomic_store(&h->cluster->dirty, true);
+        }
+    } else if (trib_str_startswith(k, "task-") && v) {
+        /* task-<name>-<i>: the name may contain '-', the index is after the last one */
+        char *dash = strrchr(k, '-');
+        if (dash && dash > k + 5) {
+            *dash = '\0';
+            const char *name = k + strlen("task-");
+            json_t *per = json_object_get(h->cluster->staged, name);
+            if (!per) {
+                per = json_object();
+                json_object_set_new(h->cluster->staged, name, per);
+            }
+            json_object_set(per, dash + 1, json_object_get(v, "properties"));
+        }
+    } else if (trib_str_startswith(k, "commit-") && v) {
+        apply_commit(h, k + strlen("commit-"), v);
+    } else if (strcmp(k, "placement") == 0 && v) {
+        apply_placement(h, v);
+    } else if (trib_str_startswith(k, "restart-") && v) {
+        conn *c = herder_find(h, k + strlen("restart-"));
+        if (c) {
+            json_decref(c->restart);
+            c->restart = json_incref(v);
+        }
+    }
+    pthread_mutex_unlock(&h->lock);
+    json_decref(v);
+    free(k);
+}
+
+/* ---- status --------------------------------------------------------------------------------- */
+
+static void report_connector(trib_herder *h, conn *c, const char *state) {
+    if (c->reported && strcmp(c->reported, state) == 0) return;
+    c->reported = state;
+    trib_error err;
+    if (trib_status_store_put(h->cluster->status, c->name, -1, state, c->failed ? c->trace : NULL,
+                              atomic_load(&h->cluster->epoch), &err) < 0)
+        TRIB_WARN("herder", "[%s] cannot write connector status: %s", c->name, err.msg);
+}
+
+/* Task state changes, from task threads. */
+static void task_listener(void *opaque, const char *connector, int task_id, trib_state state, const char *trace) {
+    trib_herder *h = opaque;
+    trib_error err;
+    if (trib_status_store_put(h->cluster->status, connector, task_id, trib_state_name(state), trace,
+                              atomic_load(&h->cluster->epoch), &err) < 0)
+        TRIB_WARN("herder", "[%s:%d] cannot write task status: %s", connector, task_id, err.msg);
+}
+
+static json_t *status_entry(trib_herder *h, const conn *c, int task) {
+    json_t *st = trib_status_store_get(h->cluster->status, c->name, task);
+    json_t *out = json_object();
+    const char *state = st ? json_string_value(json_object_get(st, "state")) : NULL;
+    json_object_set_new(out, "state", json_string(state ? state : "UNASSIGNED"));
+    const char *wid = st ? json_string_value(json_object_get(st, "worker_id")) : NULL;
+    json_object_set_new(out, "worker_id", wid ? json_string(wid) : json_null());
+    const char *trace = st ? json_string_value(json_object_get(st, "trace")) : NULL;
+    if (trace && state && strcmp(state, "FAILED") == 0) json_object_set_new(out, "trace", json_string(trace));
+    json_decref(st);
+    return out;
+}
+
+json_t *herder_cluster_task_status(trib_herder *h, const conn *c, size_t i) {
+    json_t *e = status_entry(h, c, (int)i);
+    json_t *out = json_pack("{si}", "id", (int)i);
+    json_object_update(out, e);
+    json_decref(e);
+    return out;
+}
+
+json_t *herder_cluster_status(trib_herder *h, const conn *c) {
+    json_t *tasks = json_array();
+    for (size_t i = 0; i < c->ntasks; i++) json_array_append_new(tasks, herder_cluster_task_status(h, c, i));
+    return json_pack("{sssoso ss}", "name", c->name, "connector", status_entry(h, c, -1), "tasks", tasks, "type",
+                     c->plugin->kind == TRIB_CONNECTOR_SOURCE ? "source" : "sink");
+}
+
+/* ---- running what is placed here (herder thread) -------------------------------------------- */
+
+static int sync_offsets(void *opaque, trib_error *err) {
+    return trib_offset_store_kafka_sync(opaque, APPLY_TIMEOUT_MS, err);
+}
+
+static void start_task_here(trib_herder *h, conn *c, size_t i) {
+    herder_cluster *cl = h->cluster;
+    char *txid = trib_xasprintf("%s-%s-%zu", cl->group_id, c->name, i);
+    trib_task_spec spec = {
+        .connector = c->name,
+        .task_id = (int)i,
+        .plugin = c->plugin,
+        .config = c->task_configs[i],
+        .worker_props = h->worker_props,
+        .offsets = h->offsets,
+        .start_paused = c->target == TRIB_TARGET_PAUSED,
+        .listener = task_listener,
+        .listener_opaque = h,
+    };
+    if (cl->offsets_topic && c->plugin->kind == TRIB_CONNECTOR_SOURCE) {
+        spec.eos_offsets_topic = cl->offsets_topic;
+        spec.transactional_id = txid;
+        spec.sync_offsets = sync_offsets;
+        spec.sync_opaque = h->offsets;
+    }
+    trib_error err;
+    c->tasks[i] = trib_task_start(&spec, &err);
+    if (!c->tasks[i]) TRIB_ERROR("herder", "[%s:%zu] cannot start task: %s", c->name, i, err.msg);
+    free(txid);
+}
+
+/* Revoke-then-assign: true while another worker still reports the task
+ * running under an older placement and the grace period has not passed. */
+static bool must_wait_for_old_owner(trib_herder *h, conn *c, size_t i) {
+    herder_cluster *cl = h->cluster;
+    json_t *st = trib_status_store_get(cl->status, c->name, (int)i);
+    const char *state = json_string_value(json_object_get(st, "state"));
+    const char *wid = json_string_value(json_object_get(st, "worker_id"));
+    bool busy = st && state && wid && strcmp(wid, h->worker_id) != 0 &&
+                (strcmp(state, "RUNNING") == 0 || strcmp(state, "PAUSED") == 0) &&
+                json_integer_value(json_object_get(st, "generation")) < atomic_load(&cl->epoch);
+    json_decref(st);
+    char unit[600];
+    snprintf(unit, sizeof unit, "%s/%zu", c->name, i);
+    if (!busy) {
+        json_object_del(cl->waiting, unit);
+        return false;
+    }
+    json_t *since = json_object_get(cl->waiting, unit);
+    int64_t now = trib_mono_ms();
+    if (!since) {
+        json_object_set_new(cl->waiting, unit, json_integer(now));
+        return true;
+    }
+    if (now - json_integer_value(since) < h->shutdown_ms + 2000) return true;
+    TRIB_WARN("herder", "[%s:%zu] previous owner %s did not report stopping in time; starting anyway", c->name, i,
+              wid ? wid : "?");
+    json_object_del(cl->waiting, unit);
+    return false;
+}
+
+/* The connector instance generates task configs; if they differ from the
+ * log's, it appends them (then the commit makes them current everywhere). */
+static void publish_task_configs(trib_herder *h, conn *c) {
+    trib_props **cfgs = NULL;
+    size_t n = 0;
+    if (herder_generate_task_configs(c, &cfgs, &n) < 0) return;
+    bool same = herder_same_task_configs(c, cfgs, n);
+    trib_error err;
+    int rc = 0;
+    for (size_t i = 0; !same && rc == 0 && i < n; i++) {
+        char *key = trib_xasprintf("task-%s-%zu", c->name, i);
+        /* only the task's own keys travel; the connector config is merged back on apply */
+        json_t *v = json_pack("{so}", "properties", trib_props_to_json(cfgs[i]));
+        char *text = json_dumps(v, JSON_COMPACT);
+        rc = trib_kafka_log_write(h->cluster->config, 0, key, strlen(key), text, strlen(text), NULL, NULL, &err);
+        free(text);
+        json_decref(v);
+        free(key);
+    }
+    if (!same && rc == 0) {
+        char *key = trib_xasprintf("commit-%s", c->name);
+        json_t *v = json_pack("{sI}", "tasks", (json_int_t)n);
+        char *text = json_dumps(v, JSON_COMPACT);
+        rc = trib_kafka_log_write(h->cluster->config, 0, key, strlen(key), text, strlen(text), NULL, NULL, &err);
+        free(text);
+        json_decref(v);
+        free(key);
+    }
+    if (rc < 0) TRIB_WARN("herder", "[%s] cannot write task configs (will retry): %s", c->name, err.msg);
+    else c->configs_written = true;
+    for (size_t i = 0; i < n; i++) trib_props_destroy(cfgs[i]);
+    free(cfgs);
+}
+
+static void handle_restart(trib_herder *h, conn *c, bool runs_connector) {
+    json_t *r = c->restart;
+    c->restart = NULL;
+    bool include_tasks = json_is_true(json_object_get(r, "include_tasks"));
+    bool only_failed = json_is_true(json_object_get(r, "only_failed"));
+    json_int_t task = json_object_get(r, "task") ? json_integer_value(json_object_get(r, "task")) : -1;
+    if (task >= 0) {
+        if ((size_t)task < c->ntasks && c->tasks[task]) {
+            trib_task_stop(c->tasks[task], h->shutdown_ms);
+            c->tasks[task] = NULL;
+        }
+    } else {
+        if (include_tasks) herder_stop_tasks(h, c, only_failed);
+        if (runs_connector && (!only_failed || c->failed)) {
+            herder_stop_instance(c);
+            c->failed = false;
+            c->reported = NULL;
+        }
+    }
+    json_decref(r);
+}
+
+static void run_placed(trib_herder *h, conn *c, bool member) {
+    herder_cluster *cl = h->cluster;
+    const char *owner = placed_connector(cl, c->name);
+    bool runs_connector = member && owner && strcmp(owner, h->worker_id) == 0;
+    if (c->restart) handle_restart(h, c, runs_connector);
+
+    if (!runs_connector && c->started) {
+        herder_stop_instance(c);
+        c->reported = NULL;
+    }
+    if (runs_connector) {
+        if (c->target == TRIB_TARGET_STOPPED) {
+            herder_stop_instance(c);
+            report_connector(h, c, "STOPPED");
+        } else {
+            if (!c->started && !c->failed) herder_start_instance(c);
+            if (c->failed) {
+                report_connector(h, c, "FAILED");
+            } else {
+                if (!c->configs_written || (c->cctx && trib_connector_context_take_reconfiguration(c->cctx)))
+                    publish_task_configs(h, c);
+                const char *raised = c->cctx ? trib_connector_context_error(c->cctx) : NULL;
+                if (raised) {
+                    char *msg = trib_xstrdup(raised);
+                    herder_stop_instance(c);
+                    herder_set_failed(c, msg);
+                    free(msg);
+                    report_connector(h, c, "FAILED");
+                } else {
+                    report_connector(h, c, c->target == TRIB_TARGET_PAUSED ? "PAUSED" : "RUNNING");
+                }
+            }
+        }
+    }
+
+    for (size_t i = 0; i < c->ntasks; i++) {
+        const char *w = placed_task(cl, c->name, i);
+        bool mine = member && c->target != TRIB_TARGET_STOPPED && w && strcmp(w, h->worker_id) == 0;
+        if (c->tasks[i] && !mine) {
+            trib_task_stop(c->tasks[i], h->shutdown_ms);
+            c->tasks[i] = NULL;
+        } else if (!c->tasks[i] && mine && !must_wait_for_old_owner(h, c, i)) {
+            start_task_here(h, c, i);
+        }
+        if (c->tasks[i]) trib_task_set_paused(c->tasks[i], c->target == TRIB_TARGET_PAUSED);
+    }
+    if (c->target == TRIB_TARGET_STOPPED && runs_connector) {
+        /* a stopped connector reports its tasks as gone */
+        for (size_t i = 0; i < c->ntasks; i++) {
+            json_t *st = trib_status_store_get(cl->status, c->name, (int)i);
+            const char *state = json_string_value(json_object_get(st, "state"));
+            if (state && strcmp(state, "UNASSIGNED") != 0 && strcmp(state, "FAILED") != 0) {
+                trib_error err;
+                trib_status_store_put(cl->status, c->name, (int)i, "UNASSIGNED", NULL, atomic_load(&cl->epoch), &err);
+            }
+            json_decref(st);
+        }
+    }
+}
+
+/* ---- leader: placement ---------------------------------------------------------------------- */
+
+static int cmp_name(const void *a, const void *b) {
+    return strcmp((*(conn *const *)a)->name, (*(conn *const *)b)->name);
+}
+
+/* Sticky balanced assignment of units to members: a unit stays on its
+ * live owner while that owner is within its share; the rest go to the
+ * least loaded members. units[i] is the current owner or NULL; the result
+ * is written back into units[]. Shares differ by at most one. */
+static void balance(const char **units, size_t n, json_t *members) {
+    size_t m = json_array_size(members);
+    if (m == 0) return;
+    size_t *count = trib_xcalloc(m, sizeof *count), *cap = trib_xcalloc(m, sizeof *cap), *kept = trib_xcalloc(m, sizeof *kept);
+    int *owner = trib_xcalloc(n ? n : 1, sizeof *owner);
+    for (size_t u = 0; u < n; u++) {
+        owner[u] = -1;
+        for (size_t k = 0; units[u] && k < m; k++)
+            if (strcmp(units[u], json_string_value(json_array_get(members, k))) == 0) owner[u] = (int)k;
+        if (owner[u] >= 0) kept[owner[u]]++;
+    }
+    /* the members that already hold most get the +1 shares: fewer moves */
+    size_t base = n / m, extra = n % m;
+    for (size_t k = 0; k < m; k++) cap[k] = base;
+    for (size_t e = 0; e < extra; e++) {
+        size_t best = m;
+        for (size_t k = 0; k < m; k++)
+            if (cap[k] == base && (best == m || kept[k] > kept[best])) best = k;
+        cap[best]++;
+    }
+    for (size_t u = 0; u < n; u++)
+        if (owner[u] >= 0 && count[owner[u]] < cap[owner[u]]) count[owner[u]]++;
+        else owner[u] = -1;
+    for (size_t u = 0; u < n; u++) {
+        if (owner[u] >= 0) continue;
+        size_t best = m;
+        for (size_t k = 0; k < m; k++)
+            if (count[k] < cap[k] && (best == m || count[k] < count[best])) best = k;
+        owner[u] = (int)best;
+        count[best]++;
+    }
+    for (size_t u = 0; u < n; u++) units[u] = json_string_value(json_array_get(members, (size_t)owner[u]));
+    free(count);
+    free(cap);
+    free(kept);
+    free(owner);
+}
+
+/* Computes the placement for the current connectors. Caller holds h->lock. */
+static json_t *compute_placement(trib_herder *h, json_t *members) {
+    herder_cluster *cl = h->cluster;
+    conn **sorted = trib_xcalloc(h->n + 1, sizeof *sorted);
+    if (h->n) memcpy(sorted, h->conns, h->n * sizeof *sorted);
+    qsort(sorted, h->n, sizeof *sorted, cmp_name);
+
+    const char **cu = trib_xcalloc(h->n + 1, sizeof *cu);
+    size_t ntask_units = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        cu[i] = placed_connector(cl, sorted[i]->name);
+        if (sorted[i]->target != TRIB_TARGET_STOPPED) ntask_units += sorted[i]->ntasks;
+    }
+    balance(cu, h->n, members);
+
+    const char **tu = trib_xcalloc(ntask_units + 1, sizeof *tu);
+    size_t k = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        if (sorted[i]->target == TRIB_TARGET_STOPPED) continue;
+        for (size_t t = 0; t < sorted[i]->ntasks; t++) tu[k++] = placed_task(cl, sorted[i]->name, t);
+    }
+    balance(tu, ntask_units, members);
+
+    json_t *conns = json_object(), *tasks = json_object();
+    k = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        if (cu[i]) json_object_set_new(conns, sorted[i]->name, json_string(cu[i]));
+        if (sorted[i]->target == TRIB_TARGET_STOPPED) continue;
+        json_t *arr = json_array();
+        for (size_t t = 0; t < sorted[i]->ntasks; t++, k++) json_array_append_new(arr, json_string(tu[k]));
+        json_object_set_new(tasks, sorted[i]->name, arr);
+    }
+    free(cu);
+    free(tu);
+    free(sorted);
+    return json_pack("{soso}", "connectors", conns, "tasks", tasks);
+}
+
+static void lead(trib_herder *h) {
+    herder_cluster *cl = h->cluster;
+    int64_t now = trib_mono_ms();
+    int64_t gen = trib_coordinator_generation(cl->coord);
+    bool due = atomic_exchange(&cl->dirty, false) || gen != cl->seen_generation ||
+               now - cl->last_placement_ms >= 3000;
+    if (!due) return;
+    cl->seen_generation = gen;
+    cl->last_placement_ms = now;
+    trib_error err;
+    json_t *members = trib_coordinator_members(cl->coord, &err);
+    if (!members) {
+        TRIB_WARN("herder", "leader: cannot list workers: %s", err.msg);
+        atomic_store(&cl->dirty, true);
+        return;
+    }
+    pthread_mutex_lock(&h->lock);
+    json_t *next = compute_placement(h, members);
+    json_t *cur = json_pack("{sOsO}", "connectors",
+                            json_object_get(cl->placement, "connectors") ? json_object_get(cl->placement, "connectors")
+                                                                         : json_object(),
+                            "tasks",
+                            json_object_get(cl->placement, "tasks") ? json_object_get(cl->placement, "tasks")
+                                                                    : json_object());
+    bool changed = !json_equal(next, cur);
+    json_int_t epoch = atomic_load(&cl->epoch) + 1;
+    pthread_mutex_unlock(&h->lock);
+    json_decref(cur);
+    if (changed) {
+        json_object_set_new(next, "epoch", json_integer(epoch));
+        json_object_set(next, "members", members);
+        json_object_set_new(next, "leader", json_string(h->worker_id));
+        char *text = json_dumps(next, JSON_COMPACT);
+        if (trib_kafka_log_write(cl->config, 0, "placement", strlen("placement"), text, strlen(text), NULL, NULL, &err) < 0) {
+            TRIB_WARN("herder", "leader: cannot write placement: %s", err.msg);
+            atomic_store(&cl->dirty, true);
+        } else {
+            TRIB_INFO("herder", "leader: placement epoch %lld over %zu worker(s)", (long long)epoch,
+                      json_array_size(members));
+        }
+        free(text);
+    }
+    json_decref(next);
+    json_decref(members);
+}
+
+void herder_cluster_tick(trib_herder *h) {
+    herder_cluster *cl = h->cluster;
+    bool member = trib_coordinator_is_member(cl->coord);
+    if (member && trib_coordinator_is_leader(cl->coord)) lead(h);
+    if (cl->was_member && !member) TRIB_WARN("herder", "no longer a member of the worker group: stopping local work");
+    cl->was_member = member;
+    pthread_mutex_lock(&h->lock);
+    for (size_t i = 0; i < h->n && !atomic_load(&h->stopping); i++) run_placed(h, h->conns[i], member);
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* ---- REST write paths ----------------------------------------------------------------------- */
+
+json_t *herder_cluster_put(trib_herder *h, const char *name, const trib_props *config_in, bool allow_existing,
+                           trib_target_state initial, bool *created, trib_error *err) {
+    trib_props *config = trib_props_clone(config_in);
+    pthread_mutex_lock(&h->lock);
+    conn *c = herder_find(h, name);
+    if (c && !allow_existing) {
+        pthread_mutex_unlock(&h->lock);
+        trib_props_destroy(config);
+        trib_error_set(err, TRIB_ERR_CONFLICT, "Connector %s already exists", name);
+        return NULL;
+    }
+    if (c) herder_restore_hidden(config, c->config);
+    const trib_connector_plugin *old_plugin = c ? c->plugin : NULL;
+    pthread_mutex_unlock(&h->lock);
+
+    const trib_connector_plugin *plugin = herder_validate_for_write(name, config, err);
+    if (!plugin) {
+        trib_props_destroy(config);
+        return NULL;
+    }
+    if (old_plugin && old_plugin != plugin) {
+        trib_props_destroy(config);
+        trib_error_set(err, TRIB_ERR_INVALID, "Connector %s is a %s connector; its class cannot change to %s", name,
+                       old_plugin->class_name, plugin->class_name);
+        return NULL;
+    }
+    char *id = new_write_id();
+    json_t *v = json_pack("{sossss}", "properties", trib_props_to_json(config), "id", id, "initial_state",
+                          trib_target_state_name(initial));
+    if (!allow_existing) json_object_set_new(v, "create", json_true());
+    trib_props_destroy(config);
+    char *key = trib_xasprintf("connector-%s", name);
+    int rc = write_and_apply(h, key, v, err);
+    free(key);
+    json_t *info = NULL;
+    if (rc == 0) {
+        pthread_mutex_lock(&h->lock);
+        const char *res = result_of(h, id);
+        conn *now = herder_find(h, name);
+        if (res && strcmp(res, "rejected") == 0) {
+            trib_error_set(err, TRIB_ERR_CONFLICT, "Connector %s already exists", name);
+        } else if (!now) {
+            trib_error_set(err, TRIB_ERR_CONFLICT, "Connector %s was deleted while being written", name);
+        } else {
+            if (created) *created = res && strcmp(res, "created") == 0;
+            info = herder_info_json(now);
+        }
+        json_object_del(h->cluster->results, id);
+        pthread_mutex_unlock(&h->lock);
+    }
+    free(id);
+    return info;
+}
+
+int herder_cluster_delete(trib_herder *h, const char *name, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = herder_find_or_404(h, name, err);
+    size_t ntasks = c ? c->ntasks : 0;
+    pthread_mutex_unlock(&h->lock);
+    if (!c) return -1;
+    char *key = trib_xasprintf("connector-%s", name);
+    int rc = write_and_apply(h, key, NULL, err);
+    free(key);
+    if (rc == 0) {
+        key = trib_xasprintf("target-state-%s", name);
+        trib_error ignore;
+        trib_kafka_log_write(h->cluster->config, 0, key, strlen(key), NULL, 0, NULL, NULL, &ignore);
+        free(key);
+        trib_status_store_remove(h->cluster->status, name, (int)ntasks);
+    }
+    return rc;
+}
+
+int herder_cluster_set_target(trib_herder *h, const char *name, trib_target_state s, trib_error *err) {
+    pthread_mutex_lock(&h->lock);
+    conn *c = herder_find_or_404(h, name, err);
+    pthread_mutex_unlock(&h->lock);
+    if (!c) return -1;
+    char *key = trib_xasprintf("target-state-%s", name);
+    int rc = write_and_apply(h, key, json_pack("{ss}", "state", trib_target_state_name(s)), err);
+    free(key);
+    return rc;
+}
+
+int herder_cluster_restart(trib_herder *h, const char *name, bool include_tasks, bool only_failed, int task,
+                           trib_error *err) {
+    char *key = trib_xasprintf("restart-%s", name);
+    char *id = new_write_id();
+    int rc = write_and_apply(h, key,
+                             json_pack("{sbsbsiss}", "include_tasks", include_tasks, "only_failed", only_failed, "task",
+                                       task, "id", id),
+                             err);
+    free(id);
+    free(key);
+    return rc;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------------ */
+
+static void on_membership_change(void *opaque) {
+    herder_cluster *cl = opaque;
+    atomic_store(&cl->dirty, true);
+}
+
+/* An existing config topic must be one compacted partition: otherwise the
+ * log's order, which every decision depends on, is not one order. */
+static int check_config_topic(trib_herder *h, const char *topic, trib_error *err) {
+    trib_props *d = trib_props_new();
+    rd_kafka_conf_t *conf = trib_kafka_conf_new(TRIB_CLIENT_ADMIN, h->worker_props, NULL, d, err);
+    trib_props_destroy(d);
+    if (!conf) return -1;
+    rd_kafka_t *rk = trib_kafka_new(RD_KAFKA_PRODUCER, conf, err);
+    if (!rk) return -1;
+    int parts = 0;
+    char *policy = NULL;
+    trib_error derr;
+    int rc = 0;
+    if (trib_kafka_describe_topic(rk, topic, &parts, &policy, 15000, &derr) == 0) {
+        if (parts != 1)
+            rc = trib_error_set(err, TRIB_ERR_INVALID,
+                                "config.storage.topic %s has %d partitions; it must have exactly 1 so that every "
+                                "worker applies one order of changes",
+                                topic, parts);
+        else if (policy && !strstr(policy, "compact"))
+            rc = trib_error_set(err, TRIB_ERR_INVALID,
+                                "config.storage.topic %s has cleanup.policy=%s; it must be compact, or connector "
+                                "configs would be deleted by retention",
+                                topic, policy);
+    } else if (derr.code != TRIB_ERR_NOT_FOUND) {
+        rc = trib_error_set(err, derr.code, "%s", derr.msg);
+    }
+    free(policy);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+int herder_cluster_start(trib_herder *h, const herder_cluster_spec *spec, trib_error *err) {
+    if (check_config_topic(h, spec->config_topic, err) < 0) return -1;
+    herder_cluster *cl = trib_xcalloc(1, sizeof *cl);
+    cl->group_id = trib_xstrdup(spec->group_id);
+    cl->offsets_topic = spec->exactly_once_source ? trib_xstrdup(spec->offsets_topic) : NULL;
+    cl->placement = json_object();
+    cl->staged = json_object();
+    cl->results = json_object();
+    cl->waiting = json_object();
+    atomic_init(&cl->epoch, 0);
+    atomic_init(&cl->dirty, true);
+    cl->seen_generation = -1;
+    h->cluster = cl;
+
+    cl->status = trib_status_store_start(h->worker_props, spec->status_topic, spec->status_partitions,
+                                         spec->status_replication, h->worker_id, err);
+    if (!cl->status) goto fail;
+    char *cid = trib_xasprintf("tributary-config-%s", h->worker_id);
+    trib_kafka_log_spec ls = {
+        .topic = spec->config_topic, .partitions = 1, .replication_factor = spec->config_replication,
+        .worker_props = h->worker_props, .client_id = cid, .fn = apply_record, .opaque = h,
+    };
+    cl->config = trib_kafka_log_start(&ls, err);
+    free(cid);
+    if (!cl->config) goto fail;
+    trib_coordinator_spec cs = {
+        .worker_props = h->worker_props, .group_id = spec->group_id, .worker_id = h->worker_id,
+        .partitions = spec->coordination_partitions, .on_change = on_membership_change, .opaque = cl,
+    };
+    cl->coord = trib_coordinator_start(&cs, err);
+    if (!cl->coord) goto fail;
+    TRIB_INFO("herder", "joined worker group %s as %s (%zu connector(s) in the config log)", spec->group_id,
+              h->worker_id, h->n);
+    return 0;
+fail:
+    herder_cluster_stop(h);
+    return -1;
+}
+
+void herder_cluster_stop(trib_herder *h) {
+    herder_cluster *cl = h->cluster;
+    if (!cl) return;
+    /* Stop local work first (tasks flush and report), then leave the group
+     * so the others take over at once. */
+    pthread_mutex_lock(&h->lock);
+    for (size_t i = 0; i < h->n; i++)
+        for (size_t k = 0; k < h->conns[i]->ntasks; k++)
+            if (h->conns[i]->tasks[k]) trib_task_request_stop(h->conns[i]->tasks[k]);
+    for (size_t i = 0; i < h->n; i++) {
+        herder_stop_tasks(h, h->conns[i], false);
+        herder_stop_instance(h->conns[i]);
+    }
+    pthread_mutex_unlock(&h->lock);
+    trib_coordinator_stop(cl->coord);
+    /* the config reader may be applying a record: stop it before the table goes */
+    trib_kafka_log_stop(cl->config);
+    trib_status_store_stop(cl->status);
+    pthread_mutex_lock(&h->lock);
+    for (size_t i = 0; i < h->n; i++) {
+        json_decref(h->conns[i]->restart);
+        h->conns[i]->restart = NULL;
+    }
+    pthread_mutex_unlock(&h->lock);
+    json_decref(cl->placement);
+    json_decref(cl->staged);
+    json_decref(cl->results);
+    json_decref(cl->waiting);
+    free(cl->offsets_topic);
+    free(cl->group_id);
+    free(cl);
+    h->cluster = NULL;
+}
+
+int trib_herder_join_cluster(trib_herder *h, const trib_config *wcfg, trib_error *err) {
+    const char *eos = trib_config_string(wcfg, "exactly.once.source.support");
+    herder_cluster_spec spec = {
+        .group_id = trib_config_string(wcfg, "group.id"),
+        .config_topic = trib_config_string(wcfg, "config.storage.topic"),
+        .config_replication = (int)trib_config_int(wcfg, "config.storage.replication.factor"),
+        .status_topic = trib_config_string(wcfg, "status.storage.topic"),
+        .status_partitions = (int)trib_config_int(wcfg, "status.storage.partitions"),
+        .status_replication = (int)trib_config_int(wcfg, "status.storage.replication.factor"),
+        .offsets_topic = trib_config_string(wcfg, "offset.storage.topic"),
+        .exactly_once_source = eos && strcmp(eos, "enabled") == 0,
+        .coordination_partitions = (int)trib_config_int(wcfg, "tributary.coordination.partitions"),
+    };
+    return herder_cluster_start(h, &spec, err);
+}

@@ -1,0 +1,122 @@
+/*
+ * herder_internal.h: what herder.c (the REST-facing API and standalone
+ * lifecycle) and herder_cluster.c (distributed mode) share. Not for use
+ * outside worker/.
+ *
+ * Locking: h->lock guards the connector table and every conn. Functions
+ * here expect the caller to hold it unless they say otherwise.
+ */
+#ifndef TRIB_WORKER_HERDER_INTERNAL_H
+#define TRIB_WORKER_HERDER_INTERNAL_H
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "worker/herder.h"
+#include "worker/task.h"
+#include "worker/task_context.h"
+
+#define HIDDEN "[hidden]"
+
+typedef struct herder_cluster herder_cluster;
+
+typedef struct conn {
+    char *name;
+    trib_props *config;
+    const trib_connector_plugin *plugin;
+    trib_target_state target;
+
+    void *ctx;                  /* connector instance, when started */
+    bool started;
+    trib_connector_context *cctx;
+    bool failed;                /* connector instance failed */
+    char *trace;
+
+    trib_props **task_configs;  /* merged over config */
+    size_t ntasks;
+    trib_task **tasks;          /* ntasks slots, NULL when not running */
+    json_t *topics;             /* {"topic": true} from tasks that ended */
+
+    /* distributed mode */
+    bool configs_written;       /* this instance's task configs are in the log */
+    const char *reported;       /* connector state last written to the status topic */
+    json_t *restart;            /* pending restart request, or NULL */
+} conn;
+
+struct trib_herder {
+    pthread_mutex_t lock;
+    trib_props *worker_props;
+    trib_offset_store *offsets;
+    char *worker_id;
+    char *cluster_id;
+    int64_t shutdown_ms;
+
+    conn **conns;
+    size_t n, cap;
+
+    rd_kafka_t *admin;          /* lazily created for offsets admin calls */
+
+    pthread_t thread;
+    bool thread_started;
+    atomic_bool stopping;
+
+    herder_cluster *cluster;    /* NULL in standalone mode */
+};
+
+conn *herder_find(trib_herder *h, const char *name);
+conn *herder_find_or_404(trib_herder *h, const char *name, trib_error *err);
+void herder_stop_tasks(trib_herder *h, conn *c, bool only_failed);
+void herder_free_task_configs(conn *c);
+void herder_set_failed(conn *c, const char *trace);
+void herder_stop_instance(conn *c);
+int herder_start_instance(conn *c);
+int herder_generate_task_configs(conn *c, trib_props ***out, size_t *n);
+bool herder_same_task_configs(conn *c, trib_props **cfgs, size_t n);
+void herder_start_task(trib_herder *h, conn *c, size_t i);
+void herder_conn_destroy(trib_herder *h, conn *c);
+json_t *herder_info_json(const conn *c);
+json_t *herder_status_json(trib_herder *h, const conn *c);
+/* Validates a full config for name (sets "name"); NULL with err if bad. No lock needed. */
+const trib_connector_plugin *herder_validate_for_write(const char *name, trib_props *config, trib_error *err);
+void herder_restore_hidden(trib_props *config, const trib_props *old);
+/* Adds a new conn to the table (takes ownership of config). */
+conn *herder_add(trib_herder *h, const char *name, trib_props *config, const trib_connector_plugin *plugin,
+                 trib_target_state target);
+/* Removes c from the table and destroys it. */
+void herder_remove(trib_herder *h, conn *c);
+
+/* ---- distributed mode (herder_cluster.c) ---- */
+
+typedef struct herder_cluster_spec {
+    const char *group_id;
+    const char *config_topic;
+    int config_replication;
+    const char *status_topic;
+    int status_partitions;
+    int status_replication;
+    const char *offsets_topic;     /* for exactly-once source tasks */
+    bool exactly_once_source;
+    int coordination_partitions;
+} herder_cluster_spec;
+
+/* Joins the cluster: reads the config and status topics to their end and
+ * joins the worker group. */
+int herder_cluster_start(trib_herder *h, const herder_cluster_spec *spec, trib_error *err);
+/* Stops local work and leaves the group at once. */
+void herder_cluster_stop(trib_herder *h);
+/* One step of the herder thread: apply placement, run leader duties. */
+void herder_cluster_tick(trib_herder *h);
+
+/* Distributed write paths behind the REST API (called without h->lock). */
+json_t *herder_cluster_put(trib_herder *h, const char *name, const trib_props *config, bool allow_existing,
+                           trib_target_state initial, bool *created, trib_error *err);
+int herder_cluster_delete(trib_herder *h, const char *name, trib_error *err);
+int herder_cluster_set_target(trib_herder *h, const char *name, trib_target_state s, trib_error *err);
+int herder_cluster_restart(trib_herder *h, const char *name, bool include_tasks, bool only_failed, int task,
+                           trib_error *err);
+/* Connector / task state from the status topic (new reference). */
+json_t *herder_cluster_status(trib_herder *h, const conn *c);
+json_t *herder_cluster_task_status(trib_herder *h, const conn *c, size_t i);
+
+#endif
