@@ -347,6 +347,16 @@ static bool must_wait_for_old_owner(trib_herder *h, conn *c, size_t i) {
     bool busy = st && state && wid && strcmp(wid, h->worker_id) != 0 &&
                 (strcmp(state, "RUNNING") == 0 || strcmp(state, "PAUSED") == 0) &&
                 json_integer_value(json_object_get(st, "generation")) < atomic_load(&cl->epoch);
+    if (busy) {
+        /* an old owner that has left the group (crashed, or fenced itself
+         * after losing its session) is not waited for */
+        bool alive = false;
+        size_t k;
+        json_t *m;
+        json_array_foreach(json_object_get(cl->placement, "members"), k, m)
+            if (json_is_string(m) && strcmp(json_string_value(m), wid) == 0) alive = true;
+        busy = alive;
+    }
     json_decref(st);
     char unit[600];
     snprintf(unit, sizeof unit, "%s/%zu", c->name, i);
