@@ -70,6 +70,21 @@ static int check_config_name(trib_props *config, const char *name, trib_error *e
     return 0;
 }
 
+/* Names with '/' are tenants' ("<tenant>/<name>", built by the tenant
+ * layer in rest/routes_tenants.c): only a request the auth hook bound to
+ * that tenant may create or reconfigure one, so /connectors can never
+ * create a connector inside a tenant, bypassing the tenant's checks. */
+static int check_name_namespace(const trib_rest_request *req, const char *name, trib_error *err) {
+    const char *slash = strchr(name, '/');
+    if (!slash) return 0;
+    size_t tl = req->tenant ? strlen(req->tenant) : 0;
+    if (tl && (size_t)(slash - name) == tl && strncmp(name, req->tenant, tl) == 0 && !strchr(slash + 1, '/'))
+        return 0;
+    return trib_error_set(err, TRIB_ERR_INVALID,
+                          "Connector name may not contain '/' (names with '/' are tenants' connectors: "
+                          "use /tenants/{tenant}/connectors)");
+}
+
 /* {task} as Jersey's Integer path param: not an integer is 404. */
 static bool task_param(const trib_rest_request *req, trib_rest_response *resp, int *out) {
     const char *s = trib_rest_kv_get(&req->params, "task");
@@ -143,8 +158,10 @@ void trib_rest_h_create_connector(trib_rest_request *req, trib_rest_response *re
         free(name);
         return;
     }
-    trib_props *config = trib_rest_props_from(cfg, "field 'config'", &err);
-    if (!config || check_config_name(config, trimmed, &err) < 0) {
+    trib_props *config = NULL;
+    if (check_name_namespace(req, trimmed, &err) < 0 ||
+        !(config = trib_rest_props_from(cfg, "field 'config'", &err)) ||
+        check_config_name(config, trimmed, &err) < 0) {
         trib_rest_reply_err(resp, &err);
         trib_props_destroy(config);
         free(name);
@@ -174,8 +191,10 @@ void trib_rest_h_connector_config(trib_rest_request *req, trib_rest_response *re
 void trib_rest_h_put_connector_config(trib_rest_request *req, trib_rest_response *resp) {
     trib_error err = {0};
     const char *name = conn_name(req);
-    trib_props *config = trib_rest_props_from(req->body, "request body", &err);
-    if (!config || check_config_name(config, name, &err) < 0) {
+    trib_props *config = NULL;
+    if (check_name_namespace(req, name, &err) < 0 ||
+        !(config = trib_rest_props_from(req->body, "request body", &err)) ||
+        check_config_name(config, name, &err) < 0) {
         trib_rest_reply_err(resp, &err);
         trib_props_destroy(config);
         return;
@@ -195,7 +214,8 @@ void trib_rest_h_put_connector_config(trib_rest_request *req, trib_rest_response
 
 void trib_rest_h_patch_connector_config(trib_rest_request *req, trib_rest_response *resp) {
     trib_error err = {0};
-    if (trib_rest_require_object(req->body, "request body", &err) < 0) {
+    if (check_name_namespace(req, conn_name(req), &err) < 0 ||
+        trib_rest_require_object(req->body, "request body", &err) < 0) {
         trib_rest_reply_err(resp, &err);
         return;
     }

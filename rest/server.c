@@ -348,6 +348,26 @@ const char *trib_rest_request_header(const trib_rest_request *req, const char *n
     return MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND, name);
 }
 
+const char *trib_rest_request_client_addr(const trib_rest_request *req, char *buf, size_t cap) {
+    const req_state *st = req ? req->server : NULL;
+    if (!buf || cap == 0) return NULL;
+    buf[0] = '\0';
+    if (!st || !st->conn) return NULL;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(st->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (!sa) return NULL;
+    if (sa->sa_family == AF_INET) {
+        if (!inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf, (socklen_t)cap))
+            return NULL;
+    } else if (sa->sa_family == AF_INET6) {
+        if (!inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf, (socklen_t)cap))
+            return NULL;
+    } else {
+        return NULL;
+    }
+    return buf;
+}
+
 const trib_rest_config *trib_rest_request_config(const trib_rest_request *req) {
     const req_state *st = req ? req->server : NULL;
     return st ? &st->srv->cfg : NULL;

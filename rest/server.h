@@ -69,6 +69,11 @@ void trib_rest_server_stop(trib_rest_server *s);        /* NULL-safe; waits for 
 /* A request header (case-insensitive name), or NULL. Valid during the request. */
 const char *trib_rest_request_header(const trib_rest_request *req, const char *name);
 
+/* The client's IP address (no port) written into buf, e.g. "127.0.0.1"
+ * or "::1"; NULL (buf "") when unknown. For per-client throttling and
+ * audit records. */
+const char *trib_rest_request_client_addr(const trib_rest_request *req, char *buf, size_t cap);
+
 /* The config of the server running req (for handlers' use of the hooks). */
 const trib_rest_config *trib_rest_request_config(const trib_rest_request *req);
 

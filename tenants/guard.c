@@ -100,8 +100,8 @@ bool trib_tenant_guard_throttle(trib_tenant_guard *g, trib_tenant_dir dir, uint6
     atomic_fetch_add(&rt->records[d], records);
     atomic_fetch_add(&rt->bytes[d], bytes);
     int64_t now = trib_mono_us();
-    int64_t w1 = trib_token_bucket_take(&rt->buckets[d ? RT_REC_OUT : RT_REC_IN], (double)records, now);
-    int64_t w2 = trib_token_bucket_take(&rt->buckets[d ? RT_BYTES_OUT : RT_BYTES_IN], (double)bytes, now);
+    int64_t w1 = trib_tenant_bucket_take(&rt->buckets[d ? RT_REC_OUT : RT_REC_IN], (double)records, now);
+    int64_t w2 = trib_tenant_bucket_take(&rt->buckets[d ? RT_BYTES_OUT : RT_BYTES_IN], (double)bytes, now);
     int64_t wait = w1 > w2 ? w1 : w2;
     if (wait <= 0) return true;
     int64_t until = now + wait;

@@ -21,7 +21,7 @@ typedef struct trib_tenant_rt {
     char *name;
     char *prefix;
     atomic_bool deleted;
-    trib_token_bucket buckets[RT_NBUCKETS];
+    trib_tenant_bucket buckets[RT_NBUCKETS];
     atomic_ullong records[2], bytes[2], throttled_us[2];
     atomic_ullong violations;
     atomic_int guards;

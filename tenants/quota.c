@@ -5,7 +5,7 @@
 
 #include <math.h>
 
-static void refill(trib_token_bucket *b, double rate, int64_t now_us) {
+static void refill(trib_tenant_bucket *b, double rate, int64_t now_us) {
     if (now_us > b->last_us) {
         b->tokens += rate * (double)(now_us - b->last_us) / 1e6;
         if (b->tokens > b->burst) b->tokens = b->burst;
@@ -13,7 +13,7 @@ static void refill(trib_token_bucket *b, double rate, int64_t now_us) {
     }
 }
 
-void trib_token_bucket_init(trib_token_bucket *b, double rate, double burst_s, int64_t now_us) {
+void trib_tenant_bucket_init(trib_tenant_bucket *b, double rate, double burst_s, int64_t now_us) {
     pthread_mutex_init(&b->lock, NULL);
     b->burst_s = burst_s > 0 ? burst_s : 1.0;
     atomic_store(&b->rate, rate > 0 ? rate : 0.0);
@@ -23,9 +23,9 @@ void trib_token_bucket_init(trib_token_bucket *b, double rate, double burst_s, i
     b->last_us = now_us;
 }
 
-void trib_token_bucket_destroy(trib_token_bucket *b) { pthread_mutex_destroy(&b->lock); }
+void trib_tenant_bucket_destroy(trib_tenant_bucket *b) { pthread_mutex_destroy(&b->lock); }
 
-void trib_token_bucket_set_rate(trib_token_bucket *b, double rate, int64_t now_us) {
+void trib_tenant_bucket_set_rate(trib_tenant_bucket *b, double rate, int64_t now_us) {
     pthread_mutex_lock(&b->lock);
     double old = atomic_load(&b->rate);
     if (old > 0) refill(b, old, now_us);
@@ -38,7 +38,7 @@ void trib_token_bucket_set_rate(trib_token_bucket *b, double rate, int64_t now_u
     pthread_mutex_unlock(&b->lock);
 }
 
-int64_t trib_token_bucket_take(trib_token_bucket *b, double n, int64_t now_us) {
+int64_t trib_tenant_bucket_take(trib_tenant_bucket *b, double n, int64_t now_us) {
     /* The common case (no quota) costs one atomic load and no lock. */
     if (atomic_load_explicit(&b->rate, memory_order_relaxed) <= 0 || n <= 0) return 0;
     pthread_mutex_lock(&b->lock);

@@ -18,22 +18,22 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-typedef struct trib_token_bucket {
+typedef struct trib_tenant_bucket {
     pthread_mutex_t lock;
     _Atomic double rate;   /* tokens per second; <= 0 means unlimited */
     double burst;          /* most tokens saved up (rate * burst seconds) */
     double burst_s;
     double tokens;
     int64_t last_us;
-} trib_token_bucket;
+} trib_tenant_bucket;
 
 /* rate <= 0: unlimited. burst_s: seconds of rate that may be saved up. */
-void trib_token_bucket_init(trib_token_bucket *b, double rate, double burst_s, int64_t now_us);
-void trib_token_bucket_destroy(trib_token_bucket *b);
+void trib_tenant_bucket_init(trib_tenant_bucket *b, double rate, double burst_s, int64_t now_us);
+void trib_tenant_bucket_destroy(trib_tenant_bucket *b);
 /* Changes the rate; the balance is kept (capped to the new burst). */
-void trib_token_bucket_set_rate(trib_token_bucket *b, double rate, int64_t now_us);
+void trib_tenant_bucket_set_rate(trib_tenant_bucket *b, double rate, int64_t now_us);
 /* Takes n tokens; returns the microseconds to wait (0 when the balance
  * stays >= 0 or the bucket is unlimited). */
-int64_t trib_token_bucket_take(trib_token_bucket *b, double n, int64_t now_us);
+int64_t trib_tenant_bucket_take(trib_tenant_bucket *b, double n, int64_t now_us);
 
 #endif

@@ -36,19 +36,19 @@ trib_tenant_rt *trib_tenant_rt_new(const trib_tenant *t) {
     rt->name = trib_xstrdup(t->name);
     rt->prefix = trib_xstrdup(t->topic_prefix);
     int64_t now = trib_mono_us();
-    trib_token_bucket_init(&rt->buckets[RT_REC_IN], t->quotas.records_in, 1.0, now);
-    trib_token_bucket_init(&rt->buckets[RT_BYTES_IN], t->quotas.bytes_in, 1.0, now);
-    trib_token_bucket_init(&rt->buckets[RT_REC_OUT], t->quotas.records_out, 1.0, now);
-    trib_token_bucket_init(&rt->buckets[RT_BYTES_OUT], t->quotas.bytes_out, 1.0, now);
+    trib_tenant_bucket_init(&rt->buckets[RT_REC_IN], t->quotas.records_in, 1.0, now);
+    trib_tenant_bucket_init(&rt->buckets[RT_BYTES_IN], t->quotas.bytes_in, 1.0, now);
+    trib_tenant_bucket_init(&rt->buckets[RT_REC_OUT], t->quotas.records_out, 1.0, now);
+    trib_tenant_bucket_init(&rt->buckets[RT_BYTES_OUT], t->quotas.bytes_out, 1.0, now);
     return rt;
 }
 
 void trib_tenant_rt_set_quotas(trib_tenant_rt *rt, const trib_tenant_quotas *q) {
     int64_t now = trib_mono_us();
-    trib_token_bucket_set_rate(&rt->buckets[RT_REC_IN], q->records_in, now);
-    trib_token_bucket_set_rate(&rt->buckets[RT_BYTES_IN], q->bytes_in, now);
-    trib_token_bucket_set_rate(&rt->buckets[RT_REC_OUT], q->records_out, now);
-    trib_token_bucket_set_rate(&rt->buckets[RT_BYTES_OUT], q->bytes_out, now);
+    trib_tenant_bucket_set_rate(&rt->buckets[RT_REC_IN], q->records_in, now);
+    trib_tenant_bucket_set_rate(&rt->buckets[RT_BYTES_IN], q->bytes_in, now);
+    trib_tenant_bucket_set_rate(&rt->buckets[RT_REC_OUT], q->records_out, now);
+    trib_tenant_bucket_set_rate(&rt->buckets[RT_BYTES_OUT], q->bytes_out, now);
 }
 
 trib_tenant_rt *trib_tenant_rt_ref(trib_tenant_rt *rt) {
@@ -58,7 +58,7 @@ trib_tenant_rt *trib_tenant_rt_ref(trib_tenant_rt *rt) {
 
 void trib_tenant_rt_unref(trib_tenant_rt *rt) {
     if (!rt || atomic_fetch_sub(&rt->refs, 1) != 1) return;
-    for (int i = 0; i < RT_NBUCKETS; i++) trib_token_bucket_destroy(&rt->buckets[i]);
+    for (int i = 0; i < RT_NBUCKETS; i++) trib_tenant_bucket_destroy(&rt->buckets[i]);
     free(rt->name);
     free(rt->prefix);
     free(rt);
