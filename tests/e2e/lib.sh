@@ -128,3 +128,41 @@ create_topic() { # create_topic <topic> [partitions]
 }
 
 lines_in() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
+
+# ---- distributed mode ----------------------------------------------------------------
+
+# write_dist_props <file> <rest-port> <group> [extra lines...]
+write_dist_props() {
+  local f=$1 port=$2 group=$3; shift 3
+  {
+    echo "bootstrap.servers=$KAFKA_BOOTSTRAP"
+    echo "group.id=$group"
+    echo "listeners=http://127.0.0.1:$port"
+    echo "key.converter=org.apache.kafka.connect.storage.StringConverter"
+    echo "value.converter=org.apache.kafka.connect.storage.StringConverter"
+    echo "config.storage.topic=$group-configs"
+    echo "offset.storage.topic=$group-offsets"
+    echo "status.storage.topic=$group-status"
+    echo "config.storage.replication.factor=1"
+    echo "offset.storage.replication.factor=1"
+    echo "status.storage.replication.factor=1"
+    echo "offset.flush.interval.ms=500"
+    echo "session.timeout.ms=6000"
+    echo "heartbeat.interval.ms=1000"
+    echo "task.shutdown.graceful.timeout.ms=5000"
+    for l in "$@"; do echo "$l"; done
+  } > "$f"
+}
+
+# start_dist_worker <props> <log>: sets WORKER_PID
+start_dist_worker() {
+  "$TRIB_BIN" distributed "$1" >>"$2" 2>&1 &
+  WORKER_PID=$!
+  _tap_pids+=("$WORKER_PID")
+}
+
+# task_placement <port>: "connector/task worker" lines for RUNNING tasks
+task_placement() {
+  curl -s "http://127.0.0.1:$1/connectors?expand=status" |
+    jq -r 'to_entries[] | .key as $c | .value.status.tasks[] | select(.state=="RUNNING") | "\($c)/\(.id) \(.worker_id)"' 2>/dev/null | sort
+}
