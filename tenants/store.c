@@ -127,7 +127,7 @@ static int parse_key(const char *key, const char **name, trib_error *err) {
 }
 
 int trib_tenants_apply(trib_tenants *r, const char *key, const json_t *value, trib_error *err) {
-    const char *name;
+    const char *name = NULL;
     if (parse_key(key, &name, err) < 0) return -1;
     trib_tenant *t = NULL;
     if (value && !json_is_null(value)) {
