@@ -8,6 +8,7 @@
  */
 #include "worker/coordinator.h"
 #include "common/log.h"
+#include "common/time.h"
 #include "common/util.h"
 #include "worker/kafka_client.h"
 
@@ -30,6 +31,13 @@ struct trib_coordinator {
     int owned;           /* number of slots held */
     bool leader;         /* holds slot 0 */
     atomic_llong generation;
+    /* Local lease: the poll thread's last turn. A process frozen (SIGSTOP,
+     * a stalled VM) for longer than the session has been dropped by the
+     * group, whatever librdkafka has yet to notice: it fences itself
+     * until the next assignment. */
+    int64_t session_ms;
+    atomic_llong last_poll_ms;
+    atomic_bool suspect;
 };
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topic_partition_list_t *parts,
@@ -39,6 +47,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topi
     bool zero = rd_kafka_topic_partition_list_find(parts, c->topic, 0) != NULL;
     pthread_mutex_lock(&c->lock);
     if (code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        if (atomic_exchange(&c->suspect, false)) TRIB_INFO("coordinator", "rejoined the worker group");
         e = rd_kafka_incremental_assign(rk, parts);
         rd_kafka_pause_partitions(rk, parts);
         c->owned += parts->cnt;
@@ -67,6 +76,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topi
 static void *coord_thread(void *arg) {
     trib_coordinator *c = arg;
     while (!atomic_load(&c->stop)) {
+        int64_t now = trib_mono_ms(), last = atomic_load(&c->last_poll_ms);
+        if (last && now - last > c->session_ms && !atomic_exchange(&c->suspect, true))
+            TRIB_WARN("coordinator", "this worker was frozen for %lld ms (more than session.timeout.ms=%lld): "
+                      "holding all work until it rejoins the group", (long long)(now - last), (long long)c->session_ms);
+        atomic_store(&c->last_poll_ms, now);
         rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 100);
         if (m) rd_kafka_message_destroy(m);
     }
@@ -83,6 +97,14 @@ trib_coordinator *trib_coordinator_start(const trib_coordinator_spec *spec, trib
     pthread_mutex_init(&c->lock, NULL);
     atomic_init(&c->stop, false);
     atomic_init(&c->generation, 0);
+    atomic_init(&c->last_poll_ms, 0);
+    atomic_init(&c->suspect, false);
+    c->session_ms = 10000;
+    {
+        int64_t v;
+        if (trib_parse_int64(trib_props_get(spec->worker_props, "session.timeout.ms"), &v) == 0 && v > 0)
+            c->session_ms = v;
+    }
 
     trib_props *d = trib_props_new();
     trib_props_set(d, "group.id", spec->group_id);
@@ -161,7 +183,14 @@ bool trib_coordinator_is_member(trib_coordinator *c) {
     pthread_mutex_lock(&c->lock);
     bool m = c->owned > 0;
     pthread_mutex_unlock(&c->lock);
-    return m;
+    return m && !atomic_load(&c->suspect);
+}
+
+bool trib_coordinator_lease_valid(trib_coordinator *c) {
+    int64_t last = atomic_load(&c->last_poll_ms);
+    /* the poll thread turns every ~100 ms; a longer silence means this
+     * process was not running, and the session may be gone */
+    return trib_coordinator_is_member(c) && trib_mono_ms() - last < c->session_ms / 2;
 }
 
 bool trib_coordinator_is_leader(trib_coordinator *c) {

@@ -47,6 +47,10 @@ void trib_coordinator_stop(trib_coordinator *c);
  * its tasks). */
 bool trib_coordinator_is_member(trib_coordinator *c);
 bool trib_coordinator_is_leader(trib_coordinator *c);
+/* Whether local work may proceed right now: a member, and the poll thread
+ * ran recently (it did not just wake from a freeze longer than the
+ * session). Task loops check it before each batch. Thread-safe, cheap. */
+bool trib_coordinator_lease_valid(trib_coordinator *c);
 /* Increases on every assignment change seen by this worker. */
 int64_t trib_coordinator_generation(trib_coordinator *c);
 

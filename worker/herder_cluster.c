@@ -311,6 +311,10 @@ static int sync_offsets(void *opaque, trib_error *err) {
     return trib_offset_store_kafka_sync(opaque, APPLY_TIMEOUT_MS, err);
 }
 
+static bool lease_of(void *opaque) {
+    return trib_coordinator_lease_valid(opaque);
+}
+
 static void start_task_here(trib_herder *h, conn *c, size_t i) {
     herder_cluster *cl = h->cluster;
     char *txid = trib_xasprintf("%s-%s-%zu", cl->group_id, c->name, i);
@@ -324,6 +328,8 @@ static void start_task_here(trib_herder *h, conn *c, size_t i) {
         .start_paused = c->target == TRIB_TARGET_PAUSED,
         .listener = task_listener,
         .listener_opaque = h,
+        .lease = lease_of,
+        .lease_opaque = cl->coord,
     };
     if (cl->offsets_topic && c->plugin->kind == TRIB_CONNECTOR_SOURCE) {
         spec.eos_offsets_topic = cl->offsets_topic;

@@ -422,6 +422,11 @@ void *trib_sink_task_main(void *arg) {
             goto fail;
         }
 
+        if (nmsg > 0 && !trib_task_lease_ok(t)) {
+            /* not ours to write any more: leave them uncommitted for the next owner */
+            for (int i = 0; i < nmsg; i++) rd_kafka_message_destroy(msgs[i]);
+            continue;
+        }
         size_t nrec = 0;
         int rc = 0;
         for (int i = 0; i < nmsg && rc >= 0; i++) {

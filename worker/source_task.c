@@ -327,6 +327,10 @@ void *trib_source_task_main(void *arg) {
             rd_kafka_poll(l.rk, 100);
             continue;
         }
+        if (!trib_task_lease_ok(t)) {
+            rd_kafka_poll(l.rk, 100);
+            continue;
+        }
         trib_task_set_state(t, TRIB_STATE_RUNNING, NULL);
         if (t->plugin->source->poll(ctx, &batch, &err) < 0) {
             trib_record_batch_clear(&batch);

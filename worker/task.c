@@ -88,6 +88,8 @@ trib_task *trib_task_start(const trib_task_spec *spec, trib_error *err) {
     t->offsets = spec->offsets;
     t->listener = spec->listener;
     t->listener_opaque = spec->listener_opaque;
+    t->lease = spec->lease;
+    t->lease_opaque = spec->lease_opaque;
     t->eos_offsets_topic = trib_xstrdup(spec->eos_offsets_topic);
     t->transactional_id = trib_xstrdup(spec->transactional_id);
     t->sync_offsets = spec->sync_offsets;
@@ -320,6 +322,17 @@ int trib_task_tolerate(trib_task *t, trib_stage stage, const trib_error *why, co
     int rc = trib_dlq_send(t->dlq, &e, err);
     free(json);
     return rc;
+}
+
+bool trib_task_lease_ok(trib_task *t) {
+    if (!t->lease || t->lease(t->lease_opaque)) {
+        if (t->lease_lost) TRIB_INFO("worker", "%s cluster lease valid again", t->log_ctx);
+        t->lease_lost = false;
+        return true;
+    }
+    if (!t->lease_lost) TRIB_WARN("worker", "%s lease expired: holding work until the worker rejoins", t->log_ctx);
+    t->lease_lost = true;
+    return false;
 }
 
 int trib_task_retry_convert(trib_task *t, trib_convert_fn fn, void *arg, trib_error *err) {

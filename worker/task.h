@@ -47,6 +47,10 @@ typedef struct trib_task_spec {
     const char *transactional_id;
     int (*sync_offsets)(void *opaque, trib_error *err);
     void *sync_opaque;
+    /* Distributed mode: false while this worker may have lost its place in
+     * the group; the loop then holds its work (no poll, no put). */
+    bool (*lease)(void *opaque);
+    void *lease_opaque;
     trib_task_listener_fn listener;  /* optional */
     void *listener_opaque;
 } trib_task_spec;

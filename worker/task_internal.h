@@ -25,6 +25,9 @@ struct trib_task {
     trib_offset_store *offsets;
     trib_task_listener_fn listener;
     void *listener_opaque;
+    bool (*lease)(void *opaque);
+    void *lease_opaque;
+    bool lease_lost;           /* task thread only: for logging once */
     char *eos_offsets_topic;   /* NULL unless exactly-once */
     char *transactional_id;
     int (*sync_offsets)(void *opaque, trib_error *err);
@@ -99,6 +102,9 @@ void trib_task_note_topic(trib_task *t, const char *topic);
  * Returns the call's final result. */
 typedef int (*trib_convert_fn)(void *arg, trib_error *err);
 int trib_task_retry_convert(trib_task *t, trib_convert_fn fn, void *arg, trib_error *err);
+
+/* False (logging once) while the worker's cluster lease is not valid. */
+bool trib_task_lease_ok(trib_task *t);
 
 static inline bool trib_task_stopping(trib_task *t) { return atomic_load(&t->stop); }
 
