@@ -916,6 +916,50 @@ int trib_herder_create_from_file(trib_herder *h, const char *path, trib_error *e
     return 0;
 }
 
+/* ---- automatic restart of failed tasks ------------------------------------------------ */
+
+#define RESTART_BASE_MS 1000
+#define RESTART_MAX_MS (5 * 60 * 1000)
+#define RESTART_RESET_MS (10 * 60 * 1000)
+
+void herder_auto_restart(trib_herder *h, conn *c) {
+    if (!h->auto_restart) return;
+    int64_t now = trib_mono_ms();
+    for (size_t i = 0; i < c->ntasks; i++) {
+        if (!c->tasks[i]) continue;
+        char key[600];
+        snprintf(key, sizeof key, "%s/%zu", c->name, i);
+        json_t *e = json_object_get(h->restarts, key);
+        trib_state st = trib_task_state(c->tasks[i], NULL);
+        if (st != TRIB_STATE_FAILED) {
+            /* a task that has stayed up long enough starts a new streak */
+            if (e && now - json_integer_value(json_object_get(e, "since")) > RESTART_RESET_MS)
+                json_object_del(h->restarts, key);
+            continue;
+        }
+        if (!e) {
+            e = json_pack("{sisIsI}", "streak", 0, "at", (json_int_t)0, "since", (json_int_t)now);
+            json_object_set_new(h->restarts, key, e);
+        }
+        json_int_t at = json_integer_value(json_object_get(e, "at"));
+        if (at == 0) {
+            json_int_t streak = json_integer_value(json_object_get(e, "streak"));
+            int64_t delay = RESTART_BASE_MS;
+            for (json_int_t k = 0; k < streak && delay < RESTART_MAX_MS; k++) delay *= 2;
+            if (delay > RESTART_MAX_MS) delay = RESTART_MAX_MS;
+            json_object_set_new(e, "at", json_integer(now + delay));
+            TRIB_INFO("herder", "[%s:%zu] task FAILED; restarting it in %lld ms (attempt %lld)", c->name, i,
+                      (long long)delay, (long long)streak + 1);
+        } else if (now >= at) {
+            trib_task_stop(c->tasks[i], h->shutdown_ms);
+            c->tasks[i] = NULL;
+            json_object_set_new(e, "streak", json_integer(json_integer_value(json_object_get(e, "streak")) + 1));
+            json_object_set_new(e, "at", json_integer(0));
+            json_object_set_new(e, "since", json_integer(now));
+        }
+    }
+}
+
 /* ---- herder thread and lifecycle -------------------------------------------------- */
 
 /* Applies connectors' reconfiguration requests and raised errors. */
@@ -939,6 +983,7 @@ static void *herder_thread(void *arg) {
                 free(msg);
                 continue;
             }
+            herder_auto_restart(h, c);
             reconcile(h, c);
         }
         pthread_mutex_unlock(&h->lock);
@@ -956,6 +1001,10 @@ trib_herder *trib_herder_new(const trib_props *worker_props, trib_offset_store *
     h->worker_id = trib_xstrdup(worker_id);
     h->cluster_id = trib_xstrdup(cluster_id);
     h->shutdown_ms = 5000;
+    h->restarts = json_object();
+    bool ar = true;
+    trib_parse_bool(trib_props_get_or(worker_props, "tributary.task.auto.restart", "true"), &ar);
+    h->auto_restart = ar;
     int64_t v;
     if (trib_parse_int64(trib_props_get(worker_props, "task.shutdown.graceful.timeout.ms"), &v) == 0 && v >= 0)
         h->shutdown_ms = v;
@@ -993,6 +1042,7 @@ void trib_herder_destroy(trib_herder *h) {
     trib_herder_stop(h);
     if (h->admin) rd_kafka_destroy(h->admin);
     trib_props_destroy(h->worker_props);
+    json_decref(h->restarts);
     free(h->conns);
     free(h->worker_id);
     free(h->cluster_id);

@@ -56,6 +56,8 @@ struct herder_cluster {
     json_t *waiting;           /* {"<n>/<i>": mono ms since we wait for the old owner} */
 
     atomic_bool dirty;         /* leader must recompute placement */
+    int64_t rebalance_delay_ms;  /* scheduled.rebalance.max.delay.ms */
+    json_t *departed;          /* {"<worker>": mono ms first seen gone} (leader) */
     int64_t last_placement_ms;
     int64_t seen_generation;
     bool was_member;
@@ -474,6 +476,7 @@ static void run_placed(trib_herder *h, conn *c, bool member) {
         }
     }
 
+    herder_auto_restart(h, c);
     for (size_t i = 0; i < c->ntasks; i++) {
         const char *w = placed_task(cl, c->name, i);
         bool mine = member && c->target != TRIB_TARGET_STOPPED && w && strcmp(w, h->worker_id) == 0;
@@ -509,7 +512,32 @@ static int cmp_name(const void *a, const void *b) {
  * live owner while that owner is within its share; the rest go to the
  * least loaded members. units[i] is the current owner or NULL; the result
  * is written back into units[]. Shares differ by at most one. */
-static void balance(const char **units, size_t n, json_t *members) {
+static bool in_array(json_t *arr, const char *s) {
+    size_t k;
+    json_t *v;
+    json_array_foreach(arr, k, v)
+        if (s && json_is_string(v) && strcmp(json_string_value(v), s) == 0) return true;
+    return false;
+}
+
+/* As balance_all, leaving alone units whose owner is in `held` (a departed
+ * worker within scheduled.rebalance.max.delay.ms: its work waits for it). */
+static void balance_all(const char **units, size_t n, json_t *members);
+static void balance(const char **units, size_t n, json_t *members, json_t *held) {
+    const char **free_units = trib_xcalloc(n + 1, sizeof *free_units);
+    size_t *idx = trib_xcalloc(n + 1, sizeof *idx), k = 0;
+    for (size_t u = 0; u < n; u++)
+        if (!in_array(held, units[u])) {
+            idx[k] = u;
+            free_units[k++] = units[u];
+        }
+    balance_all(free_units, k, members);
+    for (size_t j = 0; j < k; j++) units[idx[j]] = free_units[j];
+    free(free_units);
+    free(idx);
+}
+
+static void balance_all(const char **units, size_t n, json_t *members) {
     size_t m = json_array_size(members);
     if (m == 0) return;
     size_t *count = trib_xcalloc(m, sizeof *count), *cap = trib_xcalloc(m, sizeof *cap), *kept = trib_xcalloc(m, sizeof *kept);
@@ -548,7 +576,7 @@ static void balance(const char **units, size_t n, json_t *members) {
 }
 
 /* Computes the placement for the current connectors. Caller holds h->lock. */
-static json_t *compute_placement(trib_herder *h, json_t *members) {
+static json_t *compute_placement(trib_herder *h, json_t *members, json_t *held) {
     herder_cluster *cl = h->cluster;
     conn **sorted = trib_xcalloc(h->n + 1, sizeof *sorted);
     if (h->n) memcpy(sorted, h->conns, h->n * sizeof *sorted);
@@ -560,7 +588,7 @@ static json_t *compute_placement(trib_herder *h, json_t *members) {
         cu[i] = placed_connector(cl, sorted[i]->name);
         if (sorted[i]->target != TRIB_TARGET_STOPPED) ntask_units += sorted[i]->ntasks;
     }
-    balance(cu, h->n, members);
+    balance(cu, h->n, members, held);
 
     const char **tu = trib_xcalloc(ntask_units + 1, sizeof *tu);
     size_t k = 0;
@@ -568,7 +596,7 @@ static json_t *compute_placement(trib_herder *h, json_t *members) {
         if (sorted[i]->target == TRIB_TARGET_STOPPED) continue;
         for (size_t t = 0; t < sorted[i]->ntasks; t++) tu[k++] = placed_task(cl, sorted[i]->name, t);
     }
-    balance(tu, ntask_units, members);
+    balance(tu, ntask_units, members, held);
 
     json_t *conns = json_object(), *tasks = json_object();
     k = 0;
@@ -589,8 +617,8 @@ static void lead(trib_herder *h) {
     herder_cluster *cl = h->cluster;
     int64_t now = trib_mono_ms();
     int64_t gen = trib_coordinator_generation(cl->coord);
-    bool due = atomic_exchange(&cl->dirty, false) || gen != cl->seen_generation ||
-               now - cl->last_placement_ms >= 3000;
+    bool due = (atomic_exchange(&cl->dirty, false) && now - cl->last_placement_ms >= 200) ||
+               gen != cl->seen_generation || now - cl->last_placement_ms >= 3000;
     if (!due) return;
     cl->seen_generation = gen;
     cl->last_placement_ms = now;
@@ -601,8 +629,39 @@ static void lead(trib_herder *h) {
         atomic_store(&cl->dirty, true);
         return;
     }
+    /* Workers in the placement but not in the group: keep their work for
+     * them until scheduled.rebalance.max.delay.ms has passed. */
+    json_t *held = json_array();
     pthread_mutex_lock(&h->lock);
-    json_t *next = compute_placement(h, members);
+    if (cl->rebalance_delay_ms > 0) {
+        json_t *owners = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(json_object_get(cl->placement, "connectors"), k, v)
+            if (json_is_string(v)) json_object_set_new(owners, json_string_value(v), json_true());
+        json_object_foreach(json_object_get(cl->placement, "tasks"), k, v) {
+            size_t i;
+            json_t *w;
+            json_array_foreach(v, i, w) if (json_is_string(w)) json_object_set_new(owners, json_string_value(w), json_true());
+        }
+        json_object_foreach(owners, k, v) {
+            if (in_array(members, k)) {
+                json_object_del(cl->departed, k);
+                continue;
+            }
+            json_t *since = json_object_get(cl->departed, k);
+            if (!since) {
+                json_object_set_new(cl->departed, k, json_integer(now));
+                since = json_object_get(cl->departed, k);
+            }
+            if (now - json_integer_value(since) < cl->rebalance_delay_ms) {
+                json_array_append_new(held, json_string(k));
+                atomic_store(&cl->dirty, true);   /* look again when the delay ends */
+            }
+        }
+        json_decref(owners);
+    }
+    json_t *next = compute_placement(h, members, held);
     json_t *cur = json_pack("{sOsO}", "connectors",
                             json_object_get(cl->placement, "connectors") ? json_object_get(cl->placement, "connectors")
                                                                          : json_object(),
@@ -629,6 +688,7 @@ static void lead(trib_herder *h) {
     }
     json_decref(next);
     json_decref(members);
+    json_decref(held);
 }
 
 void herder_cluster_tick(trib_herder *h) {
@@ -789,6 +849,8 @@ int herder_cluster_start(trib_herder *h, const herder_cluster_spec *spec, trib_e
     cl->staged = json_object();
     cl->results = json_object();
     cl->waiting = json_object();
+    cl->departed = json_object();
+    cl->rebalance_delay_ms = spec->rebalance_delay_ms;
     atomic_init(&cl->epoch, 0);
     atomic_init(&cl->dirty, true);
     cl->seen_generation = -1;
@@ -847,6 +909,7 @@ void herder_cluster_stop(trib_herder *h) {
     json_decref(cl->staged);
     json_decref(cl->results);
     json_decref(cl->waiting);
+    json_decref(cl->departed);
     free(cl->offsets_topic);
     free(cl->group_id);
     free(cl);
@@ -865,6 +928,7 @@ int trib_herder_join_cluster(trib_herder *h, const trib_config *wcfg, trib_error
         .offsets_topic = trib_config_string(wcfg, "offset.storage.topic"),
         .exactly_once_source = eos && strcmp(eos, "enabled") == 0,
         .coordination_partitions = (int)trib_config_int(wcfg, "tributary.coordination.partitions"),
+        .rebalance_delay_ms = trib_config_int(wcfg, "scheduled.rebalance.max.delay.ms"),
     };
     return herder_cluster_start(h, &spec, err);
 }

@@ -62,6 +62,9 @@ struct trib_herder {
     atomic_bool stopping;
 
     herder_cluster *cluster;    /* NULL in standalone mode */
+
+    bool auto_restart;          /* tributary.task.auto.restart */
+    json_t *restarts;           /* {"<name>/<i>": {"streak","at","since"}} backoff state */
 };
 
 conn *herder_find(trib_herder *h, const char *name);
@@ -86,6 +89,10 @@ conn *herder_add(trib_herder *h, const char *name, trib_props *config, const tri
 /* Removes c from the table and destroys it. */
 void herder_remove(trib_herder *h, conn *c);
 
+/* Restarts this worker's FAILED tasks of c after an exponential backoff
+ * (tributary.task.auto.restart); reconcile then starts them again. */
+void herder_auto_restart(trib_herder *h, conn *c);
+
 /* ---- distributed mode (herder_cluster.c) ---- */
 
 typedef struct herder_cluster_spec {
@@ -98,6 +105,7 @@ typedef struct herder_cluster_spec {
     const char *offsets_topic;     /* for exactly-once source tasks */
     bool exactly_once_source;
     int coordination_partitions;
+    int64_t rebalance_delay_ms;    /* scheduled.rebalance.max.delay.ms */
 } herder_cluster_spec;
 
 /* Joins the cluster: reads the config and status topics to their end and

@@ -211,7 +211,12 @@ static const char *const eos_values[] = {"disabled", "preparing", "enabled", NUL
      .doc = "File holding the bearer token that guards the admin and tenant-management REST endpoints."}, \
     {.name = "tributary.metrics.enable", .type = TRIB_CFG_BOOLEAN, .default_value = "true",                 \
      .importance = TRIB_IMP_LOW, .group = "Tributary",                                                      \
-     .doc = "Whether the worker collects metrics and serves them over the REST API."}
+     .doc = "Whether the worker collects metrics and serves them over the REST API."},                    \
+    {.name = "tributary.task.auto.restart", .type = TRIB_CFG_BOOLEAN, .default_value = "true",              \
+     .importance = TRIB_IMP_MEDIUM, .group = "Tributary",                                                   \
+     .doc = "Restart FAILED tasks automatically with exponential backoff (1 s doubling to 5 min; reset "   \
+            "after 10 min without failure). The FAILED state and its trace stay visible until the "       \
+            "restart. Kafka Connect never restarts failed tasks."}
 
 static const trib_config_def standalone_defs[] = {
     COMMON_ROWS,
@@ -265,11 +270,13 @@ static const trib_config_def distributed_defs[] = {
     INT_MS_ROW("rebalance.timeout.ms", "60000", TRIB_IMP_HIGH,
                "Longest time a worker may take to rejoin once a rebalance has begun (flushing and "
                "committing its tasks); past it the worker is removed from the group."),
-    {.name = "scheduled.rebalance.max.delay.ms", .type = TRIB_CFG_INT, .default_value = "300000",
+    {.name = "scheduled.rebalance.max.delay.ms", .type = TRIB_CFG_INT, .default_value = "0",
      .has_min = true, .min = 0, .has_max = true, .max = 2147483647, .importance = TRIB_IMP_LOW,
      .group = "Distributed",
      .doc = "How long the connectors and tasks of a departed worker stay unassigned, waiting for it "
-            "to return, before they are reassigned."},
+            "to return, before they are reassigned. Tributary's default is 0 (Kafka Connect's is 300000): "
+            "failover in seconds; with group.instance.id a restarting worker already keeps its place for "
+            "session.timeout.ms."},
     INT_MS_ROW("worker.sync.timeout.ms", "3000", TRIB_IMP_MEDIUM,
                "How long an out-of-sync worker waits to catch up with the config topic before it gives "
                "up, leaves the group and rejoins after a backoff."),

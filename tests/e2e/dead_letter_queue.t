@@ -13,7 +13,7 @@ out=$E2E_TMP/out.txt
 # good, poison, good, poison, good
 printf '%s\n' '{"a":1}' 'not json {' '{"a":2}' '{"broken":' '{"a":3}' |
   kcat -b "$KAFKA_BOOTSTRAP" -P -t "$topic" -k key 2>/dev/null
-write_worker_props "$E2E_TMP/worker.properties" "$port" "$E2E_TMP/offsets"
+write_worker_props "$E2E_TMP/worker.properties" "$port" "$E2E_TMP/offsets" "tributary.task.auto.restart=false"
 start_worker "$E2E_TMP/worker.properties" "$E2E_TMP/worker.log"
 wait_rest "$port" 30; ok $? "worker is ready"
 
