@@ -37,10 +37,10 @@
 
 #define ADMIN_TOKEN "noisy-admin-token-0123456789"
 #define QUOTA 2000.0
-#define QUIET_RATE 5000
-#define WINDOW_MS 2000
+#define QUIET_RATE 3000
+#define WINDOW_MS 4000
 #define WARMUP_MS 3000
-#define ROUNDS 4   /* windows of each kind */
+#define ROUNDS 3   /* windows of each kind */
 
 static char Q[48], N[48];
 
