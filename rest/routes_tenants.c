@@ -885,7 +885,6 @@ static void h_create_tenant(trib_rest_request *req, trib_rest_response *resp) {
     trib_tenant_free(t);
 audit:
     audit_req(ctx, req, resp->status, NULL, resp_message(resp));
-    (void)name;
 }
 
 static void h_get_tenant(trib_rest_request *req, trib_rest_response *resp) {
