@@ -85,7 +85,20 @@ static char *read_token(const char *path, trib_error *err) {
     return tok;
 }
 
+static trib_rest_tenants *tenants_new(const trib_props *props, trib_tenants *reg, trib_tenant_store *given,
+                                      trib_error *err);
+
 trib_rest_tenants *trib_rest_tenants_new(const trib_props *props, trib_tenants *reg, trib_error *err) {
+    return tenants_new(props, reg, NULL, err);
+}
+
+trib_rest_tenants *trib_rest_tenants_new_with_store(const trib_props *props, trib_tenant_store *store,
+                                                   trib_error *err) {
+    return tenants_new(props, NULL, store, err);
+}
+
+static trib_rest_tenants *tenants_new(const trib_props *props, trib_tenants *reg, trib_tenant_store *given,
+                                      trib_error *err) {
     trib_rest_tenants *t = trib_xcalloc(1, sizeof *t);
     pthread_mutex_init(&t->write_lock, NULL);
     pthread_mutex_init(&t->lock, NULL);
@@ -138,7 +151,10 @@ trib_rest_tenants *trib_rest_tenants_new(const trib_props *props, trib_tenants *
         }
         const char *store_file = trib_props_get(props, "tenant.store.file");
         trib_tenant_store *store;
-        if (store_file && *store_file) {
+        if (given) {
+            store = given;
+            given = NULL;
+        } else if (store_file && *store_file) {
             store = trib_tenant_store_file_new(store_file, err);
         } else {
             TRIB_WARN("tenants", "tenant.store.file is not set: tenants are kept in memory only");
@@ -155,6 +171,7 @@ trib_rest_tenants *trib_rest_tenants_new(const trib_props *props, trib_tenants *
     trib_tenant_runtime_install(t->reg);
     return t;
 fail:
+    if (given && given->destroy) given->destroy(given);
     trib_rest_tenants_destroy(t);
     return NULL;
 }

@@ -35,6 +35,10 @@ typedef struct trib_rest_tenants trib_rest_tenants;
  * by the config topic). The registry is installed for the runtime guards
  * (tenants/guard.h). Errors name the property. */
 trib_rest_tenants *trib_rest_tenants_new(const trib_props *worker_props, trib_tenants *reg, trib_error *err);
+/* As above with a registry over `store` (takes ownership, also on failure),
+ * e.g. the config topic in distributed mode. */
+trib_rest_tenants *trib_rest_tenants_new_with_store(const trib_props *worker_props, trib_tenant_store *store,
+                                                   trib_error *err);
 void trib_rest_tenants_destroy(trib_rest_tenants *t);   /* NULL-safe; after the server stopped */
 trib_tenants *trib_rest_tenants_registry(trib_rest_tenants *t);
 

@@ -120,6 +120,15 @@ void trib_herder_destroy(trib_herder *h);   /* NULL-safe; stops first */
  * Call before trib_herder_start. */
 int trib_herder_join_cluster(trib_herder *h, const trib_config *worker_config, trib_error *err);
 
+/* Distributed mode: the config topic also carries other layers' records
+ * ("tenant-<name>"). append writes one (value NULL = tombstone) and returns
+ * once this worker has applied it; subscribe delivers every such record
+ * already read and then each new one, on the log's thread, in log order. */
+typedef void (*trib_herder_log_fn)(void *opaque, const char *key, const json_t *value);
+bool trib_herder_is_distributed(trib_herder *h);
+int trib_herder_log_append(trib_herder *h, const char *key, const json_t *value, trib_error *err);
+void trib_herder_log_subscribe(trib_herder *h, trib_herder_log_fn fn, void *opaque);
+
 /* Creates a connector from a file given on the command line (JSON as
  * POST /connectors, or a flat JSON or .properties config). */
 int trib_herder_create_from_file(trib_herder *h, const char *path, trib_error *err);

@@ -55,6 +55,10 @@ struct herder_cluster {
     json_t *results;           /* {"<write id>": "created"|"updated"|"rejected"|"deleted"} */
     json_t *waiting;           /* {"<n>/<i>": mono ms since we wait for the old owner} */
 
+    json_t *extra;             /* {"tenant-<t>": value}: records for other layers */
+    pthread_mutex_t sub_lock;  /* orders replay and live delivery to the subscriber */
+    trib_herder_log_fn sub_fn;
+    void *sub_opaque;
     atomic_bool dirty;         /* leader must recompute placement */
     int64_t rebalance_delay_ms;  /* scheduled.rebalance.max.delay.ms */
     json_t *departed;          /* {"<worker>": mono ms first seen gone} (leader) */
@@ -253,6 +257,17 @@ static void apply_record(void *opaque, int32_t partition, int64_t offset, const 
             json_decref(c->restart);
             c->restart = json_incref(v);
         }
+    } else if (trib_str_startswith(k, "tenant-")) {
+        herder_cluster *cl = h->cluster;
+        if (v) json_object_set(cl->extra, k, v);
+        else json_object_del(cl->extra, k);
+        pthread_mutex_unlock(&h->lock);
+        pthread_mutex_lock(&cl->sub_lock);
+        if (cl->sub_fn) cl->sub_fn(cl->sub_opaque, k, v);
+        pthread_mutex_unlock(&cl->sub_lock);
+        json_decref(v);
+        free(k);
+        return;
     }
     pthread_mutex_unlock(&h->lock);
     json_decref(v);
@@ -850,6 +865,8 @@ int herder_cluster_start(trib_herder *h, const herder_cluster_spec *spec, trib_e
     cl->results = json_object();
     cl->waiting = json_object();
     cl->departed = json_object();
+    cl->extra = json_object();
+    pthread_mutex_init(&cl->sub_lock, NULL);
     cl->rebalance_delay_ms = spec->rebalance_delay_ms;
     atomic_init(&cl->epoch, 0);
     atomic_init(&cl->dirty, true);
@@ -910,6 +927,8 @@ void herder_cluster_stop(trib_herder *h) {
     json_decref(cl->results);
     json_decref(cl->waiting);
     json_decref(cl->departed);
+    json_decref(cl->extra);
+    pthread_mutex_destroy(&cl->sub_lock);
     free(cl->offsets_topic);
     free(cl->group_id);
     free(cl);
@@ -931,4 +950,33 @@ int trib_herder_join_cluster(trib_herder *h, const trib_config *wcfg, trib_error
         .rebalance_delay_ms = trib_config_int(wcfg, "scheduled.rebalance.max.delay.ms"),
     };
     return herder_cluster_start(h, &spec, err);
+}
+
+/* ---- the config log for other layers (tenants) ----------------------------------------------- */
+
+bool trib_herder_is_distributed(trib_herder *h) {
+    return h->cluster != NULL;
+}
+
+int trib_herder_log_append(trib_herder *h, const char *key, const json_t *value, trib_error *err) {
+    if (!h->cluster) return trib_error_set(err, TRIB_ERR_UNSUPPORTED, "the config log exists in distributed mode only");
+    if (!trib_str_startswith(key, "tenant-"))
+        return trib_error_set(err, TRIB_ERR_INTERNAL, "config log key %s is reserved for the herder", key);
+    return write_and_apply(h, key, value ? json_deep_copy(value) : NULL, err);
+}
+
+void trib_herder_log_subscribe(trib_herder *h, trib_herder_log_fn fn, void *opaque) {
+    herder_cluster *cl = h->cluster;
+    if (!cl) return;
+    pthread_mutex_lock(&cl->sub_lock);
+    pthread_mutex_lock(&h->lock);
+    json_t *snapshot = json_deep_copy(cl->extra);
+    cl->sub_fn = fn;
+    cl->sub_opaque = opaque;
+    pthread_mutex_unlock(&h->lock);
+    const char *k;
+    json_t *v;
+    json_object_foreach(snapshot, k, v) if (fn) fn(opaque, k, v);
+    pthread_mutex_unlock(&cl->sub_lock);
+    json_decref(snapshot);
 }

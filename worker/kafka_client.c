@@ -14,7 +14,9 @@ static bool is_java_only_key(const char *key) {
     static const char *const java_only[] = {
         "key.serializer", "value.serializer", "key.deserializer", "value.deserializer",
         "interceptor.classes", "metric.reporters", "max.poll.records", "request.timeout.ms",
-        "default.api.timeout.ms", "buffer.memory", "max.block.ms", "delivery.timeout.ms.ignored",
+        "default.api.timeout.ms", "buffer.memory", "max.block.ms",
+        /* the worker's own admin.* key (under the admin client prefix) */
+        "token.file",
         NULL};
     for (int i = 0; java_only[i]; i++)
         if (strcmp(key, java_only[i]) == 0) return true;

@@ -13,6 +13,8 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "rest/server.h"
+#include "rest/tenants.h"
+#include "worker/tenant_log_store.h"
 #include "worker/worker.h"
 
 #include <librdkafka/rdkafka.h>
@@ -50,8 +52,9 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
     signal(SIGPIPE, SIG_IGN);
 
     trib_worker *w = trib_worker_new(props, mode, &err);
-    trib_props_destroy(props);
+    trib_props *props_for_tenants = props;
     if (!w) {
+        trib_props_destroy(props);
         fprintf(stderr, "tributary: %s\n", err.msg);
         return err.code == TRIB_ERR_INVALID ? 2 : 1;
     }
@@ -62,6 +65,7 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
     if (trib_worker_listeners(trib_worker_config(w), &hosts, &ports, &nlisteners, &err) < 0 || nlisteners == 0) {
         fprintf(stderr, "tributary: listeners: %s\n", nlisteners == 0 ? "no listener configured" : err.msg);
         trib_worker_destroy(w);
+        trib_props_destroy(props_for_tenants);
         return 2;
     }
     if (nlisteners > 1)
@@ -69,12 +73,23 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
 
     int status = 1;
     trib_rest_server *rest = NULL;
+    trib_rest_tenants *tenants = NULL;
     if (trib_worker_start(w, &err) < 0) {
         fprintf(stderr, "tributary: %s\n", err.msg);
         goto out;
     }
+    /* Tenants: in the config topic in distributed mode, else in
+     * tenant.store.file (or memory). They also guard the task loops. */
+    trib_herder *herder = trib_worker_herder(w);
+    tenants = trib_herder_is_distributed(herder)
+                  ? trib_rest_tenants_new_with_store(props_for_tenants, trib_tenant_store_log_new(herder), &err)
+                  : trib_rest_tenants_new(props_for_tenants, NULL, &err);
+    if (!tenants) {
+        fprintf(stderr, "tributary: tenants: %s\n", err.msg);
+        goto out;
+    }
     trib_rest_config rc = {.host = hosts[0], .port = ports[0]};
-    rest = trib_rest_server_start(&rc, trib_worker_herder(w), &err);
+    rest = trib_rest_tenants_server_start(tenants, &rc, herder, &err);
     if (!rest) {
         fprintf(stderr, "tributary: REST server on %s:%d: %s\n", *hosts[0] ? hosts[0] : "*", ports[0], err.msg);
         goto out;
@@ -95,7 +110,9 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
 
 out:
     trib_rest_server_stop(rest);
+    trib_rest_tenants_destroy(tenants);
     trib_worker_destroy(w);
+    trib_props_destroy(props_for_tenants);
     for (size_t i = 0; i < nlisteners; i++) free(hosts[i]);
     free(hosts);
     free(ports);

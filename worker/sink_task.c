@@ -147,6 +147,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topi
         if (t->plugin->sink->open && !l->failed && t->plugin->sink->open(l->ctx, tps, n, &err) < 0)
             fail_in_callback(l, &err);
         free(tps);
+        for (int i = 0; i < parts->cnt && !l->failed; i++)
+            if (trib_tenant_guard_check_topic(t->guard, parts->elems[i].topic, &err) < 0) fail_in_callback(l, &err);
         /* Seeks asked for in open() (exactly-once sinks that keep their
          * offsets in the target) become the starting offsets. */
         size_t nreq;
@@ -276,6 +278,10 @@ static int to_record(sink_loop *l, const rd_kafka_message_t *m, trib_header *hdr
         trib_record_destroy(r);
         return rc < 0 ? -1 : 0;
     }
+    if (r && trib_tenant_guard_check_topic(t->guard, r->topic, err) < 0) {
+        trib_record_destroy(r);
+        return -1;
+    }
     *out = r;
     return r ? 1 : 0;
 }
@@ -349,6 +355,8 @@ void *trib_sink_task_main(void *arg) {
             l.max_batch = (int)v;
         if (trib_parse_int64(trib_props_get(t->config, "consumer.override.max.poll.records"), &v) == 0 && v > 0)
             l.max_batch = (int)v;
+        int32_t lim = trib_tenant_guard_batch_limit(t->guard, TRIB_TENANT_OUT);
+        if (lim < l.max_batch) l.max_batch = lim;
     }
     msgs = trib_xcalloc((size_t)l.max_batch, sizeof *msgs);
     recs = trib_xcalloc((size_t)l.max_batch, sizeof *recs);
@@ -426,6 +434,14 @@ void *trib_sink_task_main(void *arg) {
             /* not ours to write any more: leave them uncommitted for the next owner */
             for (int i = 0; i < nmsg; i++) rd_kafka_message_destroy(msgs[i]);
             continue;
+        }
+        if (nmsg > 0 && t->guard) {
+            uint64_t bytes = 0;
+            for (int i = 0; i < nmsg; i++) bytes += msgs[i]->len + msgs[i]->key_len;
+            if (!trib_tenant_guard_throttle(t->guard, TRIB_TENANT_OUT, (uint64_t)nmsg, bytes, &t->stop)) {
+                for (int i = 0; i < nmsg; i++) rd_kafka_message_destroy(msgs[i]);
+                goto done;
+            }
         }
         size_t nrec = 0;
         int rc = 0;

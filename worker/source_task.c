@@ -136,6 +136,12 @@ static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_s
         return trib_task_tolerate(t, TRIB_STAGE_VALUE_CONVERTER, &why, rec->topic, rec->partition, -1, NULL, 0,
                                   NULL, 0, rec->headers, rec->nheaders, rec, err);
 
+    /* Tenant rate quota: held here, before the record is in flight. A stop
+     * while held leaves the record unsent and its offset uncommitted, so
+     * the next run sends it. */
+    if (!trib_tenant_guard_throttle(t->guard, TRIB_TENANT_IN, 1, (knull ? 0 : kb->len) + (vnull ? 0 : vb->len),
+                                    &t->stop))
+        return 0;
     inflight *e = trib_xcalloc(1, sizeof *e);
     e->partition = rec->source_partition ? json_incref(rec->source_partition) : NULL;
     e->offset = rec->source_offset ? json_incref(rec->source_offset) : NULL;
@@ -375,6 +381,10 @@ void *trib_source_task_main(void *arg) {
             }
             json_decref(sp);
             json_decref(so);
+            if (trib_tenant_guard_check_topic(t->guard, rec->topic, &err) < 0) {
+                trib_record_destroy(rec);
+                goto fail;
+            }
             trib_task_note_topic(t, rec->topic);
             rc = send_record(&l, rec, &kb, &vb, &err);
             trib_record_destroy(rec);

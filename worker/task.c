@@ -230,6 +230,8 @@ static trib_converter *make_converter(trib_task *t, const char *key, bool is_key
 }
 
 int trib_task_setup_common(trib_task *t, trib_error *err) {
+    t->guard = trib_tenant_guard_open(t->connector, err);
+    if (!t->guard && err->code != TRIB_OK) return -1;
     if (trib_error_policy_load(t->config, &t->policy, err) < 0) return -1;
     t->key_conv = make_converter(t, "key.converter", true, err);
     if (!t->key_conv) return -1;
@@ -243,10 +245,13 @@ int trib_task_setup_common(trib_task *t, trib_error *err) {
                               t->id, err);
         if (!t->dlq) return -1;
     }
+    if (t->policy.dlq_topic && trib_tenant_guard_check_topic(t->guard, t->policy.dlq_topic, err) < 0) return -1;
     return 0;
 }
 
 void trib_task_teardown_common(trib_task *t) {
+    trib_tenant_guard_close(t->guard);
+    t->guard = NULL;
     trib_dlq_destroy(t->dlq);
     t->dlq = NULL;
     trib_transform_chain_destroy(t->chain);

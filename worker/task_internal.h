@@ -15,6 +15,7 @@
 #include "worker/connector_config.h"
 #include "worker/dlq.h"
 #include "worker/task.h"
+#include "tenants/guard.h"
 
 struct trib_task {
     char *connector;
@@ -37,6 +38,7 @@ struct trib_task {
     atomic_bool paused;
     atomic_int refs;           /* owner + thread; the last one frees */
     atomic_llong records;
+    trib_tenant_guard *guard;  /* tenants/guard.h; NULL for admin connectors */
 
     pthread_mutex_t lock;      /* guards state, trace, done */
     pthread_cond_t done_cond;
