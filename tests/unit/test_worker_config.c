@@ -122,7 +122,8 @@ static void test_distributed(void) {
         is_int(trib_config_int(c, "session.timeout.ms"), 10000, "session.timeout.ms defaults to 10000");
         is_int(trib_config_int(c, "heartbeat.interval.ms"), 3000, "heartbeat.interval.ms defaults to 3000");
         is_int(trib_config_int(c, "rebalance.timeout.ms"), 60000, "rebalance.timeout.ms defaults to 60000");
-        is_int(trib_config_int(c, "scheduled.rebalance.max.delay.ms"), 300000, "scheduled.rebalance.max.delay.ms defaults to 300000");
+        /* Tributary's default differs from Connect's 300000 on purpose: failover in seconds */
+        is_int(trib_config_int(c, "scheduled.rebalance.max.delay.ms"), 0, "scheduled.rebalance.max.delay.ms defaults to 0");
         is_int(trib_config_int(c, "worker.sync.timeout.ms"), 3000, "worker.sync.timeout.ms defaults to 3000");
         is_int(trib_config_long(c, "metadata.max.age.ms"), 300000, "metadata.max.age.ms defaults to 300000");
         is_int(trib_config_int(c, "tributary.coordination.partitions"), 128, "coordination partitions default to 128");
