@@ -47,7 +47,17 @@ _e2e_cleanup() {
 }
 trap _e2e_cleanup EXIT
 
-finish() { exit $(( _tap_failed > 254 ? 254 : _tap_failed )); }
+# On failure, show the end of every worker log so CI output explains it.
+finish() {
+  if [ "$_tap_failed" -gt 0 ]; then
+    for f in "$E2E_TMP"/*.log; do
+      [ -f "$f" ] || continue
+      echo "# --- last lines of $(basename "$f") ---"
+      tail -n 15 "$f" | sed 's/^/#   /'
+    done
+  fi
+  exit $(( _tap_failed > 254 ? 254 : _tap_failed ))
+}
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
