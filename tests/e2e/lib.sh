@@ -52,8 +52,8 @@ finish() {
   if [ "$_tap_failed" -gt 0 ]; then
     for f in "$E2E_TMP"/*.log; do
       [ -f "$f" ] || continue
-      echo "# --- last lines of $(basename "$f") ---"
-      tail -n 15 "$f" | sed 's/^/#   /'
+      echo "# --- last lines of $(basename "$f") ---" >&2
+      tail -n 15 "$f" | sed 's/^/#   /' >&2
     done
   fi
   exit $(( _tap_failed > 254 ? 254 : _tap_failed ))
