@@ -3,6 +3,7 @@
  */
 #include "worker/kafka_client.h"
 #include "common/log.h"
+#include "common/time.h"
 #include "common/util.h"
 
 #include <stdlib.h>
@@ -200,17 +201,36 @@ static int create_topic_once(rd_kafka_t *rk, const char *topic, int partitions, 
     return rc;
 }
 
+/* After a create (ours or a concurrent worker's), the topic may take a
+ * moment to show in metadata: wait for it so callers can describe it. */
+static int wait_visible(rd_kafka_t *rk, const char *topic, int timeout_ms, trib_error *err) {
+    int64_t deadline = trib_mono_ms() + timeout_ms;
+    for (;;) {
+        int parts;
+        trib_error derr;
+        if (trib_kafka_describe_topic(rk, topic, &parts, NULL, timeout_ms, &derr) == 0) return 0;
+        if (derr.code != TRIB_ERR_NOT_FOUND && !trib_error_is_retriable(&derr)) {
+            if (err) *err = derr;
+            return -1;
+        }
+        if (trib_mono_ms() >= deadline)
+            return trib_error_set(err, TRIB_ERR_TIMEOUT, "kafka: topic %s was created but does not show in "
+                                  "metadata after %d ms", topic, timeout_ms);
+        trib_sleep_ms(200);
+    }
+}
+
 int trib_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions, int replication,
                             const trib_props *configs, int timeout_ms, trib_error *err) {
     rd_kafka_resp_err_t code;
     char msg[512];
     if (create_topic_once(rk, topic, partitions, replication, configs, timeout_ms, &code, msg, sizeof msg) == 0)
-        return 0;
+        return wait_visible(rk, topic, timeout_ms, err);
     if (code == RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR && replication != -1) {
         TRIB_WARN("kafka", "topic %s: replication factor %d is more than the cluster has (%s); "
                   "using the broker default", topic, replication, msg);
         if (create_topic_once(rk, topic, partitions, -1, configs, timeout_ms, &code, msg, sizeof msg) == 0)
-            return 0;
+            return wait_visible(rk, topic, timeout_ms, err);
     }
     return trib_error_set(err, trib_kafka_err_is_retriable(code) ? TRIB_ERR_RETRIABLE : TRIB_ERR_FATAL,
                           "kafka: cannot create topic %s: %s", topic, msg);
