@@ -53,6 +53,8 @@ static const char *const java_class[] = {
 static bool type_valid(trib_type t) { return (int)t >= TRIB_INT8 && t <= TRIB_STRUCT; }
 
 const char *trib_type_name(trib_type t) { return type_valid(t) ? type_names[t] : "unknown"; }
+const char *trib_type_upper_name(trib_type t) { return type_valid(t) ? type_upper[t] : "unknown"; }
+const char *trib_type_java_class(trib_type t) { return type_valid(t) ? java_class[t] : "unknown"; }
 
 /* Case-insensitive, so "INT32" (Schema.Type's constant) and "int32" (its
  * getName()) both parse; callers that must be strict compare themselves. */

@@ -50,6 +50,11 @@ typedef enum trib_type {
 
 /* Connect's lower-case type names: "int8" ... "struct". */
 const char *trib_type_name(trib_type t);
+/* Connect's Schema.Type enum name ("INT8" ... "STRUCT") and the Java class
+ * Connect reports for a value of the type (for error texts that match
+ * Connect's); "unknown" for an invalid type. */
+const char *trib_type_upper_name(trib_type t);
+const char *trib_type_java_class(trib_type t);
 int trib_type_parse(const char *name, trib_type *out);   /* -1 if unknown */
 bool trib_type_is_primitive(trib_type t);
 

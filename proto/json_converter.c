@@ -426,22 +426,6 @@ static int jfail(jctx *c, const char *fmt, ...) {
     return trib_error_set(c->err, TRIB_ERR_INVALID, "%s", msg);
 }
 
-static const char *const type_upper[] = {
-    [TRIB_INT8] = "INT8",       [TRIB_INT16] = "INT16",     [TRIB_INT32] = "INT32",
-    [TRIB_INT64] = "INT64",     [TRIB_FLOAT32] = "FLOAT32", [TRIB_FLOAT64] = "FLOAT64",
-    [TRIB_BOOLEAN] = "BOOLEAN", [TRIB_STRING] = "STRING",   [TRIB_BYTES] = "BYTES",
-    [TRIB_ARRAY] = "ARRAY",     [TRIB_MAP] = "MAP",         [TRIB_STRUCT] = "STRUCT",
-};
-
-static const char *const java_class[] = {
-    [TRIB_INT8] = "java.lang.Byte",       [TRIB_INT16] = "java.lang.Short",
-    [TRIB_INT32] = "java.lang.Integer",   [TRIB_INT64] = "java.lang.Long",
-    [TRIB_FLOAT32] = "java.lang.Float",   [TRIB_FLOAT64] = "java.lang.Double",
-    [TRIB_BOOLEAN] = "java.lang.Boolean", [TRIB_STRING] = "java.lang.String",
-    [TRIB_BYTES] = "[B",                  [TRIB_ARRAY] = "java.util.ArrayList",
-    [TRIB_MAP] = "java.util.HashMap",     [TRIB_STRUCT] = "org.apache.kafka.connect.data.Struct",
-};
-
 static bool type_ok(trib_type t) { return (int)t >= TRIB_INT8 && t <= TRIB_STRUCT; }
 
 /* Connect's JSON schema type names. */
@@ -488,7 +472,7 @@ static int decimal_scale(jctx *c, const trib_schema *s, int *scale) {
 static int write_decimal(jctx *c, const trib_schema *s, const trib_value *v, trib_strbuf *sb) {
     if (v->type != TRIB_BYTES)
         return jfail(c, "Invalid type for Decimal, expected BigDecimal but was class %s",
-                     type_ok(v->type) ? java_class[v->type] : "unknown");
+                     trib_type_java_class(v->type));
     int scale;
     if (decimal_scale(c, s, &scale)) return -1;
     const uint8_t *p = (const uint8_t *)v->u.str.data;
@@ -551,7 +535,7 @@ static int write_map(jctx *c, const trib_schema *s, const trib_value *v, trib_st
                     write_cstr(sb, "null");
             } else if (k->type != TRIB_STRING) {
                 path_pop(c, old);
-                return jfail(c, "Invalid type for STRING: class %s", type_ok(k->type) ? java_class[k->type] : "unknown");
+                return jfail(c, "Invalid type for STRING: class %s", trib_type_java_class(k->type));
             } else {
                 write_string(sb, k->u.str.data, k->u.str.len);
             }
@@ -591,8 +575,8 @@ static int write_value(jctx *c, const trib_schema *s, const trib_value *v, trib_
     }
     trib_type t = s ? s->type : v->type;
     if (s && v->type != s->type)
-        return jfail(c, "Invalid type for %s: class %s", type_ok(s->type) ? type_upper[s->type] : "unknown",
-                     java_class[v->type]);
+        return jfail(c, "Invalid type for %s: class %s", trib_type_upper_name(s->type),
+                     trib_type_java_class(v->type));
     switch (t) {
     case TRIB_INT8:
     case TRIB_INT16:
@@ -846,7 +830,7 @@ static const char *node_type(const json_t *j) {
 static int to_value(jctx *c, const trib_schema *s, const json_t *j, trib_value **out);
 
 static int wrong_node(jctx *c, const trib_schema *s, const json_t *j) {
-    return jfail(c, "Invalid JSON %s for %s schema", node_type(j), type_upper[s->type]);
+    return jfail(c, "Invalid JSON %s for %s schema", node_type(j), trib_type_upper_name(s->type));
 }
 
 /* Text of a JSON number as Java would print it, for decimals read from JSON. */
@@ -893,7 +877,7 @@ static int int_to_connect(jctx *c, const trib_schema *s, const json_t *j, trib_v
     int64_t v;
     if (!json_int64(j, &v)) {
         if (big && big_is_integral(big))
-            return jfail(c, "Invalid value %.60s for %s schema: out of range", big, type_upper[s->type]);
+            return jfail(c, "Invalid value %.60s for %s schema: out of range", big, trib_type_upper_name(s->type));
         return wrong_node(c, s, j);
     }
     int64_t lo = s->type == TRIB_INT8 ? INT8_MIN : s->type == TRIB_INT16 ? INT16_MIN
@@ -901,7 +885,7 @@ static int int_to_connect(jctx *c, const trib_schema *s, const json_t *j, trib_v
     int64_t hi = s->type == TRIB_INT8 ? INT8_MAX : s->type == TRIB_INT16 ? INT16_MAX
                : s->type == TRIB_INT32 ? INT32_MAX : INT64_MAX;
     if (v < lo || v > hi)
-        return jfail(c, "Invalid value %" PRId64 " for %s schema: out of range", v, type_upper[s->type]);
+        return jfail(c, "Invalid value %" PRId64 " for %s schema: out of range", v, trib_type_upper_name(s->type));
     *out = trib_value_int(s->type, (int64_t)v);
     return 0;
 }
@@ -1008,7 +992,7 @@ static int to_value(jctx *c, const trib_schema *s, const json_t *j, trib_value *
             return 0;
         }
         if (s->optional) return 0;
-        return jfail(c, "Invalid null value for required %s field", type_upper[s->type]);
+        return jfail(c, "Invalid null value for required %s field", trib_type_upper_name(s->type));
     }
 
     /* Logical types, each only on its own underlying type (a value always
@@ -1118,7 +1102,7 @@ static int to_value(jctx *c, const trib_schema *s, const json_t *j, trib_value *
         return 0;
     }
     }
-    return jfail(c, "Unknown schema type: %s", type_upper[s->type]);
+    return jfail(c, "Unknown schema type: %s", trib_type_upper_name(s->type));
 }
 
 int trib_json_to_value(const trib_schema *s, const json_t *j, const trib_json_opts *o, trib_value **out,
