@@ -34,6 +34,10 @@ typedef struct sink_loop {
     bool failed;          /* a callback failed inside the rebalance callback */
     trib_error fail_err;
     bool paused_all;      /* paused because of target state PAUSED */
+    atomic_bool ever_assigned;  /* see trib_kafka_consumer_close_after_join */
+    bool closing;         /* assignments now are not opened in the task */
+    bool subscribed;
+    int join_wait_ms;     /* bound of the wait for a first assignment at close */
     int max_batch;
 } sink_loop;
 
@@ -142,9 +146,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topi
     trib_task *t = l->t;
     trib_error err;
     if (code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        atomic_store(&l->ever_assigned, true);
         size_t n;
         trib_topic_partition *tps = to_tps(parts, &n);
-        if (t->plugin->sink->open && !l->failed && t->plugin->sink->open(l->ctx, tps, n, &err) < 0)
+        if (t->plugin->sink->open && !l->failed && !l->closing && t->plugin->sink->open(l->ctx, tps, n, &err) < 0)
             fail_in_callback(l, &err);
         free(tps);
         for (int i = 0; i < parts->cnt && !l->failed; i++)
@@ -179,7 +184,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topi
         if (!lost && !l->failed && flush_and_commit(l, parts, &err) < 0) fail_in_callback(l, &err);
         size_t n;
         trib_topic_partition *tps = to_tps(parts, &n);
-        if (t->plugin->sink->close && t->plugin->sink->close(l->ctx, tps, n, &err) < 0 && !l->failed)
+        if (t->plugin->sink->close && l->ctx && t->plugin->sink->close(l->ctx, tps, n, &err) < 0 && !l->failed)
             fail_in_callback(l, &err);
         free(tps);
         rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
@@ -222,6 +227,7 @@ static int subscribe(sink_loop *l, trib_error *err) {
     rd_kafka_resp_err_t e = rd_kafka_subscribe(l->rk, sub);
     rd_kafka_topic_partition_list_destroy(sub);
     if (e) return trib_kafka_error(err, e, "subscribe");
+    l->subscribed = true;
     return 0;
 }
 
@@ -345,6 +351,13 @@ void *trib_sink_task_main(void *arg) {
     bool started = false;
     rd_kafka_message_t **msgs = NULL;
     trib_record **recs = NULL;
+    atomic_init(&l.ever_assigned, false);
+    {
+        /* stay within task.shutdown.graceful.timeout.ms */
+        int64_t g = 5000;
+        trib_parse_int64(trib_props_get(t->worker_props, "task.shutdown.graceful.timeout.ms"), &g);
+        l.join_wait_ms = g > 2000 ? (int)(g - 1000) : 1000;
+    }
     l.assigned = rd_kafka_topic_partition_list_new(8);
     l.pending = rd_kafka_topic_partition_list_new(8);
 
@@ -473,7 +486,8 @@ void *trib_sink_task_main(void *arg) {
 done:
     /* Graceful stop: closing the consumer revokes every partition, which
      * flushes, commits and closes them through the rebalance callback. */
-    if (l.rk) rd_kafka_consumer_close(l.rk);
+    l.closing = true;
+    if (l.rk) trib_kafka_consumer_close_after_join(l.rk, &l.ever_assigned, l.subscribed ? l.join_wait_ms : 0);
     if (l.failed) TRIB_ERROR("worker", "%s error while closing: %s", t->log_ctx, l.fail_err.msg);
     if (started) t->plugin->sink->stop(l.ctx);
     trib_task_set_state(t, TRIB_STATE_UNASSIGNED, NULL);
@@ -483,7 +497,8 @@ fail:
     trib_task_fail(t, &err);
     /* Do not commit anything more: the failed batch was not written. */
     l.failed = true;
-    if (l.rk) rd_kafka_consumer_close(l.rk);
+    l.closing = true;
+    if (l.rk) trib_kafka_consumer_close_after_join(l.rk, &l.ever_assigned, l.subscribed ? l.join_wait_ms : 0);
     if (started) t->plugin->sink->stop(l.ctx);
 
 cleanup:
