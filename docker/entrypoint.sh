@@ -141,7 +141,8 @@ private_copy() {
 }
 
 render() { # render MODE -> writes $RUN_DIR/worker.properties
-  local mode=$1 out=$RUN_DIR/worker.properties extra
+  local mode=$1 out=$RUN_DIR/worker.properties extra umask_was
+  umask_was=$(umask)
   umask 077 # the file may hold credentials (sasl.jaas.config, ssl passwords)
   mkdir -p "$RUN_DIR" 2>/dev/null || die "TRIBUTARY_RUN_DIR: cannot create '$RUN_DIR'"
   [ -w "$RUN_DIR" ] || die "TRIBUTARY_RUN_DIR: '$RUN_DIR' is not writable by uid $(id -u) (mount a tmpfs or emptyDir there)"
@@ -177,6 +178,7 @@ render() { # render MODE -> writes $RUN_DIR/worker.properties
     fi
   } > "$out.tmp"
   mv -f "$out.tmp" "$out"
+  umask "$umask_was" # the worker keeps the container's umask
   if effective tenant.staging.root && [ -n "$REPLY" ] && [ ! -e "$REPLY" ]; then
     (umask 027 && mkdir -p "$REPLY") || die "tenant.staging.root: cannot create '$REPLY'"
   fi

@@ -212,6 +212,7 @@ is "$(last offset.storage.file.filename)" "/data/standalone.offsets" "standalone
 cat > "$T/fake-tributary" <<'SH'
 #!/usr/bin/env bash
 echo "pid=$$ args=$*" > "$FAKE_OUT"
+umask > "$FAKE_OUT.umask"
 SH
 chmod +x "$T/fake-tributary"
 # (env execs too, so $! is the entrypoint's PID)
@@ -219,6 +220,7 @@ env -i PATH="$PATH" TRIBUTARY_RUN_DIR="$T/run" TRIBUTARY_BIN="$T/fake-tributary"
 epid=$!; wait $epid
 is "$(cat "$T/fake.out" 2>/dev/null)" "pid=$epid args=distributed $T/run/worker.properties" \
   "the entrypoint execs 'tributary distributed <rendered file>' in its own process (no shell in between)"
+is "$(cat "$T/fake.out.umask" 2>/dev/null)" "$(umask)" "the worker gets the container's umask, not the renderer's 077"
 ep TRIBUTARY_BIN="$T/fake-tributary" FAKE_OUT="$T/fake.out" TRIBUTARY_MODE=standalone "$ENTRY" standalone a.json b.properties
 is "$(cut -d' ' -f2- "$T/fake.out")" "args=standalone $T/run/worker.properties a.json b.properties" \
   "standalone mode passes connector files through"
