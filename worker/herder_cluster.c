@@ -677,12 +677,11 @@ static void lead(trib_herder *h) {
         json_decref(owners);
     }
     json_t *next = compute_placement(h, members, held);
-    json_t *cur = json_pack("{sOsO}", "connectors",
-                            json_object_get(cl->placement, "connectors") ? json_object_get(cl->placement, "connectors")
-                                                                         : json_object(),
-                            "tasks",
-                            json_object_get(cl->placement, "tasks") ? json_object_get(cl->placement, "tasks")
-                                                                    : json_object());
+    /* the current placement, in the shape compute_placement returns */
+    json_t *cc = json_object_get(cl->placement, "connectors"), *ct = json_object_get(cl->placement, "tasks");
+    json_t *cur = json_object();
+    json_object_set_new(cur, "connectors", cc ? json_incref(cc) : json_object());
+    json_object_set_new(cur, "tasks", ct ? json_incref(ct) : json_object());
     bool changed = !json_equal(next, cur);
     json_int_t epoch = atomic_load(&cl->epoch) + 1;
     pthread_mutex_unlock(&h->lock);
