@@ -8,11 +8,18 @@
 #   * BENCH_FAILOVER_CONNECTORS (default 6) FileStreamSource connectors, one
 #     task each, each tailing its own file into its own topic; a writer
 #     appends 10 lines to every file every 100 ms for the whole run (load);
-#   * once every task is RUNNING and delivering, the worker running the
-#     first connector's task is killed with SIGKILL (t_kill);
-#   * measured: t_kill -> that connector's topic grows again (new records
-#     can only come from the task's new owner), polled every 100 ms, bounded
-#     by BENCH_FAILOVER_TIMEOUT (default 600 s).
+#   * once every task is RUNNING and delivering, a worker is killed with
+#     SIGKILL (t_kill): the group leader ("leader" case) or a worker that is
+#     not the leader ("follower" case); which one leads is read from the
+#     workers' logs (Connect: the leaderUrl of the latest assignment;
+#     Tributary: the worker whose latest slot assignment says "(leader)").
+#     The cases differ on Connect: the lost-task delay
+#     (scheduled.rebalance.max.delay.ms) is tracked by the leader, so when the
+#     leader itself dies its tasks are reassigned at once;
+#   * measured: t_kill -> the first connector whose task ran on the killed
+#     worker delivers again (its topic grows; new records can only come from
+#     the task's new owner), polled every 100 ms, bounded by
+#     BENCH_FAILOVER_TIMEOUT (default 600 s).
 # Profiles (same config names on both systems):
 #   default   Connect's defaults: session.timeout.ms=10000,
 #             heartbeat.interval.ms=3000, scheduled.rebalance.max.delay.ms=300000
@@ -22,6 +29,7 @@
 # distributed when the build has it (otherwise the table says "not available").
 # Writes $BENCH_OUT/failover.md and failover.tsv.
 # Env: BENCH_RUNS (or BENCH_FAILOVER_RUNS), BENCH_FAILOVER_PROFILES ("default tuned"),
+#      BENCH_FAILOVER_VICTIMS ("follower leader"),
 #      BENCH_FAILOVER_CONNECTORS, BENCH_FAILOVER_TIMEOUT.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -30,6 +38,7 @@ bench_env
 
 RUNS=${BENCH_FAILOVER_RUNS:-$BENCH_RUNS}
 PROFILES=${BENCH_FAILOVER_PROFILES:-default tuned}
+VICTIMS=${BENCH_FAILOVER_VICTIMS:-follower leader}
 K=${BENCH_FAILOVER_CONNECTORS:-6}
 TIMEOUT=${BENCH_FAILOVER_TIMEOUT:-600}
 RAW=$BENCH_OUT/failover.tsv
@@ -50,9 +59,36 @@ profile_props() {
 
 count() { "$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" count "$1"; }
 
+# leader_index SYSTEM LOG1 LOG2 LOG3: prints 1..3, the worker that leads the
+# group now according to the logs, or fails.
+leader_index() {
+    local sys=$1; shift
+    local i=0 f port best="" best_t="" line t
+    if [ "$sys" = connect ]; then
+        # the newest "Joined group ... leaderUrl='http://127.0.0.1:PORT/'" of any worker
+        for f in "$@"; do
+            line=$(grep -h "Joined group at generation" "$f" 2>/dev/null | tail -n 1) || continue
+            [ -n "$line" ] || continue
+            t=${line:1:23}
+            if [ -z "$best_t" ] || [[ "$t" > "$best_t" ]]; then best_t=$t; best=$line; fi
+        done
+        port=$(sed -n "s/.*leaderUrl='http:\/\/127.0.0.1:\([0-9]*\)\/'.*/\1/p" <<<"$best")
+        [ -n "$port" ] || return 1
+        for f in "$@"; do i=$((i + 1)); grep -q "listeners=http://127.0.0.1:$port\$" "$(dirname "$f")/worker.properties" && { echo "$i"; return 0; }; done
+        return 1
+    fi
+    # Tributary: the worker whose latest slot assignment is marked "(leader)"
+    for f in "$@"; do
+        i=$((i + 1))
+        line=$(grep -h "\[coordinator\] assigned" "$f" 2>/dev/null | tail -n 1)
+        [[ "$line" == *"(leader)"* ]] && { echo "$i"; return 0; }
+    done
+    return 1
+}
+
 # failover_run SYSTEM PROFILE RUN
 failover_run() {
-    local sys=$1 prof=$2 run=$3 cluster=fo-$sys-$prof-$STAMP-$run i ports=() pids=() props
+    local sys=$1 prof=$2 victim_role=$3 run=$4 cluster=fo-$sys-$prof-$3-$STAMP-$4 i ports=() pids=() logs=() props
     local dir=$BENCH_RUN/failover/$cluster
     mkdir -p "$dir"
     # shellcheck disable=SC2206
@@ -66,6 +102,7 @@ failover_run() {
             bench_tributary_start distributed "$cluster-w$i" "${ports[$i]}" "${props[@]}"
         fi
         pids[$i]=$BENCH_SPAWNED_PID
+        logs[$i]=$BENCH_SPAWNED_LOG
     done
     local stop_all='for i in 1 2 3; do bench_stop "${pids[$i]}" 30; done'
     for i in 1 2 3; do
@@ -91,29 +128,38 @@ failover_run() {
     done
     # steady state: every topic growing
     sleep 5
-    local owner victim=0 t1 c0 c1
-    owner=$(curl -s "$base/connectors/fo-1/status" | jq -r '.tasks[0].worker_id')
-    for i in 1 2 3; do [ "$owner" = "127.0.0.1:${ports[$i]}" ] && victim=$i; done
-    [ "$victim" != 0 ] || { bench_log "task fo-1/0 runs on unknown worker '$owner'"; bench_stop "$writer"; eval "$stop_all"; return 1; }
-    c0=$(count "bench-$cluster-t1"); sleep 1; c1=$(count "bench-$cluster-t1")
-    [ "$c1" -gt "$c0" ] || { bench_log "fo-1 is not delivering before the kill"; bench_stop "$writer"; eval "$stop_all"; return 1; }
+    local leader victim=0 owner="" conn="" t1 c0 c1 cand
+    leader=$(leader_index "$sys" "${logs[1]}" "${logs[2]}" "${logs[3]}") ||
+        { bench_log "cannot tell the group leader from the logs"; bench_stop "$writer"; eval "$stop_all"; return 1; }
+    for cand in 1 2 3; do
+        if [ "$victim_role" = leader ]; then [ "$cand" = "$leader" ] || continue
+        else [ "$cand" != "$leader" ] || continue; fi
+        for i in $(seq "$K"); do
+            if [ "$(curl -s "$base/connectors/fo-$i/status" | jq -r '.tasks[0].worker_id')" = "127.0.0.1:${ports[$cand]}" ]; then
+                victim=$cand; owner=127.0.0.1:${ports[$cand]}; conn=$i; break 2
+            fi
+        done
+    done
+    [ "$victim" != 0 ] || { bench_log "no $victim_role worker runs a task (leader is worker $leader)"; bench_stop "$writer"; eval "$stop_all"; return 1; }
+    c0=$(count "bench-$cluster-t$conn"); sleep 1; c1=$(count "bench-$cluster-t$conn")
+    [ "$c1" -gt "$c0" ] || { bench_log "fo-$conn is not delivering before the kill"; bench_stop "$writer"; eval "$stop_all"; return 1; }
     local tasks_on_victim
     tasks_on_victim=$(for i in $(seq "$K"); do curl -s "$base/connectors/fo-$i/status" | jq -r '.tasks[0].worker_id'; done | grep -c "^$owner\$" || true)
     local t_kill; t_kill=$(bench_now_ms)
     bench_kill9 "${pids[$victim]}"
     sleep 0.3
-    local e0; e0=$(count "bench-$cluster-t1")
+    local e0; e0=$(count "bench-$cluster-t$conn")
     local deadline=$((t_kill + TIMEOUT * 1000)) rc=0
     while :; do
-        if [ "$(count "bench-$cluster-t1")" -gt "$e0" ]; then
+        if [ "$(count "bench-$cluster-t$conn")" -gt "$e0" ]; then
             t1=$(bench_now_ms)
-            bench_log "$sys $prof run $run: worker $victim ($owner, $tasks_on_victim of $K tasks) killed; fo-1 delivers again after $((t1 - t_kill)) ms"
-            bench_raw_append "$RAW" "$sys/$prof" "$run" "$((t1 - t_kill))" "$tasks_on_victim" ok
+            bench_log "$sys $prof $victim_role run $run: worker $victim ($owner, $tasks_on_victim of $K tasks; leader was worker $leader) killed; fo-$conn delivers again after $((t1 - t_kill)) ms"
+            bench_raw_append "$RAW" "$sys/$prof/$victim_role" "$run" "$((t1 - t_kill))" "$tasks_on_victim" ok
             break
         fi
         if [ "$(bench_now_ms)" -gt "$deadline" ]; then
-            bench_log "$sys $prof run $run: fo-1 did not deliver again within ${TIMEOUT}s"
-            bench_raw_append "$RAW" "$sys/$prof" "$run" "" "$tasks_on_victim" "timeout>${TIMEOUT}s"
+            bench_log "$sys $prof $victim_role run $run: fo-$conn did not deliver again within ${TIMEOUT}s"
+            bench_raw_append "$RAW" "$sys/$prof/$victim_role" "$run" "" "$tasks_on_victim" "timeout>${TIMEOUT}s"
             rc=1; break
         fi
         sleep 0.1
@@ -128,8 +174,10 @@ failover_run() {
 
 for run in $(seq "$RUNS"); do
     for prof in $PROFILES; do
-        for sys in "${SYSTEMS[@]}"; do
-            failover_run "$sys" "$prof" "$run" || bench_log "$sys $prof run $run failed"
+        for victim in $VICTIMS; do
+            for sys in "${SYSTEMS[@]}"; do
+                failover_run "$sys" "$prof" "$victim" "$run" || bench_log "$sys $prof $victim run $run failed"
+            done
         done
     done
 done
@@ -138,18 +186,21 @@ done
 cell() { local v; mapfile -t v < <(bench_raw_col "$RAW" "$1" 3); [ ${#v[@]} -gt 0 ] && bench_msm "$(bench_stats "${v[@]}")" || echo "n/a"; }
 valid() { awk -F'\t' -v k="$1" '$1 == k && $5 == "ok"' "$RAW" | wc -l; }
 {
-    echo "3 workers, $K FileStreamSource connectors (one task each) under constant load; the worker running one task is killed with SIGKILL. Time = kill → that task's topic grows again. Median (min–max) of $RUNS runs, in ms."
+    echo "3 workers, $K FileStreamSource connectors (one task each) under constant load; one worker is killed with SIGKILL: the group leader, or a worker that is not the leader. Time = kill → a task that ran on the killed worker delivers again (its topic grows). Median (min–max) of $RUNS runs, in ms."
     echo
-    bench_row "system" "profile" "kill → delivering again (ms)" "valid runs"
-    bench_row "---" "---" "---:" "---:"
+    bench_row "system" "profile" "killed worker" "kill → delivering again (ms)" "valid runs"
+    bench_row "---" "---" "---" "---:" "---:"
     for prof in $PROFILES; do
-        if [ "$TRIB_DIST" = 1 ]; then
-            bench_row "Tributary distributed" "$prof ($(profile_props "$prof"))" "$(cell "tributary/$prof")" "$(valid "tributary/$prof")/$RUNS"
-        else
-            bench_row "Tributary distributed" "$prof" "not available: $([ -z "$TRIBUTARY" ] && echo "tributary did not build" || echo "'tributary distributed' is not implemented in this build")" "—"
-        fi
-        failed=$(awk -F'\t' -v k="connect/$prof" '$1 == k && $5 != "ok" { print $5 }' "$RAW" | head -n 1)
-        bench_row "Kafka Connect 3.9.2" "$prof ($(profile_props "$prof"))" "$(cell "connect/$prof")${failed:+; some runs: $failed}" "$(valid "connect/$prof")/$RUNS"
+        for victim in $VICTIMS; do
+            if [ "$TRIB_DIST" = 1 ]; then
+                failed=$(awk -F'\t' -v k="tributary/$prof/$victim" '$1 == k && $5 != "ok" { print $5 }' "$RAW" | head -n 1)
+                bench_row "Tributary distributed" "$prof ($(profile_props "$prof"))" "$victim" "$(cell "tributary/$prof/$victim")${failed:+; some runs: $failed}" "$(valid "tributary/$prof/$victim")/$RUNS"
+            else
+                bench_row "Tributary distributed" "$prof" "$victim" "not available: $([ -z "$TRIBUTARY" ] && echo "tributary did not build" || echo "'tributary distributed' is not implemented in this build")" "—"
+            fi
+            failed=$(awk -F'\t' -v k="connect/$prof/$victim" '$1 == k && $5 != "ok" { print $5 }' "$RAW" | head -n 1)
+            bench_row "Kafka Connect 3.9.2" "$prof ($(profile_props "$prof"))" "$victim" "$(cell "connect/$prof/$victim")${failed:+; some runs: $failed}" "$(valid "connect/$prof/$victim")/$RUNS"
+        done
     done
 } >"$MD"
 cat "$MD"

@@ -69,7 +69,9 @@ if [ "$report_only" = 0 ]; then
         rc=0
         timeout --signal=TERM --kill-after=120 "$(limit_of "$sc")" "$BENCH_DIR/$(script_of "$sc")" || rc=$?
         {
-            echo "command=BENCH_RUNS=$BENCH_RUNS${BENCH_RECORDS:+ BENCH_RECORDS=$BENCH_RECORDS} bench/$(script_of "$sc")"
+            extra=""
+            [ "$sc" = failover ] && [ -n "${BENCH_FAILOVER_RUNS:-}" ] && extra=" BENCH_FAILOVER_RUNS=$BENCH_FAILOVER_RUNS"
+            echo "command=BENCH_RUNS=$BENCH_RUNS${BENCH_RECORDS:+ BENCH_RECORDS=$BENCH_RECORDS}$extra bench/$(script_of "$sc")"
             echo "started=$t0"
             echo "finished=$(date -u +%FT%TZ)"
             echo "exit=$rc"
