@@ -88,11 +88,12 @@ leader_index() {
 
 # failover_run SYSTEM PROFILE RUN
 failover_run() {
-    local sys=$1 prof=$2 victim_role=$3 run=$4 cluster=fo-$sys-$prof-$3-$STAMP-$4 i ports=() pids=() logs=() props
+    local sys=$1 prof=$2 victim_role=$3 run=$4
+    local cluster=fo-$sys-$prof-$victim_role-$STAMP-$run i ports=() pids=() logs=() props
     local dir=$BENCH_RUN/failover/$cluster
     mkdir -p "$dir"
-    # shellcheck disable=SC2206
-    props=($(profile_props "$prof") "group.id=bench-$cluster" "offset.storage.topic=bench-$cluster-offsets"
+    read -r -a props <<<"$(profile_props "$prof")"
+    props+=("group.id=bench-$cluster" "offset.storage.topic=bench-$cluster-offsets"
            "config.storage.topic=bench-$cluster-configs" "status.storage.topic=bench-$cluster-status")
     for i in 1 2 3; do
         ports[$i]=$(bench_free_port)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # bench/lib.sh: helpers shared by the benchmark scripts (source it; bash only).
 #
 # Process control: bench_spawn starts a command in its own session with its

@@ -114,7 +114,8 @@ finish() {
 
 # sink_run SYSTEM MODE RUN
 sink_run() {
-    local sys=$1 mode=$2 run=$3 t=bench_sink_${sys//-/_}_$mode port pid base name cfg cpu0 pg0 cpu1 pg1 t0
+    local sys=$1 mode=$2 run=$3
+    local t=bench_sink_${sys//-/_}_$mode port pid base name cfg cpu0 pg0 cpu1 pg1 t0
     create_table "$t" "$mode"
     if [ "$sys" = limit ]; then
         pg0=$(bench_pg_cpu_s); t0=$(bench_now_ms)
