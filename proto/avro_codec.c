@@ -820,7 +820,11 @@ int trib_avro_codec_decode(trib_avro_codec *c, const void *data, size_t len, tri
                            trib_error *err) {
     *out = NULL;
     if (c->iface_dead) return trib_error_set(err, TRIB_ERR_NOMEM, "avro: codec has no value");
-    avro_value_reset(&c->value);
+    avro_value_decref(&c->value);
+    if (avro_generic_value_new(c->iface, &c->value) != 0) {
+        c->iface_dead = true;
+        return trib_error_set(err, TRIB_ERR_NOMEM, "avro: cannot allocate a value");
+    }
     avro_reader_memory_set_source(c->reader, data ? data : "", (int64_t)len);
     size_t limit = len > SIZE_MAX / DECODE_ALLOC_FACTOR ? SIZE_MAX : len * DECODE_ALLOC_FACTOR;
     tl_alloc_limit = limit < DECODE_ALLOC_FLOOR ? DECODE_ALLOC_FLOOR : limit;

@@ -15,7 +15,7 @@ harnesses=()
 for f in "$E2E_ROOT"/tests/fuzz/fuzz_*.c; do harnesses+=("$(basename "$f" .c)"); done
 plan ${#harnesses[@]}
 for h in "${harnesses[@]}"; do
-  "$E2E_ROOT/scripts/fuzz" "$secs" "$h" >"$E2E_TMP/$h.log" 2>&1
+  FUZZ_SEED=${FUZZ_SEED:-1} "$E2E_ROOT/scripts/fuzz" "$secs" "$h" >"$E2E_TMP/$h.log" 2>&1
   rc=$?
   ok $rc "$h runs ${secs}s without a crash"
   if [ $rc -ne 0 ]; then
