@@ -39,13 +39,11 @@ struct node {
 struct trib_avro_codec {
     trib_schema *cs;
     avro_schema_t as;
-    avro_value_iface_t *iface;
-    avro_value_t value;
+    avro_value_iface_t *iface;  /* values are made per call from it (see decode) */
     avro_reader_t reader;
     avro_writer_t writer;
     node *root;
     bool scrub;
-    bool iface_dead;           /* value could not be re-created: codec unusable */
 };
 
 /*
@@ -422,12 +420,6 @@ trib_avro_codec *trib_avro_codec_new(trib_schema *cs, const char *avro_json, boo
         avro_fail(err, "cannot build a value class for the schema");
         goto fail;
     }
-    if (avro_generic_value_new(c->iface, &c->value) != 0) {
-        avro_value_iface_decref(c->iface);
-        c->iface = NULL;
-        avro_fail(err, "cannot allocate a value");
-        goto fail;
-    }
     c->reader = avro_reader_memory("", 0);
     c->writer = avro_writer_memory("", 0);
     return c;
@@ -438,10 +430,7 @@ fail:
 
 void trib_avro_codec_destroy(trib_avro_codec *c) {
     if (!c) return;
-    if (c->iface) {
-        if (!c->iface_dead) avro_value_decref(&c->value);
-        avro_value_iface_decref(c->iface);
-    }
+    if (c->iface) avro_value_iface_decref(c->iface);
     if (c->reader) avro_reader_free(c->reader);
     if (c->writer) avro_writer_free(c->writer);
     node_free(c->root);
@@ -606,13 +595,9 @@ static int enc(const node *n, const trib_value *v, avro_value_t *dst, trib_error
     return trib_error_set(err, TRIB_ERR_INTERNAL, "avro: unknown codec node");
 }
 
-int trib_avro_codec_encode(trib_avro_codec *c, const trib_value *v, trib_strbuf *out,
-                           trib_error *err) {
-    if (c->iface_dead) return trib_error_set(err, TRIB_ERR_NOMEM, "avro: codec has no value");
-    avro_value_reset(&c->value);
-    if (enc(c->root, v, &c->value, err) < 0) return -1;
-    /* Write straight into out's spare room; size exactly and retry when
-     * the guess was short. */
+/* Writes value into out's spare room; sizes exactly and retries once when
+ * the guess was short. */
+static int write_value(trib_avro_codec *c, avro_value_t *value, trib_strbuf *out, trib_error *err) {
     size_t room = out->cap > out->len ? out->cap - out->len - 1 : 0;
     if (room < 256) {
         trib_strbuf_reserve(out, 256);
@@ -620,7 +605,7 @@ int trib_avro_codec_encode(trib_avro_codec *c, const trib_value *v, trib_strbuf 
     }
     for (int attempt = 0; attempt < 2; attempt++) {
         avro_writer_memory_set_dest(c->writer, out->data + out->len, (int64_t)room);
-        int rc = avro_value_write(c->writer, &c->value);
+        int rc = avro_value_write(c->writer, value);
         if (rc == 0) {
             out->len += (size_t)avro_writer_tell(c->writer);
             out->data[out->len] = '\0';
@@ -628,11 +613,31 @@ int trib_avro_codec_encode(trib_avro_codec *c, const trib_value *v, trib_strbuf 
         }
         if (rc != ENOSPC || attempt > 0) return avro_fail(err, "cannot encode value");
         size_t need = 0;
-        if (avro_value_sizeof(&c->value, &need) != 0) return avro_fail(err, "cannot size value");
+        if (avro_value_sizeof(value, &need) != 0) return avro_fail(err, "cannot size value");
         trib_strbuf_reserve(out, need + 1);
         room = out->cap - out->len - 1;
     }
     return avro_fail(err, "cannot encode value");
+}
+
+int trib_avro_codec_encode(trib_avro_codec *c, const trib_value *v, trib_strbuf *out,
+                           trib_error *err) {
+    /* As in decoding: the avro-c value lives only inside this call, every
+     * allocation tracked, and whatever avro-c loses (reusing values with
+     * avro_value_reset leaks arrays nested in array elements) is freed. */
+    tl_track.active = true;
+    avro_value_t value;
+    if (avro_generic_value_new(c->iface, &value) != 0) {
+        tl_track.active = false;
+        track_clear(true);
+        return trib_error_set(err, TRIB_ERR_NOMEM, "avro: cannot allocate a value");
+    }
+    int rc = enc(c->root, v, &value, err);
+    if (rc == 0) rc = write_value(c, &value, out, err);
+    avro_value_decref(&value);
+    tl_track.active = false;
+    track_clear(true);
+    return rc < 0 ? -1 : 0;
 }
 
 /* ---- decoding ------------------------------------------------------------------------ */
@@ -819,31 +824,31 @@ static int dec(const node *n, avro_value_t *src, trib_value **out, trib_error *e
 int trib_avro_codec_decode(trib_avro_codec *c, const void *data, size_t len, trib_value **out,
                            trib_error *err) {
     *out = NULL;
-    if (c->iface_dead) return trib_error_set(err, TRIB_ERR_NOMEM, "avro: codec has no value");
-    avro_value_decref(&c->value);
-    if (avro_generic_value_new(c->iface, &c->value) != 0) {
-        c->iface_dead = true;
+    /* The avro-c value lives only inside this call, with every allocation
+     * tracked: avro-c 1.11 loses blocks both on corrupt input and when it
+     * tears down values whose arrays it grew (found by fuzzing), and
+     * whatever it loses is freed here when the call ends. */
+    size_t limit = len > SIZE_MAX / DECODE_ALLOC_FACTOR ? SIZE_MAX : len * DECODE_ALLOC_FACTOR;
+    tl_track.active = true;
+    avro_value_t value;
+    if (avro_generic_value_new(c->iface, &value) != 0) {
+        tl_track.active = false;
+        track_clear(true);
         return trib_error_set(err, TRIB_ERR_NOMEM, "avro: cannot allocate a value");
     }
     avro_reader_memory_set_source(c->reader, data ? data : "", (int64_t)len);
-    size_t limit = len > SIZE_MAX / DECODE_ALLOC_FACTOR ? SIZE_MAX : len * DECODE_ALLOC_FACTOR;
     tl_alloc_limit = limit < DECODE_ALLOC_FLOOR ? DECODE_ALLOC_FLOOR : limit;
-    tl_track.active = true;
-    int rc = avro_value_read(c->reader, &c->value);
+    int rc = avro_value_read(c->reader, &value);
     tl_alloc_limit = SIZE_MAX;
-    if (rc != 0) {
-        avro_fail(err, "corrupt or truncated Avro data");
-        /* Drop the half-read value, then free what avro-c lost on the way. */
-        avro_value_decref(&c->value);
-        tl_track.active = false;
-        track_clear(true);
-        if (avro_generic_value_new(c->iface, &c->value) != 0) {
-            c->iface_dead = true;
-            trib_error_set(err, TRIB_ERR_NOMEM, "avro: cannot allocate a value after a corrupt record");
-        }
+    if (rc != 0) rc = avro_fail(err, "corrupt or truncated Avro data");
+    else rc = dec(c->root, &value, out, err);
+    avro_value_decref(&value);
+    tl_track.active = false;
+    track_clear(true);
+    if (rc < 0) {
+        trib_value_destroy(*out);
+        *out = NULL;
         return -1;
     }
-    tl_track.active = false;
-    track_clear(false);
-    return dec(c->root, &c->value, out, err);
+    return 0;
 }
