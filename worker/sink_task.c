@@ -135,6 +135,13 @@ static int flush_and_commit(sink_loop *l, const rd_kafka_topic_partition_list_t 
     return 0;
 }
 
+/* Whether some consumed records are not yet flushed and committed. */
+static bool has_pending(const sink_loop *l) {
+    for (int i = 0; i < l->pending->cnt; i++)
+        if (l->pending->elems[i].offset >= 0) return true;
+    return false;
+}
+
 static void list_remove_all(rd_kafka_topic_partition_list_t *from, const rd_kafka_topic_partition_list_t *what) {
     for (int i = 0; i < what->cnt; i++)
         rd_kafka_topic_partition_list_del(from, what->elems[i].topic, what->elems[i].partition);
@@ -477,7 +484,12 @@ void *trib_sink_task_main(void *arg) {
         if (rc < 0) goto fail;
         apply_requests(&l);
 
-        if (trib_mono_ms() >= next_commit || trib_sink_task_context_take_commit_request(l.tctx)) {
+        /* Flush on the interval, on the task's request, and as soon as the
+         * topic goes quiet: a sink that buffers until its batch is full
+         * would otherwise hold the tail of a load for the whole interval. */
+        bool idle_with_pending = nmsg == 0 && has_pending(&l);
+        if (trib_mono_ms() >= next_commit || trib_sink_task_context_take_commit_request(l.tctx) ||
+            idle_with_pending) {
             if (flush_and_commit(&l, NULL, &err) < 0) goto fail;
             next_commit = trib_mono_ms() + flush_interval;
         }
