@@ -75,6 +75,7 @@ if [ "$report_only" = 0 ]; then
             echo "started=$t0"
             echo "finished=$(date -u +%FT%TZ)"
             echo "exit=$rc"
+            echo "tributary=$(cat "$BENCH_OUT/tributary-version.txt" 2>/dev/null || echo "not built")"
         } >"$BENCH_OUT/$r.meta"
         [ "$rc" = 0 ] || bench_log "scenario $sc exited with $rc"
     done
@@ -102,7 +103,7 @@ section() { # section SCENARIO TITLE
     echo "## $2"
     echo
     if [ -s "$BENCH_OUT/$r.md" ]; then
-        echo "Command: \`$(meta "$r" command)\` (from $(meta "$r" started) to $(meta "$r" finished), exit status $(meta "$r" exit))."
+        echo "Command: \`$(meta "$r" command)\` (from $(meta "$r" started) to $(meta "$r" finished), exit status $(meta "$r" exit)); Tributary $(meta "$r" tributary)."
         echo
         cat "$BENCH_OUT/$r.md"
     else
@@ -130,7 +131,7 @@ number is taken is described at the top of each script and in
 | CPU | $(env_ cpu), $(env_ nproc) cores |
 | memory | $(env_ mem) |
 | OS | $(env_ os), $(env_ kernel) |
-| Tributary | $(env_ tributary) (Release build: -O2) |
+| Tributary | Release build (-O2) of the commit named in each section |
 | Apache Kafka Connect | 3.9.2 (connect-runtime, connect-file, connect-json from Maven Central), distributed worker, shipped JVM defaults (-Xms256M -Xmx2G, G1) on $(env_ java) |
 | Kafka broker | 3.9.2, single KRaft node (scripts/testenv) |
 | Debezium JDBC sink | 3.1.2.Final (plugin archive from Maven Central) |
