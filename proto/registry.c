@@ -371,6 +371,17 @@ static json_t *parse_json(const char *resp, const char *what, trib_error *err) {
     return j;
 }
 
+/* The JSON object of a 2xx answer, or NULL with err from the status or the
+ * body. Takes ownership of resp. what names the request in errors; jwhat
+ * names the answer for parse errors. */
+static json_t *ok_json(long status, char *resp, const char *what, const char *jwhat, trib_error *err) {
+    json_t *j = NULL;
+    if (status < 200 || status >= 300) status_error(status, resp, what, err);
+    else j = parse_json(resp, jwhat, err);
+    free(resp);
+    return j;
+}
+
 static bool json_int32(json_t *j, const char *key, int32_t *out) {
     json_t *v = json_object_get(j, key);
     if (!json_is_integer(v)) return false;
@@ -453,15 +464,9 @@ int trib_registry_register(trib_registry *r, const char *subject, const char *sc
         free(resp);
         return -1;
     }
-    if (status < 200 || status >= 300) {
-        char what[300];
-        snprintf(what, sizeof what, "registering a schema under subject '%s'", subject);
-        status_error(status, resp, what, err);
-        free(resp);
-        return -1;
-    }
-    json_t *j = parse_json(resp, "register", err);
-    free(resp);
+    char what[300];
+    snprintf(what, sizeof what, "registering a schema under subject '%s'", subject);
+    json_t *j = ok_json(status, resp, what, "register", err);
     if (!j) return -1;
     int32_t got;
     if (!json_int32(j, "id", &got)) {
@@ -496,15 +501,9 @@ int trib_registry_lookup(trib_registry *r, const char *subject, const char *sche
     free(path);
     free(esc);
     if (rc < 0) return trib_error_prefix(err, "looking up a schema under subject '%s'", subject);
-    if (status < 200 || status >= 300) {
-        char what[300];
-        snprintf(what, sizeof what, "looking up a schema under subject '%s'", subject);
-        status_error(status, resp, what, err);
-        free(resp);
-        return -1;
-    }
-    json_t *j = parse_json(resp, "lookup", err);
-    free(resp);
+    char what[300];
+    snprintf(what, sizeof what, "looking up a schema under subject '%s'", subject);
+    json_t *j = ok_json(status, resp, what, "lookup", err);
     if (!j) return -1;
     int32_t got, ver = 0;
     if (!json_int32(j, "id", &got)) {
@@ -548,15 +547,9 @@ char *trib_registry_schema_by_id(trib_registry *r, int32_t id, trib_error *err) 
         free(resp);
         return NULL;
     }
-    if (status < 200 || status >= 300) {
-        char what[64];
-        snprintf(what, sizeof what, "fetching schema id %d", (int)id);
-        status_error(status, resp, what, err);
-        free(resp);
-        return NULL;
-    }
-    json_t *j = parse_json(resp, "schema by id", err);
-    free(resp);
+    char what[64];
+    snprintf(what, sizeof what, "fetching schema id %d", (int)id);
+    json_t *j = ok_json(status, resp, what, "schema by id", err);
     if (!j) return NULL;
     const char *s = json_string_value(json_object_get(j, "schema"));
     const char *type = json_string_value(json_object_get(j, "schemaType"));
@@ -588,15 +581,9 @@ int trib_registry_latest(trib_registry *r, const char *subject, int32_t *id,
     int rc = http_call(r, "GET", path, NULL, &status, &resp, err);
     free(path);
     if (rc < 0) return trib_error_prefix(err, "fetching the latest schema of subject '%s'", subject);
-    if (status < 200 || status >= 300) {
-        char what[300];
-        snprintf(what, sizeof what, "fetching the latest schema of subject '%s'", subject);
-        status_error(status, resp, what, err);
-        free(resp);
-        return -1;
-    }
-    json_t *j = parse_json(resp, "latest version", err);
-    free(resp);
+    char what[300];
+    snprintf(what, sizeof what, "fetching the latest schema of subject '%s'", subject);
+    json_t *j = ok_json(status, resp, what, "latest version", err);
     if (!j) return -1;
     int32_t got, ver = 0;
     const char *s = json_string_value(json_object_get(j, "schema"));
