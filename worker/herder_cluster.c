@@ -62,6 +62,7 @@ struct herder_cluster {
     atomic_bool dirty;         /* leader must recompute placement */
     int64_t rebalance_delay_ms;  /* scheduled.rebalance.max.delay.ms */
     json_t *departed;          /* {"<worker>": mono ms first seen gone} (leader) */
+    json_t *seen;              /* {"<worker>": true}: members seen while this worker leads */
     int64_t last_placement_ms;
     int64_t seen_generation;
     bool was_member;
@@ -645,10 +646,21 @@ static void lead(trib_herder *h) {
         return;
     }
     /* Workers in the placement but not in the group: keep their work for
-     * them until scheduled.rebalance.max.delay.ms has passed. */
+     * them until scheduled.rebalance.max.delay.ms has passed, counted from
+     * when this leader saw them leave. A worker that was already gone when
+     * this worker took the lead (typically the previous leader itself) has
+     * no departure this leader witnessed: its work is reassigned at once,
+     * as Kafka Connect's new leader does (it starts without the previous
+     * assignment, so the dead leader's work counts as unassigned). Holding
+     * it for a fresh full delay would leave it down for longer than the
+     * user asked for. */
     json_t *held = json_array();
     pthread_mutex_lock(&h->lock);
     if (cl->rebalance_delay_ms > 0) {
+        size_t mi;
+        json_t *mv;
+        json_array_foreach(members, mi, mv)
+            if (json_is_string(mv)) json_object_set_new(cl->seen, json_string_value(mv), json_true());
         json_t *owners = json_object();
         const char *k;
         json_t *v;
@@ -664,6 +676,7 @@ static void lead(trib_herder *h) {
                 json_object_del(cl->departed, k);
                 continue;
             }
+            if (!json_object_get(cl->seen, k)) continue;   /* gone before we led: reassign now */
             json_t *since = json_object_get(cl->departed, k);
             if (!since) {
                 json_object_set_new(cl->departed, k, json_integer(now));
@@ -673,6 +686,17 @@ static void lead(trib_herder *h) {
                 json_array_append_new(held, json_string(k));
                 atomic_store(&cl->dirty, true);   /* look again when the delay ends */
             }
+        }
+        /* forget workers that own nothing and are gone (pods come and go) */
+        void *it = json_object_iter(cl->seen);
+        while (it) {
+            const char *w = json_object_iter_key(it);
+            void *next_it = json_object_iter_next(cl->seen, it);
+            if (!in_array(members, w) && !json_object_get(owners, w)) {
+                json_object_del(cl->departed, w);
+                json_object_del(cl->seen, w);
+            }
+            it = next_it;
         }
         json_decref(owners);
     }
@@ -708,7 +732,13 @@ static void lead(trib_herder *h) {
 void herder_cluster_tick(trib_herder *h) {
     herder_cluster *cl = h->cluster;
     bool member = trib_coordinator_is_member(cl->coord);
-    if (member && trib_coordinator_is_leader(cl->coord)) lead(h);
+    if (member && trib_coordinator_is_leader(cl->coord)) {
+        lead(h);
+    } else if (json_object_size(cl->seen) || json_object_size(cl->departed)) {
+        /* lost the lead: a later lead starts from what it witnesses then */
+        json_object_clear(cl->seen);
+        json_object_clear(cl->departed);
+    }
     if (cl->was_member && !member) TRIB_WARN("herder", "no longer a member of the worker group: stopping local work");
     cl->was_member = member;
     pthread_mutex_lock(&h->lock);
@@ -864,6 +894,7 @@ int herder_cluster_start(trib_herder *h, const herder_cluster_spec *spec, trib_e
     cl->results = json_object();
     cl->waiting = json_object();
     cl->departed = json_object();
+    cl->seen = json_object();
     cl->extra = json_object();
     pthread_mutex_init(&cl->sub_lock, NULL);
     cl->rebalance_delay_ms = spec->rebalance_delay_ms;
@@ -926,6 +957,7 @@ void herder_cluster_stop(trib_herder *h) {
     json_decref(cl->results);
     json_decref(cl->waiting);
     json_decref(cl->departed);
+    json_decref(cl->seen);
     json_decref(cl->extra);
     pthread_mutex_destroy(&cl->sub_lock);
     free(cl->offsets_topic);
