@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -268,4 +269,18 @@ uint64_t trib_fnv1a(const void *data, size_t n) {
         h *= 0x100000001b3ULL;
     }
     return h;
+}
+
+int trib_random_bytes(void *buf, size_t n, trib_error *err) {
+    unsigned char *p = buf;
+    while (n > 0) {
+        ssize_t got = getrandom(p, n, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return trib_error_set(err, TRIB_ERR_INTERNAL, "getrandom failed: %s", strerror(errno));
+        }
+        p += got;
+        n -= (size_t)got;
+    }
+    return 0;
 }

@@ -59,4 +59,10 @@ int trib_parse_bool(const char *s, bool *out); /* "true"/"false", any case */
 /* 64-bit FNV-1a, stable across processes and versions (slot placement). */
 uint64_t trib_fnv1a(const void *data, size_t n);
 
+/* Fills buf with n bytes from the kernel's CSPRNG (getrandom(2)). Used for
+ * secrets, keys and ids instead of OpenSSL's RAND_bytes: the first RAND call
+ * initialises OpenSSL (config file, providers, DRBG), several MB of resident
+ * memory in a worker that may never need OpenSSL otherwise. */
+int trib_random_bytes(void *buf, size_t n, trib_error *err);
+
 #endif

@@ -1,6 +1,6 @@
 /*
  * keys.c: API keys and the server secret (tenant.h). Keys are 32 bytes from
- * RAND_bytes written as "trib_" + base64url (no padding); they are never
+ * the kernel CSPRNG (trib_random_bytes) written as "trib_" + base64url (no padding); they are never
  * stored, only HMAC-SHA256(secret, key). The secret lives in a file of its
  * own (worker property tenant.key.secret.file), created 0600 on first use;
  * every worker of a cluster must share it.
@@ -12,7 +12,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,9 +32,7 @@ static void to_hex(const unsigned char *b, size_t n, char *out) {
 }
 
 static int random_bytes(unsigned char *b, size_t n, trib_error *err) {
-    if (RAND_bytes(b, (int)n) != 1)
-        return trib_error_set(err, TRIB_ERR_INTERNAL, "openssl: RAND_bytes failed (no entropy?)");
-    return 0;
+    return trib_random_bytes(b, n, err);
 }
 
 int trib_tenant_secret_load(const char *path, unsigned char **out, size_t *len, trib_error *err) {

@@ -36,7 +36,6 @@
 #include "worker/offset_store_kafka.h"
 #include "worker/status_store.h"
 
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,7 +71,7 @@ struct herder_cluster {
 
 static char *new_write_id(void) {
     unsigned char b[12];
-    if (RAND_bytes(b, sizeof b) != 1)
+    if (trib_random_bytes(b, sizeof b, NULL) < 0)
         for (size_t i = 0; i < sizeof b; i++) b[i] = (unsigned char)rand();
     char *id = trib_xmalloc(sizeof b * 2 + 1);
     for (size_t i = 0; i < sizeof b; i++) sprintf(id + 2 * i, "%02x", b[i]);

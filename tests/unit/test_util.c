@@ -161,8 +161,22 @@ static void test_files(void) {
     rmdir(dir);
 }
 
+static void test_random_bytes(void) {
+    unsigned char a[33], b[33];
+    memset(a, 0, sizeof a);
+    memset(b, 0, sizeof b);
+    a[32] = b[32] = 0xAB;  /* guard byte after the requested 32 */
+    ok(trib_random_bytes(a, 32, NULL) == 0, "random bytes are available");
+    ok(trib_random_bytes(b, 32, NULL) == 0, "a second draw succeeds");
+    ok(memcmp(a, b, 32) != 0, "two 32-byte draws differ");
+    ok(a[32] == 0xAB && b[32] == 0xAB, "nothing is written past the requested length");
+    int zeros = 0;
+    for (int i = 0; i < 32; i++) zeros += a[i] == 0;
+    ok(zeros < 8, "a draw is not mostly zero bytes");
+}
+
 int main(void) {
-    plan(78);
+    plan(83);
     test_split_list();
     test_parse_int64();
     test_parse_double();
@@ -170,5 +184,6 @@ int main(void) {
     test_strbuf();
     test_strings();
     test_files();
+    test_random_bytes();
     return exit_status();
 }
