@@ -44,6 +44,14 @@ struct trib_avro_codec {
     avro_writer_t writer;
     node *root;
     bool scrub;
+    /* Encoding a schema without arrays or maps reuses one value: every
+     * encode sets every field and union branch, so nothing of the previous
+     * record survives, and avro-c's known leaks all involve arrays (maps
+     * are arrays inside avro-c). Allocating and tearing down a fresh value
+     * tree per record cost more than the encoding itself. */
+    bool reuse_enc;
+    bool have_enc_value;
+    avro_value_t enc_value;
 };
 
 /*
@@ -245,6 +253,16 @@ static bool member_matches(const char *fname, avro_schema_t m) {
 
 static node *bind(const trib_schema *cs, avro_schema_t as, bool scrub, trib_error *err);
 
+/* Whether a bound tree holds an Avro array or map anywhere. */
+static bool has_containers(const node *n) {
+    if (!n) return false;
+    if (n->k == K_ARRAY || n->k == K_MAP || n->k == K_ENTRIES) return true;
+    if (has_containers(n->child) || has_containers(n->key)) return true;
+    for (size_t i = 0; i < n->nfields; i++)
+        if (has_containers(n->fields[i])) return true;
+    return false;
+}
+
 static node *bind_plain(const trib_schema *cs, avro_schema_t as, bool scrub, trib_error *err) {
     if (!fits(cs, as)) {
         trib_error_set(err, TRIB_ERR_INVALID, "avro: Connect type %s does not fit Avro type %s",
@@ -416,6 +434,7 @@ trib_avro_codec *trib_avro_codec_new(trib_schema *cs, const char *avro_json, boo
     c->cs = trib_schema_ref(cs);
     c->scrub = scrub_names;
     if (!(c->root = bind(cs, c->as, scrub_names, err))) goto fail;
+    c->reuse_enc = !has_containers(c->root);
     if (!(c->iface = avro_generic_class_from_schema(c->as))) {
         avro_fail(err, "cannot build a value class for the schema");
         goto fail;
@@ -430,6 +449,7 @@ fail:
 
 void trib_avro_codec_destroy(trib_avro_codec *c) {
     if (!c) return;
+    if (c->have_enc_value) avro_value_decref(&c->enc_value);
     if (c->iface) avro_value_iface_decref(c->iface);
     if (c->reader) avro_reader_free(c->reader);
     if (c->writer) avro_writer_free(c->writer);
@@ -490,10 +510,14 @@ static int enc(const node *n, const trib_value *v, avro_value_t *dst, trib_error
     case K_BOOL:
         CHECK_AVRO(avro_value_set_boolean(dst, v->u.b), "cannot set boolean");
         return 0;
-    case K_STRING:
-        CHECK_AVRO(avro_value_set_string_len(dst, v->u.str.data ? v->u.str.data : "", v->u.str.len + 1),
-                   "cannot set string");
+    case K_STRING: {
+        /* Lent, not copied: the value only lives while v does (within the
+         * encode call; a reused value is overwritten before its next use). */
+        avro_wrapped_buffer_t buf;
+        avro_wrapped_buffer_new(&buf, v->u.str.data ? v->u.str.data : "", v->u.str.data ? v->u.str.len + 1 : 1);
+        CHECK_AVRO(avro_value_give_string_len(dst, &buf), "cannot set string");
         return 0;
+    }
     case K_ENUM: {
         char *sym = trib_xstrndup(v->u.str.data ? v->u.str.data : "", v->u.str.len);
         int idx = avro_schema_enum_get_by_name(n->as, sym);
@@ -507,10 +531,12 @@ static int enc(const node *n, const trib_value *v, avro_value_t *dst, trib_error
         CHECK_AVRO(avro_value_set_enum(dst, idx), "cannot set enum");
         return 0;
     }
-    case K_BYTES:
-        CHECK_AVRO(avro_value_set_bytes(dst, v->u.str.data ? v->u.str.data : (char *)"", v->u.str.len),
-                   "cannot set bytes");
+    case K_BYTES: {
+        avro_wrapped_buffer_t buf;   /* lent, as for strings */
+        avro_wrapped_buffer_new(&buf, v->u.str.data ? v->u.str.data : "", v->u.str.data ? v->u.str.len : 0);
+        CHECK_AVRO(avro_value_give_bytes(dst, &buf), "cannot set bytes");
         return 0;
+    }
     case K_FIXED:
         if ((int64_t)v->u.str.len != n->fixed_size)
             return trib_error_set(err, TRIB_ERR_INVALID, "avro: %zu bytes do not fit fixed %s of size %lld",
@@ -622,6 +648,15 @@ static int write_value(trib_avro_codec *c, avro_value_t *value, trib_strbuf *out
 
 int trib_avro_codec_encode(trib_avro_codec *c, const trib_value *v, trib_strbuf *out,
                            trib_error *err) {
+    if (c->reuse_enc) {
+        if (!c->have_enc_value) {
+            if (avro_generic_value_new(c->iface, &c->enc_value) != 0)
+                return trib_error_set(err, TRIB_ERR_NOMEM, "avro: cannot allocate a value");
+            c->have_enc_value = true;
+        }
+        if (enc(c->root, v, &c->enc_value, err) < 0) return -1;
+        return write_value(c, &c->enc_value, out, err) < 0 ? -1 : 0;
+    }
     /* As in decoding: the avro-c value lives only inside this call, every
      * allocation tracked, and whatever avro-c loses (reusing values with
      * avro_value_reset leaks arrays nested in array elements) is freed. */

@@ -25,23 +25,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One produced (or settled) record: its source offset, until the broker
+ * has answered for it and every record before it. */
 typedef struct inflight {
     json_t *partition;   /* owned; NULL when the record carries no offset */
     json_t *offset;
     int status;          /* 0 pending, 1 delivered, -1 failed */
     rd_kafka_resp_err_t err;
-    struct inflight *next;
 } inflight;
+
+/* The FIFO is a list of fixed blocks of entries: no allocation per record,
+ * and an entry never moves while librdkafka holds its address as the
+ * message's opaque. Consumed blocks are kept for reuse (at most as many as
+ * were ever in flight at once), so a steady load allocates nothing. */
+#define INFLIGHT_BLOCK 1000   /* ~32 KB: below malloc's mmap threshold */
+typedef struct inflight_block {
+    struct inflight_block *next;
+    size_t head, tail;   /* live entries are e[head .. tail) */
+    inflight e[INFLIGHT_BLOCK];
+} inflight_block;
+
+/* Acknowledged offsets waiting for the next flush: the last one per
+ * distinct source partition (a flush stages only the last one anyway). */
+typedef struct acked_offset {
+    json_t *partition;   /* owned */
+    json_t *offset;      /* owned; NULL = null offset */
+} acked_offset;
+#define ACKED_MAX 64     /* more distinct partitions: staged into the store early */
 
 typedef struct source_loop {
     trib_task *t;
     const char *eos_offsets_topic;  /* exactly-once: offsets go here in each transaction */
     void *ctx;           /* the task plugin's context */
     rd_kafka_t *rk;
-    inflight *head, *tail;
+    inflight_block *first, *last, *spare;   /* spare: a list of free blocks */
     size_t pending;
-    trib_error delivery_err;  /* first permanent delivery failure */
-    bool delivery_failed;
+    acked_offset acked[ACKED_MAX];
+    size_t nacked;
+    bool acked_staged;   /* some acknowledged offsets went to the store before the flush */
 } source_loop;
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
@@ -53,14 +74,104 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     e->err = m->err;
 }
 
-/* Stages the offsets of the acknowledged prefix of the FIFO and flushes
- * them. A failed delivery is passed to errors.tolerance when `tolerate` is
- * set; otherwise (the task is already failing) the prefix ends there. */
-static int commit_offsets(source_loop *l, bool tolerate, trib_error *err) {
+/* A new pending entry at the tail of the FIFO; takes the references. */
+static inflight *fifo_push(source_loop *l, json_t *partition, json_t *offset) {
+    inflight_block *b = l->last;
+    if (!b || b->tail == INFLIGHT_BLOCK) {
+        if (l->spare) {
+            b = l->spare;
+            l->spare = b->next;
+        } else {
+            b = trib_xmalloc(sizeof *b);
+        }
+        b->next = NULL;
+        b->head = b->tail = 0;
+        if (l->last) l->last->next = b;
+        else l->first = b;
+        l->last = b;
+    }
+    inflight *e = &b->e[b->tail++];
+    e->partition = partition;
+    e->offset = offset;
+    e->status = 0;
+    e->err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    l->pending++;
+    return e;
+}
+
+static inflight *fifo_front(source_loop *l) {
+    inflight_block *b = l->first;
+    return b && b->head < b->tail ? &b->e[b->head] : NULL;
+}
+
+/* Removes the front entry; its references must have been taken or dropped. */
+static void fifo_pop(source_loop *l) {
+    inflight_block *b = l->first;
+    b->head++;
+    l->pending--;
+    if (b->head < b->tail) return;
+    if (b->tail < INFLIGHT_BLOCK && b == l->last) {
+        b->head = b->tail = 0;   /* empty: settled entries are referenced by no one */
+        return;
+    }
+    if (b->tail < INFLIGHT_BLOCK) return;
+    l->first = b->next;
+    if (!l->first) l->last = NULL;
+    b->next = l->spare;
+    l->spare = b;
+}
+
+static void drop_inflight(source_loop *l) {
+    for (inflight *e; (e = fifo_front(l));) {
+        json_decref(e->partition);
+        json_decref(e->offset);
+        fifo_pop(l);
+    }
+}
+
+/* The slot of a partition in a small "last offset per partition" list (the
+ * same object is the common case; equal objects count as the same). */
+static acked_offset *offset_slot(acked_offset *list, size_t n, const json_t *partition) {
+    for (size_t i = n; i-- > 0;)
+        if (list[i].partition == partition) return &list[i];
+    for (size_t i = n; i-- > 0;)
+        if (json_equal(list[i].partition, (json_t *)partition)) return &list[i];
+    return NULL;
+}
+
+/* Stages the remembered acknowledged offsets into the offset store. */
+static void stage_acked(source_loop *l) {
     trib_task *t = l->t;
-    bool any = false;
-    while (l->head && l->head->status != 0) {
-        inflight *e = l->head;
+    for (size_t i = 0; i < l->nacked; i++) {
+        trib_offset_store_put(t->offsets, t->connector, l->acked[i].partition, l->acked[i].offset);
+        json_decref(l->acked[i].partition);
+        json_decref(l->acked[i].offset);
+    }
+    if (l->nacked) l->acked_staged = true;
+    l->nacked = 0;
+}
+
+/* Remembers an acknowledged offset; takes the references. */
+static void note_acked(source_loop *l, json_t *partition, json_t *offset) {
+    acked_offset *a = offset_slot(l->acked, l->nacked, partition);
+    if (a) {
+        json_decref(partition);
+        json_decref(a->offset);
+        a->offset = offset;
+        return;
+    }
+    if (l->nacked == ACKED_MAX) stage_acked(l);
+    l->acked[l->nacked++] = (acked_offset){partition, offset};
+}
+
+/* Moves the acknowledged prefix of the FIFO out of it, remembering the
+ * last offset per partition for the next flush. A failed delivery is
+ * passed to errors.tolerance when `tolerate` is set; otherwise (the task
+ * is already failing) the prefix ends there. Called after every batch, so
+ * the FIFO holds only records still in flight. */
+static int advance_acked(source_loop *l, bool tolerate, trib_error *err) {
+    trib_task *t = l->t;
+    for (inflight *e; (e = fifo_front(l)) && e->status != 0;) {
         if (e->status < 0 && !tolerate) break;
         if (e->status < 0) {
             trib_error why;
@@ -71,18 +182,21 @@ static int commit_offsets(source_loop *l, bool tolerate, trib_error *err) {
                                    NULL, 0, NULL, err) < 0)
                 return -1;
         }
-        if (e->partition) {
-            trib_offset_store_put(t->offsets, t->connector, e->partition, e->offset);
-            any = true;
-        }
-        l->head = e->next;
-        if (!l->head) l->tail = NULL;
-        json_decref(e->partition);
-        json_decref(e->offset);
-        free(e);
-        l->pending--;
+        if (e->partition) note_acked(l, e->partition, e->offset);
+        else json_decref(e->offset);
+        fifo_pop(l);
     }
-    if (!any) return 0;
+    return 0;
+}
+
+/* Stages the offsets of the acknowledged prefix of the FIFO and flushes
+ * them (see advance_acked for `tolerate`). */
+static int commit_offsets(source_loop *l, bool tolerate, trib_error *err) {
+    trib_task *t = l->t;
+    if (advance_acked(l, tolerate, err) < 0) return -1;
+    stage_acked(l);
+    if (!l->acked_staged) return 0;
+    l->acked_staged = false;
     if (trib_offset_store_flush(t->offsets, err) < 0) return trib_error_prefix(err, "offset flush");
     if (t->plugin->source->commit) {
         /* Errors from commit() are only logged, as in Connect: the data and
@@ -94,16 +208,12 @@ static int commit_offsets(source_loop *l, bool tolerate, trib_error *err) {
     return 0;
 }
 
-static void drop_inflight(source_loop *l) {
-    while (l->head) {
-        inflight *e = l->head;
-        l->head = e->next;
-        json_decref(e->partition);
-        json_decref(e->offset);
-        free(e);
+static void drop_acked(source_loop *l) {
+    for (size_t i = 0; i < l->nacked; i++) {
+        json_decref(l->acked[i].partition);
+        json_decref(l->acked[i].offset);
     }
-    l->tail = NULL;
-    l->pending = 0;
+    l->nacked = 0;
 }
 
 typedef struct from_connect_call {
@@ -142,13 +252,8 @@ static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_s
     if (!trib_tenant_guard_throttle(t->guard, TRIB_TENANT_IN, 1, (knull ? 0 : kb->len) + (vnull ? 0 : vb->len),
                                     &t->stop))
         return 0;
-    inflight *e = trib_xcalloc(1, sizeof *e);
-    e->partition = rec->source_partition ? json_incref(rec->source_partition) : NULL;
-    e->offset = rec->source_offset ? json_incref(rec->source_offset) : NULL;
-    if (l->tail) l->tail->next = e;
-    else l->head = e;
-    l->tail = e;
-    l->pending++;
+    inflight *e = fifo_push(l, rec->source_partition ? json_incref(rec->source_partition) : NULL,
+                            rec->source_offset ? json_incref(rec->source_offset) : NULL);
 
     for (int attempt = 0;; attempt++) {
         rd_kafka_headers_t *h = NULL;
@@ -194,14 +299,7 @@ static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_s
  * before it is acknowledged, as Connect commits offsets of filtered
  * records. Takes the references. */
 static void settle_skipped(source_loop *l, json_t *partition, json_t *offset) {
-    inflight *e = trib_xcalloc(1, sizeof *e);
-    e->partition = partition;
-    e->offset = offset;
-    e->status = 1;
-    if (l->tail) l->tail->next = e;
-    else l->head = e;
-    l->tail = e;
-    l->pending++;
+    fifo_push(l, partition, offset)->status = 1;
 }
 
 /* Exactly-once: the batch's last offset per source partition is written
@@ -209,28 +307,37 @@ static void settle_skipped(source_loop *l, json_t *partition, json_t *offset) {
  * the transaction that holds the batch's records. */
 static int eos_produce_offsets(source_loop *l, trib_error *err) {
     trib_task *t = l->t;
-    json_t *last = json_object();   /* key -> offset, last one wins */
-    for (inflight *e = l->head; e; e = e->next)
-        if (e->partition) {
-            char *key = trib_offset_key(t->connector, e->partition);
-            json_object_set(last, key, e->offset ? e->offset : json_null());
-            free(key);
+    /* the last offset per partition, in the FIFO's order (borrowed) */
+    acked_offset *last = NULL;
+    size_t n = 0, cap = 0;
+    for (inflight_block *b = l->first; b; b = b->next)
+        for (size_t i = b->head; i < b->tail; i++) {
+            inflight *e = &b->e[i];
+            if (!e->partition) continue;
+            acked_offset *a = offset_slot(last, n, e->partition);
+            if (!a) {
+                if (n == cap) {
+                    cap = cap ? cap * 2 : 8;
+                    last = trib_xrealloc(last, cap * sizeof *last);
+                }
+                a = &last[n++];
+                a->partition = e->partition;
+            }
+            a->offset = e->offset;
         }
-    const char *key;
-    json_t *v;
     int rc = 0;
-    json_object_foreach(last, key, v) {
-        char *text = json_is_null(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *key = trib_offset_key(t->connector, last[i].partition);
+        json_t *v = last[i].offset;
+        char *text = !v || json_is_null(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         rd_kafka_resp_err_t e = rd_kafka_producev(
             l->rk, RD_KAFKA_V_TOPIC(l->eos_offsets_topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_KEY((void *)key, strlen(key)), RD_KAFKA_V_VALUE(text, text ? strlen(text) : 0), RD_KAFKA_V_END);
         free(text);
-        if (e) {
-            rc = trib_kafka_error(err, e, "produce offsets in transaction");
-            break;
-        }
+        free(key);
+        if (e) rc = trib_kafka_error(err, e, "produce offsets in transaction");
     }
-    json_decref(last);
+    free(last);
     return rc;
 }
 
@@ -399,6 +506,8 @@ void *trib_source_task_main(void *arg) {
         } else if (trib_mono_ms() >= next_flush) {
             if (commit_offsets(&l, true, &err) < 0) goto fail;
             next_flush = trib_mono_ms() + flush_interval;
+        } else if (advance_acked(&l, true, &err) < 0) {
+            goto fail;
         }
     }
 
@@ -439,6 +548,13 @@ cleanup:
         rd_kafka_destroy(l.rk);
     }
     drop_inflight(&l);
+    drop_acked(&l);
+    for (inflight_block *lists[] = {l.first, l.spare}, **li = lists; li < lists + 2; li++)
+        while (*li) {
+            inflight_block *b = *li;
+            *li = b->next;
+            free(b);
+        }
     trib_record_batch_free(&batch);
     trib_strbuf_free(&kb);
     trib_strbuf_free(&vb);

@@ -124,6 +124,7 @@ typedef struct datagen_task {
     int batch_size;
     bool limited;                /* rate > 0 */
     trib_token_bucket bucket;
+    json_t *partition;           /* {"task": index}, shared by every record */
     bool logged_done;
     char label[64];
 } datagen_task;
@@ -186,9 +187,8 @@ static int dg_start(const trib_props *config, trib_source_task_context *tctx, vo
     }
 
     /* Resume after the last committed record. */
-    json_t *part = json_pack("{s:i}", "task", (int)t->index);
-    json_t *off = trib_source_task_context_offset(tctx, part);
-    json_decref(part);
+    t->partition = json_pack("{s:i}", "task", (int)t->index);
+    json_t *off = trib_source_task_context_offset(tctx, t->partition);
     if (off) {
         json_t *seq = json_is_object(off) ? json_object_get(off, "seq") : NULL;
         if (!json_is_integer(seq) || json_integer_value(seq) < 0) {
@@ -227,8 +227,11 @@ static trib_record *make_record(datagen_task *t, int64_t seq) {
         trib_record_set_key_take(r, trib_schema_ref(t->key_schema),
                                  trib_value_string_take(trib_xasprintf("%d-%lld", t->index, (long long)seq)));
     }
-    r->source_partition = json_pack("{s:i}", "task", (int)t->index);
-    r->source_offset = json_pack("{s:I}", "seq", (json_int_t)(seq + 1));
+    /* Records share the partition object (they only read it); the offset
+     * is built directly rather than through json_pack's format parser. */
+    r->source_partition = json_incref(t->partition);
+    r->source_offset = json_object();
+    json_object_set_new_nocheck(r->source_offset, "seq", json_integer((json_int_t)(seq + 1)));
     return r;
 }
 
@@ -276,6 +279,7 @@ static void dg_stop(void *ctx) {
     if (!t) return;
     trib_schema_unref(t->value_schema);
     trib_schema_unref(t->key_schema);
+    json_decref(t->partition);
     trib_config_destroy(t->cfg);
     free(t);
 }

@@ -10,7 +10,7 @@
 #include "proto/data.h"
 #include "tests/tap.h"
 
-#define PLAN 59
+#define PLAN 66
 
 static trib_avro_codec *codec_for(trib_schema *s) {
     trib_error err = {0};
@@ -221,6 +221,102 @@ static void test_round_trips(void) {
     trib_schema_unref(st);
 }
 
+/* A struct without arrays or maps: its codec reuses one avro-c value for
+ * every encode, which must never let one record leak into the next. */
+static trib_schema *flat(void) {
+    trib_schema *inner = trib_schema_struct_new("com.example.FlatInner");
+    trib_schema_add_field_take(inner, "n", trib_schema_primitive(TRIB_INT32, false));
+    trib_schema_add_field_take(inner, "s", trib_schema_primitive(TRIB_STRING, true));
+    trib_schema *st = trib_schema_struct_new("com.example.Flat");
+    trib_schema_add_field_take(st, "id", trib_schema_primitive(TRIB_INT64, false));
+    trib_schema_add_field_take(st, "name", trib_schema_primitive(TRIB_STRING, false));
+    trib_schema_add_field_take(st, "oname", trib_schema_primitive(TRIB_STRING, true));
+    trib_schema_add_field_take(st, "blob", trib_schema_primitive(TRIB_BYTES, true));
+    trib_schema_add_field_take(st, "dec", trib_schema_decimal(2, false));
+    trib_schema *oinner = trib_schema_copy(inner);
+    oinner->optional = true;
+    trib_schema_add_field_take(st, "inner", inner);
+    trib_schema_add_field_take(st, "oinner", oinner);
+    return st;
+}
+
+static trib_value *flat_value(trib_schema *st, int i) {
+    trib_value *v = trib_value_struct_new(st);
+    char buf[64];
+    snprintf(buf, sizeof buf, "name-%d-%s", i, i % 2 ? "a-longer-name-than-before" : "x");
+    trib_value_struct_set_take(v, "id", trib_value_int(TRIB_INT64, (int64_t)i * 1000003));
+    trib_value_struct_set_take(v, "name", trib_value_string(buf));
+    if (i % 2) trib_value_struct_set_take(v, "oname", trib_value_string(buf + 5));
+    if (i % 3 == 0) trib_value_struct_set_take(v, "blob", trib_value_bytes("\x00\x01\x02", 3 - (size_t)(i % 4 == 0)));
+    trib_value *dec = NULL;
+    snprintf(buf, sizeof buf, "%d.%02d", i * 37 - 500, i % 100);
+    trib_decimal_from_string(buf, 2, &dec, NULL);
+    trib_value_struct_set_take(v, "dec", dec);
+    trib_value *in = trib_value_struct_new(trib_schema_field(st, "inner")->schema);
+    trib_value_struct_set_take(in, "n", trib_value_int(TRIB_INT32, -i));
+    if (i % 2 == 0) trib_value_struct_set_take(in, "s", trib_value_string("inner"));
+    trib_value_struct_set_take(v, "inner", in);
+    if (i % 5 != 1) {
+        trib_value *oi = trib_value_struct_new(trib_schema_field(st, "oinner")->schema);
+        trib_value_struct_set_take(oi, "n", trib_value_int(TRIB_INT32, i));
+        trib_value_struct_set_take(v, "oinner", oi);
+    }
+    return v;
+}
+
+static void test_reused_value(void) {
+    trib_schema *st = flat();
+    trib_avro_codec *c = codec_for(st);
+    ok(c != NULL, "a codec compiles for a struct without arrays or maps");
+    trib_error err = {0};
+    trib_strbuf out, fresh;
+    trib_strbuf_init(&out);
+    trib_strbuf_init(&fresh);
+    int same = 0, round = 0;
+    for (int i = 0; i < 40; i++) {
+        trib_value *v = flat_value(st, i);
+        trib_strbuf_reset(&out);
+        int rc = trib_avro_codec_encode(c, v, &out, &err);
+        if (rc) diag("encode %d: %s", i, err.msg);
+        /* the reference: a codec that has never encoded anything before */
+        trib_avro_codec *fc = codec_for(st);
+        trib_strbuf_reset(&fresh);
+        if (fc && trib_avro_codec_encode(fc, v, &fresh, &err) == 0 && rc == 0 && out.len == fresh.len &&
+            memcmp(out.data, fresh.data, out.len) == 0)
+            same++;
+        trib_avro_codec_destroy(fc);
+        trib_value *back = NULL;
+        if (rc == 0 && trib_avro_codec_decode(c, out.data, out.len, &back, &err) == 0 && trib_value_equal(back, v))
+            round++;
+        trib_value_destroy(back);
+        trib_value_destroy(v);   /* the codec lent the strings: they are gone now */
+    }
+    is_int(same, 40, "40 records in a row encode exactly as a fresh codec encodes each of them");
+    is_int(round, 40, "and each decodes back to its own value, nothing carried over from the one before");
+
+    /* A failed encode leaves the reused value half-written: the next one is still exact. */
+    trib_value *bad = flat_value(st, 3);
+    trib_value_struct_set_take(trib_value_struct_get(bad, "inner"), "n", trib_value_string("not a number"));
+    trib_strbuf_reset(&out);
+    trib_error_clear(&err);
+    ok(trib_avro_codec_encode(c, bad, &out, &err) == -1, "a record of the wrong shape fails");
+    like(err.msg, "field 'inner': field 'n'", "naming the field");
+    trib_value_destroy(bad);
+    trib_value *v = flat_value(st, 4);
+    trib_strbuf_reset(&out);
+    trib_strbuf_reset(&fresh);
+    trib_avro_codec *fc = codec_for(st);
+    ok(trib_avro_codec_encode(c, v, &out, &err) == 0 && trib_avro_codec_encode(fc, v, &fresh, &err) == 0,
+       "the next record encodes");
+    is_mem(out.data, out.len, fresh.data, fresh.len, "with nothing left over from the failed one");
+    trib_avro_codec_destroy(fc);
+    trib_value_destroy(v);
+    trib_strbuf_free(&out);
+    trib_strbuf_free(&fresh);
+    trib_avro_codec_destroy(c);
+    trib_schema_unref(st);
+}
+
 static void test_top_level(void) {
     trib_schema *s = trib_schema_primitive(TRIB_STRING, true);
     trib_avro_codec *c = codec_for(s);
@@ -413,6 +509,7 @@ int main(void) {
     plan(PLAN);
     test_known_encodings();
     test_round_trips();
+    test_reused_value();
     test_top_level();
     test_foreign_types();
     test_corrupt();
