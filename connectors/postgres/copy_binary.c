@@ -267,6 +267,70 @@ static int put_text(trib_strbuf *sb, const trib_schema *s, const trib_value *v, 
 #define NUMERIC_PINF 0xD000
 #define NUMERIC_NINF 0xF000
 
+/* Writes the numeric D * 10^E (D: nd decimal digits, most significant
+ * first, no leading zeros; nd 0 is zero) with sign neg. text names the value
+ * in errors. */
+static int numeric_put_digits(trib_strbuf *sb, bool neg, const char *d, size_t nd, long E, const char *text,
+                              trib_error *err) {
+    long dscale = E < 0 ? -E : 0;
+    if (dscale > 0x3FFF)
+        return trib_error_set(err, TRIB_ERR_INVALID, "'%s' has too many fraction digits for numeric", text);
+    if (nd == 0) {   /* zero */
+        put16(sb, 0), put16(sb, 0), put16(sb, NUMERIC_POS), put16(sb, (uint16_t)dscale);
+        return 0;
+    }
+    /* Digit i has power p_i = E + nd-1-i; group g = floor(p/4). */
+    long ptop = E + (long)nd - 1;
+    long gmax = floor_div(ptop, 4), gmin = floor_div(E, 4);
+    if (gmax > 32767 || gmin < -32768)
+        return trib_error_set(err, TRIB_ERR_INVALID, "'%s' is out of numeric's range", text);
+    size_t ng = (size_t)(gmax - gmin + 1);
+    uint16_t small[64];
+    uint16_t *g = ng <= 64 ? small : trib_xmalloc(ng * sizeof *g);
+    memset(g, 0, ng * sizeof *g);
+    static const int pow10[4] = {1, 10, 100, 1000};
+    for (size_t i = 0; i < nd; i++) {
+        long pw = E + (long)nd - 1 - (long)i;
+        long gi = floor_div(pw, 4);
+        g[gmax - gi] = (uint16_t)(g[gmax - gi] + (d[i] - '0') * pow10[pw - gi * 4]);
+    }
+    size_t first = 0, last = ng;
+    long weight = gmax;
+    while (first < last && g[first] == 0) first++, weight--;
+    while (last > first && g[last - 1] == 0) last--;
+    put16(sb, (uint16_t)(last - first));
+    put16(sb, (uint16_t)(int16_t)weight);
+    put16(sb, neg ? NUMERIC_NEG : NUMERIC_POS);
+    put16(sb, (uint16_t)dscale);
+    for (size_t i = first; i < last; i++) put16(sb, g[i]);
+    if (g != small) free(g);
+    return 0;
+}
+
+/* A Connect Decimal (big-endian two's complement unscaled value, scale)
+ * straight into numeric, without its text form. Returns 1 when the value
+ * is wider than 16 bytes (the caller goes through text). */
+static int numeric_from_decimal(trib_strbuf *sb, const unsigned char *b, size_t n, int scale, trib_error *err) {
+    if (n > 16) return 1;
+    bool neg = n > 0 && (b[0] & 0x80);
+    unsigned __int128 u = 0;
+    for (size_t i = 0; i < n; i++) u = (u << 8) | b[i];
+    if (neg) {   /* two's complement of an n-byte value: magnitude = 2^(8n) - u */
+        if (n < 16) u |= ~(unsigned __int128)0 << (8 * n);
+        u = ~u + 1;
+    }
+    char digits[48];
+    size_t nd = 0;
+    char rev[48];
+    while (u) {
+        rev[nd++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    }
+    for (size_t i = 0; i < nd; i++) digits[i] = rev[nd - 1 - i];
+    digits[nd] = '\0';
+    return numeric_put_digits(sb, neg && nd > 0, digits, nd, -(long)scale, digits, err);
+}
+
 int trib_pg_numeric_from_text(trib_strbuf *sb, const char *text, trib_error *err) {
     const char *p = text;
     while (isspace((unsigned char)*p)) p++;
@@ -314,43 +378,9 @@ int trib_pg_numeric_from_text(trib_strbuf *sb, const char *text, trib_error *err
         return trib_error_set(err, TRIB_ERR_INVALID, "'%s' is not a number", text);
     }
     long E = e - frac;
-    long dscale = E < 0 ? -E : 0;
-    if (dscale > 0x3FFF) {
-        free(d);
-        return trib_error_set(err, TRIB_ERR_INVALID, "'%s' has too many fraction digits for numeric", text);
-    }
-    if (nd == 0) {   /* zero */
-        free(d);
-        put16(sb, 0), put16(sb, 0), put16(sb, NUMERIC_POS), put16(sb, (uint16_t)dscale);
-        return 0;
-    }
-    /* Digit i has power p_i = E + nd-1-i; group g = floor(p/4). */
-    long ptop = E + (long)nd - 1;
-    long gmax = floor_div(ptop, 4), gmin = floor_div(E, 4);
-    if (gmax > 32767 || gmin < -32768) {
-        free(d);
-        return trib_error_set(err, TRIB_ERR_INVALID, "'%s' is out of numeric's range", text);
-    }
-    size_t ng = (size_t)(gmax - gmin + 1);
-    uint16_t *g = trib_xcalloc(ng, sizeof *g);
-    static const int pow10[4] = {1, 10, 100, 1000};
-    for (size_t i = 0; i < nd; i++) {
-        long pw = E + (long)nd - 1 - (long)i;
-        long gi = floor_div(pw, 4);
-        g[gmax - gi] = (uint16_t)(g[gmax - gi] + (d[i] - '0') * pow10[pw - gi * 4]);
-    }
+    int rc = numeric_put_digits(sb, neg, d, nd, E, text, err);
     free(d);
-    size_t first = 0, last = ng;
-    long weight = gmax;
-    while (first < last && g[first] == 0) first++, weight--;
-    while (last > first && g[last - 1] == 0) last--;
-    put16(sb, (uint16_t)(last - first));
-    put16(sb, (uint16_t)(int16_t)weight);
-    put16(sb, neg ? NUMERIC_NEG : NUMERIC_POS);
-    put16(sb, (uint16_t)dscale);
-    for (size_t i = first; i < last; i++) put16(sb, g[i]);
-    free(g);
-    return 0;
+    return rc;
 }
 
 char *trib_pg_numeric_to_text(const void *data, size_t len, trib_error *err) {
@@ -492,6 +522,11 @@ static int put_body(trib_strbuf *sb, trib_pg_kind k, const trib_schema *s, const
         return 0;
     }
     case TRIB_PGK_NUMERIC: {
+        if (v->type == TRIB_BYTES && is_logical(s, TRIB_LOGICAL_DECIMAL)) {
+            int rc = numeric_from_decimal(sb, (const unsigned char *)v->u.str.data, v->u.str.len,
+                                          trib_schema_decimal_scale(s), err);
+            if (rc <= 0) return rc;
+        }
         trib_strbuf t;
         trib_strbuf_init(&t);
         if (v->type == TRIB_STRING) {

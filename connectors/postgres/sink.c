@@ -199,21 +199,39 @@ static int tp_index(pg_sink *s, const char *topic, int32_t partition, bool creat
 /* ---- buffer ------------------------------------------------------------------ */
 
 static void clear_buffer(pg_sink *s) {
+    /* Runs keep their buffers for the next batch: no large free and
+     * reallocation per batch. */
     for (size_t i = 0; i < s->nruns; i++) {
         pg_run *r = s->runs[i];
-        trib_strbuf_free(&r->data);
-        free(r->off);
-        free(r->rec);
-        free(r);
+        r->data.len = 0;
+        r->nrows = 0;
+        if (s->nspare == s->spare_cap) {
+            s->spare_cap = s->spare_cap ? s->spare_cap * 2 : 8;
+            s->spare_runs = trib_xrealloc(s->spare_runs, s->spare_cap * sizeof *s->spare_runs);
+        }
+        s->spare_runs[s->nspare++] = r;
     }
     s->nruns = 0;
     for (pg_table *t = s->tables; t; t = t->next) t->open_run = NULL;
-    for (size_t i = 0; i < s->npend; i++) {
-        trib_record_destroy(s->pend[i].rec);
-        free(s->pend[i].raw);
-    }
+    for (size_t i = 0; i < s->npend; i++) trib_record_destroy(s->pend[i].rec);
     s->npend = 0;
     s->nlive = 0;
+    s->raw.len = 0;
+    s->nhdrs = 0;
+}
+
+static void free_run(pg_run *r) {
+    trib_strbuf_free(&r->data);
+    free(r->off);
+    free(r->rec);
+    free(r);
+}
+
+/* Copies n bytes into the raw arena; returns their offset. */
+static size_t raw_put(pg_sink *s, const void *data, size_t n) {
+    size_t at = s->raw.len;
+    if (n) trib_strbuf_append(&s->raw, data, n);
+    return at;
 }
 
 static size_t add_pending(pg_sink *s, const trib_record *rec, int tp) {
@@ -222,28 +240,51 @@ static size_t add_pending(pg_sink *s, const trib_record *rec, int tp) {
         s->pend = trib_xrealloc(s->pend, s->pend_cap * sizeof *s->pend);
     }
     pg_pending *p = &s->pend[s->npend];
-    p->rec = trib_record_clone(rec);
-    p->raw = NULL;
-    /* The raw bytes are borrowed from the consumer for this call only. */
-    size_t kl = rec->raw_key ? rec->raw_key_len : 0, vl = rec->raw_value ? rec->raw_value_len : 0;
-    if (kl + vl) {
-        p->raw = trib_xmalloc(kl + vl);
-        if (kl) memcpy(p->raw, rec->raw_key, kl);
-        if (vl) memcpy((char *)p->raw + kl, rec->raw_value, vl);
-    }
-    p->rec->raw_key = rec->raw_key ? p->raw : NULL;
-    p->rec->raw_value = rec->raw_value ? (char *)p->raw + kl : NULL;
+    memset(p, 0, sizeof *p);
     p->tp = tp;
+    p->partition = rec->partition;
+    p->offset = rec->kafka_offset;
+    p->timestamp = rec->timestamp;
     p->done = false;
+    if (tp < 0 || (!rec->raw_key && !rec->raw_value)) {
+        /* Not from Kafka (or no bytes to report): the DLQ needs the record. */
+        p->rec = trib_record_clone(rec);
+        p->rec->raw_key = p->rec->raw_value = NULL;
+        p->rec->raw_key_len = p->rec->raw_value_len = 0;
+        return s->npend++;
+    }
+    /* The raw bytes are borrowed from the consumer for this call only. */
+    p->key_len = rec->raw_key ? rec->raw_key_len : PG_RAW_NULL;
+    p->value_len = rec->raw_value ? rec->raw_value_len : PG_RAW_NULL;
+    p->raw = raw_put(s, rec->raw_key, rec->raw_key ? rec->raw_key_len : 0);
+    raw_put(s, rec->raw_value, rec->raw_value ? rec->raw_value_len : 0);
+    p->hdr = s->nhdrs;
+    p->nhdr = rec->nheaders;
+    for (size_t i = 0; i < rec->nheaders; i++) {
+        if (s->nhdrs == s->hdrs_cap) {
+            s->hdrs_cap = s->hdrs_cap ? s->hdrs_cap * 2 : 64;
+            s->hdrs = trib_xrealloc(s->hdrs, s->hdrs_cap * sizeof *s->hdrs);
+        }
+        const trib_header *h = &rec->headers[i];
+        pg_pending_hdr *ph = &s->hdrs[s->nhdrs++];
+        ph->key = raw_put(s, h->key, strlen(h->key) + 1);
+        ph->len = h->len;
+        ph->value = h->value ? raw_put(s, h->value, h->len) : PG_RAW_NULL;
+    }
     return s->npend++;
 }
 
 static pg_run *run_for(pg_sink *s, pg_table *t, pg_layout *l) {
     if (t->open_run && t->open_run->layout == l) return t->open_run;
-    pg_run *r = trib_xcalloc(1, sizeof *r);
+    pg_run *r;
+    if (s->nspare) {
+        r = s->spare_runs[--s->nspare];
+    } else {
+        r = trib_xcalloc(1, sizeof *r);
+        trib_strbuf_init(&r->data);
+    }
     r->table = t;
     r->layout = l;
-    trib_strbuf_init(&r->data);
     if (s->nruns == s->runs_cap) {
         s->runs_cap = s->runs_cap ? s->runs_cap * 2 : 8;
         s->runs = trib_xrealloc(s->runs, s->runs_cap * sizeof *s->runs);
@@ -265,15 +306,50 @@ static void run_add_row(pg_run *r, size_t start, size_t pend) {
     r->off[r->nrows] = r->data.len;
 }
 
+/* A pointer into the raw arena (never NULL: empty values have no bytes). */
+static char *arena_at(const pg_sink *s, size_t off) { return s->raw.data ? s->raw.data + off : (char *)""; }
+
 int pg_sink_report_pending(pg_sink *s, size_t idx, const trib_error *why, trib_error *err) {
     pg_pending *p = &s->pend[idx];
     p->done = true;
     s->nlive--;
+    /* A Kafka record is reported as what the DLQ needs: its position,
+     * timestamp, raw bytes and headers (key and value are not decoded). */
+    trib_record view;
+    trib_header *hv = NULL;
+    const trib_record *rec = p->rec;
+    if (!rec) {
+        memset(&view, 0, sizeof view);
+        view.topic = s->tps[p->tp].topic;
+        view.partition = p->partition;
+        view.kafka_offset = p->offset;
+        view.timestamp = p->timestamp;
+        view.raw_key = p->key_len == PG_RAW_NULL ? NULL : arena_at(s, p->raw);
+        view.raw_key_len = p->key_len == PG_RAW_NULL ? 0 : p->key_len;
+        size_t voff = p->raw + view.raw_key_len;
+        view.raw_value = p->value_len == PG_RAW_NULL ? NULL : arena_at(s, voff);
+        view.raw_value_len = p->value_len == PG_RAW_NULL ? 0 : p->value_len;
+        if (p->nhdr) {
+            hv = trib_xcalloc(p->nhdr, sizeof *hv);
+            for (size_t i = 0; i < p->nhdr; i++) {
+                const pg_pending_hdr *ph = &s->hdrs[p->hdr + i];
+                hv[i].key = arena_at(s, ph->key);
+                hv[i].value = ph->value == PG_RAW_NULL ? NULL : arena_at(s, ph->value);
+                hv[i].len = ph->len;
+            }
+        }
+        view.headers = hv;
+        view.nheaders = view.headers_cap = p->nhdr;
+        rec = &view;
+    }
     TRIB_WARN(FAC, "[%s:%d] record %s-%d@%" PRId64 " refused by the database: %s", s->connector, s->task_id,
-              p->rec->topic, p->rec->partition, p->rec->kafka_offset, why->msg);
-    if (trib_sink_task_context_report(s->tctx, p->rec, why) == 0) return 0;
-    return trib_error_set(err, TRIB_ERR_FATAL, "%s (record %s-%d@%" PRId64 "; errors.tolerance does not allow skipping it)",
-                          why->msg, p->rec->topic, p->rec->partition, p->rec->kafka_offset);
+              rec->topic, rec->partition, rec->kafka_offset, why->msg);
+    int rc = 0;
+    if (trib_sink_task_context_report(s->tctx, rec, why) != 0)
+        rc = trib_error_set(err, TRIB_ERR_FATAL, "%s (record %s-%d@%" PRId64 "; errors.tolerance does not allow skipping it)",
+                            why->msg, rec->topic, rec->partition, rec->kafka_offset);
+    free(hv);
+    return rc;
 }
 
 /* ---- retries ------------------------------------------------------------------ */
@@ -321,7 +397,7 @@ static int resync(pg_sink *s, trib_error *err) {
         for (size_t i = 0; i < s->npend; i++) {
             pg_pending *p = &s->pend[i];
             if (p->done || p->tp < 0) continue;
-            if (p->rec->kafka_offset < s->tps[p->tp].committed) {
+            if (p->offset < s->tps[p->tp].committed) {
                 p->done = true;
                 s->nlive--;
             }
@@ -553,8 +629,12 @@ static void sink_stop(void *ctx) {
     pg_sink *s = ctx;
     if (!s) return;
     clear_buffer(s);
+    for (size_t i = 0; i < s->nspare; i++) free_run(s->spare_runs[i]);
+    free(s->spare_runs);
     free(s->runs);
     free(s->pend);
+    trib_strbuf_free(&s->raw);
+    free(s->hdrs);
     pg_sink_free_tables(s);
     for (size_t i = 0; i < s->ntps; i++) free(s->tps[i].topic);
     free(s->tps);

@@ -5,7 +5,8 @@
  *
  * Data path: put() encodes each record straight into a binary COPY tuple
  * in a "run" (consecutive records for one table with one column layout and
- * one operation) and keeps a clone of the record only for error reporting.
+ * one operation) and keeps what error reporting needs of the record (its
+ * position, raw bytes and headers; see pg_pending).
  * A batch is written in one transaction: each run is one COPY (into the
  * table, or into a temporary staging table followed by one INSERT ... ON
  * CONFLICT / UPDATE ... FROM / DELETE ... USING), then the offsets ledger.
@@ -82,12 +83,28 @@ struct pg_run {
     size_t nrows, cap;
 };
 
+/* A buffered record, kept only to report it if the database refuses it.
+ * A record read from Kafka is kept as its position, timestamp, raw key and
+ * value bytes and headers (all a DLQ entry needs), copied into the sink's
+ * raw arena: no per-record allocation. Others (no raw bytes) keep a clone. */
 typedef struct pg_pending {
-    trib_record *rec;   /* clone, for the error reporter */
-    void *raw;          /* owned copy of the raw key and value bytes */
+    trib_record *rec;   /* clone, only for records without raw bytes; else NULL */
     int tp;             /* partition state index, -1 when not from Kafka */
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp;
+    size_t raw;         /* arena offset of the key bytes, followed by the value bytes */
+    size_t key_len, value_len;   /* PG_RAW_NULL: null */
+    size_t hdr, nhdr;   /* headers: s->hdrs[hdr .. hdr + nhdr) */
     bool done;          /* reported, dropped, or already committed: not written */
 } pg_pending;
+
+#define PG_RAW_NULL ((size_t)-1)
+
+/* A header of a pending record: key (NUL-terminated) and value in the arena. */
+typedef struct pg_pending_hdr {
+    size_t key, value, len;   /* value PG_RAW_NULL: null */
+} pg_pending_hdr;
 
 typedef struct pg_tp_state {
     char *topic;
@@ -139,8 +156,13 @@ typedef struct pg_sink {
     /* buffer */
     pg_run **runs;
     size_t nruns, runs_cap;
+    pg_run **spare_runs;   /* emptied runs kept with their buffers for the next batch */
+    size_t nspare, spare_cap;
     pg_pending *pend;
     size_t npend, pend_cap;
+    trib_strbuf raw;       /* arena of the pending records' raw bytes and headers */
+    pg_pending_hdr *hdrs;
+    size_t nhdrs, hdrs_cap;
     size_t nlive;      /* rows buffered and not done */
 
     pg_tp_state *tps;
