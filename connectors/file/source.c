@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,6 +90,8 @@ typedef struct file_source {
     size_t start, len, cap;   /* unread bytes are buf[start .. len) */
     size_t scanned;           /* buf[start .. start+scanned) holds no line terminator */
     trib_schema *value_schema;
+    json_t *partition;        /* {"filename": file}, shared by every record */
+    trib_strbuf fixed;        /* a line with invalid UTF-8, after replacement */
     char label[64];
 } file_source;
 
@@ -122,6 +125,8 @@ static int source_start(const trib_props *config, trib_source_task_context *tctx
     s->fd = -1;
     s->position = -1;
     s->value_schema = trib_schema_primitive(TRIB_STRING, false);   /* Connect's Schema.STRING_SCHEMA */
+    s->partition = json_pack("{s:s?}", FILENAME_FIELD, s->filename);
+    trib_strbuf_init(&s->fixed);
     snprintf(s->label, sizeof s->label, "%s:%d", trib_source_task_context_connector(tctx),
              trib_source_task_context_task_id(tctx));
     if (!s->filename) {
@@ -130,10 +135,6 @@ static int source_start(const trib_props *config, trib_source_task_context *tctx
     }
     *ctx = s;
     return 0;
-}
-
-static json_t *partition_json(const file_source *s) {
-    return json_pack("{s:s?}", FILENAME_FIELD, s->filename);
 }
 
 /* Opens the file and seeks to the committed position. Returns 1 when open,
@@ -150,9 +151,7 @@ static int open_file(file_source *s, trib_error *err) {
     }
     s->missing_errno = 0;
     int64_t pos = 0;
-    json_t *part = partition_json(s);
-    json_t *off = trib_source_task_context_offset(s->tctx, part);
-    json_decref(part);
+    json_t *off = trib_source_task_context_offset(s->tctx, s->partition);
     if (off) {
         json_t *p = json_is_object(off) ? json_object_get(off, POSITION_FIELD) : NULL;
         if (p && !json_is_null(p) && !json_is_integer(p)) {
@@ -200,67 +199,113 @@ static int open_file(file_source *s, trib_error *err) {
     return 1;
 }
 
+/* Length of the valid UTF-8 prefix of [p, p+n): n when the text is valid
+ * (the common case, checked eight ASCII bytes at a time). */
+static size_t utf8_valid_prefix(const unsigned char *p, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (!(w & UINT64_C(0x8080808080808080))) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t min;
+        if ((c & 0xE0) == 0xC0) { need = 1; min = 0x80; }
+        else if ((c & 0xF0) == 0xE0) { need = 2; min = 0x800; }
+        else if ((c & 0xF8) == 0xF0 && c <= 0xF4) { need = 3; min = 0x10000; }
+        else return i;
+        if (i + need >= n) return i;
+        uint32_t cp = c & (0x3F >> need);
+        for (size_t k = 1; k <= need; k++) {
+            if ((p[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+        i += need + 1;
+    }
+    return n;
+}
+
 /* Appends the UTF-8 text of [p, p+n) to out, each invalid sequence
  * replaced by U+FFFD as Java's UTF-8 decoder does. */
 static void append_utf8(trib_strbuf *out, const unsigned char *p, size_t n) {
     size_t i = 0;
     while (i < n) {
+        size_t ok = utf8_valid_prefix(p + i, n - i);
+        trib_strbuf_append(out, p + i, ok);
+        i += ok;
+        if (i >= n) break;
+        /* p[i] starts an invalid sequence: one U+FFFD for it, resuming at
+         * the first byte that broke it */
         unsigned char c = p[i];
-        size_t need;
-        uint32_t min;
-        if (c < 0x80) { trib_strbuf_putc(out, (char)c); i++; continue; }
-        else if ((c & 0xE0) == 0xC0) { need = 1; min = 0x80; }
-        else if ((c & 0xF0) == 0xE0) { need = 2; min = 0x800; }
-        else if ((c & 0xF8) == 0xF0 && c <= 0xF4) { need = 3; min = 0x10000; }
-        else { trib_strbuf_puts(out, "\xEF\xBF\xBD"); i++; continue; }
-        uint32_t cp = c & (0x3F >> need);
+        size_t need = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : ((c & 0xF8) == 0xF0 && c <= 0xF4) ? 3 : 0;
         size_t k = 1;
-        for (; k <= need && i + k < n && (p[i + k] & 0xC0) == 0x80; k++) cp = (cp << 6) | (p[i + k] & 0x3F);
-        if (k <= need || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            trib_strbuf_puts(out, "\xEF\xBF\xBD");
-            i += k > 1 ? k - 1 : 1;   /* resync at the first byte that broke the sequence */
-            continue;
-        }
-        trib_strbuf_append(out, p + i, need + 1);
-        i += need + 1;
+        while (k <= need && i + k < n && (p[i + k] & 0xC0) == 0x80) k++;
+        trib_strbuf_puts(out, "\xEF\xBF\xBD");
+        i += k > 1 ? k - 1 : 1;
     }
 }
 
-/* Takes the next complete line out of the buffer. Returns false when there
- * is none yet (no terminator, or a \r that might still be followed by \n). */
-static bool extract_line(file_source *s, trib_strbuf *line) {
+/* Takes the next complete line out of the buffer: *line points into the
+ * buffer (valid until the next fill) and *n is its length without the
+ * terminator. Returns false when there is none yet (no terminator, or a \r
+ * that might still be followed by \n). */
+static bool extract_line(file_source *s, const char **line, size_t *n) {
     if (!s->buf) return false;
     const char *b = s->buf + s->start;
     size_t avail = s->len - s->start;
-    for (size_t i = s->scanned; i < avail; i++) {
-        if (b[i] != '\n' && b[i] != '\r') continue;
-        size_t next = i + 1;
-        if (b[i] == '\r') {
-            if (i + 1 >= avail) {   /* need the next byte to tell \r from \r\n */
-                s->scanned = i;
-                return false;
-            }
-            if (b[i + 1] == '\n') next = i + 2;
-        }
-        trib_strbuf_reset(line);
-        append_utf8(line, (const unsigned char *)b, i);
-        s->start += next;
-        s->scanned = 0;
-        if (s->position >= 0) s->position += (int64_t)next;
-        return true;
+    const char *from = b + s->scanned;
+    size_t left = avail - s->scanned;
+    const char *nl = memchr(from, '\n', left);
+    const char *cr = memchr(from, '\r', nl ? (size_t)(nl - from) : left);
+    const char *t = cr ? cr : nl;
+    if (!t) {
+        s->scanned = avail;
+        return false;
     }
-    s->scanned = avail;
-    return false;
+    size_t i = (size_t)(t - b), next = i + 1;
+    if (*t == '\r') {
+        if (i + 1 >= avail) {   /* need the next byte to tell \r from \r\n */
+            s->scanned = i;
+            return false;
+        }
+        if (b[i + 1] == '\n') next = i + 2;
+    }
+    *line = b;
+    *n = i;
+    s->start += next;
+    s->scanned = 0;
+    if (s->position >= 0) s->position += (int64_t)next;
+    return true;
 }
 
-static trib_record *make_record(file_source *s, const trib_strbuf *line) {
+static trib_record *make_record(file_source *s, const char *line, size_t n, int64_t now) {
     trib_record *r = trib_record_new(s->topic);
-    trib_record_set_value_take(r, trib_schema_ref(s->value_schema),
-                               trib_value_string_n(line->data ? line->data : "", line->len));
-    r->timestamp = trib_now_ms();
-    r->source_partition = partition_json(s);
-    r->source_offset = s->position >= 0 ? json_pack("{s:I}", POSITION_FIELD, (json_int_t)s->position)
-                                        : json_pack("{s:n}", POSITION_FIELD);
+    trib_value *v;
+    if (utf8_valid_prefix((const unsigned char *)line, n) == n) {
+        v = trib_value_string_n(line, n);
+    } else {
+        trib_strbuf_reset(&s->fixed);
+        append_utf8(&s->fixed, (const unsigned char *)line, n);
+        v = trib_value_string_n(s->fixed.data ? s->fixed.data : "", s->fixed.len);
+    }
+    trib_record_set_value_take(r, trib_schema_ref(s->value_schema), v);
+    r->timestamp = now;
+    /* Records share the partition object; the offset is built directly
+     * (json_pack parses its format string on every call). */
+    r->source_partition = json_incref(s->partition);
+    r->source_offset = json_object();
+    json_object_set_new_nocheck(r->source_offset, POSITION_FIELD,
+                                s->position >= 0 ? json_integer((json_int_t)s->position) : json_null());
     return r;
 }
 
@@ -305,23 +350,21 @@ static int source_poll(void *ctx, trib_record_batch *out, trib_error *err) {
             return 0;
         }
     }
-    trib_strbuf line;
-    trib_strbuf_init(&line);
+    /* One timestamp per poll: the lines of a batch are read in one go. */
+    int64_t now = trib_now_ms();
     size_t produced = 0;
     for (;;) {
-        while ((int)produced < s->batch_size && extract_line(s, &line)) {
-            trib_record_batch_add_take(out, make_record(s, &line));
+        const char *line;
+        size_t n;
+        while ((int)produced < s->batch_size && extract_line(s, &line, &n)) {
+            trib_record_batch_add_take(out, make_record(s, line, n, now));
             produced++;
         }
         if ((int)produced >= s->batch_size) break;
         ssize_t r = fill(s, err);
-        if (r < 0) {
-            trib_strbuf_free(&line);
-            return -1;
-        }
+        if (r < 0) return -1;
         if (r == 0) break;
     }
-    trib_strbuf_free(&line);
     if (produced == 0) {
         /* Nothing complete: wait a little for more data (tail -f). stdin
          * that is still open is watched with poll(); a file, or stdin at
@@ -341,6 +384,8 @@ static void source_stop(void *ctx) {
     if (!s) return;
     if (s->fd >= 0 && s->filename) close(s->fd);
     trib_schema_unref(s->value_schema);
+    json_decref(s->partition);
+    trib_strbuf_free(&s->fixed);
     free(s->buf);
     trib_config_destroy(s->cfg);
     free(s);

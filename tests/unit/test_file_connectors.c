@@ -239,6 +239,22 @@ static void test_source_utf8(void) {
     is_str(val(&b, 0), "caf\xC3\xA9", "valid UTF-8 passes unchanged");
     is_int(pos_of(b.items[0]), 6, "positions count bytes, not characters");
     is_str(val(&b, 1), "bad\xEF\xBF\xBDx", "an invalid byte becomes U+FFFD, as Java's decoder does");
+    /* Long lines are checked eight ASCII bytes at a time: multi-byte
+     * characters and bad bytes anywhere, across those 8-byte steps. */
+    append_file(path, "0123456789abcde\xC3\xA9" "fghijklmnop\xE2\x82\xAC\xF0\x9F\x98\x80\n"
+                      "0123456789abcdefghijklmnopqrstu\xFF\n"
+                      "0123456\xC0\xAF" "89abcdef\xED\xA0\x80zz\xE2\x82\n"
+                      "\xF4\x90\x80\x80" "abcdefgh\xC3\n");
+    poll_once(&t, &b);
+    is_int(b.n, 4, "four more lines");
+    is_str(val(&b, 0), "0123456789abcde\xC3\xA9" "fghijklmnop\xE2\x82\xAC\xF0\x9F\x98\x80",
+           "two-, three- and four-byte characters in a long line pass unchanged");
+    is_str(val(&b, 1), "0123456789abcdefghijklmnopqrstu\xEF\xBF\xBD", "a bad byte after 31 ASCII bytes is replaced");
+    is_str(val(&b, 2),
+           "0123456\xEF\xBF\xBD\xEF\xBF\xBD" "89abcdef\xEF\xBF\xBD\xEF\xBF\xBDzz\xEF\xBF\xBD\xEF\xBF\xBD",
+           "overlong forms, surrogates and a truncated sequence are replaced");
+    is_str(val(&b, 3), "\xEF\xBF\xBD\xEF\xBF\xBD" "abcdefgh\xEF\xBF\xBD",
+           "code points beyond U+10FFFF and a lead byte at the end of a line are replaced");
     src_stop(&t);
     trib_record_batch_free(&b);
     trib_offset_store_destroy(store);
