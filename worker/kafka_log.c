@@ -5,6 +5,10 @@
  * been applied: the offset after the last record, or the end-of-partition
  * offset librdkafka reports (which also steps over transaction markers).
  * Waiters sleep on one condition variable.
+ *
+ * The producer is created on the first write: an idle worker never writes
+ * its offsets log (no source tasks) and rarely the others, and each
+ * librdkafka client costs threads and memory (about 0.4 MB resident).
  */
 #include "worker/kafka_log.h"
 #include "common/log.h"
@@ -21,7 +25,9 @@
 struct trib_kafka_log {
     char *topic;
     int partitions;
-    rd_kafka_t *producer;
+    rd_kafka_conf_t *producer_conf;  /* template for the producer, made at start */
+    pthread_mutex_t producer_lock;
+    rd_kafka_t *producer;            /* NULL until the first write */
     rd_kafka_t *consumer;
     trib_kafka_log_fn fn;
     void *opaque;
@@ -99,17 +105,8 @@ trib_kafka_log *trib_kafka_log_start(const trib_kafka_log_spec *spec, trib_error
     trib_props_destroy(pd);
     if (!pc) goto fail;
     rd_kafka_conf_set_dr_msg_cb(pc, dr_cb);
-    l->producer = trib_kafka_new(RD_KAFKA_PRODUCER, pc, err);
-    if (!l->producer) goto fail;
-
-    trib_props *topic_cfg = trib_props_new();
-    trib_props_set(topic_cfg, "cleanup.policy", "compact");
-    int rc = trib_kafka_ensure_topic(l->producer, spec->topic, spec->partitions, spec->replication_factor,
-                                     topic_cfg, 15000, err);
-    trib_props_destroy(topic_cfg);
-    if (rc < 0) goto fail;
-    if (trib_kafka_describe_topic(l->producer, spec->topic, &l->partitions, NULL, 15000, err) < 0) goto fail;
-    l->applied = trib_xcalloc((size_t)l->partitions, sizeof *l->applied);
+    l->producer_conf = pc;
+    pthread_mutex_init(&l->producer_lock, NULL);
 
     trib_props *cd = trib_props_new();
     snprintf(cid, sizeof cid, "%s-consumer", spec->client_id);
@@ -126,6 +123,17 @@ trib_kafka_log *trib_kafka_log_start(const trib_kafka_log_spec *spec, trib_error
     l->consumer = trib_kafka_new(RD_KAFKA_CONSUMER, cc, err);
     if (!l->consumer) goto fail;
     rd_kafka_poll_set_consumer(l->consumer);
+
+    /* the consumer serves the admin requests too: no producer needed yet */
+    trib_props *topic_cfg = trib_props_new();
+    trib_props_set(topic_cfg, "cleanup.policy", "compact");
+    int rc = trib_kafka_ensure_topic(l->consumer, spec->topic, spec->partitions, spec->replication_factor,
+                                     topic_cfg, 15000, err);
+    trib_props_destroy(topic_cfg);
+    if (rc < 0) goto fail;
+    if (trib_kafka_describe_topic(l->consumer, spec->topic, &l->partitions, NULL, 15000, err) < 0) goto fail;
+    l->applied = trib_xcalloc((size_t)l->partitions, sizeof *l->applied);
+
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(l->partitions);
     for (int p = 0; p < l->partitions; p++)
         rd_kafka_topic_partition_list_add(parts, spec->topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
@@ -146,7 +154,10 @@ trib_kafka_log *trib_kafka_log_start(const trib_kafka_log_spec *spec, trib_error
     return l;
 fail:
     if (l->consumer) rd_kafka_destroy(l->consumer);
-    if (l->producer) rd_kafka_destroy(l->producer);
+    if (l->producer_conf) {
+        rd_kafka_conf_destroy(l->producer_conf);
+        pthread_mutex_destroy(&l->producer_lock);
+    }
     free(l->applied);
     free(l->topic);
     pthread_mutex_destroy(&l->lock);
@@ -161,8 +172,12 @@ void trib_kafka_log_stop(trib_kafka_log *l) {
     pthread_join(l->thread, NULL);
     rd_kafka_consumer_close(l->consumer);
     rd_kafka_destroy(l->consumer);
-    rd_kafka_flush(l->producer, 5000);
-    rd_kafka_destroy(l->producer);
+    if (l->producer) {
+        rd_kafka_flush(l->producer, 5000);
+        rd_kafka_destroy(l->producer);
+    }
+    rd_kafka_conf_destroy(l->producer_conf);
+    pthread_mutex_destroy(&l->producer_lock);
     free(l->applied);
     free(l->topic);
     pthread_mutex_destroy(&l->lock);
@@ -170,21 +185,32 @@ void trib_kafka_log_stop(trib_kafka_log *l) {
     free(l);
 }
 
+/* The producer, created on first use (borrowed; lives until stop). */
+static rd_kafka_t *producer(trib_kafka_log *l, trib_error *err) {
+    pthread_mutex_lock(&l->producer_lock);
+    if (!l->producer) l->producer = trib_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_dup(l->producer_conf), err);
+    rd_kafka_t *p = l->producer;
+    pthread_mutex_unlock(&l->producer_lock);
+    return p;
+}
+
 int trib_kafka_log_write(trib_kafka_log *l, int32_t partition, const void *key, size_t key_len,
                          const void *value, size_t value_len, int32_t *partition_out, int64_t *offset_out,
                          trib_error *err) {
+    rd_kafka_t *prod = producer(l, err);
+    if (!prod) return -1;
     write_wait w;
     atomic_init(&w.done, 0);
     w.err = 0;
     rd_kafka_resp_err_t e = rd_kafka_producev(
-        l->producer, RD_KAFKA_V_TOPIC(l->topic),
+        prod, RD_KAFKA_V_TOPIC(l->topic),
         RD_KAFKA_V_PARTITION(partition >= 0 ? partition : RD_KAFKA_PARTITION_UA),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY((void *)key, key_len),
         RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0), RD_KAFKA_V_OPAQUE(&w), RD_KAFKA_V_END);
     if (e) return trib_kafka_error(err, e, l->topic);
     /* Any thread's poll may serve our report; message.timeout.ms bounds it. */
     int64_t deadline = trib_mono_ms() + 330000;
-    while (!atomic_load(&w.done) && trib_mono_ms() < deadline) rd_kafka_poll(l->producer, 20);
+    while (!atomic_load(&w.done) && trib_mono_ms() < deadline) rd_kafka_poll(prod, 20);
     if (!atomic_load(&w.done)) return trib_error_set(err, TRIB_ERR_TIMEOUT, "kafka: write to %s timed out", l->topic);
     if (w.err) return trib_kafka_error(err, w.err, l->topic);
     if (partition_out) *partition_out = w.partition;
