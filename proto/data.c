@@ -272,9 +272,16 @@ trib_value *trib_value_bool(bool b) {
     return v;
 }
 
+/* Strings and bytes made here keep their data in the same allocation as
+ * the value (one malloc instead of two per string); destroy tells them
+ * from data given by trib_value_string_take by the address. */
+static char *inline_data(const trib_value *v) { return (char *)(v + 1); }
+
 static trib_value *bytes_like(trib_type type, const void *data, size_t n) {
-    trib_value *v = value_new(type);
-    v->u.str.data = trib_xmalloc(n + 1);
+    trib_value *v = trib_xmalloc(sizeof *v + n + 1);
+    memset(v, 0, sizeof *v);
+    v->type = type;
+    v->u.str.data = inline_data(v);
     if (n) memcpy(v->u.str.data, data, n);
     v->u.str.data[n] = '\0';   /* always terminated, bytes too, for safety */
     v->u.str.len = n;
@@ -333,11 +340,15 @@ trib_value *trib_value_map_get(const trib_value *map, const char *key, bool *fou
     return NULL;
 }
 
+/* A struct's field slots live in the same allocation as the value. */
+static trib_value **inline_fields(const trib_value *v) { return (trib_value **)(void *)(v + 1); }
+
 trib_value *trib_value_struct_new(trib_schema *schema) {
-    trib_value *v = value_new(TRIB_STRUCT);
-    v->u.st.schema = trib_schema_ref(schema);
     size_t n = schema ? schema->nfields : 0;
-    v->u.st.fields = trib_xcalloc(n ? n : 1, sizeof(trib_value *));
+    trib_value *v = trib_xcalloc(1, sizeof *v + (n ? n : 1) * sizeof(trib_value *));
+    v->type = TRIB_STRUCT;
+    v->u.st.schema = trib_schema_ref(schema);
+    v->u.st.fields = inline_fields(v);
     return v;
 }
 
@@ -407,7 +418,7 @@ void trib_value_destroy(trib_value *v) {
     switch (v->type) {
     case TRIB_STRING:
     case TRIB_BYTES:
-        free(v->u.str.data);
+        if (v->u.str.data != inline_data(v)) free(v->u.str.data);
         break;
     case TRIB_ARRAY:
         for (size_t i = 0; i < v->u.arr.n; i++) trib_value_destroy(v->u.arr.items[i]);
@@ -424,7 +435,7 @@ void trib_value_destroy(trib_value *v) {
     case TRIB_STRUCT: {
         size_t n = v->u.st.schema ? v->u.st.schema->nfields : 0;
         for (size_t i = 0; i < n; i++) trib_value_destroy(v->u.st.fields[i]);
-        free(v->u.st.fields);
+        if (v->u.st.fields != inline_fields(v)) free(v->u.st.fields);
         trib_schema_unref(v->u.st.schema);
         break;
     }
@@ -773,9 +784,16 @@ int trib_decimal_from_string(const char *s, int scale, trib_value **out, trib_er
 
 /* ---- records ---------------------------------------------------------------------------- */
 
+/* The topic given at creation lives in the record's own allocation. */
+static char *inline_topic(const trib_record *r) { return (char *)(r + 1); }
+
 trib_record *trib_record_new(const char *topic) {
-    trib_record *r = trib_xcalloc(1, sizeof *r);
-    r->topic = trib_xstrdup(topic);
+    size_t n = topic ? strlen(topic) : 0;
+    trib_record *r = trib_xcalloc(1, sizeof *r + n + 1);
+    if (topic) {
+        r->topic = inline_topic(r);
+        memcpy(r->topic, topic, n + 1);
+    }
     r->partition = -1;
     r->timestamp = -1;
     r->kafka_offset = -1;
@@ -784,7 +802,7 @@ trib_record *trib_record_new(const char *topic) {
 
 void trib_record_destroy(trib_record *r) {
     if (!r) return;
-    free(r->topic);
+    if (r->topic != inline_topic(r)) free(r->topic);
     trib_schema_unref(r->key_schema);
     trib_value_destroy(r->key);
     trib_schema_unref(r->value_schema);
@@ -820,7 +838,7 @@ trib_record *trib_record_clone(const trib_record *r) {
 
 void trib_record_set_topic(trib_record *r, const char *topic) {
     char *t = trib_xstrdup(topic);
-    free(r->topic);
+    if (r->topic != inline_topic(r)) free(r->topic);
     r->topic = t;
 }
 
