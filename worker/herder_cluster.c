@@ -909,6 +909,7 @@ int herder_cluster_start(trib_herder *h, const herder_cluster_spec *spec, trib_e
     trib_kafka_log_spec ls = {
         .topic = spec->config_topic, .partitions = 1, .replication_factor = spec->config_replication,
         .worker_props = h->worker_props, .client_id = cid, .fn = apply_record, .opaque = h,
+        .eager_producer = true,   /* placements and REST writes must not wait for a connect */
     };
     cl->config = trib_kafka_log_start(&ls, err);
     free(cid);

@@ -6,9 +6,10 @@
  * offset librdkafka reports (which also steps over transaction markers).
  * Waiters sleep on one condition variable.
  *
- * The producer is created on the first write: an idle worker never writes
- * its offsets log (no source tasks) and rarely the others, and each
- * librdkafka client costs threads and memory (about 0.4 MB resident).
+ * The producer is created on the first write unless the spec asks for it
+ * at start: an idle worker never writes its offsets log (no source tasks)
+ * and rarely its status log, and each librdkafka client costs threads and
+ * memory (about 0.4 MB resident).
  */
 #include "worker/kafka_log.h"
 #include "common/log.h"
@@ -85,6 +86,8 @@ static void *reader(void *arg) {
     return NULL;
 }
 
+static rd_kafka_t *producer(trib_kafka_log *l, trib_error *err);
+
 trib_kafka_log *trib_kafka_log_start(const trib_kafka_log_spec *spec, trib_error *err) {
     trib_kafka_log *l = trib_xcalloc(1, sizeof *l);
     l->topic = trib_xstrdup(spec->topic);
@@ -147,7 +150,7 @@ trib_kafka_log *trib_kafka_log_start(const trib_kafka_log_spec *spec, trib_error
         trib_error_set(err, TRIB_ERR_INTERNAL, "cannot start reader thread for %s", spec->topic);
         goto fail;
     }
-    if (trib_kafka_log_read_to_end(l, 60000, err) < 0) {
+    if (trib_kafka_log_read_to_end(l, 60000, err) < 0 || (spec->eager_producer && !producer(l, err))) {
         trib_kafka_log_stop(l);
         return NULL;
     }

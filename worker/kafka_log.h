@@ -38,6 +38,10 @@ typedef struct trib_kafka_log_spec {
     /* Producer settings on top of the worker's (e.g. enable.idempotence,
      * transactional.id); NULL for defaults. */
     const trib_props *producer_overrides;
+    /* Create the producer at start instead of on the first write: for a log
+     * whose writes are latency-critical (the config log: a new leader's
+     * placement must not wait for a producer to connect). */
+    bool eager_producer;
 } trib_kafka_log_spec;
 
 /* Creates the topic if missing (compacted), starts the reader and reads to
