@@ -29,7 +29,8 @@
 # distributed when the build has it (otherwise the table says "not available").
 # Writes $BENCH_OUT/failover.md and failover.tsv.
 # Env: BENCH_RUNS (or BENCH_FAILOVER_RUNS), BENCH_FAILOVER_PROFILES ("default tuned"),
-#      BENCH_FAILOVER_VICTIMS ("follower leader"),
+#      BENCH_FAILOVER_VICTIMS ("follower leader"), BENCH_FAILOVER_SYSTEMS
+#      ("tributary connect"),
 #      BENCH_FAILOVER_CONNECTORS, BENCH_FAILOVER_TIMEOUT.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -49,6 +50,12 @@ STAMP=$(date +%s)
 SYSTEMS=(connect)
 TRIB_DIST=0
 if [ -n "$TRIBUTARY" ] && bench_tributary_distributed_available; then TRIB_DIST=1; SYSTEMS=(tributary connect); fi
+# BENCH_FAILOVER_SYSTEMS narrows the run (e.g. "tributary" while working on it)
+if [ -n "${BENCH_FAILOVER_SYSTEMS:-}" ]; then
+    keep=()
+    for sys in "${SYSTEMS[@]}"; do [[ " $BENCH_FAILOVER_SYSTEMS " == *" $sys "* ]] && keep+=("$sys"); done
+    SYSTEMS=("${keep[@]}")
+fi
 
 profile_props() {
     case $1 in
