@@ -147,6 +147,22 @@ static void list_remove_all(rd_kafka_topic_partition_list_t *from, const rd_kafk
         rd_kafka_topic_partition_list_del(from, what->elems[i].topic, what->elems[i].partition);
 }
 
+/* Whether the group runs the cooperative protocol (incremental assign and
+ * revoke) rather than the eager one (the whole assignment each time). */
+static bool cooperative(rd_kafka_t *rk) {
+    const char *p = rd_kafka_rebalance_protocol(rk);
+    return p && strcmp(p, "COOPERATIVE") == 0;
+}
+
+static void unassign(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts) {
+    if (cooperative(rk)) {
+        rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
+        if (e) rd_kafka_error_destroy(e);
+    } else {
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topic_partition_list_t *parts,
                          void *opaque) {
     sink_loop *l = opaque;
@@ -172,11 +188,20 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topi
             if (p) p->offset = reqs[i].tp.offset;
         }
         trib_sink_requests_free(reqs, nreq);
-        rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
-        if (e) {
-            trib_kafka_error_obj(&err, e, "incremental assign");
-            rd_kafka_error_destroy(e);
-            fail_in_callback(l, &err);
+        if (cooperative(rk)) {
+            rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
+            if (e) {
+                trib_kafka_error_obj(&err, e, "incremental assign");
+                rd_kafka_error_destroy(e);
+                fail_in_callback(l, &err);
+            }
+        } else {
+            /* eager: the callback gets the whole new assignment */
+            rd_kafka_resp_err_t e = rd_kafka_assign(rk, parts);
+            if (e) {
+                trib_kafka_error(&err, e, "assign");
+                fail_in_callback(l, &err);
+            }
         }
         for (int i = 0; i < parts->cnt; i++) {
             rd_kafka_topic_partition_list_add(l->assigned, parts->elems[i].topic, parts->elems[i].partition);
@@ -194,15 +219,13 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topi
         if (t->plugin->sink->close && l->ctx && t->plugin->sink->close(l->ctx, tps, n, &err) < 0 && !l->failed)
             fail_in_callback(l, &err);
         free(tps);
-        rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
-        if (e) rd_kafka_error_destroy(e);
+        unassign(rk, parts);
         list_remove_all(l->assigned, parts);
         list_remove_all(l->pending, parts);
         TRIB_INFO("worker", "%s %s %d partition(s)", t->log_ctx, lost ? "lost" : "revoked", parts->cnt);
     } else {
         TRIB_ERROR("worker", "%s rebalance error: %s", t->log_ctx, rd_kafka_err2str(code));
-        rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
-        if (e) rd_kafka_error_destroy(e);
+        unassign(rk, parts);
     }
 }
 
@@ -391,7 +414,17 @@ void *trib_sink_task_main(void *arg) {
     trib_props_set(defaults, "enable.auto.offset.store", "false");
     trib_props_set(defaults, "auto.offset.reset", "earliest");
     trib_props_set(defaults, "isolation.level", "read_committed");
-    trib_props_set(defaults, "partition.assignment.strategy", "cooperative-sticky");
+    /* The eager range assignor, as Connect's sink consumers use in effect
+     * (their default list starts with RangeAssignor), with a 500 ms
+     * heartbeat: a task learns of a rebalance at its next heartbeat, so the
+     * usual start (one task's consumer joins first and gets every
+     * partition, its siblings join a moment later) settles in one round of
+     * at most half a second. cooperative-sticky needs two rounds (revoke,
+     * then assign) and, in librdkafka 2.0.2, lost partitions and refused
+     * commits between them; with the default 3 s heartbeat a 2-task start
+     * took 6 s. Both can be set with consumer.* / consumer.override.*. */
+    trib_props_set(defaults, "partition.assignment.strategy", "range");
+    trib_props_set(defaults, "heartbeat.interval.ms", "500");
     trib_props_set(defaults, "enable.partition.eof", "false");
     rd_kafka_conf_t *conf = trib_kafka_conf_new(TRIB_CLIENT_CONSUMER, t->worker_props, t->config, defaults, &err);
     trib_props_destroy(defaults);

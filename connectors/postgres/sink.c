@@ -218,6 +218,8 @@ static void clear_buffer(pg_sink *s) {
     s->nlive = 0;
     s->raw.len = 0;
     s->nhdrs = 0;
+    s->stream_off = false;
+    s->stream_sent = 0;
 }
 
 static void free_run(pg_run *r) {
@@ -380,6 +382,7 @@ static int failed(pg_sink *s, trib_error *err) {
 /* The ledger read again after a failure whose COMMIT outcome is unknown:
  * buffered records a committed batch already holds are dropped. */
 static int resync(pg_sink *s, trib_error *err) {
+    pg_sink_stream_abort(s);
     if (s->ntps == 0) {
         s->need_resync = false;
         return 0;
@@ -425,6 +428,7 @@ static int write_all(pg_sink *s, trib_error *err) {
         }
     }
     if (s->nlive == 0 && nledger == 0) {
+        pg_sink_stream_abort(s);
         free(ledger);
         clear_buffer(s);
         return 0;
@@ -517,6 +521,7 @@ static int sink_start(const trib_props *config, trib_sink_task_context *tctx, vo
 static int sink_open(void *ctx, const trib_topic_partition *tps, size_t n, trib_error *err) {
     pg_sink *s = ctx;
     if (n == 0) return 0;
+    pg_sink_stream_abort(s);
     if (pg_sink_ensure_conn(s, err) < 0) return failed(s, err);
     int64_t *stored = trib_xcalloc(n, sizeof *stored);
     if (trib_pg_offsets_read(s->conn, s->offsets_table, s->connector, tps, n, stored, err) < 0) {
@@ -542,6 +547,7 @@ static int sink_open(void *ctx, const trib_topic_partition *tps, size_t n, trib_
 static int sink_close(void *ctx, const trib_topic_partition *tps, size_t n, trib_error *err) {
     (void)err;
     pg_sink *s = ctx;
+    pg_sink_stream_abort(s);   /* rows of these partitions may be in it */
     /* Buffered records of revoked partitions are dropped: the ledger has not
      * moved past them, so their next owner reads them again. */
     for (size_t i = 0; i < n; i++) {
@@ -609,6 +615,7 @@ static int sink_put(void *ctx, trib_record *const *records, size_t n, trib_error
         }
     }
     if (s->nlive >= s->batch_size) return write_all(s, err);
+    pg_sink_stream(s);
     return 0;
 }
 

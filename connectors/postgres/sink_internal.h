@@ -168,6 +168,12 @@ typedef struct pg_sink {
     pg_tp_state *tps;
     size_t ntps, tps_cap;
     size_t last_tp;
+
+    /* Streaming (see pg_sink_stream): the batch's transaction is open and
+     * the first run's rows [0, stream_sent) are on their way in a COPY. */
+    bool streaming;
+    bool stream_off;      /* not for the rest of this batch (it was aborted) */
+    size_t stream_sent;
 } pg_sink;
 
 /* sink_writer.c */
@@ -187,6 +193,17 @@ int pg_sink_encode_row(const pg_layout *l, const trib_record *rec, int64_t seq, 
  * reporting rows the database refuses. */
 int pg_sink_write_batch(pg_sink *s, const trib_topic_partition *ledger, size_t nledger, trib_error *err);
 void pg_sink_free_tables(pg_sink *s);
+/* Streams the buffer's first run while it fills: in insert mode its COPY
+ * starts (in the batch's transaction) with the first rows and takes rows as
+ * they are encoded, so the server stores them while the task decodes the
+ * next ones; pg_sink_write_batch then ends the COPY and writes the rest.
+ * Only an optimisation: every row stays buffered, and any failure (or
+ * pg_sink_stream_abort) rolls the stream back and leaves the batch to the
+ * ordinary write. */
+void pg_sink_stream(pg_sink *s);
+/* Rolls back an open stream; call before anything else uses the
+ * connection or a buffered row stops being live. */
+void pg_sink_stream_abort(pg_sink *s);
 
 /* sink.c */
 /* Reports a buffered record the database refused; -1 (FATAL in err) when

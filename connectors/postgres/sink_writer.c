@@ -32,8 +32,10 @@
 /* ---- connection ---------------------------------------------------------- */
 
 void pg_sink_drop_conn(pg_sink *s) {
-    if (s->conn) PQfinish(s->conn);
+    if (s->conn) PQfinish(s->conn);   /* an open stream's transaction dies with it */
     s->conn = NULL;
+    if (s->streaming) s->stream_off = true;
+    s->streaming = false;
     s->need_resync = true;
 }
 
@@ -121,6 +123,7 @@ pg_table *pg_sink_table_for_topic(pg_sink *s, const char *topic, trib_error *err
         if (err) err->code = TRIB_ERR_FATAL;
         return NULL;
     }
+    pg_sink_stream_abort(s);
     if (pg_sink_ensure_conn(s, err) < 0) {
         free(schema);
         free(name);
@@ -604,6 +607,7 @@ pg_layout *pg_sink_layout_for(pg_sink *s, pg_table *t, const trib_record *rec, b
         if (vs && !schema_match(l->value_schema, &l->alias_value, vs)) continue;
         return l;
     }
+    pg_sink_stream_abort(s);   /* building a layout may run DDL */
     pg_layout *l = build_layout(s, t, ks, vs, del, err);
     if (!l) return NULL;
     l->next = t->layouts;
@@ -722,6 +726,107 @@ static int copy_rows(pg_sink *s, pg_run *r, size_t lo, size_t hi, trib_error *er
     return rc;
 }
 
+static size_t count_live(const pg_sink *s, const pg_run *r, size_t lo, size_t hi) {
+    size_t n = 0;
+    for (size_t i = lo; i < hi; i++) n += row_live(s, r, i);
+    return n;
+}
+
+/* ---- streaming ---------------------------------------------------------------------------- */
+
+/* Unsent bytes of the first run worth a PQputCopyData. */
+#define STREAM_CHUNK (64 * 1024)
+
+void pg_sink_stream_abort(pg_sink *s) {
+    if (!s->streaming) return;
+    s->streaming = false;
+    s->stream_off = true;
+    if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) return;
+    PQputCopyEnd(s->conn, "tributary: stream abandoned");
+    PGresult *res;
+    while ((res = PQgetResult(s->conn)) != NULL) PQclear(res);
+    res = PQexec(s->conn, "ROLLBACK");
+    PQclear(res);
+}
+
+static bool stream_send(pg_sink *s, pg_run *r) {
+    size_t from = r->off[s->stream_sent], to = r->off[r->nrows];
+    while (from < to) {
+        size_t chunk = to - from > (1u << 30) ? (1u << 30) : to - from;
+        if (PQputCopyData(s->conn, r->data.data + from, (int)chunk) != 1) return false;
+        from += chunk;
+    }
+    s->stream_sent = r->nrows;
+    return true;
+}
+
+void pg_sink_stream(pg_sink *s) {
+    if (s->stream_off || s->nruns == 0) return;
+    pg_run *r = s->runs[0];
+    if (!r->layout->direct || r->nrows == 0) return;
+    if (!s->streaming) {
+        if (!s->conn || PQstatus(s->conn) != CONNECTION_OK || s->need_resync ||
+            r->data.len - r->off[0] < STREAM_CHUNK)
+            return;
+        s->xact_seq++;
+        PGresult *res = PQexec(s->conn, "BEGIN");
+        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        PQclear(res);
+        if (ok) {
+            res = PQexec(s->conn, r->layout->copy_sql);
+            ok = PQresultStatus(res) == PGRES_COPY_IN;
+            PQclear(res);
+            if (!ok) {
+                res = PQexec(s->conn, "ROLLBACK");
+                PQclear(res);
+            }
+        }
+        if (!ok) {
+            s->stream_off = true;
+            return;
+        }
+        trib_strbuf hdr;
+        trib_strbuf_init(&hdr);
+        trib_pg_copy_header(&hdr);
+        s->streaming = true;
+        s->stream_sent = 0;
+        ok = PQputCopyData(s->conn, hdr.data, (int)hdr.len) == 1;
+        trib_strbuf_free(&hdr);
+        if (!ok) {
+            pg_sink_stream_abort(s);
+            return;
+        }
+    }
+    if (r->off[r->nrows] - r->off[s->stream_sent] < STREAM_CHUNK) return;
+    if (!stream_send(s, r)) pg_sink_stream_abort(s);
+}
+
+/* Ends the stream's COPY: 0 when the first run is in the (still open)
+ * transaction; -1 with err otherwise, the transaction rolled back. */
+static int stream_finish(pg_sink *s, trib_error *err) {
+    pg_run *r = s->runs[0];
+    s->streaming = false;
+    int ok = count_live(s, r, 0, r->nrows) == r->nrows && stream_send(s, r);
+    trib_strbuf tr;
+    trib_strbuf_init(&tr);
+    trib_pg_copy_trailer(&tr);
+    if (ok) ok = PQputCopyData(s->conn, tr.data, (int)tr.len) == 1;
+    trib_strbuf_free(&tr);
+    if (PQputCopyEnd(s->conn, ok ? NULL : "tributary: buffered rows changed while streaming") != 1) ok = 0;
+    int rc = 0;
+    PGresult *res;
+    while ((res = PQgetResult(s->conn)) != NULL) {
+        if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) rc = trib_pg_error(s->conn, res, "COPY", err);
+        PQclear(res);
+    }
+    if (rc == 0 && !ok) rc = trib_error_set(err, TRIB_ERR_RETRIABLE, "postgres: streaming COPY was abandoned");
+    if (rc < 0 && PQstatus(s->conn) == CONNECTION_OK) {
+        res = PQexec(s->conn, "ROLLBACK");
+        PQclear(res);
+    }
+    return rc;
+}
+
 /* One write of rows [lo, hi): COPY, then the merge statement; inside a
  * savepoint when sp, so a refusal leaves the transaction usable. */
 static int attempt(pg_sink *s, pg_run *r, size_t lo, size_t hi, bool sp, trib_error *err) {
@@ -781,12 +886,6 @@ static int attempt(pg_sink *s, pg_run *r, size_t lo, size_t hi, bool sp, trib_er
     return rc;
 }
 
-static size_t count_live(const pg_sink *s, const pg_run *r, size_t lo, size_t hi) {
-    size_t n = 0;
-    for (size_t i = lo; i < hi; i++) n += row_live(s, r, i);
-    return n;
-}
-
 /* Rows [lo, hi) were refused (why): find the bad ones by halving. */
 static int bisect(pg_sink *s, pg_run *r, size_t lo, size_t hi, const trib_error *why, trib_error *err) {
     size_t live = count_live(s, r, lo, hi);
@@ -815,11 +914,15 @@ static int bisect(pg_sink *s, pg_run *r, size_t lo, size_t hi, const trib_error 
     return 0;
 }
 
-static int transaction(pg_sink *s, bool careful, const trib_topic_partition *ledger, size_t nledger,
+/* The batch's transaction. streamed: it is open already, with the first
+ * run written (pg_sink_stream). */
+static int transaction(pg_sink *s, bool careful, bool streamed, const trib_topic_partition *ledger, size_t nledger,
                        trib_error *err) {
-    s->xact_seq++;
-    if (trib_pg_exec(s->conn, "BEGIN", "BEGIN", err) < 0) return -1;
-    for (size_t i = 0; i < s->nruns; i++) {
+    if (!streamed) {
+        s->xact_seq++;
+        if (trib_pg_exec(s->conn, "BEGIN", "BEGIN", err) < 0) return -1;
+    }
+    for (size_t i = streamed ? 1 : 0; i < s->nruns; i++) {
         pg_run *r = s->runs[i];
         if (r->layout->noop || count_live(s, r, 0, r->nrows) == 0) continue;
         if (!careful) {
@@ -850,16 +953,31 @@ int pg_sink_write_batch(pg_sink *s, const trib_topic_partition *ledger, size_t n
     for (size_t i = 0; i < s->nruns; i++) {
         pg_layout *l = s->runs[i]->layout;
         if (l->direct || l->noop || l->staging_gen == s->conn_gen) continue;
+        pg_sink_stream_abort(s);   /* the DDL runs outside the batch's transaction */
         if (trib_pg_exec(s->conn, l->staging_ddl, "creating a staging table", err) < 0) return -1;
         l->staging_gen = s->conn_gen;
     }
     trib_error e;
     trib_error_clear(&e);
-    if (transaction(s, false, ledger, nledger, &e) == 0) return 0;
+    bool streamed = false;
+    if (s->streaming) {
+        if (stream_finish(s, &e) == 0) {
+            streamed = true;
+        } else if (PQstatus(s->conn) != CONNECTION_OK) {
+            if (err) *err = e;
+            return -1;
+        } else {
+            /* a refused row, or rows that stopped being live: the ordinary
+             * write below sorts it out */
+            TRIB_DEBUG(FAC, "[%s:%d] streamed COPY failed (%s); writing the batch again", s->connector, s->task_id,
+                       e.msg);
+        }
+    }
+    if (e.code != TRIB_ERR_INVALID && transaction(s, false, streamed, ledger, nledger, &e) == 0) return 0;
     if (e.code != TRIB_ERR_INVALID) {
         if (err) *err = e;
         return -1;
     }
     TRIB_DEBUG(FAC, "[%s:%d] batch refused (%s); writing it row group by row group", s->connector, s->task_id, e.msg);
-    return transaction(s, true, ledger, nledger, err);
+    return transaction(s, true, false, ledger, nledger, err);
 }

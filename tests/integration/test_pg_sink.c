@@ -58,6 +58,8 @@ typedef struct reported {
     int n;
     int64_t offsets[16];
     char last[1024];
+    char last_raw[128];      /* raw key "|" raw value of the last report ("-" for null) */
+    char last_header[128];   /* first header "key=value" of the last report, "" if none */
     int verdict;   /* what the reporter returns: 0 tolerate, -1 fail */
 } reported;
 
@@ -66,6 +68,13 @@ static int reporter(void *opaque, const trib_record *rec, const trib_error *why)
     if (r->n < 16) r->offsets[r->n] = rec->kafka_offset;
     r->n++;
     snprintf(r->last, sizeof r->last, "%s", why->msg);
+    snprintf(r->last_raw, sizeof r->last_raw, "%.*s|%.*s", rec->raw_key ? (int)rec->raw_key_len : 1,
+             rec->raw_key ? (const char *)rec->raw_key : "-", rec->raw_value ? (int)rec->raw_value_len : 1,
+             rec->raw_value ? (const char *)rec->raw_value : "-");
+    r->last_header[0] = '\0';
+    if (rec->nheaders)
+        snprintf(r->last_header, sizeof r->last_header, "%s=%.*s", rec->headers[0].key, (int)rec->headers[0].len,
+                 rec->headers[0].value ? (const char *)rec->headers[0].value : "");
     return r->verdict;
 }
 
@@ -492,6 +501,103 @@ static void quiet(void *arg, const char *msg) {
     (void)msg;
 }
 
+/* A long batch streams: its COPY starts (in the batch's transaction) while
+ * the buffer fills. Rows reach the server before the batch is full and
+ * stay invisible until it commits with the ledger; a row the database
+ * refuses in a streamed batch is reported with its raw bytes and headers
+ * and the rest lands; a revoke during the stream rolls it back. */
+static char raw_values[6000][24];
+
+static trib_record *long_order(trib_schema *vs, int64_t offset, int qty) {
+    static const char item[] = "a fairly long item name for a wide row........";
+    trib_record *r = order("stm", vs, offset, offset, item, qty, false, false);
+    snprintf(raw_values[offset % 6000], sizeof raw_values[0], "raw-%lld", (long long)offset);
+    r->raw_value = raw_values[offset % 6000];
+    r->raw_value_len = strlen(raw_values[offset % 6000]);
+    r->timestamp = 1700000000000 + offset;
+    return r;
+}
+
+static int put_range(task *t, trib_schema *vs, int64_t from, int64_t to, int64_t bad, trib_error *err) {
+    for (int64_t o = from; o < to; o += 500) {
+        trib_record *recs[500];
+        size_t n = 0;
+        for (int64_t k = o; k < to && k < o + 500; k++) {
+            recs[n] = long_order(vs, k, k == bad ? 13 : 1);
+            if (k == bad) trib_record_add_header(recs[n], "origin", "probe", 5);
+            n++;
+        }
+        int rc = ops->put(t->impl, recs, n, err);
+        for (size_t i = 0; i < n; i++) trib_record_destroy(recs[i]);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+static void test_streamed_batches(void) {
+    char q[512];
+    snprintf(q, sizeof q, "CREATE TABLE %s.stm (id bigint NOT NULL, item text, qty integer NOT NULL CHECK (qty <> 13))",
+             schema);
+    exec(q);
+    task t;
+    trib_error err;
+    ok(task_start(&t, "stm", &err, "batch.size", "5000", NULL) == 0,
+       "a task with batch.size 5000 starts");
+    trib_schema *vs = order_schema(false);
+    trib_topic_partition tp = {.topic = "stm", .partition = 0, .offset = -1};
+    ops->open(t.impl, &tp, 1, &err);
+    /* a first batch: a new connection streams only once the ledger is known in sync */
+    ok(put_range(&t, vs, 0, 10, -1, &err) == 0 && flush0(&t, &err) == 0, "a first small batch is written");
+    ok(put_range(&t, vs, 10, 3000, -1, &err) == 0, "2990 rows buffered (batch not full)");
+    /* the COPY is running: the server has rows (pg_stat_progress_copy) */
+    char *seen = NULL;
+    for (int i = 0; i < 100; i++) {
+        free(seen);
+        seen = sql1("SELECT coalesce(max(tuples_processed), 0) > 0 FROM pg_stat_progress_copy"
+                    " WHERE relid = '%s.stm'::regclass", schema);
+        if (strcmp(seen, "t") == 0) break;
+        usleep(20000);
+    }
+    is_str(seen, "t", "rows reached the server before the batch was full (streamed COPY)");
+    free(seen);
+    is_sql("10", "streamed rows are invisible before the batch commits", "SELECT count(*) FROM %s.stm", schema);
+    ok(put_range(&t, vs, 3000, 5010, 4321, &err) == 0, "the batch fills (a refused row at 4321 on the way) and is written");
+    is_sql("5009", "every row but the refused one landed", "SELECT count(*) FROM %s.stm", schema);
+    is_int(t.rep.n, 1, "the refused row went to the reporter");
+    is_int((int)t.rep.offsets[0], 4321, "it is the row at offset 4321");
+    is_str(t.rep.last_raw, "-|raw-4321", "reported with its raw value bytes (null key)");
+    is_str(t.rep.last_header, "origin=probe", "and its headers");
+    is_sql("5010", "the ledger moved past the whole batch", "SELECT next_offset FROM %s.offsets WHERE connector = 'stm'",
+           schema);
+
+    /* a revoke while streaming drops the stream; nothing of it commits */
+    ok(put_range(&t, vs, 5010, 8010, -1, &err) == 0, "3000 more rows buffered");
+    seen = NULL;
+    for (int i = 0; i < 100; i++) {
+        free(seen);
+        seen = sql1("SELECT coalesce(max(tuples_processed), 0) > 0 FROM pg_stat_progress_copy"
+                    " WHERE relid = '%s.stm'::regclass", schema);
+        if (strcmp(seen, "t") == 0) break;
+        usleep(20000);
+    }
+    is_str(seen, "t", "they are streaming");
+    free(seen);
+    ok(ops->close(t.impl, &tp, 1, &err) == 0, "close (revoke) while the stream is open");
+    ok(flush0(&t, &err) == 0, "flush after close");
+    is_sql("5009", "the revoked partition's streamed rows did not commit", "SELECT count(*) FROM %s.stm", schema);
+    is_sql("5010", "the ledger did not move", "SELECT next_offset FROM %s.offsets WHERE connector = 'stm'", schema);
+    ok(ops->open(t.impl, &tp, 1, &err) == 0, "reopen (the connection is usable)");
+    size_t nreq = 0;
+    trib_sink_request *req = trib_sink_task_context_take_requests(t.ctx, &nreq);
+    is_int(nreq == 1 ? (int)req[0].tp.offset : -1, 5010, "it seeks back to 5010");
+    trib_sink_requests_free(req, nreq);
+    ok(put_range(&t, vs, 5010, 8010, -1, &err) == 0 && flush0(&t, &err) == 0, "the rows are written again");
+    is_sql("8009", "exactly once: 8009 rows", "SELECT count(*) FROM %s.stm", schema);
+    is_sql("8009", "no duplicate ids", "SELECT count(DISTINCT id) FROM %s.stm", schema);
+    trib_schema_unref(vs);
+    task_stop(&t);
+}
+
 int main(void) {
     (void)plan;   /* the plan is printed at the end */
     pg_url = tap_require_env("PG_URL");
@@ -511,6 +617,7 @@ int main(void) {
     test_hostile_identifiers();
     test_types_and_casts();
     test_kafka_pk_and_jdbc_url();
+    test_streamed_batches();
     snprintf(q, sizeof q, "DROP SCHEMA %s CASCADE", schema);
     if (exit_status() == 0) exec(q);
     PQfinish(db);
