@@ -193,10 +193,11 @@ int pg_sink_encode_row(const pg_layout *l, const trib_record *rec, int64_t seq, 
  * reporting rows the database refuses. */
 int pg_sink_write_batch(pg_sink *s, const trib_topic_partition *ledger, size_t nledger, trib_error *err);
 void pg_sink_free_tables(pg_sink *s);
-/* Streams the buffer's first run while it fills: in insert mode its COPY
- * starts (in the batch's transaction) with the first rows and takes rows as
- * they are encoded, so the server stores them while the task decodes the
- * next ones; pg_sink_write_batch then ends the COPY and writes the rest.
+/* Streams the buffer's first run while it fills: its COPY (into the table,
+ * or into its staging table) starts in the batch's transaction with the
+ * first rows and takes rows as they are encoded, so the server stores them
+ * while the task decodes the next ones; pg_sink_write_batch then ends the
+ * COPY and writes the rest (the merge, other runs, the ledger).
  * Only an optimisation: every row stays buffered, and any failure (or
  * pg_sink_stream_abort) rolls the stream back and leaves the batch to the
  * ordinary write. */

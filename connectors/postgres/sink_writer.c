@@ -763,17 +763,21 @@ static bool stream_send(pg_sink *s, pg_run *r) {
 void pg_sink_stream(pg_sink *s) {
     if (s->stream_off || s->nruns == 0) return;
     pg_run *r = s->runs[0];
-    if (!r->layout->direct || r->nrows == 0) return;
+    pg_layout *l = r->layout;
+    /* a staged run streams into its staging table once that exists on
+     * this connection (its DDL runs outside the batch's transaction) */
+    if (l->noop || (!l->direct && l->staging_gen != s->conn_gen) || r->nrows == 0) return;
     if (!s->streaming) {
         if (!s->conn || PQstatus(s->conn) != CONNECTION_OK || s->need_resync ||
             r->data.len - r->off[0] < STREAM_CHUNK)
             return;
         s->xact_seq++;
+        if (l->merge_sql) l->staging_xact = s->xact_seq;   /* empty: a new transaction */
         PGresult *res = PQexec(s->conn, "BEGIN");
         bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         PQclear(res);
         if (ok) {
-            res = PQexec(s->conn, r->layout->copy_sql);
+            res = PQexec(s->conn, l->copy_sql);
             ok = PQresultStatus(res) == PGRES_COPY_IN;
             PQclear(res);
             if (!ok) {
@@ -829,18 +833,20 @@ static int stream_finish(pg_sink *s, trib_error *err) {
 
 /* One write of rows [lo, hi): COPY, then the merge statement; inside a
  * savepoint when sp, so a refusal leaves the transaction usable. */
-static int attempt(pg_sink *s, pg_run *r, size_t lo, size_t hi, bool sp, trib_error *err) {
+static int attempt(pg_sink *s, pg_run *r, size_t lo, size_t hi, bool sp, bool copied, trib_error *err) {
     if (sp && trib_pg_exec(s->conn, "SAVEPOINT trib_sp", "SAVEPOINT", err) < 0) return -1;
     pg_layout *l = r->layout;
     int rc = 0;
-    if (l->merge_sql && l->staging_xact == s->xact_seq) {
-        /* Rows of an earlier write in this transaction may still be there. */
-        char q[64];
-        snprintf(q, sizeof q, "TRUNCATE __trib_stg_%d", l->staging_no);
-        rc = trib_pg_exec(s->conn, q, "emptying a staging table", err);
+    if (!copied) {   /* copied: the rows are in (streamed) already */
+        if (l->merge_sql && l->staging_xact == s->xact_seq) {
+            /* Rows of an earlier write in this transaction may still be there. */
+            char q[64];
+            snprintf(q, sizeof q, "TRUNCATE __trib_stg_%d", l->staging_no);
+            rc = trib_pg_exec(s->conn, q, "emptying a staging table", err);
+        }
+        if (l->merge_sql) l->staging_xact = s->xact_seq;
+        if (rc == 0) rc = copy_rows(s, r, lo, hi, err);
     }
-    if (l->merge_sql) l->staging_xact = s->xact_seq;
-    if (rc == 0) rc = copy_rows(s, r, lo, hi, err);
     if (rc == 0 && l->insert_sql && l->skip_insert == 0) {
         /* Upsert, optimistically as a plain INSERT; on a conflict (or any
          * refusal) fall back to ON CONFLICT, and stay there for a while. */
@@ -904,7 +910,7 @@ static int bisect(pg_sink *s, pg_run *r, size_t lo, size_t hi, const trib_error 
         if (count_live(s, r, a, b) == 0) continue;
         trib_error e;
         trib_error_clear(&e);
-        if (attempt(s, r, a, b, true, &e) == 0) continue;
+        if (attempt(s, r, a, b, true, false, &e) == 0) continue;
         if (e.code != TRIB_ERR_INVALID) {
             if (err) *err = e;
             return -1;
@@ -922,16 +928,16 @@ static int transaction(pg_sink *s, bool careful, bool streamed, const trib_topic
         s->xact_seq++;
         if (trib_pg_exec(s->conn, "BEGIN", "BEGIN", err) < 0) return -1;
     }
-    for (size_t i = streamed ? 1 : 0; i < s->nruns; i++) {
+    for (size_t i = 0; i < s->nruns; i++) {
         pg_run *r = s->runs[i];
         if (r->layout->noop || count_live(s, r, 0, r->nrows) == 0) continue;
         if (!careful) {
-            if (attempt(s, r, 0, r->nrows, false, err) < 0) goto fail;
+            if (attempt(s, r, 0, r->nrows, false, streamed && i == 0, err) < 0) goto fail;
             continue;
         }
         trib_error e;
         trib_error_clear(&e);
-        if (attempt(s, r, 0, r->nrows, true, &e) == 0) continue;
+        if (attempt(s, r, 0, r->nrows, true, false, &e) == 0) continue;
         if (e.code != TRIB_ERR_INVALID) {
             if (err) *err = e;
             goto fail;

@@ -598,6 +598,41 @@ static void test_streamed_batches(void) {
     task_stop(&t);
 }
 
+/* Upsert batches stream too, into their staging table. */
+static void test_streamed_upsert(void) {
+    char q[512];
+    snprintf(q, sizeof q, "CREATE TABLE %s.stu (id bigint PRIMARY KEY, item text, qty integer NOT NULL)", schema);
+    exec(q);
+    task t;
+    trib_error err;
+    char tbl[128];
+    snprintf(tbl, sizeof tbl, "%s.stu", schema);
+    ok(task_start(&t, "stu", &err, "batch.size", "5000", "insert.mode", "upsert", "pk.mode", "record_value",
+                  "pk.fields", "id", "table.name.format", tbl, NULL) == 0, "an upsert task with batch.size 5000 starts");
+    trib_schema *vs = order_schema(false);
+    trib_topic_partition tp = {.topic = "stm", .partition = 0, .offset = -1};
+    ops->open(t.impl, &tp, 1, &err);
+    ok(put_range(&t, vs, 0, 10, -1, &err) == 0 && flush0(&t, &err) == 0, "a first small batch is written");
+    ok(put_range(&t, vs, 10, 3000, -1, &err) == 0, "2990 rows buffered");
+    char *seen = NULL;
+    for (int i = 0; i < 100; i++) {
+        free(seen);
+        seen = sql1("SELECT coalesce(max(p.tuples_processed), 0) > 0 FROM pg_stat_progress_copy p"
+                    " JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'tributary sink stu-0'");
+        if (strcmp(seen, "t") == 0) break;
+        usleep(20000);
+    }
+    is_str(seen, "t", "they stream into the staging table before the batch is full");
+    free(seen);
+    is_sql("10", "and are invisible until the batch commits", "SELECT count(*) FROM %s.stu", schema);
+    ok(put_range(&t, vs, 3000, 5010, -1, &err) == 0, "the batch fills and is written");
+    is_sql("5010", "every row is there once", "SELECT count(DISTINCT id) FROM %s.stu", schema);
+    is_sql("5010", "the ledger moved past the batch", "SELECT next_offset FROM %s.offsets WHERE connector = 'stu'",
+           schema);
+    trib_schema_unref(vs);
+    task_stop(&t);
+}
+
 int main(void) {
     (void)plan;   /* the plan is printed at the end */
     pg_url = tap_require_env("PG_URL");
@@ -618,6 +653,7 @@ int main(void) {
     test_types_and_casts();
     test_kafka_pk_and_jdbc_url();
     test_streamed_batches();
+    test_streamed_upsert();
     snprintf(q, sizeof q, "DROP SCHEMA %s CASCADE", schema);
     if (exit_status() == 0) exec(q);
     PQfinish(db);
