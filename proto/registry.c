@@ -438,23 +438,30 @@ static void remember(trib_registry *r, const char *subject, const char *schema, 
     pthread_mutex_unlock(&r->lock);
 }
 
+/* POSTs {"schema": schema, "schemaType": "AVRO"} to /subjects/<subject><suffix>
+ * (register: "/versions"; lookup: ""). *resp is the caller's. */
+static int post_schema(trib_registry *r, const char *subject, const char *suffix, const char *schema,
+                       long *status, char **resp, trib_error *err) {
+    json_t *req = json_pack("{s:s, s:s}", "schema", schema, "schemaType", "AVRO");
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    char *esc = escape(subject);
+    char *path = trib_xasprintf("/subjects/%s%s", esc, suffix);
+    int rc = http_call(r, "POST", path, body, status, resp, err);
+    free(body);
+    free(path);
+    free(esc);
+    return rc;
+}
+
 /* ---- API ------------------------------------------------------------------- */
 
 int trib_registry_register(trib_registry *r, const char *subject, const char *schema,
                            int32_t *id, trib_error *err) {
     if (cached_id(r, subject, schema, id, NULL)) return 0;
-    json_t *req = json_pack("{s:s, s:s}", "schema", schema, "schemaType", "AVRO");
-    char *body = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    char *esc = escape(subject);
-    char *path = trib_xasprintf("/subjects/%s/versions", esc);
     long status = 0;
     char *resp = NULL;
-    int rc = http_call(r, "POST", path, body, &status, &resp, err);
-    free(body);
-    free(path);
-    free(esc);
-    if (rc < 0) return trib_error_prefix(err, "registering a schema under subject '%s'", subject);
+    if (post_schema(r, subject, "/versions", schema, &status, &resp, err) < 0) return trib_error_prefix(err, "registering a schema under subject '%s'", subject);
     if (status == 409) {
         char *m = error_message(resp);
         trib_error_set(err, TRIB_ERR_FATAL,
@@ -489,18 +496,9 @@ int trib_registry_lookup(trib_registry *r, const char *subject, const char *sche
         if (version) *version = v;
         return 0;
     }
-    json_t *req = json_pack("{s:s, s:s}", "schema", schema, "schemaType", "AVRO");
-    char *body = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    char *esc = escape(subject);
-    char *path = trib_xasprintf("/subjects/%s", esc);
     long status = 0;
     char *resp = NULL;
-    int rc = http_call(r, "POST", path, body, &status, &resp, err);
-    free(body);
-    free(path);
-    free(esc);
-    if (rc < 0) return trib_error_prefix(err, "looking up a schema under subject '%s'", subject);
+    if (post_schema(r, subject, "", schema, &status, &resp, err) < 0) return trib_error_prefix(err, "looking up a schema under subject '%s'", subject);
     char what[300];
     snprintf(what, sizeof what, "looking up a schema under subject '%s'", subject);
     json_t *j = ok_json(status, resp, what, "lookup", err);
