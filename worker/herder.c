@@ -244,6 +244,7 @@ void herder_conn_destroy(trib_herder *h, conn *c) {
     herder_stop_instance(c);
     trib_props_destroy(c->config);
     json_decref(c->topics);
+    json_decref(c->recorded_topics);
     free(c->trace);
     free(c->name);
     free(c);
@@ -372,6 +373,7 @@ conn *herder_add(trib_herder *h, const char *name, trib_props *config, const tri
     c->plugin = plugin;
     c->target = target;
     c->topics = json_object();
+    c->recorded_topics = json_object();
     if (h->n == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 16;
         h->conns = trib_xrealloc(h->conns, h->cap * sizeof *h->conns);
@@ -647,8 +649,10 @@ json_t *trib_herder_topics(trib_herder *h, const char *name, trib_error *err) {
     conn *c = herder_find_or_404(h, name, err);
     json_t *j = NULL;
     if (c) {
-        json_t *set = json_deep_copy(c->topics);
-        for (size_t i = 0; i < c->ntasks; i++) {
+        /* distributed: the status topic has every worker's; standalone: this worker's tasks */
+        json_t *set = h->cluster ? json_object() : json_deep_copy(c->topics);
+        if (h->cluster) herder_cluster_topics(h, c, set);
+        for (size_t i = 0; i < c->ntasks && !h->cluster; i++) {
             if (!c->tasks[i]) continue;
             json_t *t = trib_task_topics(c->tasks[i]);
             size_t k;
@@ -679,6 +683,7 @@ int trib_herder_reset_topics(trib_herder *h, const char *name, trib_error *err) 
         json_object_clear(c->topics);
         for (size_t i = 0; i < c->ntasks; i++)
             if (c->tasks[i]) trib_task_reset_topics(c->tasks[i]);
+        if (h->cluster) herder_cluster_reset_topics(h, c);
     }
     pthread_mutex_unlock(&h->lock);
     return c ? 0 : -1;

@@ -456,6 +456,52 @@ static void handle_restart(trib_herder *h, conn *c, bool runs_connector) {
     json_decref(r);
 }
 
+/* Writes the active topics of the connector's local tasks to the status
+ * topic, once per topic (Connect's topic tracking). A topic this worker
+ * recorded that is gone from the status topic was reset (PUT .../topics/reset
+ * on any worker): the local tasks then forget theirs, so only topics used
+ * after the reset come back. Caller holds h->lock. */
+static void record_topics(trib_herder *h, conn *c) {
+    herder_cluster *cl = h->cluster;
+    bool was_reset = false;
+    const char *topic;
+    json_t *v;
+    json_object_foreach(c->recorded_topics, topic, v)
+        if (!trib_status_store_has_topic(cl->status, c->name, topic)) was_reset = true;
+    if (was_reset) {
+        for (size_t i = 0; i < c->ntasks; i++)
+            if (c->tasks[i]) trib_task_reset_topics(c->tasks[i]);
+        json_object_clear(c->recorded_topics);
+        return;
+    }
+    for (size_t i = 0; i < c->ntasks; i++) {
+        if (!c->tasks[i]) continue;
+        json_t *topics = trib_task_topics(c->tasks[i]);
+        size_t k;
+        json_array_foreach(topics, k, v) {
+            const char *t = json_string_value(v);
+            if (json_object_get(c->recorded_topics, t)) continue;
+            trib_error err;
+            if (!trib_status_store_has_topic(cl->status, c->name, t) &&
+                trib_status_store_put_topic(cl->status, c->name, t, (int)i, &err) < 0) {
+                TRIB_WARN("herder", "[%s] cannot record active topic %s: %s", c->name, t, err.msg);
+                continue;   /* tried again next tick */
+            }
+            json_object_set_new(c->recorded_topics, t, json_true());
+        }
+        json_decref(topics);
+    }
+}
+
+void herder_cluster_topics(trib_herder *h, const conn *c, json_t *set) {
+    trib_status_store_topics(h->cluster->status, c->name, set);
+}
+
+void herder_cluster_reset_topics(trib_herder *h, conn *c) {
+    trib_status_store_reset_topics(h->cluster->status, c->name);
+    json_object_clear(c->recorded_topics);
+}
+
 static void run_placed(trib_herder *h, conn *c, bool member) {
     herder_cluster *cl = h->cluster;
     const char *owner = placed_connector(cl, c->name);
@@ -503,6 +549,7 @@ static void run_placed(trib_herder *h, conn *c, bool member) {
         }
         if (c->tasks[i]) trib_task_set_paused(c->tasks[i], c->target == TRIB_TARGET_PAUSED);
     }
+    record_topics(h, c);
     if (c->target == TRIB_TARGET_STOPPED && runs_connector) {
         /* a stopped connector reports its tasks as gone */
         for (size_t i = 0; i < c->ntasks; i++) {
@@ -816,6 +863,7 @@ int herder_cluster_delete(trib_herder *h, const char *name, trib_error *err) {
         trib_kafka_log_write(h->cluster->config, 0, key, strlen(key), NULL, 0, NULL, NULL, &ignore);
         free(key);
         trib_status_store_remove(h->cluster->status, name, (int)ntasks);
+        trib_status_store_reset_topics(h->cluster->status, name);   /* a new connector of that name starts afresh */
     }
     return rc;
 }

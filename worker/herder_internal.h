@@ -37,6 +37,7 @@ typedef struct conn {
     size_t ntasks;
     trib_task **tasks;          /* ntasks slots, NULL when not running */
     json_t *topics;             /* {"topic": true} from tasks that ended */
+    json_t *recorded_topics;    /* distributed: {"topic": true} this worker wrote to the status topic */
 
     /* distributed mode */
     bool configs_written;       /* this instance's task configs are in the log */
@@ -126,5 +127,10 @@ int herder_cluster_restart(trib_herder *h, const char *name, bool include_tasks,
 /* Connector / task state from the status topic (new reference). */
 json_t *herder_cluster_status(trib_herder *h, const conn *c);
 json_t *herder_cluster_task_status(trib_herder *h, const conn *c, size_t i);
+/* Active topics from the status topic: adds the connector's to set. */
+void herder_cluster_topics(trib_herder *h, const conn *c, json_t *set);
+/* Tombstones the connector's active topics; local tasks forget theirs.
+ * Caller holds h->lock. */
+void herder_cluster_reset_topics(trib_herder *h, conn *c);
 
 #endif

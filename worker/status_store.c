@@ -3,6 +3,7 @@
  */
 #include "worker/status_store.h"
 #include "common/log.h"
+#include "common/time.h"
 #include "common/util.h"
 #include "worker/kafka_log.h"
 
@@ -118,4 +119,70 @@ json_t *trib_status_store_get(trib_status_store *s, const char *connector, int t
     pthread_mutex_unlock(&s->lock);
     free(key);
     return copy;
+}
+
+/* ---- active topics ------------------------------------------------------------------ */
+
+static char *topic_key(const char *connector, const char *topic) {
+    return trib_xasprintf("topic-%s-connector-%s", topic, connector);
+}
+
+bool trib_status_store_has_topic(trib_status_store *s, const char *connector, const char *topic) {
+    char *key = topic_key(connector, topic);
+    pthread_mutex_lock(&s->lock);
+    bool has = json_object_get(s->states, key) != NULL;
+    pthread_mutex_unlock(&s->lock);
+    free(key);
+    return has;
+}
+
+int trib_status_store_put_topic(trib_status_store *s, const char *connector, const char *topic, int task,
+                                trib_error *err) {
+    char *key = topic_key(connector, topic);
+    json_t *v = json_pack("{s{ss ss si sI}}", "topic", "name", topic, "connector", connector, "task", task,
+                          "discoverTimestamp", (json_int_t)trib_now_ms());
+    char *text = json_dumps(v, JSON_COMPACT);
+    apply(s, 0, 0, key, strlen(key), text, strlen(text));
+    int rc = trib_kafka_log_write(s->log, -1, key, strlen(key), text, strlen(text), NULL, NULL, err);
+    free(text);
+    json_decref(v);
+    free(key);
+    return rc;
+}
+
+/* The connector's topic names, read from the values: a key cannot be split
+ * back when a topic or connector name holds "-connector-". Caller holds the
+ * lock; adds to set. */
+static void collect_topics(trib_status_store *s, const char *connector, json_t *set) {
+    const char *k;
+    json_t *v;
+    json_object_foreach(s->states, k, v) {
+        if (strncmp(k, "topic-", 6) != 0) continue;
+        json_t *t = json_object_get(v, "topic");
+        const char *c = json_string_value(json_object_get(t, "connector"));
+        const char *name = json_string_value(json_object_get(t, "name"));
+        if (c && name && strcmp(c, connector) == 0) json_object_set_new(set, name, json_true());
+    }
+}
+
+void trib_status_store_topics(trib_status_store *s, const char *connector, json_t *set) {
+    pthread_mutex_lock(&s->lock);
+    collect_topics(s, connector, set);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void trib_status_store_reset_topics(trib_status_store *s, const char *connector) {
+    json_t *set = json_object();
+    trib_status_store_topics(s, connector, set);
+    const char *topic;
+    json_t *v;
+    json_object_foreach(set, topic, v) {
+        char *key = topic_key(connector, topic);
+        apply(s, 0, 0, key, strlen(key), NULL, 0);
+        trib_error err;
+        if (trib_kafka_log_write(s->log, -1, key, strlen(key), NULL, 0, NULL, NULL, &err) < 0)
+            TRIB_WARN("herder", "cannot remove active topic record %s: %s", key, err.msg);
+        free(key);
+    }
+    json_decref(set);
 }
