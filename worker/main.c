@@ -68,11 +68,10 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
         trib_props_destroy(props_for_tenants);
         return 2;
     }
-    if (nlisteners > 1)
-        TRIB_WARN("rest", "only the first of %zu listeners is served: %s:%d", nlisteners, hosts[0], ports[0]);
-
     int status = 1;
-    trib_rest_server *rest = NULL;
+    /* one server per listener, all with the same routes (Connect serves
+     * every entry of listeners) */
+    trib_rest_server **rest = trib_xcalloc(nlisteners, sizeof *rest);
     trib_rest_tenants *tenants = NULL;
     if (trib_worker_start(w, &err) < 0) {
         fprintf(stderr, "tributary: %s\n", err.msg);
@@ -88,13 +87,16 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
         fprintf(stderr, "tributary: tenants: %s\n", err.msg);
         goto out;
     }
-    trib_rest_config rc = {.host = hosts[0], .port = ports[0]};
-    rest = trib_rest_tenants_server_start(tenants, &rc, herder, &err);
-    if (!rest) {
-        fprintf(stderr, "tributary: REST server on %s:%d: %s\n", *hosts[0] ? hosts[0] : "*", ports[0], err.msg);
-        goto out;
+    for (size_t i = 0; i < nlisteners; i++) {
+        trib_rest_config rc = {.host = hosts[i], .port = ports[i]};
+        rest[i] = trib_rest_tenants_server_start(tenants, &rc, herder, &err);
+        if (!rest[i]) {
+            fprintf(stderr, "tributary: REST server on %s:%d: %s\n", *hosts[i] ? hosts[i] : "*", ports[i], err.msg);
+            goto out;
+        }
+        TRIB_INFO("worker", "REST API listening on %s:%d", *hosts[i] ? hosts[i] : "0.0.0.0",
+                  trib_rest_server_port(rest[i]));
     }
-    TRIB_INFO("worker", "REST API listening on %s:%d", *hosts[0] ? hosts[0] : "0.0.0.0", trib_rest_server_port(rest));
 
     for (int i = 0; i < nfiles; i++) {
         if (trib_herder_create_from_file(trib_worker_herder(w), connector_files[i], &err) < 0) {
@@ -109,7 +111,8 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
     status = 0;
 
 out:
-    trib_rest_server_stop(rest);
+    for (size_t i = 0; i < nlisteners; i++) trib_rest_server_stop(rest[i]);
+    free(rest);
     trib_rest_tenants_destroy(tenants);
     trib_worker_destroy(w);
     trib_props_destroy(props_for_tenants);
