@@ -464,8 +464,19 @@ void *trib_sink_task_main(void *arg) {
         set_paused(&l, paused);
         trib_task_set_state(t, paused ? TRIB_STATE_PAUSED : TRIB_STATE_RUNNING, NULL);
 
+        if (!atomic_load(&l.ever_assigned)) {
+            /* Until the first assignment, wake librdkafka's main thread
+             * (a subscription query is an op it serves) so a join retried
+             * after a SyncGroup refused with REBALANCE_IN_PROGRESS (a
+             * sibling task joined meanwhile) goes out now: librdkafka
+             * 2.0.2 otherwise retries it on its next idle wake-up, up to
+             * 2 s later. */
+            rd_kafka_topic_partition_list_t *sub = NULL;
+            if (rd_kafka_subscription(l.rk, &sub) == RD_KAFKA_RESP_ERR_NO_ERROR && sub)
+                rd_kafka_topic_partition_list_destroy(sub);
+        }
         int nmsg = 0;
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(l.rk, 100);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(l.rk, atomic_load(&l.ever_assigned) ? 100 : 20);
         while (m) {
             if (m->err) {
                 if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
