@@ -24,18 +24,32 @@
 
 /* ---- big-endian helpers --------------------------------------------------- */
 
-static void put16(trib_strbuf *sb, uint16_t v) {
-    unsigned char b[2] = {(unsigned char)(v >> 8), (unsigned char)v};
-    trib_strbuf_append(sb, b, 2);
+/* Room for n more bytes (and the buffer's NUL): the common case is one
+ * comparison, not a call. */
+static inline unsigned char *room(trib_strbuf *sb, size_t n) {
+    if (sb->len + n + 1 > sb->cap) trib_strbuf_reserve(sb, n);
+    return (unsigned char *)sb->data + sb->len;
 }
 
-static void put32(trib_strbuf *sb, uint32_t v) {
-    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8),
-                          (unsigned char)v};
-    trib_strbuf_append(sb, b, 4);
+static inline void put16(trib_strbuf *sb, uint16_t v) {
+    unsigned char *b = room(sb, 2);
+    b[0] = (unsigned char)(v >> 8);
+    b[1] = (unsigned char)v;
+    sb->len += 2;
+    sb->data[sb->len] = '\0';
 }
 
-static void put64(trib_strbuf *sb, uint64_t v) {
+static inline void put32(trib_strbuf *sb, uint32_t v) {
+    unsigned char *b = room(sb, 4);
+    b[0] = (unsigned char)(v >> 24);
+    b[1] = (unsigned char)(v >> 16);
+    b[2] = (unsigned char)(v >> 8);
+    b[3] = (unsigned char)v;
+    sb->len += 4;
+    sb->data[sb->len] = '\0';
+}
+
+static inline void put64(trib_strbuf *sb, uint64_t v) {
     put32(sb, (uint32_t)(v >> 32));
     put32(sb, (uint32_t)v);
 }
@@ -307,11 +321,52 @@ static int numeric_put_digits(trib_strbuf *sb, bool neg, const char *d, size_t n
     return 0;
 }
 
+/* The numeric of magnitude u * 10^-scale: u scaled up to a whole number
+ * of 4-digit groups after the point, then cut into base-10000 groups with
+ * 64-bit arithmetic. Returns 1 when that does not fit (the caller takes
+ * the general path). */
+static int numeric_from_u64(trib_strbuf *sb, bool neg, uint64_t u, int scale) {
+    static const uint64_t pow10[4] = {1, 10, 100, 1000};
+    if (scale < 0 || scale > 0x3FFF) return 1;
+    if (u == 0) {
+        put16(sb, 0), put16(sb, 0), put16(sb, NUMERIC_POS), put16(sb, (uint16_t)scale);
+        return 0;
+    }
+    int shift = (4 - scale % 4) % 4;
+    if (u > UINT64_MAX / pow10[shift]) return 1;
+    u *= pow10[shift];
+    long frac_groups = (scale + shift) / 4;
+    uint16_t g[8];   /* least significant first; 2^64 has 20 digits: 5 groups */
+    int n = 0;
+    while (u) {
+        g[n++] = (uint16_t)(u % 10000);
+        u /= 10000;
+    }
+    int lo = 0;
+    while (g[lo] == 0) lo++;   /* trailing zero groups are implied (g[n-1] != 0) */
+    long weight = n - 1 - frac_groups;
+    if (weight < -32768) return 1;
+    put16(sb, (uint16_t)(n - lo));
+    put16(sb, (uint16_t)(int16_t)weight);
+    put16(sb, neg ? NUMERIC_NEG : NUMERIC_POS);
+    put16(sb, (uint16_t)scale);
+    for (int i = n - 1; i >= lo; i--) put16(sb, g[i]);
+    return 0;
+}
+
 /* A Connect Decimal (big-endian two's complement unscaled value, scale)
  * straight into numeric, without its text form. Returns 1 when the value
  * is wider than 16 bytes (the caller goes through text). */
 static int numeric_from_decimal(trib_strbuf *sb, const unsigned char *b, size_t n, int scale, trib_error *err) {
     if (n > 16) return 1;
+    if (n <= 8) {
+        uint64_t raw = 0;
+        for (size_t i = 0; i < n; i++) raw = (raw << 8) | b[i];
+        bool neg = n > 0 && (b[0] & 0x80);
+        if (neg && n < 8) raw |= ~(uint64_t)0 << (8 * n);   /* sign-extend */
+        uint64_t mag = neg ? ~raw + 1 : raw;
+        if (numeric_from_u64(sb, neg, mag, scale) == 0) return 0;
+    }
     bool neg = n > 0 && (b[0] & 0x80);
     unsigned __int128 u = 0;
     for (size_t i = 0; i < n; i++) u = (u << 8) | b[i];
