@@ -614,7 +614,8 @@ static int sink_put(void *ctx, trib_record *const *records, size_t n, trib_error
             if (st->next > st->target) st->target = st->next;
         }
     }
-    if (s->nlive >= s->batch_size) return write_all(s, err);
+    if (s->nlive >= s->batch_size || (s->streaming && trib_mono_ms() - s->stream_since_ms >= PG_STREAM_MAX_MS))
+        return write_all(s, err);
     pg_sink_stream(s);
     return 0;
 }

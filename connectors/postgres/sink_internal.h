@@ -174,6 +174,7 @@ typedef struct pg_sink {
     bool streaming;
     bool stream_off;      /* not for the rest of this batch (it was aborted) */
     size_t stream_sent;
+    int64_t stream_since_ms;   /* when the stream's transaction began */
 } pg_sink;
 
 /* sink_writer.c */
@@ -202,6 +203,9 @@ void pg_sink_free_tables(pg_sink *s);
  * pg_sink_stream_abort) rolls the stream back and leaves the batch to the
  * ordinary write. */
 void pg_sink_stream(pg_sink *s);
+/* A stream's transaction stays open at most this long: put() then writes
+ * the batch as it is, so a slow topic never holds a long transaction. */
+#define PG_STREAM_MAX_MS 1000
 /* Rolls back an open stream; call before anything else uses the
  * connection or a buffered row stops being live. */
 void pg_sink_stream_abort(pg_sink *s);

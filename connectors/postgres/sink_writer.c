@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/time.h"
 
 #define FAC "connector.postgres"
 
@@ -794,6 +795,7 @@ void pg_sink_stream(pg_sink *s) {
         trib_pg_copy_header(&hdr);
         s->streaming = true;
         s->stream_sent = 0;
+        s->stream_since_ms = trib_mono_ms();
         ok = PQputCopyData(s->conn, hdr.data, (int)hdr.len) == 1;
         trib_strbuf_free(&hdr);
         if (!ok) {

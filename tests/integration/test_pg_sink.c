@@ -594,6 +594,14 @@ static void test_streamed_batches(void) {
     ok(put_range(&t, vs, 5010, 8010, -1, &err) == 0 && flush0(&t, &err) == 0, "the rows are written again");
     is_sql("8009", "exactly once: 8009 rows", "SELECT count(*) FROM %s.stm", schema);
     is_sql("8009", "no duplicate ids", "SELECT count(DISTINCT id) FROM %s.stm", schema);
+
+    /* a stream open for a second is written at the next put, batch full or not */
+    ok(put_range(&t, vs, 8010, 9010, -1, &err) == 0, "1000 rows buffered (a stream opens)");
+    usleep(1100 * 1000);
+    is_sql("8009", "nothing of them is visible yet", "SELECT count(*) FROM %s.stm", schema);
+    ok(put_range(&t, vs, 9010, 9011, -1, &err) == 0, "one more row a second later");
+    is_sql("9010", "the batch was written though not full (the stream's transaction stays short)",
+           "SELECT count(*) FROM %s.stm", schema);
     trib_schema_unref(vs);
     task_stop(&t);
 }
