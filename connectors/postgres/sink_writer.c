@@ -735,8 +735,11 @@ static size_t count_live(const pg_sink *s, const pg_run *r, size_t lo, size_t hi
 
 /* ---- streaming ---------------------------------------------------------------------------- */
 
-/* Unsent bytes of the first run worth a PQputCopyData. */
-#define STREAM_CHUNK (64 * 1024)
+/* A stream opens once the first run holds STREAM_START bytes (small
+ * batches are written the ordinary way) and sends every STREAM_CHUNK, so
+ * little is left to wait for when the batch ends. */
+#define STREAM_START (64 * 1024)
+#define STREAM_CHUNK (16 * 1024)
 
 void pg_sink_stream_abort(pg_sink *s) {
     if (!s->streaming) return;
@@ -770,7 +773,7 @@ void pg_sink_stream(pg_sink *s) {
     if (l->noop || (!l->direct && l->staging_gen != s->conn_gen) || r->nrows == 0) return;
     if (!s->streaming) {
         if (!s->conn || PQstatus(s->conn) != CONNECTION_OK || s->need_resync ||
-            r->data.len - r->off[0] < STREAM_CHUNK)
+            r->data.len - r->off[0] < STREAM_START)
             return;
         s->xact_seq++;
         if (l->merge_sql) l->staging_xact = s->xact_seq;   /* empty: a new transaction */
