@@ -764,6 +764,17 @@ static bool stream_send(pg_sink *s, pg_run *r) {
     return true;
 }
 
+/* A stream that could not start or go on: said in the log when the
+ * connection is gone (the batch's ordinary write reconnects and retries). */
+static void stream_failed(pg_sink *s, PGresult *res, const char *what) {
+    trib_error e;
+    trib_pg_error(s->conn, res, what, &e);
+    if (PQstatus(s->conn) != CONNECTION_OK)
+        TRIB_WARN(FAC, "[%s:%d] %s; retrying the batch on a new connection", s->connector, s->task_id, e.msg);
+    else
+        TRIB_DEBUG(FAC, "[%s:%d] not streaming this batch: %s", s->connector, s->task_id, e.msg);
+}
+
 void pg_sink_stream(pg_sink *s) {
     if (s->stream_off || s->nruns == 0) return;
     pg_run *r = s->runs[0];
@@ -778,36 +789,41 @@ void pg_sink_stream(pg_sink *s) {
         s->xact_seq++;
         if (l->merge_sql) l->staging_xact = s->xact_seq;   /* empty: a new transaction */
         PGresult *res = PQexec(s->conn, "BEGIN");
-        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-        PQclear(res);
-        if (ok) {
-            res = PQexec(s->conn, l->copy_sql);
-            ok = PQresultStatus(res) == PGRES_COPY_IN;
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            stream_failed(s, res, "BEGIN");
             PQclear(res);
-            if (!ok) {
-                res = PQexec(s->conn, "ROLLBACK");
-                PQclear(res);
-            }
-        }
-        if (!ok) {
             s->stream_off = true;
             return;
         }
+        PQclear(res);
+        res = PQexec(s->conn, l->copy_sql);
+        if (PQresultStatus(res) != PGRES_COPY_IN) {
+            stream_failed(s, res, "starting COPY");
+            PQclear(res);
+            if (PQstatus(s->conn) == CONNECTION_OK) PQclear(PQexec(s->conn, "ROLLBACK"));
+            s->stream_off = true;
+            return;
+        }
+        PQclear(res);
         trib_strbuf hdr;
         trib_strbuf_init(&hdr);
         trib_pg_copy_header(&hdr);
         s->streaming = true;
         s->stream_sent = 0;
         s->stream_since_ms = trib_mono_ms();
-        ok = PQputCopyData(s->conn, hdr.data, (int)hdr.len) == 1;
+        bool ok = PQputCopyData(s->conn, hdr.data, (int)hdr.len) == 1;
         trib_strbuf_free(&hdr);
         if (!ok) {
+            stream_failed(s, NULL, "sending COPY data");
             pg_sink_stream_abort(s);
             return;
         }
     }
     if (r->off[r->nrows] - r->off[s->stream_sent] < STREAM_CHUNK) return;
-    if (!stream_send(s, r)) pg_sink_stream_abort(s);
+    if (!stream_send(s, r)) {
+        stream_failed(s, NULL, "sending COPY data");
+        pg_sink_stream_abort(s);
+    }
 }
 
 /* Ends the stream's COPY: 0 when the first run is in the (still open)
