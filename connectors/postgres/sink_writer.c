@@ -42,6 +42,9 @@ void pg_sink_drop_conn(pg_sink *s) {
 
 int pg_sink_ensure_conn(pg_sink *s, trib_error *err) {
     if (s->conn && PQstatus(s->conn) == CONNECTION_OK) return 0;
+    if (s->conn)
+        TRIB_WARN(FAC, "[%s:%d] postgres: the connection was lost; reconnecting (the batch is retried)", s->connector,
+                  s->task_id);
     pg_sink_drop_conn(s);
     char app[128];
     snprintf(app, sizeof app, "tributary sink %s-%d", s->connector, s->task_id);
