@@ -186,7 +186,7 @@ done
 # ---- table
 col() { bench_raw_col "$RAW" "$1" "$2"; }
 cell() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_msm "$(bench_stats "${v[@]}")" "${3:-0}" || echo "n/a"; }
-med() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_median "${v[@]}"; }
+med() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_median "${v[@]}"; return 0; }  # empty when the system did not run
 label() {
     case $1 in
         tributary) echo "Tributary PostgresSink (standalone, defaults)" ;;

@@ -135,7 +135,7 @@ done
 # ---- table
 col() { bench_raw_col "$RAW" "$1" "$2"; }
 cell() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_msm "$(bench_stats "${v[@]}")" "${3:-0}" || echo "n/a"; }
-med() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_median "${v[@]}"; }
+med() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_median "${v[@]}"; return 0; }  # empty when the system did not run
 valid() { awk -F'\t' -v k="$1" '$1 == k && $5 == "ok"' "$RAW" | wc -l; }
 {
     echo "$N records per run, topic of $P partitions. Median (min–max) of $BENCH_RUNS runs. Rate = records ÷ (all records in the topic − connector created), worker start-up excluded. CPU = the worker's user+system seconds per million records."
