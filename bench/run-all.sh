@@ -133,7 +133,7 @@ number is taken is described at the top of each script and in
 | OS | $(env_ os), $(env_ kernel) |
 | Tributary | Release build (-O2) of the commit named in each section |
 | Apache Kafka Connect | 3.9.2 (connect-runtime, connect-file, connect-json from Maven Central), distributed worker, shipped JVM defaults (-Xms256M -Xmx2G, G1) on $(env_ java) |
-| Kafka broker | 3.9.2, single KRaft node (scripts/testenv) |
+| Kafka broker | 3.9.2, single KRaft node (scripts/testenv; \`group.initial.rebalance.delay.ms=0\`, so no system's first consumer-group join waits the broker default 3 s) |
 | Debezium JDBC sink | 3.1.2.Final (plugin archive from Maven Central) |
 | Avro converter for Connect | Apicurio io.apicurio.registry.utils.converter.AvroConverter 2.6.13.Final, \`apicurio.registry.as-confluent=true\`, \`use-id=contentId\`, \`headers.enabled=false\`: Confluent framing (magic byte 0 + 4-byte id), checked by reading back a message it wrote |
 | schema registry | Apicurio Registry 3.0.9 (Confluent-compatible API for Tributary, v2 API for the Apicurio converter; same ids) |
