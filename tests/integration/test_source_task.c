@@ -1,0 +1,183 @@
+/*
+ * test_source_task.c: the source loop (worker/source_task.c) against a real
+ * broker, with a test connector that spreads its records over more source
+ * partitions than the loop keeps in its small "last acknowledged offset per
+ * partition" list (64), in an interleaved order, and with records that carry
+ * no offset at all. Every partition's committed offset must end up exactly
+ * at its last record, commit() must be called, and a graceful stop must
+ * leave nothing unacknowledged behind.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/time.h"
+#include "common/util.h"
+#include "tests/tap.h"
+#include "worker/connector.h"
+#include "worker/offset_store.h"
+#include "worker/task.h"
+
+#define NPART 150     /* distinct source partitions: more than the loop's list of 64 */
+#define NREC 6000     /* records in all */
+#define BATCH 700     /* records per poll: batches straddle partitions unevenly */
+
+static atomic_int commits;
+
+typedef struct gen {
+    const char *topic;
+    int next;
+    json_t *parts[NPART];
+} gen;
+
+/* Record i goes to partition (i * 7) % NPART: consecutive records hit
+ * different partitions, and every partition sees many records. Every
+ * 50th record carries no offset (it must not disturb the others). */
+static int part_of(int i) { return (i * 7) % NPART; }
+static bool has_offset(int i) { return i % 50 != 49; }
+
+static int gen_start(const trib_props *config, trib_source_task_context *tctx, void **ctx, trib_error *err) {
+    (void)tctx;
+    (void)err;
+    gen *g = trib_xcalloc(1, sizeof *g);
+    g->topic = trib_props_get(config, "topic");
+    for (int p = 0; p < NPART; p++) g->parts[p] = json_pack("{s:i}", "p", p);
+    *ctx = g;
+    return 0;
+}
+
+static int gen_poll(void *ctx, trib_record_batch *out, trib_error *err) {
+    (void)err;
+    gen *g = ctx;
+    if (g->next >= NREC) {
+        trib_sleep_ms(20);
+        return 0;
+    }
+    for (int k = 0; k < BATCH && g->next < NREC; k++, g->next++) {
+        int i = g->next;
+        trib_record *r = trib_record_new(g->topic);
+        char buf[32];
+        snprintf(buf, sizeof buf, "v%d", i);
+        trib_record_set_value_take(r, trib_schema_primitive(TRIB_STRING, false), trib_value_string(buf));
+        if (has_offset(i)) {
+            /* a fresh but equal partition object half of the time: the loop
+             * must match partitions by value, not by pointer */
+            r->source_partition = i % 2 ? json_incref(g->parts[part_of(i)]) : json_pack("{s:i}", "p", part_of(i));
+            r->source_offset = json_pack("{s:i}", "n", i);
+        }
+        trib_record_batch_add_take(out, r);
+    }
+    return 0;
+}
+
+static int gen_commit(void *ctx, trib_error *err) {
+    (void)ctx;
+    (void)err;
+    atomic_fetch_add(&commits, 1);
+    return 0;
+}
+
+static void gen_stop(void *ctx) {
+    gen *g = ctx;
+    if (!g) return;
+    for (int p = 0; p < NPART; p++) json_decref(g->parts[p]);
+    free(g);
+}
+
+static const trib_source_task_ops gen_ops = {
+    .start = gen_start, .poll = gen_poll, .commit = gen_commit, .stop = gen_stop,
+};
+
+static const trib_connector_plugin gen_plugin = {
+    .class_name = "test.ManyPartitionsSource",
+    .alias = "ManyPartitions",
+    .version = "0",
+    .kind = TRIB_CONNECTOR_SOURCE,
+    .doc = "test source",
+    .source = &gen_ops,
+};
+
+/* The last record with an offset, per partition. */
+static int last_of(int p) {
+    for (int i = NREC - 1; i >= 0; i--)
+        if (has_offset(i) && part_of(i) == p) return i;
+    return -1;
+}
+
+/* How many partitions have exactly their last offset committed (or, with
+ * no record that carries one, nothing). */
+static int committed_exactly(trib_offset_store *store) {
+    int good = 0;
+    for (int p = 0; p < NPART; p++) {
+        json_t *part = json_pack("{s:i}", "p", p);
+        json_t *off = trib_offset_store_get(store, "many", part);
+        json_t *n = off ? json_object_get(off, "n") : NULL;
+        /* a partition whose records all lack offsets has nothing stored */
+        if (last_of(p) < 0 ? off == NULL : json_is_integer(n) && json_integer_value(n) == last_of(p)) good++;
+        json_decref(off);
+        json_decref(part);
+    }
+    return good;
+}
+
+int main(void) {
+    const char *bootstrap = tap_require_env("KAFKA_BOOTSTRAP");
+    plan(8);
+    int with_offsets = 0;
+    for (int p = 0; p < NPART; p++) with_offsets += last_of(p) >= 0;
+    ok(with_offsets > 64 && with_offsets < NPART,
+       "%d partitions carry offsets (more than the loop's list holds), the others none", with_offsets);
+    char topic[64];
+    snprintf(topic, sizeof topic, "test-source-task-%ld-%d", (long)time(NULL), (int)(trib_mono_ms() % 100000));
+
+    trib_props *wp = trib_props_new();
+    trib_props_set(wp, "bootstrap.servers", bootstrap);
+    trib_props_set(wp, "offset.flush.interval.ms", "200");
+    trib_props_set(wp, "key.converter", "org.apache.kafka.connect.storage.StringConverter");
+    trib_props_set(wp, "value.converter", "org.apache.kafka.connect.storage.StringConverter");
+    trib_props *cfg = trib_props_new();
+    trib_props_set(cfg, "name", "many");
+    trib_props_set(cfg, "connector.class", gen_plugin.class_name);
+    trib_props_set(cfg, "topic", topic);
+    trib_offset_store *store = trib_offset_store_memory_new();
+
+    trib_task_spec spec = {
+        .connector = "many", .task_id = 0, .plugin = &gen_plugin, .config = cfg, .worker_props = wp,
+        .offsets = store,
+    };
+    trib_error err = {0};
+    trib_task *t = trib_task_start(&spec, &err);
+    ok(t != NULL, "the task starts");
+    if (!t) {
+        diag("start: %s", err.msg);
+        BAIL_OUT("no task");
+    }
+
+    int64_t deadline = trib_mono_ms() + 60000;
+    while (trib_task_record_count(t) < NREC && trib_mono_ms() < deadline &&
+           trib_task_state(t, NULL) != TRIB_STATE_FAILED)
+        trib_sleep_ms(20);
+    is_int((int)trib_task_record_count(t), NREC, "every record is produced");
+
+    /* Offsets flush every 200 ms once acknowledged: wait for all of them. */
+    int good = 0;
+    while ((good = committed_exactly(store)) < NPART && trib_mono_ms() < deadline &&
+           trib_task_state(t, NULL) != TRIB_STATE_FAILED)
+        trib_sleep_ms(50);
+    is_int(good, NPART, "all %d partitions have their last record's offset committed while running", NPART);
+    ok(atomic_load(&commits) > 0, "the task's commit() is called after offsets are flushed");
+    char *trace = NULL;
+    is_str(trib_state_name(trib_task_state(t, &trace)), "RUNNING", "the task is still running");
+    if (trace) diag("trace: %s", trace);
+    free(trace);
+
+    ok(trib_task_stop(t, 10000), "a graceful stop finishes in time");
+    is_int(committed_exactly(store), NPART, "and the committed offsets are unchanged by it");
+
+    trib_offset_store_destroy(store);
+    trib_props_destroy(cfg);
+    trib_props_destroy(wp);
+    return exit_status();
+}
