@@ -52,6 +52,8 @@ struct trib_avro_codec {
     bool reuse_enc;
     bool have_enc_value;
     avro_value_t enc_value;
+    bool have_dec_value;       /* reused like enc_value when reuse_enc */
+    avro_value_t dec_value;
 };
 
 /*
@@ -450,6 +452,7 @@ fail:
 void trib_avro_codec_destroy(trib_avro_codec *c) {
     if (!c) return;
     if (c->have_enc_value) avro_value_decref(&c->enc_value);
+    if (c->have_dec_value) avro_value_decref(&c->dec_value);
     if (c->iface) avro_value_iface_decref(c->iface);
     if (c->reader) avro_reader_free(c->reader);
     if (c->writer) avro_writer_free(c->writer);
@@ -865,21 +868,40 @@ int trib_avro_codec_decode(trib_avro_codec *c, const void *data, size_t len, tri
      * whatever it loses is freed here when the call ends. */
     size_t limit = len > SIZE_MAX / DECODE_ALLOC_FACTOR ? SIZE_MAX : len * DECODE_ALLOC_FACTOR;
     tl_track.active = true;
-    avro_value_t value;
-    if (avro_generic_value_new(c->iface, &value) != 0) {
+    /* A schema without arrays or maps reuses one value (what avro-c loses
+     * involves arrays): allocating and tearing down a generic record per
+     * decode was the largest cost of a sink's Avro path. The allocations of
+     * this call stay tracked: on success the value keeps them; on failure
+     * the value is dropped and whatever avro-c lost on the corrupt input is
+     * freed, as for a fresh value. */
+    bool reuse = c->reuse_enc;
+    avro_value_t fresh, *value = &fresh;
+    if (reuse && c->have_dec_value) {
+        value = &c->dec_value;
+    } else if (avro_generic_value_new(c->iface, value) != 0) {
         tl_track.active = false;
         track_clear(true);
         return trib_error_set(err, TRIB_ERR_NOMEM, "avro: cannot allocate a value");
     }
     avro_reader_memory_set_source(c->reader, data ? data : "", (int64_t)len);
     tl_alloc_limit = limit < DECODE_ALLOC_FLOOR ? DECODE_ALLOC_FLOOR : limit;
-    int rc = avro_value_read(c->reader, &value);
+    int rc = avro_value_read(c->reader, value);
     tl_alloc_limit = SIZE_MAX;
     if (rc != 0) rc = avro_fail(err, "corrupt or truncated Avro data");
-    else rc = dec(c->root, &value, out, err);
-    avro_value_decref(&value);
-    tl_track.active = false;
-    track_clear(true);
+    else rc = dec(c->root, value, out, err);
+    if (reuse && rc == 0) {
+        if (value == &fresh) {
+            c->dec_value = fresh;
+            c->have_dec_value = true;
+        }
+        tl_track.active = false;
+        track_clear(false);   /* the kept value owns what this call allocated */
+    } else {
+        avro_value_decref(value);
+        if (value == &c->dec_value) c->have_dec_value = false;
+        tl_track.active = false;
+        track_clear(true);
+    }
     if (rc < 0) {
         trib_value_destroy(*out);
         *out = NULL;

@@ -10,7 +10,7 @@
 #include "proto/data.h"
 #include "tests/tap.h"
 
-#define PLAN 66
+#define PLAN 68
 
 static trib_avro_codec *codec_for(trib_schema *s) {
     trib_error err = {0};
@@ -310,6 +310,15 @@ static void test_reused_value(void) {
        "the next record encodes");
     is_mem(out.data, out.len, fresh.data, fresh.len, "with nothing left over from the failed one");
     trib_avro_codec_destroy(fc);
+
+    /* Decoding reuses one value too: a truncated record in between fails,
+     * and the next record decodes exactly. */
+    trib_value *back = NULL;
+    ok(trib_avro_codec_decode(c, out.data, out.len / 2, &back, &err) == -1 && back == NULL,
+       "a truncated record fails to decode");
+    ok(trib_avro_codec_decode(c, out.data, out.len, &back, &err) == 0 && trib_value_equal(back, v),
+       "the next record decodes exactly after a failed one");
+    trib_value_destroy(back);
     trib_value_destroy(v);
     trib_strbuf_free(&out);
     trib_strbuf_free(&fresh);
