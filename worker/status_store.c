@@ -84,18 +84,31 @@ static char *status_key(const char *connector, int task) {
                     : trib_xasprintf("status-task-%s-%d", connector, task);
 }
 
+/* Writes key -> v (a tombstone when v is NULL; v is taken), applying it
+ * locally at once so this worker reads its own write even before it comes
+ * back from the topic. */
+static int write_record(trib_status_store *s, const char *key, json_t *v, trib_error *err) {
+    char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    size_t len = text ? strlen(text) : 0;
+    apply(s, 0, 0, key, strlen(key), text, len);
+    int rc = trib_kafka_log_write(s->log, -1, key, strlen(key), text, len, NULL, NULL, err);
+    free(text);
+    json_decref(v);
+    return rc;
+}
+
+/* Tombstones key; a failure is logged (what = "status", "active topic record"). */
+static void remove_record(trib_status_store *s, const char *key, const char *what) {
+    trib_error err;
+    if (write_record(s, key, NULL, &err) < 0) TRIB_WARN("herder", "cannot remove %s %s: %s", what, key, err.msg);
+}
+
 int trib_status_store_put(trib_status_store *s, const char *connector, int task, const char *state,
                           const char *trace, int64_t generation, trib_error *err) {
     char *key = status_key(connector, task);
     json_t *v = json_pack("{ss ss? ss sI}", "state", state, "trace", trace, "worker_id", s->worker_id, "generation",
                           (json_int_t)generation);
-    char *text = json_dumps(v, JSON_COMPACT);
-    /* apply locally at once so this worker reads its own state even before
-     * the write comes back from the topic */
-    apply(s, 0, 0, key, strlen(key), text, strlen(text));
-    int rc = trib_kafka_log_write(s->log, -1, key, strlen(key), text, strlen(text), NULL, NULL, err);
-    free(text);
-    json_decref(v);
+    int rc = write_record(s, key, v, err);
     free(key);
     return rc;
 }
@@ -103,10 +116,7 @@ int trib_status_store_put(trib_status_store *s, const char *connector, int task,
 void trib_status_store_remove(trib_status_store *s, const char *connector, int ntasks) {
     for (int t = -1; t < ntasks; t++) {
         char *key = status_key(connector, t);
-        apply(s, 0, 0, key, strlen(key), NULL, 0);
-        trib_error err;
-        if (trib_kafka_log_write(s->log, -1, key, strlen(key), NULL, 0, NULL, NULL, &err) < 0)
-            TRIB_WARN("herder", "cannot remove status %s: %s", key, err.msg);
+        remove_record(s, key, "status");
         free(key);
     }
 }
@@ -141,11 +151,7 @@ int trib_status_store_put_topic(trib_status_store *s, const char *connector, con
     char *key = topic_key(connector, topic);
     json_t *v = json_pack("{s{ss ss si sI}}", "topic", "name", topic, "connector", connector, "task", task,
                           "discoverTimestamp", (json_int_t)trib_now_ms());
-    char *text = json_dumps(v, JSON_COMPACT);
-    apply(s, 0, 0, key, strlen(key), text, strlen(text));
-    int rc = trib_kafka_log_write(s->log, -1, key, strlen(key), text, strlen(text), NULL, NULL, err);
-    free(text);
-    json_decref(v);
+    int rc = write_record(s, key, v, err);
     free(key);
     return rc;
 }
@@ -178,10 +184,7 @@ void trib_status_store_reset_topics(trib_status_store *s, const char *connector)
     json_t *v;
     json_object_foreach(set, topic, v) {
         char *key = topic_key(connector, topic);
-        apply(s, 0, 0, key, strlen(key), NULL, 0);
-        trib_error err;
-        if (trib_kafka_log_write(s->log, -1, key, strlen(key), NULL, 0, NULL, NULL, &err) < 0)
-            TRIB_WARN("herder", "cannot remove active topic record %s: %s", key, err.msg);
+        remove_record(s, key, "active topic record");
         free(key);
     }
     json_decref(set);
