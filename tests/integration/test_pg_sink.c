@@ -45,6 +45,26 @@ static char *sql1(const char *fmt, ...) {
     return out;
 }
 
+/* Runs a boolean query every 20 ms until it answers "t" (at most 2 s);
+ * returns the last answer (malloc'd), so a failing test shows it. */
+static char *sql1_until_true(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *sql1_until_true(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *q = NULL;
+    if (vasprintf(&q, fmt, ap) < 0) abort();
+    va_end(ap);
+    char *seen = NULL;
+    for (int i = 0; i < 100; i++) {
+        free(seen);
+        seen = sql1("%s", q);
+        if (strcmp(seen, "t") == 0) break;
+        usleep(20000);
+    }
+    free(q);
+    return seen;
+}
+
 static void exec(const char *q) {
     PGresult *r = PQexec(db, q);
     if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
@@ -550,14 +570,8 @@ static void test_streamed_batches(void) {
     ok(put_range(&t, vs, 0, 10, -1, &err) == 0 && flush0(&t, &err) == 0, "a first small batch is written");
     ok(put_range(&t, vs, 10, 3000, -1, &err) == 0, "2990 rows buffered (batch not full)");
     /* the COPY is running: the server has rows (pg_stat_progress_copy) */
-    char *seen = NULL;
-    for (int i = 0; i < 100; i++) {
-        free(seen);
-        seen = sql1("SELECT coalesce(max(tuples_processed), 0) > 0 FROM pg_stat_progress_copy"
-                    " WHERE relid = '%s.stm'::regclass", schema);
-        if (strcmp(seen, "t") == 0) break;
-        usleep(20000);
-    }
+    char *seen = sql1_until_true("SELECT coalesce(max(tuples_processed), 0) > 0 FROM pg_stat_progress_copy"
+                                 " WHERE relid = '%s.stm'::regclass", schema);
     is_str(seen, "t", "rows reached the server before the batch was full (streamed COPY)");
     free(seen);
     is_sql("10", "streamed rows are invisible before the batch commits", "SELECT count(*) FROM %s.stm", schema);
@@ -572,14 +586,8 @@ static void test_streamed_batches(void) {
 
     /* a revoke while streaming drops the stream; nothing of it commits */
     ok(put_range(&t, vs, 5010, 8010, -1, &err) == 0, "3000 more rows buffered");
-    seen = NULL;
-    for (int i = 0; i < 100; i++) {
-        free(seen);
-        seen = sql1("SELECT coalesce(max(tuples_processed), 0) > 0 FROM pg_stat_progress_copy"
-                    " WHERE relid = '%s.stm'::regclass", schema);
-        if (strcmp(seen, "t") == 0) break;
-        usleep(20000);
-    }
+    seen = sql1_until_true("SELECT coalesce(max(tuples_processed), 0) > 0 FROM pg_stat_progress_copy"
+                           " WHERE relid = '%s.stm'::regclass", schema);
     is_str(seen, "t", "they are streaming");
     free(seen);
     ok(ops->close(t.impl, &tp, 1, &err) == 0, "close (revoke) while the stream is open");
@@ -622,14 +630,9 @@ static void test_streamed_upsert(void) {
     ops->open(t.impl, &tp, 1, &err);
     ok(put_range(&t, vs, 0, 10, -1, &err) == 0 && flush0(&t, &err) == 0, "a first small batch is written");
     ok(put_range(&t, vs, 10, 3000, -1, &err) == 0, "2990 rows buffered");
-    char *seen = NULL;
-    for (int i = 0; i < 100; i++) {
-        free(seen);
-        seen = sql1("SELECT coalesce(max(p.tuples_processed), 0) > 0 FROM pg_stat_progress_copy p"
-                    " JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'tributary sink stu-0'");
-        if (strcmp(seen, "t") == 0) break;
-        usleep(20000);
-    }
+    char *seen = sql1_until_true("SELECT coalesce(max(p.tuples_processed), 0) > 0 FROM pg_stat_progress_copy p"
+                                 " JOIN pg_stat_activity a USING (pid)"
+                                 " WHERE a.application_name = 'tributary sink stu-0'");
     is_str(seen, "t", "they stream into the staging table before the batch is full");
     free(seen);
     is_sql("10", "and are invisible until the batch commits", "SELECT count(*) FROM %s.stu", schema);
