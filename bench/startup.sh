@@ -41,6 +41,20 @@ for i in $(seq "$NCONN"); do
     [ -s "$DATA/in-$i.txt" ] || seq -f "line %g of a file tailed by a FileStreamSource connector" 1000 >"$DATA/in-$i.txt"
 done
 
+# start_system SYSTEM NAME PORT: spawns a fresh worker (BENCH_SPAWNED_PID/LOG).
+start_system() {
+    case $1 in
+        tributary-standalone) bench_tributary_start standalone "$2" "$3" ;;
+        tributary-distributed) bench_tributary_start distributed "$2" "$3" ;;
+        connect) bench_connect_start "$2" "$3" ;;
+    esac
+}
+
+# file_connector NAME FILE TOPIC: the FileStreamSource connector's JSON.
+file_connector() {
+    echo "{\"name\":\"$1\",\"config\":{\"connector.class\":\"FileStreamSource\",\"tasks.max\":\"1\",\"file\":\"$2\",\"topic\":\"$3\",\"key.converter\":\"org.apache.kafka.connect.storage.StringConverter\",\"value.converter\":\"org.apache.kafka.connect.storage.StringConverter\"}}"
+}
+
 # one_run SYSTEM RUN: measures one worker; appends a line to $RAW.
 one_run() {
     local sys=$1 run=$2 port name pid t0 ready idle rss10 hwm stop_ms topic i base
@@ -49,17 +63,13 @@ one_run() {
     topic=bench-startup-$STAMP-$sys-$run
     base=http://127.0.0.1:$port
     t0=$(bench_now_ms)
-    case $sys in
-        tributary-standalone) bench_tributary_start standalone "$name" "$port" ;;
-        tributary-distributed) bench_tributary_start distributed "$name" "$port" ;;
-        connect) bench_connect_start "$name" "$port" ;;
-    esac
+    start_system "$sys" "$name" "$port"
     pid=$BENCH_SPAWNED_PID
     ready=$(bench_wait_http "$base/" "$t0" 300 "$pid") || { tail -n 20 "$BENCH_SPAWNED_LOG" >&2; bench_stop "$pid"; return 1; }
     sleep "$IDLE_S"
     idle=$(bench_rss_kb "$pid")
     for i in $(seq "$NCONN"); do
-        bench_http POST "$base/connectors" "{\"name\":\"file-$i\",\"config\":{\"connector.class\":\"FileStreamSource\",\"tasks.max\":\"1\",\"file\":\"$DATA/in-$i.txt\",\"topic\":\"$topic\",\"key.converter\":\"org.apache.kafka.connect.storage.StringConverter\",\"value.converter\":\"org.apache.kafka.connect.storage.StringConverter\"}}" >/dev/null ||
+        bench_http POST "$base/connectors" "$(file_connector "file-$i" "$DATA/in-$i.txt" "$topic")" >/dev/null ||
             { bench_stop "$pid"; return 1; }
     done
     for i in $(seq "$NCONN"); do
@@ -79,14 +89,10 @@ one_run() {
     port=$(bench_free_port)
     base=http://127.0.0.1:$port
     t0=$(bench_now_ms)
-    case $sys in
-        tributary-standalone) bench_tributary_start standalone "$name-first" "$port" ;;
-        tributary-distributed) bench_tributary_start distributed "$name-first" "$port" ;;
-        connect) bench_connect_start "$name-first" "$port" ;;
-    esac
+    start_system "$sys" "$name-first" "$port"
     pid=$BENCH_SPAWNED_PID
     if bench_wait_http "$base/" "$t0" 300 "$pid" >/dev/null &&
-       bench_http POST "$base/connectors" "{\"name\":\"file-first\",\"config\":{\"connector.class\":\"FileStreamSource\",\"tasks.max\":\"1\",\"file\":\"$DATA/in-1.txt\",\"topic\":\"$ftopic\",\"key.converter\":\"org.apache.kafka.connect.storage.StringConverter\",\"value.converter\":\"org.apache.kafka.connect.storage.StringConverter\"}}" >/dev/null &&
+       bench_http POST "$base/connectors" "$(file_connector file-first "$DATA/in-1.txt" "$ftopic")" >/dev/null &&
        "$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" wait-count "$ftopic" 1 300 >/dev/null; then
         first_ms=$(($(bench_now_ms) - t0))
     else
