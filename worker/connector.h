@@ -91,8 +91,15 @@ typedef struct trib_source_task_ops {
     int (*start)(const trib_props *config, trib_source_task_context *tctx, void **ctx, trib_error *err);
     /* Appends zero or more records to out (the runtime owns them after the
      * call). Returning with none means "nothing now": block up to ~100 ms
-     * waiting for data rather than spinning. Each record must carry its
-     * source_partition and source_offset if the task wants to resume. */
+     * waiting for data rather than spinning. A task that wants to resume
+     * gives records their source_partition and source_offset. A record may
+     * carry neither: the runtime commits a position only once every record
+     * before it is in Kafka, so the offset of a later record of the same
+     * source partition covers it. High-volume sources put the offset on the
+     * last record of each source partition in a batch only, saving an
+     * offset object per record; the price is that after a failed delivery
+     * the task resumes from the start of that batch (at-least-once, as
+     * after a crash). */
     int (*poll)(void *ctx, trib_record_batch *out, trib_error *err);
     /* Optional: every record polled so far up to these offsets is durably in
      * Kafka and its offset committed (Connect's commit()). */
