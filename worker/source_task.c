@@ -53,6 +53,16 @@ typedef struct acked_offset {
 } acked_offset;
 #define ACKED_MAX 64     /* more distinct partitions: staged into the store early */
 
+/* A producer topic handle per topic name: producev() with a topic name
+ * looks the topic up under a lock on every call (~250 instructions per
+ * record); a handle skips that. Almost every task writes one or a few
+ * topics, so a short list searched from the last hit is enough. */
+#define TOPIC_HANDLES_MAX 16
+typedef struct topic_handle {
+    char *name;          /* owned */
+    rd_kafka_topic_t *rkt;
+} topic_handle;
+
 typedef struct source_loop {
     trib_task *t;
     const char *eos_offsets_topic;  /* exactly-once: offsets go here in each transaction */
@@ -63,7 +73,45 @@ typedef struct source_loop {
     acked_offset acked[ACKED_MAX];
     size_t nacked;
     bool acked_staged;   /* some acknowledged offsets went to the store before the flush */
+    topic_handle topics[TOPIC_HANDLES_MAX];
+    size_t ntopics, last_topic;
 } source_loop;
+
+/* The handle for a topic (borrowed), or NULL with librdkafka's error in
+ * *rc. A full list gives up the slot after the last hit (queued messages
+ * hold their own reference to a topic). */
+static rd_kafka_topic_t *topic_handle_for(source_loop *l, const char *topic, rd_kafka_resp_err_t *rc) {
+    if (l->ntopics && strcmp(l->topics[l->last_topic].name, topic) == 0) return l->topics[l->last_topic].rkt;
+    for (size_t i = 0; i < l->ntopics; i++)
+        if (strcmp(l->topics[i].name, topic) == 0) {
+            l->last_topic = i;
+            return l->topics[i].rkt;
+        }
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(l->rk, topic, NULL);
+    if (!rkt) {
+        *rc = rd_kafka_last_error();
+        return NULL;
+    }
+    size_t slot = l->ntopics;
+    if (slot == TOPIC_HANDLES_MAX) {
+        slot = (l->last_topic + 1) % TOPIC_HANDLES_MAX;
+        rd_kafka_topic_destroy(l->topics[slot].rkt);
+        free(l->topics[slot].name);
+    } else {
+        l->ntopics++;
+    }
+    l->topics[slot] = (topic_handle){trib_xstrdup(topic), rkt};
+    l->last_topic = slot;
+    return rkt;
+}
+
+static void topic_handles_free(source_loop *l) {
+    for (size_t i = 0; i < l->ntopics; i++) {
+        rd_kafka_topic_destroy(l->topics[i].rkt);
+        free(l->topics[i].name);
+    }
+    l->ntopics = 0;
+}
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
@@ -255,7 +303,9 @@ static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_s
     inflight *e = fifo_push(l, rec->source_partition ? json_incref(rec->source_partition) : NULL,
                             rec->source_offset ? json_incref(rec->source_offset) : NULL);
 
-    for (int attempt = 0;; attempt++) {
+    rd_kafka_resp_err_t rc = RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_topic_t *rkt = topic_handle_for(l, rec->topic, &rc);
+    for (int attempt = 0; rkt; attempt++) {
         rd_kafka_headers_t *h = NULL;
         if (rec->nheaders) {
             h = rd_kafka_headers_new(rec->nheaders);
@@ -263,8 +313,8 @@ static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_s
                 rd_kafka_header_add(h, rec->headers[i].key, -1, rec->headers[i].value,
                                     (ssize_t)rec->headers[i].len);
         }
-        rd_kafka_resp_err_t rc = rd_kafka_producev(
-            l->rk, RD_KAFKA_V_TOPIC(rec->topic),
+        rc = rd_kafka_producev(
+            l->rk, RD_KAFKA_V_RKT(rkt),
             RD_KAFKA_V_PARTITION(rec->partition >= 0 ? rec->partition : RD_KAFKA_PARTITION_UA),
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_KEY(knull ? NULL : kb->data, knull ? 0 : kb->len),
@@ -283,15 +333,16 @@ static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_s
             }
             continue;
         }
-        /* e.g. message too large: a permanent error of this record. Its
-         * entry is settled here (no broker report will come); if the
-         * record is tolerated, later offsets may move past it. */
-        e->status = 1;
-        trib_kafka_error(&why, rc, "produce");
-        why.code = TRIB_ERR_FATAL;
-        return trib_task_tolerate(t, TRIB_STAGE_KAFKA_PRODUCE, &why, rec->topic, rec->partition, -1, NULL, 0,
-                                  NULL, 0, rec->headers, rec->nheaders, rec, err);
+        break;
     }
+    /* e.g. message too large: a permanent error of this record. Its
+     * entry is settled here (no broker report will come); if the
+     * record is tolerated, later offsets may move past it. */
+    e->status = 1;
+    trib_kafka_error(&why, rc, "produce");
+    why.code = TRIB_ERR_FATAL;
+    return trib_task_tolerate(t, TRIB_STAGE_KAFKA_PRODUCE, &why, rec->topic, rec->partition, -1, NULL, 0,
+                              NULL, 0, rec->headers, rec->nheaders, rec, err);
 }
 
 /* A record the loop settled itself (filtered, or skipped under
@@ -558,6 +609,7 @@ cleanup:
         /* Settle every report before freeing the entries they point to. */
         rd_kafka_purge(l.rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(l.rk, 0);
+        topic_handles_free(&l);
         rd_kafka_destroy(l.rk);
     }
     drop_inflight(&l);

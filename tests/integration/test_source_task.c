@@ -5,7 +5,9 @@
  * partition" list (64), in an interleaved order, and with records that carry
  * no offset at all. Every partition's committed offset must end up exactly
  * at its last record, commit() must be called, and a graceful stop must
- * leave nothing unacknowledged behind.
+ * leave nothing unacknowledged behind. The records also spread over more
+ * Kafka topics (NTOPIC) than the loop keeps producer topic handles for
+ * (16), so handles are given up and made again while records are in flight.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,11 +25,12 @@
 #define NPART 150     /* distinct source partitions: more than the loop's list of 64 */
 #define NREC 6000     /* records in all */
 #define BATCH 700     /* records per poll: batches straddle partitions unevenly */
+#define NTOPIC 20     /* Kafka topics: more than the loop's 16 topic handles */
 
 static atomic_int commits;
 
 typedef struct gen {
-    const char *topic;
+    char *topics[NTOPIC];
     int next;
     json_t *parts[NPART];
 } gen;
@@ -42,7 +45,7 @@ static int gen_start(const trib_props *config, trib_source_task_context *tctx, v
     (void)tctx;
     (void)err;
     gen *g = trib_xcalloc(1, sizeof *g);
-    g->topic = trib_props_get(config, "topic");
+    for (int k = 0; k < NTOPIC; k++) g->topics[k] = trib_xasprintf("%s-%d", trib_props_get(config, "topic"), k);
     for (int p = 0; p < NPART; p++) g->parts[p] = json_pack("{s:i}", "p", p);
     *ctx = g;
     return 0;
@@ -57,7 +60,8 @@ static int gen_poll(void *ctx, trib_record_batch *out, trib_error *err) {
     }
     for (int k = 0; k < BATCH && g->next < NREC; k++, g->next++) {
         int i = g->next;
-        trib_record *r = trib_record_new(g->topic);
+        /* topics in runs of three, so both a repeat and a switch are common */
+        trib_record *r = trib_record_new(g->topics[(i / 3) % NTOPIC]);
         char buf[32];
         snprintf(buf, sizeof buf, "v%d", i);
         trib_record_set_value_take(r, trib_schema_primitive(TRIB_STRING, false), trib_value_string(buf));
@@ -83,6 +87,7 @@ static void gen_stop(void *ctx) {
     gen *g = ctx;
     if (!g) return;
     for (int p = 0; p < NPART; p++) json_decref(g->parts[p]);
+    for (int k = 0; k < NTOPIC; k++) free(g->topics[k]);
     free(g);
 }
 
