@@ -63,6 +63,12 @@ static void task_unref(trib_task *t) {
 
 static void *task_thread(void *arg) {
     trib_task *t = arg;
+    /* A task thread would otherwise inherit the name of the thread that
+     * started it (a REST or herder thread): name it after the task so
+     * top -H, perf and gdb show which task is busy. Linux allows 15 bytes. */
+    char name[16];
+    snprintf(name, sizeof name, "t:%d:%s", t->id, t->connector);
+    pthread_setname_np(pthread_self(), name);
     if (t->plugin->kind == TRIB_CONNECTOR_SOURCE) trib_source_task_main(t);
     else trib_sink_task_main(t);
     pthread_mutex_lock(&t->lock);

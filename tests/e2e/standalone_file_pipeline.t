@@ -4,7 +4,7 @@
 # worker runs arrive too (tail -f behaviour).
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 6
+plan 7
 
 port=$(free_port)
 topic=$(uniq_name file-pipeline)
@@ -38,6 +38,11 @@ cmp -s "$in" "$out"; ok $? "output file is byte-identical to the input"
 echo "appended while running" >> "$in"
 cat "$in" > "$E2E_TMP/expected"
 wait_for 30 'cmp -s "$E2E_TMP/expected" "$out"'; ok $? "an appended line arrives too"
+
+# Task threads carry their task's name (t:<id>:<connector>), not the name
+# of the REST thread that started them, so top -H and perf show who is busy.
+names=$(cat /proc/"$WORKER_PID"/task/*/comm 2>/dev/null | sort | tr '\n' ' ')
+like "$names" '(^| )t:0:src .*t:0:sink|t:0:sink .*t:0:src' "task threads are named t:<id>:<connector>"
 
 status=$(rest GET "$port" /connectors/src/status)
 like "$status" '^200 .*"state": ?"RUNNING"' "source connector status is RUNNING"
