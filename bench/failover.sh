@@ -21,14 +21,18 @@
 #     the task's new owner), polled every 100 ms, bounded by
 #     BENCH_FAILOVER_TIMEOUT (default 600 s).
 # Profiles (same config names on both systems):
-#   default   Connect's defaults: session.timeout.ms=10000,
+#   default   Connect's defaults, set on both: session.timeout.ms=10000,
 #             heartbeat.interval.ms=3000, scheduled.rebalance.max.delay.ms=300000
+#   shipped   nothing set: each system's own defaults. Tributary ships
+#             scheduled.rebalance.max.delay.ms=0 (session and heartbeat as
+#             Connect's); Connect's shipped defaults are the "default"
+#             profile, so only Tributary runs it.
 #   tuned     session.timeout.ms=6000, heartbeat.interval.ms=1000,
 #             scheduled.rebalance.max.delay.ms=0
 # Systems: Kafka Connect 3.9.2 (bench/peers/connect-worker); Tributary
 # distributed when the build has it (otherwise the table says "not available").
 # Writes $BENCH_OUT/failover.md and failover.tsv.
-# Env: BENCH_RUNS (or BENCH_FAILOVER_RUNS), BENCH_FAILOVER_PROFILES ("default tuned"),
+# Env: BENCH_RUNS (or BENCH_FAILOVER_RUNS), BENCH_FAILOVER_PROFILES ("default shipped tuned"),
 #      BENCH_FAILOVER_VICTIMS ("follower leader"), BENCH_FAILOVER_SYSTEMS
 #      ("tributary connect"),
 #      BENCH_FAILOVER_CONNECTORS, BENCH_FAILOVER_TIMEOUT.
@@ -38,7 +42,7 @@ bench_init failover
 bench_env
 
 RUNS=${BENCH_FAILOVER_RUNS:-$BENCH_RUNS}
-PROFILES=${BENCH_FAILOVER_PROFILES:-default tuned}
+PROFILES=${BENCH_FAILOVER_PROFILES:-default shipped tuned}
 VICTIMS=${BENCH_FAILOVER_VICTIMS:-follower leader}
 K=${BENCH_FAILOVER_CONNECTORS:-6}
 TIMEOUT=${BENCH_FAILOVER_TIMEOUT:-600}
@@ -60,7 +64,18 @@ fi
 profile_props() {
     case $1 in
         default) echo "session.timeout.ms=10000 heartbeat.interval.ms=3000 scheduled.rebalance.max.delay.ms=300000" ;;
+        shipped) ;;
         tuned) echo "session.timeout.ms=6000 heartbeat.interval.ms=1000 scheduled.rebalance.max.delay.ms=0" ;;
+    esac
+}
+
+# profile_label PROFILE SYSTEM: the profile as the table shows it
+profile_label() {
+    case $1 in
+        shipped) [ "$2" = tributary ] &&
+            echo "shipped defaults (nothing set: session.timeout.ms=10000 heartbeat.interval.ms=3000 scheduled.rebalance.max.delay.ms=0)" ||
+            echo "shipped defaults (nothing set)" ;;
+        *) echo "$1 ($(profile_props "$1"))" ;;
     esac
 }
 
@@ -184,6 +199,8 @@ for run in $(seq "$RUNS"); do
     for prof in $PROFILES; do
         for victim in $VICTIMS; do
             for sys in "${SYSTEMS[@]}"; do
+                # Connect's shipped defaults are the "default" profile
+                [ "$prof/$sys" = shipped/connect ] && continue
                 failover_run "$sys" "$prof" "$victim" "$run" || bench_log "$sys $prof $victim run $run failed"
             done
         done
@@ -202,12 +219,16 @@ valid() { awk -F'\t' -v k="$1" '$1 == k && $5 == "ok"' "$RAW" | wc -l; }
         for victim in $VICTIMS; do
             if [ "$TRIB_DIST" = 1 ]; then
                 failed=$(awk -F'\t' -v k="tributary/$prof/$victim" '$1 == k && $5 != "ok" { print $5 }' "$RAW" | head -n 1)
-                bench_row "Tributary distributed" "$prof ($(profile_props "$prof"))" "$victim" "$(cell "tributary/$prof/$victim")${failed:+; some runs: $failed}" "$(valid "tributary/$prof/$victim")/$RUNS"
+                bench_row "Tributary distributed" "$(profile_label "$prof" tributary)" "$victim" "$(cell "tributary/$prof/$victim")${failed:+; some runs: $failed}" "$(valid "tributary/$prof/$victim")/$RUNS"
             else
                 bench_row "Tributary distributed" "$prof" "$victim" "not available: $([ -z "$TRIBUTARY" ] && echo "tributary did not build" || echo "'tributary distributed' is not implemented in this build")" "—"
             fi
+            if [ "$prof" = shipped ]; then
+                bench_row "Kafka Connect 3.9.2" "$(profile_label "$prof" connect)" "$victim" "as the \"default\" row: Connect's shipped defaults are that profile" "—"
+                continue
+            fi
             failed=$(awk -F'\t' -v k="connect/$prof/$victim" '$1 == k && $5 != "ok" { print $5 }' "$RAW" | head -n 1)
-            bench_row "Kafka Connect 3.9.2" "$prof ($(profile_props "$prof"))" "$victim" "$(cell "connect/$prof/$victim")${failed:+; some runs: $failed}" "$(valid "connect/$prof/$victim")/$RUNS"
+            bench_row "Kafka Connect 3.9.2" "$(profile_label "$prof" connect)" "$victim" "$(cell "connect/$prof/$victim")${failed:+; some runs: $failed}" "$(valid "connect/$prof/$victim")/$RUNS"
         done
     done
 } >"$MD"
