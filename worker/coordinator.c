@@ -102,12 +102,8 @@ trib_coordinator *trib_coordinator_start(const trib_coordinator_spec *spec, trib
     atomic_init(&c->last_poll_ms, 0);
     atomic_init(&c->suspect, false);
     atomic_init(&c->ever_assigned, false);
-    c->session_ms = 10000;
-    {
-        int64_t v;
-        if (trib_parse_int64(trib_props_get(spec->worker_props, "session.timeout.ms"), &v) == 0 && v > 0)
-            c->session_ms = v;
-    }
+    /* librdkafka's session default is 45 s; the worker's is 10 s */
+    c->session_ms = spec->session_timeout_ms > 0 ? spec->session_timeout_ms : 45000;
 
     trib_props *d = trib_props_new();
     trib_props_set(d, "group.id", spec->group_id);
@@ -115,13 +111,22 @@ trib_coordinator *trib_coordinator_start(const trib_coordinator_spec *spec, trib
     trib_props_set(d, "partition.assignment.strategy", "cooperative-sticky");
     trib_props_set(d, "enable.auto.commit", "false");
     trib_props_set(d, "auto.offset.reset", "latest");
-    static const char *const passthrough[] = {"session.timeout.ms", "heartbeat.interval.ms", "group.instance.id", NULL};
-    for (int i = 0; passthrough[i]; i++) {
-        const char *v = trib_props_get(spec->worker_props, passthrough[i]);
-        if (v && *v) trib_props_set(d, passthrough[i], v);
-    }
-    const char *rt = trib_props_get(spec->worker_props, "rebalance.timeout.ms");
-    if (rt && *rt) trib_props_set(d, "max.poll.interval.ms", rt);
+    /* Always the worker's values, defaults included: leaving a key unset
+     * would give librdkafka's defaults (a 45 s session), not the ones the
+     * worker documents (10 s), and a killed worker's tasks would wait 45 s. */
+    const struct { const char *key; int64_t v; } timing[] = {
+        {"session.timeout.ms", spec->session_timeout_ms},
+        {"heartbeat.interval.ms", spec->heartbeat_interval_ms},
+        {"max.poll.interval.ms", spec->rebalance_timeout_ms},   /* Connect's rebalance.timeout.ms */
+    };
+    for (size_t i = 0; i < sizeof timing / sizeof timing[0]; i++)
+        if (timing[i].v > 0) {
+            char num[24];
+            snprintf(num, sizeof num, "%lld", (long long)timing[i].v);
+            trib_props_set(d, timing[i].key, num);
+        }
+    const char *gi = trib_props_get(spec->worker_props, "group.instance.id");
+    if (gi && *gi) trib_props_set(d, "group.instance.id", gi);
     rd_kafka_conf_t *conf = trib_kafka_conf_new(TRIB_CLIENT_CONSUMER, spec->worker_props, NULL, d, err);
     trib_props_destroy(d);
     if (!conf) goto fail;

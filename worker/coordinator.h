@@ -35,6 +35,10 @@ typedef struct trib_coordinator_spec {
     int partitions;
     trib_coord_change_fn on_change;
     void *opaque;
+    /* The worker's session.timeout.ms, heartbeat.interval.ms and
+     * rebalance.timeout.ms with the worker's defaults applied (librdkafka's
+     * own defaults differ: a 45 s session). 0: librdkafka's default. */
+    int64_t session_timeout_ms, heartbeat_interval_ms, rebalance_timeout_ms;
 } trib_coordinator_spec;
 
 trib_coordinator *trib_coordinator_start(const trib_coordinator_spec *spec, trib_error *err);

@@ -965,6 +965,8 @@ int herder_cluster_start(trib_herder *h, const herder_cluster_spec *spec, trib_e
     trib_coordinator_spec cs = {
         .worker_props = h->worker_props, .group_id = spec->group_id, .worker_id = h->worker_id,
         .partitions = spec->coordination_partitions, .on_change = on_membership_change, .opaque = cl,
+        .session_timeout_ms = spec->session_timeout_ms, .heartbeat_interval_ms = spec->heartbeat_interval_ms,
+        .rebalance_timeout_ms = spec->rebalance_timeout_ms,
     };
     cl->coord = trib_coordinator_start(&cs, err);
     if (!cl->coord) goto fail;
@@ -1027,6 +1029,9 @@ int trib_herder_join_cluster(trib_herder *h, const trib_config *wcfg, trib_error
         .exactly_once_source = eos && strcmp(eos, "enabled") == 0,
         .coordination_partitions = (int)trib_config_int(wcfg, "tributary.coordination.partitions"),
         .rebalance_delay_ms = trib_config_int(wcfg, "scheduled.rebalance.max.delay.ms"),
+        .session_timeout_ms = trib_config_int(wcfg, "session.timeout.ms"),
+        .heartbeat_interval_ms = trib_config_int(wcfg, "heartbeat.interval.ms"),
+        .rebalance_timeout_ms = trib_config_int(wcfg, "rebalance.timeout.ms"),
     };
     return herder_cluster_start(h, &spec, err);
 }

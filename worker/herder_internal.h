@@ -107,6 +107,8 @@ typedef struct herder_cluster_spec {
     bool exactly_once_source;
     int coordination_partitions;
     int64_t rebalance_delay_ms;    /* scheduled.rebalance.max.delay.ms */
+    /* group membership timing, defaults applied (the worker's, not librdkafka's) */
+    int64_t session_timeout_ms, heartbeat_interval_ms, rebalance_timeout_ms;
 } herder_cluster_spec;
 
 /* Joins the cluster: reads the config and status topics to their end and
