@@ -235,6 +235,34 @@ static size_t utf8_valid_prefix(const unsigned char *p, size_t n) {
     return n;
 }
 
+/* How many bytes of the invalid sequence at p[0] (of a line of n bytes)
+ * Java's UTF-8 decoder replaces with one U+FFFD, so lines read by
+ * Connect's FileStreamSource and ours are equal. The rule (JDK 17,
+ * checked byte for byte against java's InputStreamReader): a lead byte
+ * whose next byte cannot continue it counts alone; a three- or four-byte
+ * lead takes the continuation bytes it got before the sequence broke; a
+ * surrogate (ED A0..BF xx) is one whole replaced character; C0, C1 and
+ * F5..FF, and stray continuation bytes, count alone. Connect decodes the
+ * stream, so the byte after the line is its terminator, which never
+ * continues a sequence. */
+static size_t java_malformed_len(const unsigned char *p, size_t n) {
+#define AT(k) ((k) < n ? p[k] : (unsigned char)'\n')
+#define CONT(b) (((b) & 0xC0) == 0x80)
+    unsigned b1 = p[0], b2 = AT(1), b3 = AT(2);
+    if (b1 >= 0xE0 && b1 <= 0xEF) {
+        if ((b1 == 0xE0 && (b2 & 0xE0) == 0x80) || !CONT(b2)) return 1;   /* overlong, or broken at once */
+        return CONT(b3) ? 3 : 2;   /* 3: a surrogate */
+    }
+    if (b1 >= 0xF0 && b1 <= 0xF4) {
+        if ((b1 == 0xF0 && (b2 < 0x90 || b2 > 0xBF)) || (b1 == 0xF4 && (b2 & 0xF0) != 0x80) || !CONT(b2))
+            return 1;   /* overlong, beyond U+10FFFF, or broken at once */
+        return CONT(b3) ? 3 : 2;
+    }
+    return 1;   /* C2..DF before a non-continuation byte, or a byte no sequence starts with */
+#undef AT
+#undef CONT
+}
+
 /* Appends the UTF-8 text of [p, p+n) to out, each invalid sequence
  * replaced by U+FFFD as Java's UTF-8 decoder does. */
 static void append_utf8(trib_strbuf *out, const unsigned char *p, size_t n) {
@@ -244,14 +272,9 @@ static void append_utf8(trib_strbuf *out, const unsigned char *p, size_t n) {
         trib_strbuf_append(out, p + i, ok);
         i += ok;
         if (i >= n) break;
-        /* p[i] starts an invalid sequence: one U+FFFD for it, resuming at
-         * the first byte that broke it */
-        unsigned char c = p[i];
-        size_t need = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : ((c & 0xF8) == 0xF0 && c <= 0xF4) ? 3 : 0;
-        size_t k = 1;
-        while (k <= need && i + k < n && (p[i + k] & 0xC0) == 0x80) k++;
         trib_strbuf_puts(out, "\xEF\xBF\xBD");
-        i += k > 1 ? k - 1 : 1;
+        size_t bad = java_malformed_len(p + i, n - i);
+        i += bad < n - i ? bad : n - i;
     }
 }
 

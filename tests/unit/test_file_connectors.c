@@ -251,11 +251,19 @@ static void test_source_utf8(void) {
     is_str(val(&b, 0), "0123456789abcde\xC3\xA9" "fghijklmnop\xE2\x82\xAC\xF0\x9F\x98\x80",
            "two-, three- and four-byte characters in a long line pass unchanged");
     is_str(val(&b, 1), "0123456789abcdefghijklmnopqrstu\xEF\xBF\xBD", "a bad byte after 31 ASCII bytes is replaced");
+    /* Expected strings are what Java 17's InputStreamReader + readLine()
+     * (Connect's FileStreamSource) gives for the same bytes. */
     is_str(val(&b, 2),
-           "0123456\xEF\xBF\xBD\xEF\xBF\xBD" "89abcdef\xEF\xBF\xBD\xEF\xBF\xBDzz\xEF\xBF\xBD\xEF\xBF\xBD",
-           "overlong forms, surrogates and a truncated sequence are replaced");
-    is_str(val(&b, 3), "\xEF\xBF\xBD\xEF\xBF\xBD" "abcdefgh\xEF\xBF\xBD",
-           "code points beyond U+10FFFF and a lead byte at the end of a line are replaced");
+           "0123456\xEF\xBF\xBD\xEF\xBF\xBD" "89abcdef\xEF\xBF\xBDzz\xEF\xBF\xBD",
+           "an overlong form is two U+FFFD, a surrogate and a truncated sequence one each, as in Java");
+    is_str(val(&b, 3), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "abcdefgh\xEF\xBF\xBD",
+           "a code point beyond U+10FFFF is four U+FFFD and a lead byte at the end of a line one, as in Java");
+    append_file(path, "a\xE0\x80\x80" "b\xF5\x80" "c\xE2" "Ad\x80\x81" "e\xF0\x9F\x98\n");
+    poll_once(&t, &b);
+    is_str(val(&b, 0),
+           "a\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD" "c\xEF\xBF\xBD"
+           "Ad\xEF\xBF\xBD\xEF\xBF\xBD" "e\xEF\xBF\xBD",
+           "overlong E0, an F5 lead, a broken E2, stray continuations and a cut four-byte character, as in Java");
     src_stop(&t);
     trib_record_batch_free(&b);
     trib_offset_store_destroy(store);
