@@ -171,6 +171,18 @@ start_dist_worker() {
   _tap_pids+=("$WORKER_PID")
 }
 
+# wait_tasks_moved <port> <tasks> <victim-port> <timeout-s>: waits until all
+# <tasks> are RUNNING and none on the victim; sets MOVED_MS to the time since
+# the call (call it right after stopping the victim). Status of wait_for.
+wait_tasks_moved() {
+  local port=$1 n=$2 victim=$3 limit=$4 t0 rc
+  t0=$(date +%s%N)
+  wait_for "$limit" "[ \"\$(task_placement $port | wc -l)\" -eq $n ] && ! task_placement $port | grep -q \"127.0.0.1:$victim\""
+  rc=$?
+  MOVED_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+  return $rc
+}
+
 # task_placement <port>: "connector/task worker" lines for RUNNING tasks
 task_placement() {
   curl -s "http://127.0.0.1:$1/connectors?expand=status" |
