@@ -2,11 +2,12 @@
  * converter.h: the converter plugin kind (Kafka Connect's Converter):
  * record data <-> the bytes stored in Kafka.
  *
- * Built-in converters (see proto/converters.c for the registry):
+ * Converters (see proto/converters.c for the catalog):
  *   org.apache.kafka.connect.storage.StringConverter      (alias StringConverter)
  *   org.apache.kafka.connect.converters.ByteArrayConverter (alias ByteArrayConverter)
  *   org.apache.kafka.connect.json.JsonConverter            (alias JsonConverter)
- *   io.confluent.connect.avro.AvroConverter                (alias AvroConverter)
+ *   io.confluent.connect.avro.AvroConverter                (alias AvroConverter;
+ *       in the "avro" plugin module, loaded on first use: common/module.h)
  *
  * A converter instance is configured once for key or value and then used
  * by one task thread only, so it needs no locking of its own (caches shared
@@ -58,13 +59,31 @@ typedef struct trib_converter {
     void *ctx;
 } trib_converter;
 
-/* Registry of built-in converters: looks up by class name or alias. */
-const trib_converter_plugin *trib_converter_find(const char *name);
-/* NULL-terminated list of every built-in converter. */
-const trib_converter_plugin *const *trib_converters_all(void);
+/* ---- catalog ---------------------------------------------------------------- */
 
-/* Finds the plugin named by `class_name` and creates it with `config`.
- * Returns NULL with err set (NOT_FOUND naming the class) on failure. */
+/* What the core knows about a converter without loading its code. */
+typedef struct trib_converter_info {
+    const char *class_name;
+    const char *alias;
+    const char *module;                    /* plugin module holding it ("avro"); NULL: in the core */
+    const trib_converter_plugin *builtin;  /* the plugin, when module is NULL */
+} trib_converter_info;
+
+/* The catalog entry for a class name or alias, or NULL. Loads nothing. */
+const trib_converter_info *trib_converter_lookup(const char *name);
+/* Every catalog entry; the array ends with an entry whose class_name is NULL. */
+const trib_converter_info *trib_converters_all(void);
+/* The plugin for a class name or alias, loading its module on first use.
+ * NULL with err: NOT_FOUND for an unknown name, FATAL naming the class and
+ * the module's problem when its module is unusable. Borrowed for the life of
+ * the process. */
+const trib_converter_plugin *trib_converter_load(const char *name, trib_error *err);
+/* trib_converter_load without the error. */
+const trib_converter_plugin *trib_converter_find(const char *name);
+
+/* Finds the plugin named by `class_name` (loading its module) and creates it
+ * with `config`. Returns NULL with err set (NOT_FOUND naming the class, or
+ * trib_converter_load's module error) on failure. */
 trib_converter *trib_converter_new(const char *class_name, const trib_props *config,
                                    bool is_key, trib_error *err);
 void trib_converter_destroy(trib_converter *c);  /* NULL-safe */

@@ -1,49 +1,69 @@
 /*
- * converters.c: the registry of built-in converters (converter.h), looked up
- * by Connect's class name or short alias, as in a Connect worker's
+ * converters.c: the catalog of converters (converter.h), looked up by
+ * Connect's class name or short alias, as in a Connect worker's
  * key.converter / value.converter settings.
  *
  * Each converter lives in its own file and exports one
- * trib_converter_plugin; adding a converter is two lines below.
+ * trib_converter_plugin. Those in the core are listed with .builtin; the
+ * Avro converter is in the "avro" plugin module (it needs avro-c and
+ * libcurl, which an idle worker should not map) and is loaded the first
+ * time it is needed (common/module.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/module.h"
 #include "common/util.h"
 #include "proto/converter.h"
 
-/* ---- built-in converters: declare the plugin, then list it ---------------- */
+/* ---- converters: declare a built-in one, then list it ---------------------- */
 extern const trib_converter_plugin trib_string_converter_plugin;    /* string_converter.c */
 extern const trib_converter_plugin trib_bytearray_converter_plugin; /* bytearray_converter.c */
 extern const trib_converter_plugin trib_json_converter_plugin;      /* json_converter.c */
-extern const trib_converter_plugin trib_avro_converter_plugin;      /* avro_converter.c */
 
-static const trib_converter_plugin *const builtin[] = {
-    &trib_string_converter_plugin,
-    &trib_bytearray_converter_plugin,
-    &trib_json_converter_plugin,
-    &trib_avro_converter_plugin,
-    NULL,
+static const trib_converter_info catalog[] = {
+    {"org.apache.kafka.connect.storage.StringConverter", "StringConverter", NULL, &trib_string_converter_plugin},
+    {"org.apache.kafka.connect.converters.ByteArrayConverter", "ByteArrayConverter", NULL,
+     &trib_bytearray_converter_plugin},
+    {"org.apache.kafka.connect.json.JsonConverter", "JsonConverter", NULL, &trib_json_converter_plugin},
+    {"io.confluent.connect.avro.AvroConverter", "AvroConverter", "avro", NULL}, /* avro_converter.c */
+    {0},
 };
 /* ---- end of the list -------------------------------------------------------- */
 
-const trib_converter_plugin *trib_converter_find(const char *name) {
+const trib_converter_info *trib_converter_lookup(const char *name) {
     if (!name) return NULL;
-    for (size_t i = 0; builtin[i]; i++)
-        if (strcmp(builtin[i]->class_name, name) == 0 || (builtin[i]->alias && strcmp(builtin[i]->alias, name) == 0))
-            return builtin[i];
+    for (const trib_converter_info *c = catalog; c->class_name; c++)
+        if (strcmp(c->class_name, name) == 0 || (c->alias && strcmp(c->alias, name) == 0)) return c;
     return NULL;
 }
 
-const trib_converter_plugin *const *trib_converters_all(void) { return builtin; }
+const trib_converter_info *trib_converters_all(void) { return catalog; }
 
-trib_converter *trib_converter_new(const char *class_name, const trib_props *config, bool is_key, trib_error *err) {
-    const trib_converter_plugin *p = trib_converter_find(class_name);
-    if (!p) {
-        trib_error_set(err, TRIB_ERR_NOT_FOUND, "Converter class %s could not be found",
-                       class_name ? class_name : "(null)");
+const trib_converter_plugin *trib_converter_load(const char *name, trib_error *err) {
+    const trib_converter_info *info = trib_converter_lookup(name);
+    if (!info) {
+        trib_error_set(err, TRIB_ERR_NOT_FOUND, "Converter class %s could not be found", name ? name : "(null)");
         return NULL;
     }
+    if (!info->module) return info->builtin;
+    const trib_module *m = trib_module_load(info->module, err);
+    if (!m) {
+        trib_error_prefix(err, "converter class %s", info->class_name);
+        return NULL;
+    }
+    for (const trib_converter_plugin *const *p = m->converters; p && *p; p++)
+        if (strcmp((*p)->class_name, info->class_name) == 0) return *p;
+    trib_error_set(err, TRIB_ERR_FATAL, "converter class %s: plugin module '%s' does not provide it",
+                   info->class_name, info->module);
+    return NULL;
+}
+
+const trib_converter_plugin *trib_converter_find(const char *name) { return trib_converter_load(name, NULL); }
+
+trib_converter *trib_converter_new(const char *class_name, const trib_props *config, bool is_key, trib_error *err) {
+    const trib_converter_plugin *p = trib_converter_load(class_name, err);
+    if (!p) return NULL;
     trib_props *empty = NULL;
     if (!config) config = empty = trib_props_new();
     void *ctx = NULL;

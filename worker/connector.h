@@ -4,7 +4,8 @@
  * offers tasks through their contexts.
  *
  * A plugin is data plus a vtable: one static trib_connector_plugin per
- * connector, listed in connectors/registry.c. No dlopen.
+ * connector, listed in the catalog of connectors/registry.c. Its code is in
+ * the core or in a plugin module loaded on first use (common/module.h).
  *
  * Threads: a connector instance's callbacks run on the herder's thread; each
  * task instance runs on its own thread and its callbacks are never called
@@ -150,10 +151,35 @@ typedef struct trib_connector_plugin {
     const trib_sink_task_ops *sink;      /* set for SINK */
 } trib_connector_plugin;
 
-/* Registry (connectors/registry.c). Lookup by class name or alias; the
- * trailing "Connector" of a class's simple name may be dropped, as in
- * Connect ("FileStreamSource" == "FileStreamSourceConnector"). */
+/* ---- catalog (connectors/registry.c) ---------------------------------------- */
+
+/* What the core knows about a plugin without loading its code. */
+typedef struct trib_connector_info {
+    const char *class_name;
+    const char *alias;
+    const char *version;
+    trib_connector_kind kind;
+    const char *module;                    /* plugin module holding it ("postgres"); NULL: in the core */
+    const trib_connector_plugin *builtin;  /* the plugin, when module is NULL */
+} trib_connector_info;
+
+/* The catalog entry for a class name or alias (the trailing "Connector" of
+ * a class's simple name may be dropped, as in Connect: "FileStreamSource" ==
+ * "FileStreamSourceConnector"), or NULL. Loads nothing. */
+const trib_connector_info *trib_connector_lookup(const char *name);
+/* Every catalog entry; the array ends with an entry whose class_name is NULL. */
+const trib_connector_info *trib_connectors_all(void);
+
+/* The plugin of a catalog entry, loading its module on first use. NULL with
+ * err FATAL naming the class and the module (the paths searched, or why the
+ * file found could not be loaded) when the module is unusable. */
+const trib_connector_plugin *trib_connector_info_load(const trib_connector_info *info, trib_error *err);
+/* trib_connector_lookup + trib_connector_info_load; an unknown name is
+ * NOT_FOUND ("Class X could not be found."). The plugin is borrowed for the
+ * life of the process. */
+const trib_connector_plugin *trib_connector_load(const char *name, trib_error *err);
+/* trib_connector_load without the error, for callers that only need the
+ * plugin when it is usable. */
 const trib_connector_plugin *trib_connector_find(const char *name);
-const trib_connector_plugin *const *trib_connectors_all(void);  /* NULL-terminated */
 
 #endif

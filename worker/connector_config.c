@@ -114,9 +114,14 @@ const trib_config_def trib_connector_source_defs[] = {
 
 static void validate_converter(trib_config_report *r, const trib_props *config, const char *key) {
     const char *cls = trib_props_get(config, key);
-    if (cls && *cls && !trib_converter_find(cls))
+    if (!cls || !*cls) return;
+    trib_error lerr;
+    trib_error_clear(&lerr);
+    if (!trib_converter_lookup(cls))
         trib_config_report_error(r, key, "Invalid value %s for configuration %s: Class %s could not be found.",
                                  cls, key, cls);
+    else if (!trib_converter_load(cls, &lerr)) /* its plugin module is missing or broken */
+        trib_config_report_error(r, key, "Invalid value %s for configuration %s: %s", cls, key, lerr.msg);
 }
 
 static void validate_sink_topics(trib_config_report *r, const trib_props *config) {
@@ -154,14 +159,20 @@ trib_config_report *trib_connector_config_validate(const trib_props *config,
     trib_config_report *r = trib_config_report_new();
     const char *cls = trib_props_get(config, "connector.class");
     if (!cls && plugin_hint) cls = plugin_hint;
-    const trib_connector_plugin *plugin = cls ? trib_connector_find(cls) : NULL;
+    const trib_connector_info *info = cls ? trib_connector_lookup(cls) : NULL;
+    trib_error lerr;
+    trib_error_clear(&lerr);
+    const trib_connector_plugin *plugin = info ? trib_connector_info_load(info, &lerr) : NULL;
     if (plugin_out) *plugin_out = plugin;
 
     trib_config_report_add(r, trib_connector_common_defs, config, "");
-    if (cls && !plugin)
+    if (cls && !info)
         trib_config_report_error(r, "connector.class",
                                  "Invalid value %s for configuration connector.class: Class %s could not be found.",
                                  cls, cls);
+    else if (info && !plugin) /* its plugin module is missing or broken */
+        trib_config_report_error(r, "connector.class", "Invalid value %s for configuration connector.class: %s",
+                                 cls, lerr.msg);
     validate_converter(r, config, "key.converter");
     validate_converter(r, config, "value.converter");
     trib_transform_chain_validate(config, r);

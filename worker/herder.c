@@ -816,15 +816,15 @@ json_t *trib_herder_reset_offsets(trib_herder *h, const char *name, trib_error *
 
 json_t *trib_herder_plugins(trib_herder *h, bool connectors_only) {
     (void)h;
+    /* from the catalogs: listing loads no plugin module */
     json_t *arr = json_array();
-    const trib_connector_plugin *const *cp = trib_connectors_all();
-    for (size_t i = 0; cp[i]; i++)
-        json_array_append_new(arr, json_pack("{ssssss}", "class", cp[i]->class_name, "type", kind_name(cp[i]),
-                                             "version", cp[i]->version ? cp[i]->version : TRIBUTARY_VERSION));
+    for (const trib_connector_info *ci = trib_connectors_all(); ci->class_name; ci++)
+        json_array_append_new(arr, json_pack("{ssssss}", "class", ci->class_name, "type",
+                                             ci->kind == TRIB_CONNECTOR_SOURCE ? "source" : "sink", "version",
+                                             ci->version ? ci->version : TRIBUTARY_VERSION));
     if (connectors_only) return arr;
-    const trib_converter_plugin *const *cv = trib_converters_all();
-    for (size_t i = 0; cv[i]; i++)
-        json_array_append_new(arr, json_pack("{ssssss}", "class", cv[i]->class_name, "type", "converter", "version",
+    for (const trib_converter_info *vi = trib_converters_all(); vi->class_name; vi++)
+        json_array_append_new(arr, json_pack("{ssssss}", "class", vi->class_name, "type", "converter", "version",
                                              TRIBUTARY_VERSION));
     const trib_transform_plugin *const *tp = trib_transforms_all();
     for (size_t i = 0; tp[i]; i++)
@@ -839,10 +839,15 @@ json_t *trib_herder_plugins(trib_herder *h, bool connectors_only) {
 
 json_t *trib_herder_plugin_config(trib_herder *h, const char *plugin, trib_error *err) {
     (void)h;
-    const trib_connector_plugin *cp = trib_connector_find(plugin);
-    if (cp) return trib_config_describe_json(cp->config);
-    const trib_converter_plugin *cv = trib_converter_find(plugin);
-    if (cv) return trib_config_describe_json(cv->config);
+    /* a plugin in a module needs the module for its config definition */
+    if (trib_connector_lookup(plugin)) {
+        const trib_connector_plugin *cp = trib_connector_load(plugin, err);
+        return cp ? trib_config_describe_json(cp->config) : NULL;
+    }
+    if (trib_converter_lookup(plugin)) {
+        const trib_converter_plugin *cv = trib_converter_load(plugin, err);
+        return cv ? trib_config_describe_json(cv->config) : NULL;
+    }
     const trib_transform_plugin *tp = trib_transform_find(plugin);
     if (tp) return trib_config_describe_json(tp->config);
     const trib_predicate_plugin *pp = trib_predicate_find(plugin);
@@ -853,17 +858,21 @@ json_t *trib_herder_plugin_config(trib_herder *h, const char *plugin, trib_error
 
 json_t *trib_herder_validate(trib_herder *h, const char *plugin, const trib_props *config, trib_error *err) {
     (void)h;
-    const trib_connector_plugin *p = trib_connector_find(plugin);
-    if (!p) {
+    const trib_connector_info *info = trib_connector_lookup(plugin);
+    if (!info) {
         trib_error_set(err, TRIB_ERR_NOT_FOUND, "Unknown plugin %s.", plugin);
         return NULL;
     }
     const char *cls = trib_props_get(config, "connector.class");
-    if (cls && trib_connector_find(cls) != p) {
+    if (cls && trib_connector_lookup(cls) != info) {
         trib_error_set(err, TRIB_ERR_INVALID,
                        "Included connector type %s does not match request type %s", cls, plugin);
         return NULL;
     }
+    /* an unusable plugin module is the server's problem (500), not a
+     * config error to report field by field */
+    const trib_connector_plugin *p = trib_connector_info_load(info, err);
+    if (!p) return NULL;
     trib_config_report *r = trib_connector_config_validate(config, plugin, NULL);
     json_t *j = trib_config_report_to_json(r, p->class_name);
     trib_config_report_destroy(r);

@@ -128,7 +128,9 @@ static void apply_connector(trib_herder *h, const char *name, json_t *v) {
         trib_props_destroy(props);
         return;
     }
-    const trib_connector_plugin *plugin = trib_connector_find(trib_props_get_or(props, "connector.class", ""));
+    trib_error lerr;
+    trib_error_clear(&lerr);
+    const trib_connector_plugin *plugin = trib_connector_load(trib_props_get_or(props, "connector.class", ""), &lerr);
     if (c) {
         if (!trib_props_equal(c->config, props) || c->plugin != plugin) {
             /* the connector restarts with its new config; it writes new
@@ -149,8 +151,8 @@ static void apply_connector(trib_herder *h, const char *name, json_t *v) {
         trib_target_state_parse(json_string_value(json_object_get(v, "initial_state")), &target);
         if (!plugin) {
             /* written by a worker that knows a plugin this one lacks */
-            TRIB_ERROR("herder", "[%s] unknown connector class %s: cannot run it on this worker", name,
-                       trib_props_get_or(props, "connector.class", "(none)"));
+            TRIB_ERROR("herder", "[%s] cannot run connector class %s on this worker: %s", name,
+                       trib_props_get_or(props, "connector.class", "(none)"), lerr.msg);
             trib_props_destroy(props);
             if (id) json_object_set_new(cl->results, id, json_string("rejected"));
             return;

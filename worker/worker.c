@@ -3,6 +3,7 @@
  */
 #include "worker/worker.h"
 #include "common/log.h"
+#include "common/module.h"
 #include "common/util.h"
 #include "worker/kafka_client.h"
 #include "worker/offset_store.h"
@@ -43,6 +44,8 @@ trib_worker *trib_worker_new(const trib_props *worker_props, int mode, trib_erro
     w->props = trib_props_clone(worker_props);
     w->cfg = trib_worker_config_load(w->props, w->mode, err);
     if (!w->cfg) goto fail;
+    /* where plugin modules are looked for first (process-wide) */
+    trib_module_set_path(trib_config_raw(w->cfg, "plugin.path"));
     w->worker_id = trib_worker_advertised_id(w->cfg);
     w->cluster_id = lookup_cluster_id(w->props, err);
     if (!w->cluster_id) goto fail;

@@ -4,7 +4,7 @@
  * Names, types and defaults follow Kafka Connect's WorkerConfig,
  * StandaloneConfig, DistributedConfig and RestServerConfig, so an existing
  * connect-*.properties file works unchanged. Where Tributary does less than
- * Connect (HTTPS listeners, plugin.path), the key is still accepted and the
+ * Connect (HTTPS listeners), the key is still accepted and the
  * limit is stated in a clear error or warning rather than a silent no-op.
  */
 #include "worker/worker_config.h"
@@ -183,8 +183,10 @@ static const char *const eos_values[] = {"disabled", "preparing", "enabled", NUL
             "topics through the admin client."},                                                           \
     {.name = "plugin.path", .type = TRIB_CFG_LIST, .optional = true, .importance = TRIB_IMP_LOW,            \
      .group = "Common",                                                                                     \
-     .doc = "Accepted for compatibility and ignored with a warning: Tributary's connectors, converters "  \
-            "and transforms are built in."},                                                               \
+     .doc = "Directories searched first for plugin modules (postgres.so: the PostgreSQL connectors; "     \
+            "avro.so: the Avro converter), each loaded when one of its plugins is first used; then "      \
+            "plugins/ and ../lib/tributary/plugins/ in the tributary binary's directory. Other plugins "  \
+            "are built in."},                                                                              \
     MS_ROW("offset.flush.interval.ms", "60000", "Offsets", TRIB_IMP_LOW,                                   \
            "How often the offsets of source tasks are committed."),                                        \
     MS_ROW("offset.flush.timeout.ms", "5000", "Offsets", TRIB_IMP_LOW,                                     \
@@ -322,9 +324,6 @@ trib_config *trib_worker_config_load(const trib_props *props, trib_worker_mode m
         if (!trib_config_find(defs, k) && !trib_worker_config_passthrough(k))
             TRIB_WARN(LOG_FAC, "The configuration '%s' was supplied but isn't a known config.", k);
     }
-    if (trib_config_raw(c, "plugin.path"))
-        TRIB_WARN(LOG_FAC, "plugin.path is ignored: Tributary's connectors, converters and transforms are "
-                           "built in");
     return c;
 }
 

@@ -24,8 +24,7 @@ typedef enum { TRIB_MODE_STANDALONE, TRIB_MODE_DISTRIBUTED } trib_worker_mode;
 
 /* Validates props for the mode; refuses (NULL + err listing every bad key,
  * by name, code INVALID) on invalid values or missing required ones; logs a
- * WARN naming each unknown key, and one for plugin.path (accepted, ignored:
- * plugins are built in). The result is read with the trib_config_* getters
+ * WARN naming each unknown key. The result is read with the trib_config_* getters
  * and freed with trib_config_destroy. */
 trib_config *trib_worker_config_load(const trib_props *props, trib_worker_mode mode, trib_error *err);
 

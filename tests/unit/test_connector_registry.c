@@ -1,8 +1,10 @@
 /*
  * test_connector_registry.c: connector.class lookup follows Connect's
  * aliases (full class name, simple name, simple name without "Connector",
- * declared alias), unknown names give NULL, and every registered plugin is
- * complete and reachable by each of its names.
+ * declared alias), unknown names give NULL, and every catalog entry is
+ * complete, reachable by each of its names and equal to the plugin its code
+ * (built in, or a plugin module: linked statically here, see
+ * tests/static_modules.c) provides.
  */
 #include <string.h>
 
@@ -38,11 +40,28 @@ int main(void) {
         ok(trib_connector_find(unknown[i]) == NULL, "'%s' finds nothing", unknown[i]);
     ok(trib_connector_find(NULL) == NULL, "NULL finds nothing");
 
-    const trib_connector_plugin *const *all = trib_connectors_all();
-    size_t n = 0;
-    bool complete = true, reachable = true;
-    for (; all[n]; n++) {
-        const trib_connector_plugin *p = all[n];
+    const trib_connector_info *all = trib_connectors_all();
+    size_t n = 0, nmodule = 0;
+    bool complete = true, reachable = true, matches = true;
+    for (; all[n].class_name; n++) {
+        const trib_connector_info *info = &all[n];
+        trib_error err;
+        const trib_connector_plugin *p = trib_connector_info_load(info, &err);
+        if (!p) {
+            diag("%s: %s", info->class_name, err.msg);
+            complete = false;
+            continue;
+        }
+        if (info->module) nmodule++;
+        if ((info->module == NULL) != (info->builtin != NULL)) complete = false;
+        /* the catalog describes the plugin without loading it: it must say
+         * what the plugin says */
+        if (strcmp(info->class_name, p->class_name) != 0 || strcmp(info->version, p->version) != 0 ||
+            info->kind != p->kind || (info->alias == NULL) != (p->alias == NULL) ||
+            (info->alias && strcmp(info->alias, p->alias) != 0)) {
+            diag("the catalog entry for %s differs from its plugin", info->class_name);
+            matches = false;
+        }
         if (!p->class_name || !p->version || !p->config || !p->task_configs || !p->doc)
             complete = false;
         if (p->kind == TRIB_CONNECTOR_SOURCE ? !(p->source && p->source->start && p->source->poll && p->source->stop)
@@ -57,17 +76,26 @@ int main(void) {
         if (pl > 9 && strcmp(pruned + pl - 9, "Connector") == 0) pruned[pl - 9] = '\0';
         const char *names[] = {p->class_name, simple, pruned, p->alias};
         for (size_t k = 0; k < 4; k++)
-            if (names[k] && trib_connector_find(names[k]) != p) {
+            if (names[k] && (trib_connector_find(names[k]) != p || trib_connector_lookup(names[k]) != info)) {
                 diag("%s does not resolve to %s", names[k], p->class_name);
                 reachable = false;
             }
     }
-    ok(n >= 3, "trib_connectors_all lists the built-in plugins (%zu)", n);
-    ok(complete, "every plugin has a class name, version, doc, config table, task_configs and its kind's ops");
+    ok(n >= 5, "trib_connectors_all lists the plugins (%zu)", n);
+    ok(nmodule >= 2, "the PostgreSQL connectors are in a plugin module (%zu catalog entries are)", nmodule);
+    ok(complete, "every plugin loads and has a class name, version, doc, config table, task_configs and its kind's ops");
+    ok(matches, "every catalog entry's class, alias, version and kind are its plugin's");
     ok(reachable, "every name of every plugin resolves to it and to nothing else");
     bool listed = false;
-    for (size_t i = 0; i < n; i++) listed |= all[i] == dg;
+    for (size_t i = 0; i < n; i++) listed |= all[i].builtin == dg;
     ok(listed, "the lookup's plugins are the listed ones");
+    const trib_connector_info *pg = trib_connector_lookup("PostgresSink");
+    ok(pg && pg->module && strcmp(pg->module, "postgres") == 0 && pg->kind == TRIB_CONNECTOR_SINK,
+       "PostgresSink is in the catalog as a sink of the postgres module");
+    trib_error err;
+    ok(trib_connector_load("com.example.Nope", &err) == NULL && err.code == TRIB_ERR_NOT_FOUND,
+       "loading an unknown class is NOT_FOUND");
+    like(err.msg, "com.example.Nope", "naming the class");
 
     (void)plan;   /* the plan is printed at the end */
     done_testing();
