@@ -4,7 +4,8 @@
 #   - docker/Dockerfile: the build stage installs the library -dev packages
 #     of scripts/deps and CMakeLists.txt and runs the documented build; the
 #     runtime stage installs a runtime package of each of them and every
-#     library the tributary binary links; non-root, port, healthcheck, entrypoint.
+#     library the tributary binary and its plugin modules link, and ships the
+#     modules next to the binary; non-root, port, healthcheck, entrypoint.
 #   - docker/entrypoint.sh: syntax (bash -n, shellcheck when installed), the
 #     TRIBUTARY_* -> property mapping, escaping, secret copies, exec (the
 #     worker replaces the script, so SIGTERM reaches it).
@@ -112,19 +113,24 @@ else
   skip "apt-cache has no package lists"
 fi
 
-# Each library the binary links directly comes from a runtime package (or
-# from libc/the compiler runtime every Debian image has; sanitizer runtimes
-# of an ASan build are not shipped).
+# Each library the binary and its plugin modules (plugins/*.so next to it)
+# link directly comes from a runtime package (or from libc/the compiler
+# runtime every Debian image has; sanitizer runtimes of an ASan build are
+# not shipped).
+TRIB_MODULES=("$(dirname "$TRIB_BIN")"/plugins/*.so)
+[ -e "${TRIB_MODULES[0]}" ] || TRIB_MODULES=()
 if [ -x "$TRIB_BIN" ] && command -v readelf >/dev/null && command -v dpkg >/dev/null; then
   miss=""
-  resolved=$(ldd "$TRIB_BIN" 2>/dev/null)
   declare -A so_path=()
-  for so in $(readelf -d "$TRIB_BIN" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-    case $so in libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|libgcc_s.so.*|libasan.so.*|libubsan.so.*|ld-linux*) continue ;; esac
-    path=$(awk -v s="$so" '$1 == s && $3 ~ /^\// {print $3}' <<<"$resolved")
-    [ -n "$path" ] || { miss+=" $so(unresolved)"; continue; }
-    path=$(readlink -f "$path"); [[ $path == /usr/* ]] || path=/usr$path # merged /usr
-    so_path[$so]=$path
+  for obj in "$TRIB_BIN" "${TRIB_MODULES[@]}"; do
+    resolved=$(ldd "$obj" 2>/dev/null)
+    for so in $(readelf -d "$obj" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+      case $so in libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|libgcc_s.so.*|libasan.so.*|libubsan.so.*|ld-linux*) continue ;; esac
+      path=$(awk -v s="$so" '$1 == s && $3 ~ /^\// {print $3}' <<<"$resolved")
+      [ -n "$path" ] || { miss+=" $so(unresolved)"; continue; }
+      path=$(readlink -f "$path"); [[ $path == /usr/* ]] || path=/usr$path # merged /usr
+      so_path[$so]=$path
+    done
   done
   # one dpkg call: "<package>:<arch>: <path>" lines
   owners=$(dpkg -S "${so_path[@]}" 2>/dev/null)
@@ -132,10 +138,11 @@ if [ -x "$TRIB_BIN" ] && command -v readelf >/dev/null && command -v dpkg >/dev/
     pkg=$(awk -v f="${so_path[$so]}" '$2 == f {sub(/:.*/, "", $1); print $1}' <<<"$owners" | head -1)
     { [ -n "$pkg" ] && has "$RUNTIME_PKGS" "$pkg"; } || miss+=" $so(${pkg:-?})"
   done
-  is "$miss" "" "every library $(basename "$TRIB_BIN") links directly is in a runtime-stage package"
+  is "$miss" "" "every library $(basename "$TRIB_BIN") and its ${#TRIB_MODULES[@]} plugin modules link directly is in a runtime-stage package"
 else
   skip "no tributary binary at $TRIB_BIN (or no readelf/dpkg)"
 fi
+[ ${#TRIB_MODULES[@]} -gt 0 ]; ok $? "the build has plugin modules next to the binary (plugins/*.so)"
 
 miss=""
 grep -q 'curl ' "$ENTRY" && { has "$RUNTIME_PKGS" curl || miss+=" curl"; }
@@ -149,6 +156,9 @@ like "$RUNTIME_TEXT" 'COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/trib
   "the entrypoint script is installed executable"
 like "$RUNTIME_TEXT" 'ENTRYPOINT \["/usr/local/bin/tributary-entrypoint"\]' "the entrypoint is in exec form (no shell in between)"
 like "$RUNTIME_TEXT" 'COPY --from=build /src/build/tributary /usr/local/bin/tributary' "the runtime stage takes the binary the build stage built"
+like "$RUNTIME_TEXT" 'COPY --from=build /src/build/plugins /usr/local/lib/tributary/plugins' \
+  "the runtime stage installs the plugin modules where the binary looks for them (../lib/tributary/plugins)"
+like "$BUILD_TEXT" 'strip --strip-debug build/tributary build/plugins/\*\.so' "the build stage strips the binary and the modules"
 for p in .git 'build-\*' .run; do
   grep -qx -- "${p//\\/}" "$ROOT/.dockerignore" || { miss=$p; break; }
   miss=""
