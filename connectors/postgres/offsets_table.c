@@ -86,6 +86,41 @@ static void array_elem(trib_strbuf *sb, const char *s) {
     trib_strbuf_putc(sb, '"');
 }
 
+/* The three array literals of an offsets upsert. */
+static void offsets_arrays(const trib_topic_partition *tps, size_t n, trib_strbuf *topics, trib_strbuf *parts,
+                           trib_strbuf *offs) {
+    trib_strbuf_putc(topics, '{');
+    trib_strbuf_putc(parts, '{');
+    trib_strbuf_putc(offs, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i) {
+            trib_strbuf_putc(topics, ',');
+            trib_strbuf_putc(parts, ',');
+            trib_strbuf_putc(offs, ',');
+        }
+        array_elem(topics, tps[i].topic);
+        trib_strbuf_printf(parts, "%" PRId32, tps[i].partition);
+        trib_strbuf_printf(offs, "%" PRId64, tps[i].offset);
+    }
+    trib_strbuf_putc(topics, '}');
+    trib_strbuf_putc(parts, '}');
+    trib_strbuf_putc(offs, '}');
+}
+
+/* INSERT INTO table ... SELECT <conn>, x.t, x.p, x.o FROM unnest(<topics>::text[], ...) ... with the
+ * four values spliced in as given ($n placeholders or literals). */
+static void offsets_upsert_sql(trib_strbuf *sql, const char *table, const char *connector, const char *topics,
+                               const char *parts, const char *offs) {
+    trib_strbuf_puts(sql, "INSERT INTO ");
+    quote_table(sql, table);
+    trib_strbuf_printf(sql,
+                       " AS o (connector, topic, \"partition\", next_offset)"
+                       " SELECT %s, x.t, x.p, x.o FROM unnest(%s::text[], %s::integer[], %s::bigint[]) AS x(t, p, o)"
+                       " ON CONFLICT (connector, topic, \"partition\")"
+                       " DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()",
+                       connector, topics, parts, offs);
+}
+
 int trib_pg_offsets_write(PGconn *conn, const char *table, const char *connector, const trib_topic_partition *tps,
                           size_t n, trib_error *err) {
     if (n == 0) return 0;
@@ -94,34 +129,45 @@ int trib_pg_offsets_write(PGconn *conn, const char *table, const char *connector
     trib_strbuf_init(&topics);
     trib_strbuf_init(&parts);
     trib_strbuf_init(&offs);
-    trib_strbuf_puts(&sql, "INSERT INTO ");
-    quote_table(&sql, table);
-    trib_strbuf_puts(&sql,
-                     " AS o (connector, topic, \"partition\", next_offset)"
-                     " SELECT $1, x.t, x.p, x.o FROM unnest($2::text[], $3::integer[], $4::bigint[]) AS x(t, p, o)"
-                     " ON CONFLICT (connector, topic, \"partition\")"
-                     " DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()");
-    trib_strbuf_putc(&topics, '{');
-    trib_strbuf_putc(&parts, '{');
-    trib_strbuf_putc(&offs, '{');
-    for (size_t i = 0; i < n; i++) {
-        if (i) {
-            trib_strbuf_putc(&topics, ',');
-            trib_strbuf_putc(&parts, ',');
-            trib_strbuf_putc(&offs, ',');
-        }
-        array_elem(&topics, tps[i].topic);
-        trib_strbuf_printf(&parts, "%" PRId32, tps[i].partition);
-        trib_strbuf_printf(&offs, "%" PRId64, tps[i].offset);
-    }
-    trib_strbuf_putc(&topics, '}');
-    trib_strbuf_putc(&parts, '}');
-    trib_strbuf_putc(&offs, '}');
+    offsets_upsert_sql(&sql, table, "$1", "$2", "$3", "$4");
+    offsets_arrays(tps, n, &topics, &parts, &offs);
     const char *params[4] = {connector, topics.data, parts.data, offs.data};
     PGresult *r = PQexecParams(conn, sql.data, 4, NULL, params, NULL, NULL, 0);
     int rc = 0;
     if (PQresultStatus(r) != PGRES_COMMAND_OK) rc = trib_pg_error(conn, r, "writing the offsets table", err);
     PQclear(r);
+    trib_strbuf_free(&sql);
+    trib_strbuf_free(&topics);
+    trib_strbuf_free(&parts);
+    trib_strbuf_free(&offs);
+    return rc;
+}
+
+int trib_pg_offsets_write_commit(PGconn *conn, const char *table, const char *connector,
+                                 const trib_topic_partition *tps, size_t n, trib_error *err) {
+    if (n == 0) return trib_pg_exec(conn, "COMMIT", "COMMIT", err);
+    trib_strbuf sql, topics, parts, offs;
+    trib_strbuf_init(&sql);
+    trib_strbuf_init(&topics);
+    trib_strbuf_init(&parts);
+    trib_strbuf_init(&offs);
+    offsets_arrays(tps, n, &topics, &parts, &offs);
+    /* PQescapeLiteral quotes for this connection's encoding and
+     * standard_conforming_strings, as a parameter would be taken. */
+    char *lit[4] = {PQescapeLiteral(conn, connector, strlen(connector)),
+                    PQescapeLiteral(conn, topics.data, topics.len), PQescapeLiteral(conn, parts.data, parts.len),
+                    PQescapeLiteral(conn, offs.data, offs.len)};
+    int rc = 0;
+    if (!lit[0] || !lit[1] || !lit[2] || !lit[3]) {
+        rc = trib_pg_error(conn, NULL, "quoting the offsets", err);
+    } else {
+        offsets_upsert_sql(&sql, table, lit[0], lit[1], lit[2], lit[3]);
+        trib_strbuf_puts(&sql, "; COMMIT");
+        /* PQexec returns the last result: COMMIT's, or the error that
+         * stopped the query (the server skips what follows an error). */
+        rc = trib_pg_exec(conn, sql.data, "writing the offsets table and committing", err);
+    }
+    for (int i = 0; i < 4; i++) PQfreemem(lit[i]);
     trib_strbuf_free(&sql);
     trib_strbuf_free(&topics);
     trib_strbuf_free(&parts);

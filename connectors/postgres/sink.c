@@ -590,7 +590,7 @@ static int sink_put(void *ctx, trib_record *const *records, size_t n, trib_error
             } else {
                 pg_run *r = run_for(s, t, l);
                 size_t start = r->data.len;
-                rc = pg_sink_encode_row(l, rec, (int64_t)r->nrows, &r->data, &e);
+                rc = pg_sink_encode_row(l, rec, &r->data, &e);
                 if (rc == 0) {
                     run_add_row(r, start, add_pending(s, rec, tp));
                     s->nlive++;

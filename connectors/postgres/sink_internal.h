@@ -48,7 +48,16 @@ typedef struct pg_layout {
     pg_lcol *cols;
     size_t ncols;
     bool direct;       /* insert mode, every column binary: COPY into the table itself */
-    bool seq;          /* tuples end with a sequence number (dedupe in upsert/update) */
+    bool seq;          /* the staging table numbers its rows (seq, an identity column) to dedupe
+                        * in upsert/update; tuples never carry it, so they fit the target too */
+    /* Upsert with every column binary: a batch is first COPYed straight
+     * into the table (direct_sql), as plain inserts; a conflict (or any
+     * refusal) rolls it back and the batch is written again through the
+     * staging table's ON CONFLICT merge, and the direct attempt is skipped
+     * for skip_direct batches (growing with consecutive failures). */
+    bool direct_ok;
+    char *direct_sql;
+    int skip_direct, direct_fails;
     bool noop;         /* update mode with nothing but key columns */
     int staging_no;    /* __trib_stg_<n> */
     unsigned staging_gen;   /* connection generation it was created in; 0 = never */
@@ -189,7 +198,7 @@ pg_table *pg_sink_table_for_topic(pg_sink *s, const char *topic, trib_error *err
  * it), other codes for the task. */
 pg_layout *pg_sink_layout_for(pg_sink *s, pg_table *t, const trib_record *rec, bool del, trib_error *err);
 /* Appends rec's tuple to buf; INVALID on a value that cannot be stored. */
-int pg_sink_encode_row(const pg_layout *l, const trib_record *rec, int64_t seq, trib_strbuf *buf, trib_error *err);
+int pg_sink_encode_row(const pg_layout *l, const trib_record *rec, trib_strbuf *buf, trib_error *err);
 /* Writes every live buffered row and the ledger in one transaction,
  * reporting rows the database refuses. */
 int pg_sink_write_batch(pg_sink *s, const trib_topic_partition *ledger, size_t nledger, trib_error *err);

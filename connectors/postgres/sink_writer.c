@@ -383,6 +383,7 @@ static void layout_free(pg_layout *l) {
     trib_schema_unref(l->alias_key);
     trib_schema_unref(l->alias_value);
     free(l->copy_sql);
+    free(l->direct_sql);
     free(l->staging_ddl);
     free(l->merge_sql);
     free(l->insert_sql);
@@ -398,15 +399,18 @@ static void staged_expr(trib_strbuf *sb, const pg_lcol *c, size_t i) {
 static void build_sql(pg_sink *s, pg_table *t, pg_layout *l) {
     trib_strbuf sb;
     trib_strbuf_init(&sb);
-    if (l->direct) {
+    if (l->direct || l->direct_ok) {
         trib_strbuf_printf(&sb, "COPY %s (", t->qname);
         for (size_t i = 0; i < l->ncols; i++) {
             if (i) trib_strbuf_puts(&sb, ", ");
             trib_pg_quote_ident(&sb, l->cols[i].name);
         }
         trib_strbuf_puts(&sb, ") FROM STDIN (FORMAT binary)");
-        l->copy_sql = trib_strbuf_take(&sb);
-        return;
+        if (l->direct) {
+            l->copy_sql = trib_strbuf_take(&sb);
+            return;
+        }
+        l->direct_sql = trib_strbuf_take(&sb);
     }
     l->staging_no = ++s->staging_seq;
     char stg[32];
@@ -415,10 +419,16 @@ static void build_sql(pg_sink *s, pg_table *t, pg_layout *l) {
     for (size_t i = 0; i < l->ncols; i++)
         trib_strbuf_printf(&sb, "%sc%zu %s", i ? ", " : "", i,
                            l->cols[i].enc == TRIB_PGK_OTHER ? "text" : l->cols[i].type_sql);
-    if (l->seq) trib_strbuf_puts(&sb, ", seq bigint");
+    /* The server numbers the rows in COPY order (the last of a key wins),
+     * so the tuples are the target table's own and a direct attempt and
+     * the staged write share one encoding. CACHE: no sequence page access
+     * per row. */
+    if (l->seq) trib_strbuf_puts(&sb, ", seq bigint GENERATED ALWAYS AS IDENTITY (CACHE 1024)");
     trib_strbuf_puts(&sb, ") ON COMMIT DELETE ROWS");
     l->staging_ddl = trib_strbuf_take(&sb);
-    trib_strbuf_printf(&sb, "COPY %s FROM STDIN (FORMAT binary)", stg);
+    trib_strbuf_printf(&sb, "COPY %s (", stg);
+    for (size_t i = 0; i < l->ncols; i++) trib_strbuf_printf(&sb, "%sc%zu", i ? ", " : "", i);
+    trib_strbuf_puts(&sb, ") FROM STDIN (FORMAT binary)");
     l->copy_sql = trib_strbuf_take(&sb);
 
     trib_strbuf cols, pkord;
@@ -540,7 +550,7 @@ static pg_layout *build_layout(pg_sink *s, pg_table *t, const trib_schema *ks, c
     l->ncols = n;
     l->direct = s->mode == PG_MODE_INSERT && !del;
     l->seq = !del && s->mode != PG_MODE_INSERT;
-    bool any_value = false;
+    bool any_value = false, all_binary = true;
     for (size_t i = 0; i < n; i++) {
         const pg_column *c = find_column(t, w[i].name);
         if (!c) {
@@ -559,10 +569,11 @@ static pg_layout *build_layout(pg_sink *s, pg_table *t, const trib_schema *ks, c
         lc->type_sql = trib_xstrdup(c->type_sql);
         trib_pg_kind k = trib_pg_kind_of_oid(c->oid);
         lc->enc = trib_pg_binary_compatible(k, w[i].schema) ? k : TRIB_PGK_OTHER;
-        if (lc->enc == TRIB_PGK_OTHER) l->direct = false;
+        if (lc->enc == TRIB_PGK_OTHER) l->direct = all_binary = false;
         if (!lc->pk) any_value = true;
     }
     l->noop = s->mode == PG_MODE_UPDATE && !del && !any_value;
+    l->direct_ok = s->mode == PG_MODE_UPSERT && !del && all_binary;
     build_sql(s, t, l);
     want_free(w, n);
     return l;
@@ -619,9 +630,9 @@ pg_layout *pg_sink_layout_for(pg_sink *s, pg_table *t, const trib_record *rec, b
     return l;
 }
 
-int pg_sink_encode_row(const pg_layout *l, const trib_record *rec, int64_t seq, trib_strbuf *buf, trib_error *err) {
+int pg_sink_encode_row(const pg_layout *l, const trib_record *rec, trib_strbuf *buf, trib_error *err) {
     size_t start = buf->len;
-    trib_pg_copy_tuple_begin(buf, (int)l->ncols + (l->seq ? 1 : 0));
+    trib_pg_copy_tuple_begin(buf, (int)l->ncols);
     for (size_t i = 0; i < l->ncols; i++) {
         const pg_lcol *c = &l->cols[i];
         trib_value tmp;
@@ -656,10 +667,6 @@ int pg_sink_encode_row(const pg_layout *l, const trib_record *rec, int64_t seq, 
             return trib_error_prefix(err, "postgres: column \"%s\"", c->name);
         }
     }
-    if (l->seq) {
-        trib_value sv = {.type = TRIB_INT64, .u.i = seq};
-        trib_pg_copy_field(buf, TRIB_PGK_INT8, NULL, &sv, NULL);
-    }
     return 0;
 }
 
@@ -691,9 +698,12 @@ void pg_sink_free_tables(pg_sink *s) {
 
 static bool row_live(const pg_sink *s, const pg_run *r, size_t i) { return !s->pend[r->rec[i]].done; }
 
-/* COPY rows [lo, hi) of a run (skipping done rows). */
-static int copy_rows(pg_sink *s, pg_run *r, size_t lo, size_t hi, trib_error *err) {
-    PGresult *res = PQexec(s->conn, r->layout->copy_sql);
+/* Whether this batch tries the layout's direct upsert first (see pg_layout). */
+static bool try_direct(const pg_layout *l) { return l->direct_ok && l->skip_direct == 0; }
+
+/* COPY rows [lo, hi) of a run (skipping done rows) with the COPY statement sql. */
+static int copy_rows(pg_sink *s, pg_run *r, const char *sql, size_t lo, size_t hi, trib_error *err) {
+    PGresult *res = PQexec(s->conn, sql);
     if (PQresultStatus(res) != PGRES_COPY_IN) {
         trib_pg_error(s->conn, res, "starting COPY", err);
         PQclear(res);
@@ -784,22 +794,21 @@ void pg_sink_stream(pg_sink *s) {
     pg_layout *l = r->layout;
     /* a staged run streams into its staging table once that exists on
      * this connection (its DDL runs outside the batch's transaction) */
-    if (l->noop || (!l->direct && l->staging_gen != s->conn_gen) || r->nrows == 0) return;
+    bool direct = try_direct(l);
+    if (l->noop || (!l->direct && !direct && l->staging_gen != s->conn_gen) || r->nrows == 0) return;
     if (!s->streaming) {
         if (!s->conn || PQstatus(s->conn) != CONNECTION_OK || s->need_resync ||
             r->data.len - r->off[0] < STREAM_START)
             return;
         s->xact_seq++;
-        if (l->merge_sql) l->staging_xact = s->xact_seq;   /* empty: a new transaction */
-        PGresult *res = PQexec(s->conn, "BEGIN");
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            stream_failed(s, res, "BEGIN");
-            PQclear(res);
-            s->stream_off = true;
-            return;
-        }
-        PQclear(res);
-        res = PQexec(s->conn, l->copy_sql);
+        if (l->merge_sql && !direct) l->staging_xact = s->xact_seq;   /* empty: a new transaction */
+        /* BEGIN and the COPY in one round trip: the server runs BEGIN and
+         * then enters COPY IN, which is the result PQexec returns. */
+        trib_strbuf q;
+        trib_strbuf_init(&q);
+        trib_strbuf_printf(&q, "BEGIN; %s", direct ? l->direct_sql : l->copy_sql);
+        PGresult *res = PQexec(s->conn, q.data);
+        trib_strbuf_free(&q);
         if (PQresultStatus(res) != PGRES_COPY_IN) {
             stream_failed(s, res, "starting COPY");
             PQclear(res);
@@ -860,6 +869,12 @@ static int stream_finish(pg_sink *s, trib_error *err) {
 static int attempt(pg_sink *s, pg_run *r, size_t lo, size_t hi, bool sp, bool copied, trib_error *err) {
     if (sp && trib_pg_exec(s->conn, "SAVEPOINT trib_sp", "SAVEPOINT", err) < 0) return -1;
     pg_layout *l = r->layout;
+    if (!sp && try_direct(l)) {
+        /* The direct upsert attempt: plain inserts into the table. A
+         * refusal fails the transaction; pg_sink_write_batch then writes
+         * the batch again through the staging table. */
+        return copied ? 0 : copy_rows(s, r, l->direct_sql, lo, hi, err);
+    }
     int rc = 0;
     if (!copied) {   /* copied: the rows are in (streamed) already */
         if (l->merge_sql && l->staging_xact == s->xact_seq) {
@@ -869,7 +884,7 @@ static int attempt(pg_sink *s, pg_run *r, size_t lo, size_t hi, bool sp, bool co
             rc = trib_pg_exec(s->conn, q, "emptying a staging table", err);
         }
         if (l->merge_sql) l->staging_xact = s->xact_seq;
-        if (rc == 0) rc = copy_rows(s, r, lo, hi, err);
+        if (rc == 0) rc = copy_rows(s, r, l->copy_sql, lo, hi, err);
     }
     if (rc == 0 && l->insert_sql && l->skip_insert == 0) {
         /* Upsert, optimistically as a plain INSERT; on a conflict (or any
@@ -968,29 +983,70 @@ static int transaction(pg_sink *s, bool careful, bool streamed, const trib_topic
         }
         if (bisect(s, r, 0, r->nrows, &e, err) < 0) goto fail;
     }
-    if (trib_pg_offsets_write(s->conn, s->offsets_table, s->connector, ledger, nledger, err) < 0) goto fail;
-    if (trib_pg_exec(s->conn, "COMMIT", "COMMIT", err) < 0) return -1;
+    /* The ledger and COMMIT in one round trip. */
+    if (trib_pg_offsets_write_commit(s->conn, s->offsets_table, s->connector, ledger, nledger, err) < 0) goto fail;
     return 0;
 fail:
-    if (PQstatus(s->conn) == CONNECTION_OK) {
+    if (PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
         PGresult *res = PQexec(s->conn, "ROLLBACK");
         PQclear(res);
     }
     return -1;
 }
 
-int pg_sink_write_batch(pg_sink *s, const trib_topic_partition *ledger, size_t nledger, trib_error *err) {
+/* Creates the staging tables this batch needs on this connection (a
+ * direct upsert attempt needs none until it is refused). */
+static int ensure_staging(pg_sink *s, trib_error *err) {
     for (size_t i = 0; i < s->nruns; i++) {
         pg_layout *l = s->runs[i]->layout;
-        if (l->direct || l->noop || l->staging_gen == s->conn_gen) continue;
+        if (l->direct || l->noop || l->staging_gen == s->conn_gen || try_direct(l)) continue;
         pg_sink_stream_abort(s);   /* the DDL runs outside the batch's transaction */
         if (trib_pg_exec(s->conn, l->staging_ddl, "creating a staging table", err) < 0) return -1;
         l->staging_gen = s->conn_gen;
     }
+    return 0;
+}
+
+static bool batch_tries_direct(const pg_sink *s) {
+    for (size_t i = 0; i < s->nruns; i++)
+        if (try_direct(s->runs[i]->layout)) return true;
+    return false;
+}
+
+/* A direct upsert attempt was refused (a key already in the table, a
+ * duplicate key within the batch, or a bad row): the staging table's
+ * merge takes the next 16 batches, then 32, 64, ... up to 1024 while the
+ * attempts keep failing, so a topic of updates wastes few COPYs. */
+static void direct_refused(pg_sink *s, const trib_error *why) {
+    for (size_t i = 0; i < s->nruns; i++) {
+        pg_layout *l = s->runs[i]->layout;
+        if (!try_direct(l)) continue;
+        int shift = l->direct_fails < 6 ? l->direct_fails : 6;
+        l->direct_fails++;
+        l->skip_direct = 16 << shift;
+        TRIB_DEBUG(FAC, "[%s:%d] direct upsert refused (%s); merging through the staging table for %d batches",
+                   s->connector, s->task_id, why->msg, l->skip_direct);
+    }
+}
+
+/* After a batch committed: direct attempts that worked reset the failure
+ * count, skipped ones count down. */
+static void direct_committed(pg_sink *s) {
+    for (size_t i = 0; i < s->nruns; i++) {
+        pg_layout *l = s->runs[i]->layout;
+        if (!l->direct_ok) continue;
+        if (l->skip_direct > 0) l->skip_direct--;
+        else l->direct_fails = 0;
+    }
+}
+
+int pg_sink_write_batch(pg_sink *s, const trib_topic_partition *ledger, size_t nledger, trib_error *err) {
+    if (ensure_staging(s, err) < 0) return -1;
     trib_error e;
     trib_error_clear(&e);
     bool streamed = false;
     if (s->streaming) {
+        bool direct = try_direct(s->runs[0]->layout);
         if (stream_finish(s, &e) == 0) {
             streamed = true;
         } else if (PQstatus(s->conn) != CONNECTION_OK) {
@@ -1001,13 +1057,33 @@ int pg_sink_write_batch(pg_sink *s, const trib_topic_partition *ledger, size_t n
              * write below sorts it out */
             TRIB_DEBUG(FAC, "[%s:%d] streamed COPY failed (%s); writing the batch again", s->connector, s->task_id,
                        e.msg);
+            if (direct && e.code == TRIB_ERR_INVALID) {
+                direct_refused(s, &e);
+                trib_error_clear(&e);
+                if (ensure_staging(s, err) < 0) return -1;
+            }
         }
     }
-    if (e.code != TRIB_ERR_INVALID && transaction(s, false, streamed, ledger, nledger, &e) == 0) return 0;
+    if (e.code != TRIB_ERR_INVALID) {
+        bool direct = batch_tries_direct(s);
+        int rc = transaction(s, false, streamed, ledger, nledger, &e);
+        if (rc < 0 && direct && e.code == TRIB_ERR_INVALID && PQstatus(s->conn) == CONNECTION_OK) {
+            direct_refused(s, &e);
+            trib_error_clear(&e);
+            rc = ensure_staging(s, &e);
+            if (rc == 0) rc = transaction(s, false, false, ledger, nledger, &e);
+        }
+        if (rc == 0) {
+            direct_committed(s);
+            return 0;
+        }
+    }
     if (e.code != TRIB_ERR_INVALID) {
         if (err) *err = e;
         return -1;
     }
     TRIB_DEBUG(FAC, "[%s:%d] batch refused (%s); writing it row group by row group", s->connector, s->task_id, e.msg);
-    return transaction(s, true, false, ledger, nledger, err);
+    if (transaction(s, true, false, ledger, nledger, err) < 0) return -1;
+    direct_committed(s);
+    return 0;
 }

@@ -614,7 +614,22 @@ static void test_streamed_batches(void) {
     task_stop(&t);
 }
 
-/* Upsert batches stream too, into their staging table. */
+/* Puts rows at offsets [from, to) of partition 0 whose ids are offset - shift, with qty. */
+static int put_shifted(task *t, trib_schema *vs, int64_t from, int64_t to, int64_t shift, int qty, trib_error *err) {
+    for (int64_t o = from; o < to; o += 500) {
+        trib_record *recs[500];
+        size_t n = 0;
+        for (int64_t k = o; k < to && k < o + 500; k++) recs[n++] = order("stm", vs, k, k - shift, "upd", qty, false, false);
+        int rc = ops->put(t->impl, recs, n, err);
+        for (size_t i = 0; i < n; i++) trib_record_destroy(recs[i]);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+/* Upsert batches stream too: first straight into the table as plain
+ * inserts; once a batch meets existing keys, it is written again through
+ * the staging table's merge, and the following batches stream there. */
 static void test_streamed_upsert(void) {
     char q[512];
     snprintf(q, sizeof q, "CREATE TABLE %s.stu (id bigint PRIMARY KEY, item text, qty integer NOT NULL)", schema);
@@ -632,14 +647,38 @@ static void test_streamed_upsert(void) {
     ok(put_range(&t, vs, 10, 3000, -1, &err) == 0, "2990 rows buffered");
     char *seen = sql1_until_true("SELECT coalesce(max(p.tuples_processed), 0) > 0 FROM pg_stat_progress_copy p"
                                  " JOIN pg_stat_activity a USING (pid)"
-                                 " WHERE a.application_name = 'tributary sink stu-0'");
-    is_str(seen, "t", "they stream into the staging table before the batch is full");
+                                 " WHERE a.application_name = 'tributary sink stu-0' AND p.relid = '%s.stu'::regclass",
+                                 schema);
+    is_str(seen, "t", "new keys stream straight into the table before the batch is full");
     free(seen);
     is_sql("10", "and are invisible until the batch commits", "SELECT count(*) FROM %s.stu", schema);
     ok(put_range(&t, vs, 3000, 5010, -1, &err) == 0, "the batch fills and is written");
     is_sql("5010", "every row is there once", "SELECT count(DISTINCT id) FROM %s.stu", schema);
     is_sql("5010", "the ledger moved past the batch", "SELECT next_offset FROM %s.offsets WHERE connector = 'stu'",
            schema);
+
+    /* existing keys: the direct COPY is refused, the batch merges instead */
+    ok(put_shifted(&t, vs, 5010, 8010, 3000, 2, &err) == 0, "a batch of 3000 updates of existing keys is buffered");
+    ok(put_shifted(&t, vs, 8010, 10010, 3000, 2, &err) == 0, "2000 new keys fill the batch, which is written");
+    is_int(t.rep.n, 0, "a conflict is no refused row: nothing goes to the reporter");
+    is_sql("7010", "new keys were inserted, existing ones not duplicated", "SELECT count(DISTINCT id) FROM %s.stu",
+           schema);
+    is_sql("7010", "one row per key", "SELECT count(*) FROM %s.stu", schema);
+    is_sql("5000", "existing rows were updated (ON CONFLICT merge)", "SELECT count(*) FROM %s.stu WHERE qty = 2",
+           schema);
+    is_sql("10010", "the ledger moved past the merged batch",
+           "SELECT next_offset FROM %s.offsets WHERE connector = 'stu'", schema);
+    ok(put_shifted(&t, vs, 10010, 14010, 3000, 3, &err) == 0, "the next batch (4000 new keys) is buffered");
+    seen = sql1_until_true("SELECT coalesce(max(p.tuples_processed), 0) > 0 FROM pg_stat_progress_copy p"
+                           " JOIN pg_stat_activity a USING (pid)"
+                           " WHERE a.application_name = 'tributary sink stu-0' AND p.relid <> '%s.stu'::regclass",
+                           schema);
+    is_str(seen, "t", "after a refusal the next batches stream into the staging table");
+    free(seen);
+    ok(flush0(&t, &err) == 0, "and are written");
+    is_sql("4000", "every row of it landed through the merge", "SELECT count(*) FROM %s.stu WHERE qty = 3", schema);
+    is_sql("11010", "one row per key", "SELECT count(*) FROM %s.stu", schema);
+    is_sql("14010", "the ledger moved past it", "SELECT next_offset FROM %s.offsets WHERE connector = 'stu'", schema);
     trib_schema_unref(vs);
     task_stop(&t);
 }
