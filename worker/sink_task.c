@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "common/util.h"
+#include "worker/join_gate.h"
 #include "worker/kafka_client.h"
 #include "worker/task_context.h"
 
@@ -38,6 +39,7 @@ typedef struct sink_loop {
     bool closing;         /* assignments now are not opened in the task */
     bool subscribed;
     int join_wait_ms;     /* bound of the wait for a first assignment at close */
+    trib_join_gate *gate; /* sibling tasks join one after the other (join_gate.h) */
     int max_batch;
 } sink_loop;
 
@@ -170,6 +172,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topi
     trib_error err;
     if (code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         atomic_store(&l->ever_assigned, true);
+        trib_join_gate_open(l->gate);
         size_t n;
         trib_topic_partition *tps = to_tps(parts, &n);
         if (t->plugin->sink->open && !l->failed && !l->closing && t->plugin->sink->open(l->ctx, tps, n, &err) < 0)
@@ -449,6 +452,12 @@ void *trib_sink_task_main(void *arg) {
         if (!trib_task_backoff(t, attempt, t->policy.retry_delay_max_ms)) goto done;
     }
     started = true;
+    /* The first task of the group in this process joins at once; its
+     * siblings wait until it has its partitions (bounded: a slow join is
+     * no worse than joining together). */
+    l.gate = trib_join_gate_enter(group);
+    if (!trib_join_gate_leads(l.gate)) trib_join_gate_wait(l.gate, 2000, &t->stop);
+    if (trib_task_stopping(t)) goto done;
     if (subscribe(&l, &err) < 0) goto fail;
 
     int64_t flush_interval = 60000;
@@ -558,6 +567,7 @@ fail:
     if (started) t->plugin->sink->stop(l.ctx);
 
 cleanup:
+    trib_join_gate_leave(l.gate);
     if (l.rk) rd_kafka_destroy(l.rk);
     trib_sink_task_context_destroy(l.tctx);
     rd_kafka_topic_partition_list_destroy(l.assigned);
