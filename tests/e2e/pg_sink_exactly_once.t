@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Kafka -> PostgreSQL exactly once: 1,000,000 Avro records, the sink worker
 # killed with -9 three times during the load, end as exactly 1,000,000 rows
-# with every key once (rows and offsets commit in one transaction).
+# with every key once (rows and offsets commit in one transaction). Then the
+# same topic again in upsert mode with two tasks (batches COPYed straight
+# into the table while their keys are new), killed once: the ledger covers
+# the whole topic and every key is there once.
 . "$(dirname "$0")/lib.sh"
 require_services
 [ -n "${PG_URL:-}" ] || bail "PG_URL is not set"
-plan 6
+plan 10
 
 N=${PG_EOS_RECORDS:-1000000}
 topic=$(uniq_name pg-eos)
@@ -57,5 +60,26 @@ is "$(psql "$PG_URL" -Atc "SELECT min(order_id) || '-' || max(order_id) FROM \"$
 off=$(psql "$PG_URL" -Atc "SELECT sum(next_offset) FROM __tributary_offsets WHERE connector = 'pg' AND topic = '$topic'" 2>/dev/null)
 is "$off" "$N" "the offsets table says the whole topic is written"
 kill -TERM "$WORKER_PID"; wait "$WORKER_PID" 2>/dev/null
-psql "$PG_URL" -qc "DROP TABLE IF EXISTS \"$table\"" >/dev/null 2>&1
+# 3. upsert, two tasks, one kill -9
+up="${table}_up"
+port=$(free_port)
+write_worker_props "$E2E_TMP/up.properties" "$port" "$E2E_TMP/up.offsets" "${avro[@]}" "offset.flush.interval.ms=60000"
+cat > "$E2E_TMP/up.json" <<JSON
+{"name":"pgup","config":{"connector.class":"PostgresSink","topics":"$topic","connection.url":"$PG_URL",
+ "table.name.format":"$up","auto.create":"true","insert.mode":"upsert","pk.mode":"record_value",
+ "pk.fields":"order_id","tasks.max":"2"}}
+JSON
+uprows() { psql "$PG_URL" -Atc "SELECT count(*) FROM \"$up\"" 2>/dev/null || echo 0; }
+start_worker "$E2E_TMP/up.properties" "$E2E_TMP/up1.log" "$E2E_TMP/up.json"
+wait_for 120 'r=$(uprows); [ "$r" -ge $((N / 3)) ]'
+r=$(uprows)
+kill -9 "$WORKER_PID"; wait "$WORKER_PID" 2>/dev/null
+ok $([ "$r" -lt "$N" ] && echo 0 || echo 1) "the upsert worker was killed mid-load ($r rows written)"
+start_worker "$E2E_TMP/up.properties" "$E2E_TMP/up2.log" "$E2E_TMP/up.json"
+wait_for 300 'off=$(psql "$PG_URL" -Atc "SELECT coalesce(sum(next_offset), 0) FROM __tributary_offsets WHERE connector = '"'pgup'"' AND topic = '"'$topic'"'" 2>/dev/null); [ "${off:-0}" -ge $N ]'
+is "$(uprows)" "$N" "upsert: exactly $N rows"
+is "$(psql "$PG_URL" -Atc "SELECT count(DISTINCT order_id) || ':' || min(order_id) || '-' || max(order_id) FROM \"$up\"")" "$N:0-$((N - 1))" "upsert: every key once, no gap"
+is "$(psql "$PG_URL" -Atc "SELECT sum(next_offset) FROM __tributary_offsets WHERE connector = 'pgup' AND topic = '$topic'")" "$N" "upsert: the offsets table says the whole topic is written"
+kill -TERM "$WORKER_PID"; wait "$WORKER_PID" 2>/dev/null
+psql "$PG_URL" -qc "DROP TABLE IF EXISTS \"$table\"; DROP TABLE IF EXISTS \"$up\"" >/dev/null 2>&1
 finish
