@@ -108,7 +108,7 @@ static void offsets_arrays(const trib_topic_partition *tps, size_t n, trib_strbu
 }
 
 /* INSERT INTO table ... SELECT <conn>, x.t, x.p, x.o FROM unnest(<topics>::text[], ...) ... with the
- * four values spliced in as given ($n placeholders or literals). */
+ * four values spliced in as given (quoted literals). */
 static void offsets_upsert_sql(trib_strbuf *sql, const char *table, const char *connector, const char *topics,
                                const char *parts, const char *offs) {
     trib_strbuf_puts(sql, "INSERT INTO ");
@@ -119,28 +119,6 @@ static void offsets_upsert_sql(trib_strbuf *sql, const char *table, const char *
                        " ON CONFLICT (connector, topic, \"partition\")"
                        " DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()",
                        connector, topics, parts, offs);
-}
-
-int trib_pg_offsets_write(PGconn *conn, const char *table, const char *connector, const trib_topic_partition *tps,
-                          size_t n, trib_error *err) {
-    if (n == 0) return 0;
-    trib_strbuf sql, topics, parts, offs;
-    trib_strbuf_init(&sql);
-    trib_strbuf_init(&topics);
-    trib_strbuf_init(&parts);
-    trib_strbuf_init(&offs);
-    offsets_upsert_sql(&sql, table, "$1", "$2", "$3", "$4");
-    offsets_arrays(tps, n, &topics, &parts, &offs);
-    const char *params[4] = {connector, topics.data, parts.data, offs.data};
-    PGresult *r = PQexecParams(conn, sql.data, 4, NULL, params, NULL, NULL, 0);
-    int rc = 0;
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) rc = trib_pg_error(conn, r, "writing the offsets table", err);
-    PQclear(r);
-    trib_strbuf_free(&sql);
-    trib_strbuf_free(&topics);
-    trib_strbuf_free(&parts);
-    trib_strbuf_free(&offs);
-    return rc;
 }
 
 int trib_pg_offsets_write_commit(PGconn *conn, const char *table, const char *connector,

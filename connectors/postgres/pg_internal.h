@@ -175,12 +175,10 @@ int trib_pg_offsets_ensure(PGconn *conn, const char *table, trib_error *err);
  * partitions without a row. */
 int trib_pg_offsets_read(PGconn *conn, const char *table, const char *connector,
                          const trib_topic_partition *tps, size_t n, int64_t *out, trib_error *err);
-/* Upserts next offsets (tps[i].offset), inside the caller's transaction. */
-int trib_pg_offsets_write(PGconn *conn, const char *table, const char *connector,
-                          const trib_topic_partition *tps, size_t n, trib_error *err);
-/* The same upsert followed by COMMIT, sent as one query (one round trip;
- * the values travel as escaped literals). On failure the transaction may
- * still be open (aborted): the caller rolls it back. */
+/* Upserts next offsets (tps[i].offset) in the caller's transaction and
+ * commits it, sent as one query (one round trip; the values travel as
+ * escaped literals). On failure the transaction may still be open
+ * (aborted): the caller rolls it back. */
 int trib_pg_offsets_write_commit(PGconn *conn, const char *table, const char *connector,
                                  const trib_topic_partition *tps, size_t n, trib_error *err);
 
