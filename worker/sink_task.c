@@ -33,6 +33,7 @@ typedef struct sink_loop {
     rd_kafka_topic_partition_list_t *assigned;  /* current assignment */
     rd_kafka_topic_partition_list_t *pending;   /* next offsets to commit */
     bool failed;          /* a callback failed inside the rebalance callback */
+    unsigned rebalances;  /* rebalance callbacks so far (see the poll loop) */
     trib_error fail_err;
     bool paused_all;      /* paused because of target state PAUSED */
     atomic_bool ever_assigned;  /* see trib_kafka_consumer_close_after_join */
@@ -170,6 +171,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topi
     sink_loop *l = opaque;
     trib_task *t = l->t;
     trib_error err;
+    l->rebalances++;
     if (code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         atomic_store(&l->ever_assigned, true);
         trib_join_gate_open(l->gate);
@@ -488,6 +490,7 @@ void *trib_sink_task_main(void *arg) {
                 rd_kafka_topic_partition_list_destroy(sub);
         }
         int nmsg = 0;
+        unsigned rebalances = l.rebalances;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(l.rk, atomic_load(&l.ever_assigned) ? 100 : 20);
         while (m) {
             if (m->err) {
@@ -499,6 +502,26 @@ void *trib_sink_task_main(void *arg) {
             }
             if (nmsg >= l.max_batch) break;
             m = rd_kafka_consumer_poll(l.rk, 0);
+        }
+        if (l.rebalances != rebalances) {
+            /* A rebalance callback ran while this batch was collected: its
+             * messages of partitions revoked meanwhile belong to their new
+             * owner (which reads them again from the committed position);
+             * putting them now would write rows of a partition this task
+             * no longer owns. Messages of partitions still (or again)
+             * assigned stay: the sink skips any it sees twice. */
+            int kept = 0;
+            for (int i = 0; i < nmsg; i++) {
+                if (rd_kafka_topic_partition_list_find(l.assigned, rd_kafka_topic_name(msgs[i]->rkt),
+                                                       msgs[i]->partition))
+                    msgs[kept++] = msgs[i];
+                else
+                    rd_kafka_message_destroy(msgs[i]);
+            }
+            if (kept < nmsg)
+                TRIB_DEBUG("worker", "%s dropped %d message(s) of partitions revoked while polling", t->log_ctx,
+                           nmsg - kept);
+            nmsg = kept;
         }
         if (l.failed) {
             err = l.fail_err;
