@@ -18,7 +18,11 @@ REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 BENCH_RUN=${TRIB_BENCH_RUN:-/tmp/tributary-bench}
 BENCH_OUT=${BENCH_OUT:-$BENCH_RUN/results}
 BENCH_RUNS=${BENCH_RUNS:-5}
-export BENCH_OUT BENCH_RUNS
+# Unrecorded rounds before the measured ones, so the first measured run of
+# each system does not pay for the shared services' cold start (the JIT of
+# the broker and registry, PostgreSQL's caches, the page cache of input files).
+BENCH_WARMUP=${BENCH_WARMUP:-1}
+export BENCH_OUT BENCH_RUNS BENCH_WARMUP
 export TRIB_BENCH_RUN=$BENCH_RUN
 BENCH_PIDS=()
 

@@ -175,6 +175,17 @@ sink_run() {
     return $rc
 }
 
+# Warm-up rounds: the same runs, checked the same way, recorded nowhere.
+MEASURED_RAW=$RAW
+RAW=/dev/null
+for w in $(seq "$BENCH_WARMUP"); do
+    for mode in $MODES; do
+        for sys in $SYSTEMS; do
+            sink_run "$sys" "$mode" "warm-up$w" || bench_log "$sys $mode warm-up $w failed"
+        done
+    done
+done
+RAW=$MEASURED_RAW
 for run in $(seq "$BENCH_RUNS"); do
     for mode in $MODES; do
         for sys in $SYSTEMS; do
@@ -196,7 +207,7 @@ label() {
     esac
 }
 {
-    echo "$N records, $P partitions, tasks.max=$TASKS, Avro values (Confluent framing) through the same registry. Median (min–max) of $BENCH_RUNS runs. Rate = records ÷ (last row inserted − connector created); load rate = records ÷ (last − first row inserted). CPU = user+system seconds per million records."
+    echo "$N records, $P partitions, tasks.max=$TASKS, Avro values (Confluent framing) through the same registry. Median (min–max) of $BENCH_RUNS runs, after $BENCH_WARMUP unrecorded warm-up round(s) of every system. Rate = records ÷ (last row inserted − connector created); load rate = records ÷ (last − first row inserted). CPU = user+system seconds per million records."
     for mode in $MODES; do
         echo
         echo "**insert.mode=$mode**$([ "$mode" = upsert ] && echo " (table has PRIMARY KEY (order_id))")"

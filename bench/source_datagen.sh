@@ -123,6 +123,19 @@ limit_run() { # limit_run SCENARIO RUN
 
 # Dumps from an earlier invocation may hold other bytes: start clean.
 rm -f "$BENCH_RUN/datagen-$N.dump" "$BENCH_RUN/file-$N.dump"
+# Warm-up rounds (recorded nowhere); the first successful one also keeps
+# the topic dumps the limit runs replay.
+MEASURED_RAW=$RAW
+RAW=/dev/null
+for w in $(seq "$BENCH_WARMUP"); do
+    source_run datagen tributary "warm-up$w" || bench_log "datagen tributary warm-up $w failed"
+    limit_run datagen "warm-up$w" || true
+    for sys in tributary connect; do
+        source_run file "$sys" "warm-up$w" || bench_log "file $sys warm-up $w failed"
+    done
+    limit_run file "warm-up$w" || true
+done
+RAW=$MEASURED_RAW
 for run in $(seq "$BENCH_RUNS"); do
     source_run datagen tributary "$run" || bench_log "datagen tributary run $run failed"
     limit_run datagen "$run" || bench_log "datagen limit run $run: no data (Tributary's DataGen output is the input)"
@@ -138,7 +151,7 @@ cell() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_m
 med() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_median "${v[@]}"; return 0; }  # empty when the system did not run
 valid() { awk -F'\t' -v k="$1" '$1 == k && $5 == "ok"' "$RAW" | wc -l; }
 {
-    echo "$N records per run, topic of $P partitions. Median (min–max) of $BENCH_RUNS runs. Rate = records ÷ (all records in the topic − connector created), worker start-up excluded. CPU = the worker's user+system seconds per million records."
+    echo "$N records per run, topic of $P partitions. Median (min–max) of $BENCH_RUNS runs, after $BENCH_WARMUP unrecorded warm-up round(s) of every system. Rate = records ÷ (all records in the topic − connector created), worker start-up excluded. CPU = the worker's user+system seconds per million records."
     echo
     echo "**DataGen → Kafka, Avro \"orders\" values (10 columns), tasks.max=$TASKS**"
     echo
