@@ -44,7 +44,14 @@ fi
 TOPICS=()
 bench_on_exit() { local t; for t in "${TOPICS[@]}"; do "$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" delete-topic "$t" 2>/dev/null || true; done; }
 new_topic() { # new_topic NAME: creates it, remembers it for deletion
-    "$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" create-topic "$1" "$P" && TOPICS+=("$1")
+    # append times, so that every system's load rate comes from the broker's clock
+    "$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" create-topic "$1" "$P" message.timestamp.type=LogAppendTime && TOPICS+=("$1")
+}
+# load_rate TOPIC: records ÷ (last − first append time), or nothing
+load_rate() {
+    local cnt first last
+    read -r cnt first last < <("$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" span "$1") || return 0
+    awk -v n="$cnt" -v ms="$((last - first))" 'BEGIN { if (ms > 0) printf "%.0f", n / (ms / 1000) }'
 }
 drop_topic() {
     "$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" delete-topic "$1" 2>/dev/null || true
@@ -83,8 +90,9 @@ source_run() {
             rate=$(awk -v n="$N" -v ms="$((t1 - t0))" 'BEGIN { printf "%.0f", n / (ms / 1000) }')
             cpu_m=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1e6 / n }')
             if [ "$got" = "$N" ]; then
-                bench_log "$sc $sys run $run: $rate rec/s, worker CPU $cpu_m s/M"
-                bench_raw_append "$RAW" "$sc/$sys" "$run" "$rate" "$cpu_m" ok
+                local lr; lr=$(load_rate "$topic")
+                bench_log "$sc $sys run $run: $rate rec/s, load rate ${lr:-?} rec/s, worker CPU $cpu_m s/M"
+                bench_raw_append "$RAW" "$sc/$sys" "$run" "$rate" "$cpu_m" ok "$lr"
                 if [ ! -s "$BENCH_RUN/$sc-$N.dump" ]; then
                     "$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" dump "$topic" "$N" "$BENCH_RUN/$sc-$N.dump.tmp" &&
                         mv "$BENCH_RUN/$sc-$N.dump.tmp" "$BENCH_RUN/$sc-$N.dump"
@@ -114,11 +122,12 @@ limit_run() { # limit_run SCENARIO RUN
     out=$("$TOOLS/raw_produce" --bootstrap "$KAFKA_BOOTSTRAP" --topic "$topic" --partitions "$P" --file "$BENCH_RUN/$sc-$N.dump") || { drop_topic "$topic"; return 1; }
     local n bytes secs rate
     read -r n bytes secs rate <<<"$out"
-    local got; got=$("$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" count "$topic")
+    local got lr; got=$("$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" count "$topic")
+    [ "$got" = "$N" ] && lr=$(load_rate "$topic")
     drop_topic "$topic"
     [ "$got" = "$N" ] || { bench_log "limit $sc: topic holds $got, want $N"; return 1; }
-    bench_log "$sc limit run $run: $rate msg/s ($bytes bytes in $secs s)"
-    bench_raw_append "$RAW" "$sc/limit" "$run" "$rate" "" ok
+    bench_log "$sc limit run $run: $rate msg/s ($bytes bytes in $secs s), load rate ${lr:-?} msg/s"
+    bench_raw_append "$RAW" "$sc/limit" "$run" "$rate" "" ok "$lr"
 }
 
 # Dumps from an earlier invocation may hold other bytes: start clean.
@@ -151,32 +160,32 @@ cell() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_m
 med() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_median "${v[@]}"; return 0; }  # empty when the system did not run
 valid() { awk -F'\t' -v k="$1" '$1 == k && $5 == "ok"' "$RAW" | wc -l; }
 {
-    echo "$N records per run, topic of $P partitions. Median (min–max) of $BENCH_RUNS runs, after $BENCH_WARMUP unrecorded warm-up round(s) of every system. Rate = records ÷ (all records in the topic − connector created), worker start-up excluded. CPU = the worker's user+system seconds per million records."
+    echo "$N records per run, topic of $P partitions. Median (min–max) of $BENCH_RUNS runs, after $BENCH_WARMUP unrecorded warm-up round(s) of every system. Rate = records ÷ (all records in the topic − connector created), worker start-up excluded, topic end offsets polled every 50 ms; for the limit, raw_produce's own clock from its first produce() (after a metadata request) to the end of its flush. Load rate = records ÷ (last − first append time), read from the topic (message.timestamp.type=LogAppendTime): the same broker clock for every system, without connector start-up or polling. CPU = the worker's user+system seconds per million records."
     echo
     echo "**DataGen → Kafka, Avro \"orders\" values (10 columns), tasks.max=$TASKS**"
     echo
-    bench_row "system" "records/s" "worker CPU s / M records" "valid runs"
-    bench_row "---" "---:" "---:" "---:"
+    bench_row "system" "records/s" "load rate (records/s)" "worker CPU s / M records" "valid runs"
+    bench_row "---" "---:" "---:" "---:" "---:"
     if [ "$(valid datagen/tributary)" -gt 0 ]; then
-        bench_row "Tributary DataGen + AvroConverter (standalone)" "$(cell datagen/tributary 3)" "$(cell datagen/tributary 4 2)" "$(valid datagen/tributary)/$BENCH_RUNS"
+        bench_row "Tributary DataGen + AvroConverter (standalone)" "$(cell datagen/tributary 3)" "$(cell datagen/tributary 6)" "$(cell datagen/tributary 4 2)" "$(valid datagen/tributary)/$BENCH_RUNS"
     else
-        bench_row "Tributary DataGen + AvroConverter (standalone)" "not available: $([ -z "$TRIBUTARY" ] && echo "tributary did not build" || echo "no valid run")" "" "0/$BENCH_RUNS"
+        bench_row "Tributary DataGen + AvroConverter (standalone)" "not available: $([ -z "$TRIBUTARY" ] && echo "tributary did not build" || echo "no valid run")" "" "" "0/$BENCH_RUNS"
     fi
-    bench_row "Kafka Connect 3.9.2" "not measured: no comparable generator on Maven Central (see below)" "" "—"
+    bench_row "Kafka Connect 3.9.2" "not measured: no comparable generator on Maven Central (see below)" "" "" "—"
     if [ "$(valid datagen/limit)" -gt 0 ]; then
-        bench_row "limit: librdkafka produce of the same bytes (raw_produce, acks=all)" "$(cell datagen/limit 3)" "—" "$(valid datagen/limit)/$BENCH_RUNS"
+        bench_row "limit: librdkafka produce of the same bytes (raw_produce, acks=all)" "$(cell datagen/limit 3)" "$(cell datagen/limit 6)" "—" "$(valid datagen/limit)/$BENCH_RUNS"
     else
-        bench_row "limit: librdkafka produce of the same bytes" "not available: needs Tributary's DataGen output" "" "0/$BENCH_RUNS"
+        bench_row "limit: librdkafka produce of the same bytes" "not available: needs Tributary's DataGen output" "" "" "0/$BENCH_RUNS"
     fi
     echo
-    echo "Ratio (medians): Tributary ÷ produce limit $(bench_ratio "$(med datagen/tributary 3)" "$(med datagen/limit 3)")."
+    echo "Ratios (medians): Tributary ÷ produce limit $(bench_ratio "$(med datagen/tributary 3)" "$(med datagen/limit 3)") in records/s, $(bench_ratio "$(med datagen/tributary 6)" "$(med datagen/limit 6)") in load rate."
     echo
     echo "Kafka Connect has no row here: Confluent's kafka-connect-datagen is distributed through Confluent Hub, not Maven Central, and the only generator on Central (SchemaSourceConnector in org.apache.kafka:connect-test-plugins) prints every record to stdout and returns one record per poll(). The FileStreamSource table below compares the two runtimes on the same connector instead."
     echo
     echo "**FileStreamSource → Kafka, the same $N CSV lines, StringConverter, tasks.max=1 (both systems)**"
     echo
-    bench_row "system" "records/s" "worker CPU s / M records" "valid runs"
-    bench_row "---" "---:" "---:" "---:"
+    bench_row "system" "records/s" "load rate (records/s)" "worker CPU s / M records" "valid runs"
+    bench_row "---" "---:" "---:" "---:" "---:"
     for sys in tributary connect limit; do
         case $sys in
             tributary) l="Tributary FileStreamSource (standalone)" ;;
@@ -184,12 +193,12 @@ valid() { awk -F'\t' -v k="$1" '$1 == k && $5 == "ok"' "$RAW" | wc -l; }
             limit) l="limit: librdkafka produce of the same bytes (raw_produce, acks=all)" ;;
         esac
         if [ "$(valid "file/$sys")" -gt 0 ]; then
-            bench_row "$l" "$(cell "file/$sys" 3)" "$([ "$sys" = limit ] && echo "—" || cell "file/$sys" 4 2)" "$(valid "file/$sys")/$BENCH_RUNS"
+            bench_row "$l" "$(cell "file/$sys" 3)" "$(cell "file/$sys" 6)" "$([ "$sys" = limit ] && echo "—" || cell "file/$sys" 4 2)" "$(valid "file/$sys")/$BENCH_RUNS"
         else
-            bench_row "$l" "not available: $([ "$sys" = tributary ] && [ -z "$TRIBUTARY" ] && echo "tributary did not build" || echo "no valid run")" "" "0/$BENCH_RUNS"
+            bench_row "$l" "not available: $([ "$sys" = tributary ] && [ -z "$TRIBUTARY" ] && echo "tributary did not build" || echo "no valid run")" "" "" "0/$BENCH_RUNS"
         fi
     done
     echo
-    echo "Ratios (medians): Tributary ÷ Connect $(bench_ratio "$(med file/tributary 3)" "$(med file/connect 3)") records/s; Connect ÷ Tributary CPU per record $(bench_ratio "$(med file/connect 4)" "$(med file/tributary 4)" 1); Tributary ÷ produce limit $(bench_ratio "$(med file/tributary 3)" "$(med file/limit 3)")."
+    echo "Ratios (medians): Tributary ÷ Connect $(bench_ratio "$(med file/tributary 3)" "$(med file/connect 3)") records/s; Connect ÷ Tributary CPU per record $(bench_ratio "$(med file/connect 4)" "$(med file/tributary 4)" 1); Tributary ÷ produce limit $(bench_ratio "$(med file/tributary 3)" "$(med file/limit 3)") in records/s, $(bench_ratio "$(med file/tributary 6)" "$(med file/limit 6)") in load rate; Tributary ÷ Connect load rate $(bench_ratio "$(med file/tributary 6)" "$(med file/connect 6)")."
 } >"$MD"
 cat "$MD"

@@ -1,7 +1,8 @@
 /*
  * ktool.c: the small Kafka chores of the benchmark scripts, with librdkafka.
  *
- *   ktool -b H:P create-topic TOPIC PARTITIONS      (fails if it exists)
+ *   ktool -b H:P create-topic TOPIC PARTITIONS [K=V...]  (fails if it exists;
+ *                                                   K=V are topic configs)
  *   ktool -b H:P delete-topic TOPIC                 (ok if it does not exist)
  *   ktool -b H:P count TOPIC                        sum of the partitions' end offsets
  *   ktool -b H:P wait-count TOPIC N TIMEOUT_S       wait until count >= N; prints
@@ -10,6 +11,11 @@
  *                                                   from the beginning) to a
  *                                                   length-prefixed file
  *   ktool -b H:P head TOPIC                         hex of the first message's value
+ *   ktool -b H:P span TOPIC                         "COUNT FIRST_MS LAST_MS": the
+ *                                                   earliest and latest message
+ *                                                   timestamps over all partitions
+ *                                                   (append times on a topic with
+ *                                                   message.timestamp.type=LogAppendTime)
  *
  * Every wait is bounded. Bench tool, not part of Tributary.
  */
@@ -138,6 +144,48 @@ static void dump(rd_kafka_t *rk, const char *topic, long long n, const char *pat
     rd_kafka_consumer_close(rk);
 }
 
+/* Timestamp of the message at offset off of topic[p] (one fetch). */
+static int64_t timestamp_at(rd_kafka_t *rk, const char *topic, int p, int64_t off) {
+    rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(tp, topic, p)->offset = off;
+    if (rd_kafka_assign(rk, tp)) die("assign failed");
+    rd_kafka_topic_partition_list_destroy(tp);
+    int64_t deadline = now_ms() + 30000, ts = -1;
+    while (ts < 0) {
+        if (now_ms() > deadline) die("span: no message at %s[%d]@%lld in 30 s", topic, p, (long long)off);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 1000);
+        if (!m) continue;
+        if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) die("consume: %s", rd_kafka_message_errstr(m));
+        if (!m->err && m->partition == p && m->offset == off) {
+            rd_kafka_timestamp_type_t type;
+            ts = rd_kafka_message_timestamp(m, &type);
+            if (type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) die("span: %s has no timestamps", topic);
+        }
+        rd_kafka_message_destroy(m);
+    }
+    rd_kafka_assign(rk, NULL);
+    return ts;
+}
+
+static void span(rd_kafka_t *rk, const char *topic) {
+    int np = partitions_of(rk, topic);
+    if (np == 0) die("topic %s does not exist", topic);
+    long long count = 0;
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    for (int p = 0; p < np; p++) {
+        int64_t lo, hi;
+        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 10000);
+        if (e) die("watermarks %s[%d]: %s", topic, p, rd_kafka_err2str(e));
+        if (hi <= lo) continue;
+        count += hi - lo;
+        int64_t a = timestamp_at(rk, topic, p, lo), b = timestamp_at(rk, topic, p, hi - 1);
+        if (a < first) first = a;
+        if (b > last) last = b;
+    }
+    if (count == 0) die("span: %s is empty", topic);
+    printf("%lld %lld %lld\n", count, (long long)first, (long long)last);
+}
+
 int main(int argc, char **argv) {
     const char *bootstrap = NULL;
     int opt;
@@ -152,13 +200,19 @@ int main(int argc, char **argv) {
 
     if (strcmp(cmd, "create-topic") == 0 || strcmp(cmd, "delete-topic") == 0) {
         int create = cmd[0] == 'c';
-        if (create && argc != 3) die("create-topic TOPIC PARTITIONS");
+        if (create && argc < 3) die("create-topic TOPIC PARTITIONS [K=V...]");
         rd_kafka_t *rk = client(bootstrap, RD_KAFKA_PRODUCER, NULL);
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
         char errstr[512];
         if (create) {
             rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, atoi(argv[2]), 1, errstr, sizeof errstr);
             if (!nt) die("create-topic: %s", errstr);
+            for (int i = 3; i < argc; i++) {
+                char *kv = argv[i], *eq = strchr(kv, '=');
+                if (!eq) die("create-topic: %s is not K=V", kv);
+                *eq = '\0';
+                if (rd_kafka_NewTopic_set_config(nt, kv, eq + 1)) die("create-topic: bad config %s", kv);
+            }
             rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
             admin_wait(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT, 0, "create-topic");
             rd_kafka_NewTopic_destroy(nt);
@@ -206,6 +260,14 @@ int main(int argc, char **argv) {
         rd_kafka_t *rk = client(bootstrap, RD_KAFKA_CONSUMER, group);
         rd_kafka_poll_set_consumer(rk);
         dump(rk, topic, head ? 1 : atoll(argv[2]), head ? NULL : argv[3], head);
+        rd_kafka_destroy(rk);
+    } else if (strcmp(cmd, "span") == 0) {
+        char group[64];
+        snprintf(group, sizeof group, "ktool-%d", (int)getpid());
+        rd_kafka_t *rk = client(bootstrap, RD_KAFKA_CONSUMER, group);
+        rd_kafka_poll_set_consumer(rk);
+        span(rk, topic);
+        rd_kafka_consumer_close(rk);
         rd_kafka_destroy(rk);
     } else {
         die("unknown command %s", cmd);
