@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/block_cache.h"
 #include "common/util.h"
 
 /* ---- types ------------------------------------------------------------------ */
@@ -247,87 +248,11 @@ trib_schema *trib_schema_copy(const trib_schema *s) {
 
 /* ---- values ----------------------------------------------------------------------- */
 
-/*
- * Plain value nodes (numbers, booleans, arrays, maps: one fixed size) are
- * the most frequent allocation of all: a DataGen record makes seven and a
- * sink decode as many as the row has columns, in batches of thousands, far
- * more than malloc's per-thread cache keeps. Each thread therefore keeps
- * its own list of freed nodes (at most NODE_CACHE_MAX, emptied when the
- * thread exits). Under AddressSanitizer the list is off, so a use after
- * free is still caught.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define NODE_CACHE 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NODE_CACHE 0
-#endif
-#endif
-#ifndef NODE_CACHE
-#define NODE_CACHE 1
-#endif
-
-#if NODE_CACHE
-#include <pthread.h>
-
-#define NODE_CACHE_MAX 16384   /* 640 KB of nodes at most per thread */
-
-typedef union free_node {
-    union free_node *next;
-    trib_value v;
-} free_node;
-
-static _Thread_local struct {
-    free_node *head;
-    size_t n;
-    bool registered;
-} tl_nodes;
-static pthread_key_t g_nodes_key;
-static pthread_once_t g_nodes_once = PTHREAD_ONCE_INIT;
-
-static void nodes_drain(void *marker) {
-    (void)marker;
-    while (tl_nodes.head) {
-        free_node *f = tl_nodes.head;
-        tl_nodes.head = f->next;
-        free(f);
-    }
-    tl_nodes.n = 0;
-}
-
-static void nodes_key_init(void) { pthread_key_create(&g_nodes_key, nodes_drain); }
-
-static trib_value *node_alloc(void) {
-    free_node *f = tl_nodes.head;
-    if (f) {
-        tl_nodes.head = f->next;
-        tl_nodes.n--;
-        memset(&f->v, 0, sizeof f->v);
-        return &f->v;
-    }
-    return trib_xcalloc(1, sizeof(free_node));
-}
-
-static void node_free(trib_value *v) {
-    if (tl_nodes.n >= NODE_CACHE_MAX) {
-        free(v);
-        return;
-    }
-    if (!tl_nodes.registered) {
-        /* the key's destructor empties the list when this thread exits */
-        pthread_once(&g_nodes_once, nodes_key_init);
-        pthread_setspecific(g_nodes_key, &tl_nodes);
-        tl_nodes.registered = true;
-    }
-    free_node *f = (free_node *)(void *)v;
-    f->next = tl_nodes.head;
-    tl_nodes.head = f;
-    tl_nodes.n++;
-}
-#else
-static trib_value *node_alloc(void) { return trib_xcalloc(1, sizeof(trib_value)); }
-static void node_free(trib_value *v) { free(v); }
-#endif
+/* Value nodes, strings, structs and records come from the per-thread block
+ * cache (common/block_cache.h): a batch of records is thousands of small
+ * blocks of a few sizes, built and freed over and over. */
+static trib_value *node_alloc(void) { return trib_block_alloc(sizeof(trib_value)); }
+static void node_free(trib_value *v) { trib_block_free(v, sizeof(trib_value)); }
 
 static trib_value *value_new(trib_type type) {
     trib_value *v = node_alloc();
@@ -359,9 +284,16 @@ trib_value *trib_value_bool(bool b) {
  * from data given by trib_value_string_take by the address. */
 static char *inline_data(const trib_value *v) { return (char *)(v + 1); }
 
+static size_t bytes_size(size_t n) { return sizeof(trib_value) + n + 1; }
+
 static trib_value *bytes_like(trib_type type, const void *data, size_t n) {
-    trib_value *v = trib_xmalloc(sizeof *v + n + 1);
-    memset(v, 0, sizeof *v);
+    trib_value *v;
+    if (bytes_size(n) <= TRIB_BLOCK_CACHE_MAX_SIZE) {
+        v = trib_block_alloc(bytes_size(n));
+    } else {
+        v = trib_xmalloc(bytes_size(n));   /* not zeroed: the data is copied over it */
+        memset(v, 0, sizeof *v);
+    }
     v->type = type;
     v->u.str.data = inline_data(v);
     if (n) memcpy(v->u.str.data, data, n);
@@ -425,9 +357,13 @@ trib_value *trib_value_map_get(const trib_value *map, const char *key, bool *fou
 /* A struct's field slots live in the same allocation as the value. */
 static trib_value **inline_fields(const trib_value *v) { return (trib_value **)(void *)(v + 1); }
 
-trib_value *trib_value_struct_new(trib_schema *schema) {
+static size_t struct_size(const trib_schema *schema) {
     size_t n = schema ? schema->nfields : 0;
-    trib_value *v = trib_xcalloc(1, sizeof *v + (n ? n : 1) * sizeof(trib_value *));
+    return sizeof(trib_value) + (n ? n : 1) * sizeof(trib_value *);
+}
+
+trib_value *trib_value_struct_new(trib_schema *schema) {
+    trib_value *v = trib_block_alloc(struct_size(schema));
     v->type = TRIB_STRUCT;
     v->u.st.schema = trib_schema_ref(schema);
     v->u.st.fields = inline_fields(v);
@@ -517,16 +453,16 @@ void trib_value_destroy(trib_value *v) {
     case TRIB_STRUCT: {
         size_t n = v->u.st.schema ? v->u.st.schema->nfields : 0;
         for (size_t i = 0; i < n; i++) trib_value_destroy(v->u.st.fields[i]);
-        if (v->u.st.fields != inline_fields(v)) free(v->u.st.fields);
-        trib_schema_unref(v->u.st.schema);
-        free(v);   /* sized with its field slots: not a plain node */
+        trib_schema *schema = v->u.st.schema;
+        trib_block_free(v, struct_size(schema));   /* sized with its field slots */
+        trib_schema_unref(schema);
         return;
     }
     default:
         break;
     }
     if ((v->type == TRIB_STRING || v->type == TRIB_BYTES) && v->u.str.data == inline_data(v))
-        free(v);   /* sized with its data: not a plain node */
+        trib_block_free(v, bytes_size(v->u.str.len));   /* sized with its data */
     else
         node_free(v);
 }
@@ -875,7 +811,7 @@ static char *inline_topic(const trib_record *r) { return (char *)(r + 1); }
 
 trib_record *trib_record_new(const char *topic) {
     size_t n = topic ? strlen(topic) : 0;
-    trib_record *r = trib_xcalloc(1, sizeof *r + n + 1);
+    trib_record *r = trib_block_alloc(sizeof *r + n + 1);
     if (topic) {
         r->topic = inline_topic(r);
         memcpy(r->topic, topic, n + 1);
@@ -900,14 +836,17 @@ void trib_record_destroy(trib_record *r) {
     free(r->headers);
     json_decref(r->source_partition);
     json_decref(r->source_offset);
-    free(r);
+    /* The topic given at creation stays in place after set_topic, so it
+     * still tells the allocation's size. */
+    trib_block_free(r, sizeof *r + strlen(inline_topic(r)) + 1);
 }
 
 trib_record *trib_record_clone(const trib_record *r) {
     if (!r) return NULL;
-    trib_record *c = trib_xcalloc(1, sizeof *c);
+    trib_record *c = trib_record_new(r->topic);
+    char *topic = c->topic;
     *c = *r;   /* scalars and borrowed raw pointers */
-    c->topic = trib_xstrdup(r->topic);
+    c->topic = topic;
     c->key_schema = trib_schema_ref(r->key_schema);
     c->key = trib_value_clone(r->key);
     c->value_schema = trib_schema_ref(r->value_schema);
