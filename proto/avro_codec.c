@@ -19,6 +19,15 @@ typedef enum kind {
 } kind;
 
 typedef struct node node;
+
+/* avro-c's value interface over a trib_value, for encoding in place (see
+ * "encoding in place" below): avro-c hands the interface back to every
+ * call, so the node is found from it. */
+typedef struct view_iface {
+    avro_value_iface_t base;   /* first: avro-c sees only this */
+    const node *n;
+} view_iface;
+
 struct node {
     const trib_schema *cs;     /* borrowed from the codec's root reference */
     kind k;
@@ -34,6 +43,9 @@ struct node {
     size_t nfields;
     int64_t fixed_size;
     int nsymbols;
+    int *cidx;                 /* record: Connect field per Avro field index (encoding in place) */
+    view_iface plain;          /* the value as its own Avro type */
+    view_iface uni;            /* in_union: the value as the union around it */
 };
 
 struct trib_avro_codec {
@@ -52,6 +64,7 @@ struct trib_avro_codec {
     bool reuse_enc;
     bool have_enc_value;
     avro_value_t enc_value;
+    bool view;                 /* encode in place through the nodes' view_ifaces */
     bool have_dec_value;       /* reused like enc_value when reuse_enc */
     avro_value_t dec_value;
 };
@@ -247,6 +260,7 @@ static void node_free(node *n) {
     for (size_t i = 0; i < n->nfields; i++) node_free(n->fields[i]);
     free(n->fields);
     free(n->idx);
+    free(n->cidx);
     free(n);
 }
 
@@ -444,6 +458,258 @@ static node *bind(const trib_schema *cs, avro_schema_t as, bool scrub, trib_erro
     return n;
 }
 
+/* ---- encoding in place --------------------------------------------------------------- */
+
+/*
+ * Encoding through a generic avro-c value copies every field twice: once
+ * from the trib_value into the avro-c value (enc), once from there into
+ * the output (avro_value_write). Here avro_value_write reads the trib_value
+ * tree itself, through avro-c's own value interface implemented by each
+ * node (self = the trib_value; NULL is a null value). avro-c still does
+ * all of the binary encoding; this only answers its questions.
+ *
+ * The interface checks what enc checks (types, nulls, struct schemas, enum
+ * symbols, fixed sizes) and answers EINVAL on any problem. The codec then
+ * encodes the record again through the generic value, which produces the
+ * error message with the path to the field (or, should the two ever
+ * disagree, the same bytes). Maps are left to the generic value: a Connect
+ * map may repeat a key that avro-c's map would merge.
+ */
+
+static const node *view_node(const avro_value_iface_t *iface) { return ((const view_iface *)iface)->n; }
+
+/* What avro_value_write's dispatch rejects: a type it has no case for. */
+#define VIEW_INVALID AVRO_LINK
+
+static avro_type_t view_null_type(const avro_value_iface_t *iface, const void *self) {
+    (void)iface;
+    (void)self;
+    return AVRO_NULL;
+}
+
+static int view_null_get(const avro_value_iface_t *iface, const void *self) {
+    (void)iface;
+    (void)self;
+    return 0;
+}
+
+static const view_iface view_null = {.base = {.get_type = view_null_type, .get_null = view_null_get}};
+
+static avro_type_t view_type(const avro_value_iface_t *iface, const void *self) {
+    const node *n = view_node(iface);
+    const trib_value *v = self;
+    if (!v) return n->k == K_UNION_STRUCT && n->null_branch >= 0 ? AVRO_UNION : VIEW_INVALID;
+    if (v->type != n->cs->type) return VIEW_INVALID;
+    switch (n->k) {
+    case K_INT: return AVRO_INT32;
+    case K_LONG: return AVRO_INT64;
+    case K_FLOAT: return AVRO_FLOAT;
+    case K_DOUBLE: return AVRO_DOUBLE;
+    case K_BOOL: return AVRO_BOOLEAN;
+    case K_STRING: return AVRO_STRING;
+    case K_ENUM: return AVRO_ENUM;
+    case K_BYTES: return AVRO_BYTES;
+    case K_FIXED: return AVRO_FIXED;
+    case K_ARRAY: return AVRO_ARRAY;
+    case K_UNION_STRUCT: return AVRO_UNION;
+    case K_RECORD: {
+        const trib_schema *vs = v->u.st.schema;
+        if (vs == n->cs || trib_schema_equal(vs, n->cs)) return AVRO_RECORD;
+        trib_schema tmp = *vs;   /* as enc: only optionality may differ */
+        tmp.optional = n->cs->optional;
+        return trib_schema_equal(&tmp, n->cs) ? AVRO_RECORD : VIEW_INVALID;
+    }
+    case K_MAP: case K_ENTRIES: break;   /* never bound to a view (view_supported) */
+    }
+    return VIEW_INVALID;
+}
+
+static int view_get_boolean(const avro_value_iface_t *iface, const void *self, int *out) {
+    (void)iface;
+    /* avro-c's writer and sizer pass a bool* through this int* parameter:
+     * store a bool, not an int, or three bytes beyond it are overwritten. */
+    *(bool *)(void *)out = ((const trib_value *)self)->u.b;
+    return 0;
+}
+
+static int view_get_int(const avro_value_iface_t *iface, const void *self, int32_t *out) {
+    (void)iface;
+    *out = (int32_t)((const trib_value *)self)->u.i;
+    return 0;
+}
+
+static int view_get_long(const avro_value_iface_t *iface, const void *self, int64_t *out) {
+    (void)iface;
+    *out = ((const trib_value *)self)->u.i;
+    return 0;
+}
+
+static int view_get_float(const avro_value_iface_t *iface, const void *self, float *out) {
+    (void)iface;
+    *out = (float)((const trib_value *)self)->u.f;
+    return 0;
+}
+
+static int view_get_double(const avro_value_iface_t *iface, const void *self, double *out) {
+    (void)iface;
+    *out = ((const trib_value *)self)->u.f;
+    return 0;
+}
+
+/* avro-c's string sizes count a terminating NUL (it writes size - 1 bytes). */
+static int view_get_string(const avro_value_iface_t *iface, const void *self, const char **str, size_t *size) {
+    (void)iface;
+    const trib_value *v = self;
+    *str = v->u.str.data ? v->u.str.data : "";
+    *size = v->u.str.data ? v->u.str.len + 1 : 1;
+    return 0;
+}
+
+static int view_get_bytes(const avro_value_iface_t *iface, const void *self, const void **buf, size_t *size) {
+    (void)iface;
+    const trib_value *v = self;
+    *buf = v->u.str.data ? v->u.str.data : "";
+    *size = v->u.str.data ? v->u.str.len : 0;
+    return 0;
+}
+
+static int view_get_fixed(const avro_value_iface_t *iface, const void *self, const void **buf, size_t *size) {
+    const node *n = view_node(iface);
+    const trib_value *v = self;
+    if ((int64_t)v->u.str.len != n->fixed_size) return EINVAL;
+    if (buf) *buf = v->u.str.data;   /* the sizer asks for the size only */
+    *size = v->u.str.len;
+    return 0;
+}
+
+static int view_get_enum(const avro_value_iface_t *iface, const void *self, int *out) {
+    const node *n = view_node(iface);
+    const trib_value *v = self;
+    const char *s = v->u.str.data ? v->u.str.data : "";
+    size_t len = v->u.str.data ? v->u.str.len : 0;
+    for (int i = 0; i < n->nsymbols; i++) {
+        const char *sym = avro_schema_enum_get(n->as, i);
+        if (strncmp(sym, s, len) == 0 && sym[len] == '\0' && memchr(s, '\0', len) == NULL) {
+            *out = i;
+            return 0;
+        }
+    }
+    return EINVAL;
+}
+
+static int view_get_size(const avro_value_iface_t *iface, const void *self, size_t *size) {
+    const node *n = view_node(iface);
+    const trib_value *v = self;
+    *size = n->k == K_ARRAY ? v->u.arr.n : n->nfields;
+    return 0;
+}
+
+/* The view of a child node's value: the union around it when it has one. */
+static void view_child(const node *n, const trib_value *v, avro_value_t *child) {
+    child->iface = (avro_value_iface_t *)(n->in_union ? &n->uni.base : &n->plain.base);
+    child->self = (void *)v;
+}
+
+static int view_get_by_index(const avro_value_iface_t *iface, const void *self, size_t index, avro_value_t *child,
+                             const char **name) {
+    const node *n = view_node(iface);
+    const trib_value *v = self;
+    if (n->k == K_ARRAY) {
+        if (index >= v->u.arr.n) return EINVAL;
+        view_child(n->child, v->u.arr.items[index], child);
+        if (name) *name = NULL;
+        return 0;
+    }
+    if (index >= n->nfields) return EINVAL;
+    int ci = n->cidx[index];
+    const trib_value *fv = v->u.st.fields[ci];
+    if (!fv) fv = n->cs->fields[ci].schema->default_value;   /* Struct.get falls back to the default */
+    view_child(n->fields[ci], fv, child);
+    if (name) *name = avro_schema_record_field_name(n->as, (int)index);
+    return 0;
+}
+
+/* Unions: an optional value (uni), or a Connect struct standing for an
+ * Avro union (K_UNION_STRUCT: its first non-null field is the member). */
+static int view_member(const node *n, const trib_value *v, int *discriminant, avro_value_t *branch) {
+    if (n->k == K_UNION_STRUCT && v) {
+        for (size_t i = 0; i < n->nfields; i++) {
+            if (!v->u.st.fields[i]) continue;
+            *discriminant = n->idx[i];
+            branch->iface = (avro_value_iface_t *)&n->fields[i]->plain.base;
+            branch->self = v->u.st.fields[i];
+            return 0;
+        }
+        v = NULL;
+    } else if (v) {   /* an optional value that is present */
+        *discriminant = n->branch;
+        branch->iface = (avro_value_iface_t *)&n->plain.base;
+        branch->self = (void *)v;
+        return 0;
+    }
+    if (n->null_branch < 0) return EINVAL;
+    *discriminant = n->null_branch;
+    branch->iface = (avro_value_iface_t *)&view_null.base;
+    branch->self = NULL;
+    return 0;
+}
+
+static int view_get_discriminant(const avro_value_iface_t *iface, const void *self, int *out) {
+    avro_value_t branch;
+    return view_member(view_node(iface), self, out, &branch);
+}
+
+static int view_get_current_branch(const avro_value_iface_t *iface, const void *self, avro_value_t *branch) {
+    int d;
+    return view_member(view_node(iface), self, &d, branch);
+}
+
+static avro_type_t view_union_type(const avro_value_iface_t *iface, const void *self) {
+    (void)iface;
+    (void)self;
+    return AVRO_UNION;
+}
+
+/* Whether every node of a bound tree can be encoded in place. */
+static bool view_supported(const node *n) {
+    if (!n) return true;
+    if (n->k == K_MAP || n->k == K_ENTRIES) return false;
+    if (!view_supported(n->child)) return false;
+    for (size_t i = 0; i < n->nfields; i++)
+        if (!view_supported(n->fields[i])) return false;
+    return true;
+}
+
+/* Fills the view interfaces of a bound tree (view_supported). */
+static void view_init(node *n) {
+    if (!n) return;
+    n->plain = (view_iface){.n = n,
+                            .base = {.get_type = view_type,
+                                     .get_boolean = view_get_boolean,
+                                     .get_bytes = view_get_bytes,
+                                     .get_double = view_get_double,
+                                     .get_float = view_get_float,
+                                     .get_int = view_get_int,
+                                     .get_long = view_get_long,
+                                     .get_string = view_get_string,
+                                     .get_enum = view_get_enum,
+                                     .get_fixed = view_get_fixed,
+                                     .get_size = view_get_size,
+                                     .get_by_index = view_get_by_index,
+                                     .get_discriminant = view_get_discriminant,
+                                     .get_current_branch = view_get_current_branch}};
+    n->uni = (view_iface){.n = n,
+                          .base = {.get_type = view_union_type,
+                                   .get_discriminant = view_get_discriminant,
+                                   .get_current_branch = view_get_current_branch}};
+    if (n->k == K_RECORD) {
+        n->cidx = trib_xcalloc(n->nfields ? n->nfields : 1, sizeof *n->cidx);
+        for (size_t i = 0; i < n->nfields; i++) n->cidx[n->idx[i]] = (int)i;
+    }
+    view_init(n->child);
+    for (size_t i = 0; i < n->nfields; i++) view_init(n->fields[i]);
+}
+
 trib_avro_codec *trib_avro_codec_new(trib_schema *cs, const char *avro_json, bool scrub_names,
                                      trib_error *err) {
     if (!cs) {
@@ -461,6 +727,8 @@ trib_avro_codec *trib_avro_codec_new(trib_schema *cs, const char *avro_json, boo
     c->scrub = scrub_names;
     if (!(c->root = bind(cs, c->as, scrub_names, err))) goto fail;
     c->reuse_enc = !has_containers(c->root);
+    c->view = view_supported(c->root);
+    if (c->view) view_init(c->root);
     if (!(c->iface = avro_generic_class_from_schema(c->as))) {
         avro_fail(err, "cannot build a value class for the schema");
         goto fail;
@@ -675,6 +943,20 @@ static int write_value(trib_avro_codec *c, avro_value_t *value, trib_strbuf *out
 
 int trib_avro_codec_encode(trib_avro_codec *c, const trib_value *v, trib_strbuf *out,
                            trib_error *err) {
+    if (c->view) {
+        avro_value_t in_place;
+        view_child(c->root, v, &in_place);
+        size_t start = out->len;
+        if (write_value(c, &in_place, out, err) == 0) return 0;
+        /* Something does not fit: the generic path says what and where. */
+        out->len = start;
+        if (out->data) out->data[start] = '\0';
+    }
+    return trib_avro_codec_encode_generic(c, v, out, err);
+}
+
+int trib_avro_codec_encode_generic(trib_avro_codec *c, const trib_value *v, trib_strbuf *out,
+                                   trib_error *err) {
     if (c->reuse_enc) {
         if (!c->have_enc_value) {
             if (avro_generic_value_new(c->iface, &c->enc_value) != 0)

@@ -42,6 +42,13 @@ const trib_schema *trib_avro_codec_schema(const trib_avro_codec *c);
 int trib_avro_codec_encode(trib_avro_codec *c, const trib_value *v, trib_strbuf *out,
                            trib_error *err);
 
+/* The same encoding, always through a generic avro-c value filled from v
+ * rather than avro-c reading v in place: what trib_avro_codec_encode falls
+ * back to for maps and to name what does not fit, and the reference the
+ * tests compare the in-place encoding with. Same contract. */
+int trib_avro_codec_encode_generic(trib_avro_codec *c, const trib_value *v, trib_strbuf *out,
+                                   trib_error *err);
+
 /* Decodes one datum from data[0..len) into a new value (caller owns it;
  * NULL for a null). Truncated or corrupt input is INVALID, never a crash. */
 int trib_avro_codec_decode(trib_avro_codec *c, const void *data, size_t len, trib_value **out,
