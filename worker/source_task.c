@@ -75,6 +75,13 @@ typedef struct source_loop {
     bool acked_staged;   /* some acknowledged offsets went to the store before the flush */
     topic_handle topics[TOPIC_HANDLES_MAX];
     size_t ntopics, last_topic;
+    /* The CreateTime of records without a timestamp: the wall clock when
+     * the loop began sending the poll's batch, read again after waiting
+     * for room in the producer's queue. Connect's producer stamps such a
+     * record when send() is called; a batch is sent within a millisecond
+     * or two, and librdkafka reading the clock for every record cost ~2%
+     * of a source task's CPU. */
+    int64_t send_ms;
 } source_loop;
 
 /* The handle for a topic (borrowed), or NULL with librdkafka's error in
@@ -300,6 +307,7 @@ static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_s
     if (!trib_tenant_guard_throttle(t->guard, TRIB_TENANT_IN, 1, (knull ? 0 : kb->len) + (vnull ? 0 : vb->len),
                                     &t->stop))
         return 0;
+    if (t->guard) l->send_ms = trib_now_ms();   /* a tenant's rate quota may have held the record */
     inflight *e = fifo_push(l, rec->source_partition ? json_incref(rec->source_partition) : NULL,
                             rec->source_offset ? json_incref(rec->source_offset) : NULL);
 
@@ -319,13 +327,14 @@ static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_s
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_KEY(knull ? NULL : kb->data, knull ? 0 : kb->len),
             RD_KAFKA_V_VALUE(vnull ? NULL : vb->data, vnull ? 0 : vb->len),
-            RD_KAFKA_V_TIMESTAMP(rec->timestamp >= 0 ? rec->timestamp : 0), RD_KAFKA_V_HEADERS(h),
+            RD_KAFKA_V_TIMESTAMP(rec->timestamp >= 0 ? rec->timestamp : l->send_ms), RD_KAFKA_V_HEADERS(h),
             RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
         if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
         if (h) rd_kafka_headers_destroy(h);
         if (rc == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             /* backpressure: let deliveries drain */
             rd_kafka_poll(l->rk, 100);
+            l->send_ms = trib_now_ms();
             if (trib_task_stopping(t) && attempt > 50) {
                 e->status = -1;
                 e->err = rc;
@@ -527,6 +536,7 @@ void *trib_source_task_main(void *arg) {
                 goto fail;
             }
         }
+        l.send_ms = trib_now_ms();
         for (size_t i = 0; i < batch.n; i++) {
             trib_record *rec = batch.items[i];
             batch.items[i] = NULL;

@@ -347,8 +347,7 @@ bool trib_task_lease_ok(trib_task *t) {
 }
 
 /* Milliseconds of the coarse monotonic clock: retry windows need no more
- * than its few-ms resolution, and reading it costs far less than
- * CLOCK_MONOTONIC, which matters because conversion runs per record. */
+ * than its few-ms resolution. */
 static int64_t coarse_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
@@ -356,9 +355,10 @@ static int64_t coarse_ms(void) {
 }
 
 int trib_task_retry_convert(trib_task *t, trib_convert_fn fn, void *arg, trib_error *err) {
+    if (fn(arg, err) == 0) return 0;   /* the common case reads no clock */
     int64_t start = coarse_ms();
     for (int attempt = 0;; attempt++) {
-        if (fn(arg, err) == 0) return 0;
+        if (attempt > 0 && fn(arg, err) == 0) return 0;
         if (!trib_error_is_retriable(err)) return -1;
         int64_t limit = t->policy.retry_timeout_ms;
         if (limit == 0 || (limit > 0 && coarse_ms() - start >= limit)) return -1;

@@ -8,12 +8,16 @@
  * leave nothing unacknowledged behind. The records also spread over more
  * Kafka topics (NTOPIC) than the loop keeps producer topic handles for
  * (16), so handles are given up and made again while records are in flight.
+ * Every fifth record carries its own timestamp; the others must get the
+ * time they were sent (the loop reads the clock once per batch).
  */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <librdkafka/rdkafka.h>
 
 #include "common/time.h"
 #include "common/util.h"
@@ -40,6 +44,8 @@ typedef struct gen {
  * 50th record carries no offset (it must not disturb the others). */
 static int part_of(int i) { return (i * 7) % NPART; }
 static bool has_offset(int i) { return i % 50 != 49; }
+static bool has_timestamp(int i) { return i % 5 == 0; }
+#define OWN_TS(i) (1500000000000LL + (i))   /* a record's own timestamp, far from now */
 
 static int gen_start(const trib_props *config, trib_source_task_context *tctx, void **ctx, trib_error *err) {
     (void)tctx;
@@ -65,6 +71,7 @@ static int gen_poll(void *ctx, trib_record_batch *out, trib_error *err) {
         char buf[32];
         snprintf(buf, sizeof buf, "v%d", i);
         trib_record_set_value_take(r, trib_schema_primitive(TRIB_STRING, false), trib_value_string(buf));
+        if (has_timestamp(i)) r->timestamp = OWN_TS(i);
         if (has_offset(i)) {
             /* a fresh but equal partition object half of the time: the loop
              * must match partitions by value, not by pointer */
@@ -127,9 +134,43 @@ static int committed_exactly(trib_offset_store *store) {
     return good;
 }
 
+/* Reads the first topic's records ("v<i>", one partition) and counts those
+ * whose timestamp is right: a record's own, or else one in [lo, hi]. */
+static int timestamps_right(const char *bootstrap, const char *topic, int64_t lo, int64_t hi, int *seen) {
+    char errstr[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof errstr);
+    rd_kafka_conf_set(conf, "group.id", topic, errstr, sizeof errstr);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (!rk) return 0;
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_assign(rk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    int right = 0, want = 0;
+    for (int i = 0; i < NREC; i++) want += (i / 3) % NTOPIC == 0;
+    *seen = 0;
+    for (int64_t end = trib_mono_ms() + 20000; *seen < want && trib_mono_ms() < end;) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+        if (!m) continue;
+        if (!m->err && m->len > 1) {
+            int i = atoi((const char *)m->payload + 1);
+            int64_t ts = rd_kafka_message_timestamp(m, NULL);
+            (*seen)++;
+            if (has_timestamp(i) ? ts == OWN_TS(i) : ts >= lo && ts <= hi) right++;
+            else if (right + 5 > *seen) diag("record %d: timestamp %lld, not in [%lld, %lld]", i, (long long)ts,
+                                             (long long)lo, (long long)hi);
+        }
+        rd_kafka_message_destroy(m);
+    }
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return right;
+}
+
 int main(void) {
     const char *bootstrap = tap_require_env("KAFKA_BOOTSTRAP");
-    plan(8);
+    plan(9);
     int with_offsets = 0;
     for (int p = 0; p < NPART; p++) with_offsets += last_of(p) >= 0;
     ok(with_offsets > 64 && with_offsets < NPART,
@@ -153,6 +194,7 @@ int main(void) {
         .offsets = store,
     };
     trib_error err = {0};
+    int64_t started_ms = trib_now_ms();
     trib_task *t = trib_task_start(&spec, &err);
     ok(t != NULL, "the task starts");
     if (!t) {
@@ -165,6 +207,7 @@ int main(void) {
            trib_task_state(t, NULL) != TRIB_STATE_FAILED)
         trib_sleep_ms(20);
     is_int((int)trib_task_record_count(t), NREC, "every record is produced");
+    int64_t produced_ms = trib_now_ms();
 
     /* Offsets flush every 200 ms once acknowledged: wait for all of them. */
     int good = 0;
@@ -180,6 +223,13 @@ int main(void) {
 
     ok(trib_task_stop(t, 10000), "a graceful stop finishes in time");
     is_int(committed_exactly(store), NPART, "and the committed offsets are unchanged by it");
+
+    char first[80];
+    snprintf(first, sizeof first, "%s-0", topic);
+    int seen = 0;
+    int right = timestamps_right(bootstrap, first, started_ms, produced_ms, &seen);
+    ok(seen > 0 && right == seen,
+       "%d of %d records have their own timestamp or, without one, the time they were sent", right, seen);
 
     trib_offset_store_destroy(store);
     trib_props_destroy(cfg);
