@@ -11,6 +11,7 @@
  */
 #include "worker/herder.h"
 #include "worker/herder_internal.h"
+#include "worker/worker_config.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "common/util.h"
@@ -1014,14 +1015,11 @@ trib_herder *trib_herder_new(const trib_props *worker_props, trib_offset_store *
     h->offsets = offsets;
     h->worker_id = trib_xstrdup(worker_id);
     h->cluster_id = trib_xstrdup(cluster_id);
-    h->shutdown_ms = 5000;
     h->restarts = json_object();
     bool ar = true;
     trib_parse_bool(trib_props_get_or(worker_props, "tributary.task.auto.restart", "true"), &ar);
     h->auto_restart = ar;
-    int64_t v;
-    if (trib_parse_int64(trib_props_get(worker_props, "task.shutdown.graceful.timeout.ms"), &v) == 0 && v >= 0)
-        h->shutdown_ms = v;
+    h->shutdown_ms = trib_worker_config_long(worker_props, "task.shutdown.graceful.timeout.ms");
     atomic_init(&h->stopping, false);
     return h;
 }

@@ -20,6 +20,7 @@
 #include "worker/join_gate.h"
 #include "worker/kafka_client.h"
 #include "worker/task_context.h"
+#include "worker/worker_config.h"
 
 #include <librdkafka/rdkafka.h>
 #include <stdlib.h>
@@ -392,8 +393,7 @@ void *trib_sink_task_main(void *arg) {
     atomic_init(&l.ever_assigned, false);
     {
         /* stay within task.shutdown.graceful.timeout.ms */
-        int64_t g = 5000;
-        trib_parse_int64(trib_props_get(t->worker_props, "task.shutdown.graceful.timeout.ms"), &g);
+        int64_t g = trib_worker_config_long(t->worker_props, "task.shutdown.graceful.timeout.ms");
         l.join_wait_ms = g > 2000 ? (int)(g - 1000) : 1000;
     }
     l.assigned = rd_kafka_topic_partition_list_new(8);
@@ -476,12 +476,7 @@ void *trib_sink_task_main(void *arg) {
     if (trib_task_stopping(t)) goto done;
     if (subscribe(&l, &err) < 0) goto fail;
 
-    int64_t flush_interval = 60000;
-    {
-        int64_t v;
-        if (trib_parse_int64(trib_props_get(t->worker_props, "offset.flush.interval.ms"), &v) == 0 && v > 0)
-            flush_interval = v;
-    }
+    int64_t flush_interval = trib_worker_config_long(t->worker_props, "offset.flush.interval.ms");
     int64_t next_commit = trib_mono_ms() + flush_interval;
 
     while (!trib_task_stopping(t)) {

@@ -20,6 +20,7 @@
 #include "common/util.h"
 #include "worker/kafka_client.h"
 #include "worker/task_context.h"
+#include "worker/worker_config.h"
 
 #include <librdkafka/rdkafka.h>
 #include <stdlib.h>
@@ -498,12 +499,7 @@ void *trib_source_task_main(void *arg) {
     }
     started = true;
 
-    int64_t flush_interval = 60000;
-    {
-        int64_t v;
-        if (trib_parse_int64(trib_props_get(t->worker_props, "offset.flush.interval.ms"), &v) == 0 && v > 0)
-            flush_interval = v;
-    }
+    int64_t flush_interval = trib_worker_config_long(t->worker_props, "offset.flush.interval.ms");
     int64_t next_flush = trib_mono_ms() + flush_interval;
     int poll_attempt = 0;
 

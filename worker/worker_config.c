@@ -298,6 +298,19 @@ const trib_config_def *trib_worker_config_defs(trib_worker_mode mode) {
     return mode == TRIB_MODE_DISTRIBUTED ? distributed_defs : standalone_defs;
 }
 
+int64_t trib_worker_config_long(const trib_props *props, const char *key) {
+    const trib_config_def *d = standalone_defs;
+    while (d->name && strcmp(d->name, key) != 0) d++;
+    if (!d->name || (d->type != TRIB_CFG_LONG && d->type != TRIB_CFG_INT) || !d->default_value) {
+        TRIB_ERROR("worker", "no numeric worker setting named %s", key);
+        abort();
+    }
+    int64_t v;
+    if (trib_parse_int64(trib_props_get(props, key), &v) == 0 && (!d->has_min || (double)v >= d->min)) return v;
+    trib_parse_int64(d->default_value, &v);
+    return v;
+}
+
 /* ---- loading ------------------------------------------------------------------------ */
 
 bool trib_worker_config_passthrough(const char *key) {

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 #include "common/props.h"
@@ -43,6 +44,14 @@ int trib_worker_listeners(const trib_config *c, char ***hosts, int **ports, size
 
 /* Parses one listener URL ("http://host:port"); *host is malloc'd. */
 int trib_worker_parse_listener(const char *url, char **host, int *port, trib_error *err);
+
+/* A numeric worker setting read straight from the properties, for code
+ * that has them unbound (tasks, the herder): the value when it parses and
+ * is at least the row's minimum, else the table's default, so a default
+ * lives in one place (the table) and not also at each reader. key must be
+ * a LONG or INT row of the standalone table (a programming error
+ * otherwise: aborts). */
+int64_t trib_worker_config_long(const trib_props *props, const char *key);
 
 /* "host:port" workers advertise in status (worker_id): rest.advertised.*
  * else the first listener, the host defaulting to the machine's hostname

@@ -372,10 +372,31 @@ static void gen_docs(const char *path) {
     trib_strbuf_free(&sb);
 }
 
+/* Tasks and the herder read a few settings from unbound properties: the
+ * table's default must apply when a key is absent or unusable. */
+static void test_unbound_reads(void) {
+    trib_props *p = trib_props_new();
+    is_int((int)trib_worker_config_long(p, "offset.flush.interval.ms"), 60000,
+           "offset.flush.interval.ms absent: the table's default");
+    is_int((int)trib_worker_config_long(p, "task.shutdown.graceful.timeout.ms"), 5000,
+           "task.shutdown.graceful.timeout.ms absent: the table's default");
+    trib_props_set(p, "offset.flush.interval.ms", "250");
+    is_int((int)trib_worker_config_long(p, "offset.flush.interval.ms"), 250, "a given value is used");
+    trib_props_set(p, "offset.flush.interval.ms", "0");
+    is_int((int)trib_worker_config_long(p, "offset.flush.interval.ms"), 0, "zero is a value (the row's minimum)");
+    trib_props_set(p, "offset.flush.interval.ms", "-5");
+    is_int((int)trib_worker_config_long(p, "offset.flush.interval.ms"), 60000, "below the minimum: the default");
+    trib_props_set(p, "task.shutdown.graceful.timeout.ms", "soon");
+    is_int((int)trib_worker_config_long(p, "task.shutdown.graceful.timeout.ms"), 5000,
+           "not a number: the default");
+    trib_props_destroy(p);
+}
+
 int main(void) {
     const char *docs = getenv("TRIB_GEN_DOCS");
-    plan(171 + (docs && *docs ? 1 : 0));
+    plan(177 + (docs && *docs ? 1 : 0));
     test_standalone();
+    test_unbound_reads();
     test_distributed();
     test_invalid_values();
     test_unknown_keys();
