@@ -44,6 +44,7 @@ struct node {
     int64_t fixed_size;
     int nsymbols;
     int *cidx;                 /* record: Connect field per Avro field index (encoding in place) */
+    avro_type_t atype;         /* the Avro type of a value of this node (encoding in place) */
     view_iface plain;          /* the value as its own Avro type */
     view_iface uni;            /* in_union: the value as the union around it */
 };
@@ -500,7 +501,17 @@ static avro_type_t view_type(const avro_value_iface_t *iface, const void *self) 
     const trib_value *v = self;
     if (!v) return n->k == K_UNION_STRUCT && n->null_branch >= 0 ? AVRO_UNION : VIEW_INVALID;
     if (v->type != n->cs->type) return VIEW_INVALID;
-    switch (n->k) {
+    if (n->k == K_RECORD && v->u.st.schema != n->cs && !trib_schema_equal(v->u.st.schema, n->cs)) {
+        trib_schema tmp = *v->u.st.schema;   /* as enc: only optionality may differ */
+        tmp.optional = n->cs->optional;
+        if (!trib_schema_equal(&tmp, n->cs)) return VIEW_INVALID;
+    }
+    return n->atype;
+}
+
+/* The Avro type of a node's values (view_supported nodes only). */
+static avro_type_t view_atype(kind k) {
+    switch (k) {
     case K_INT: return AVRO_INT32;
     case K_LONG: return AVRO_INT64;
     case K_FLOAT: return AVRO_FLOAT;
@@ -512,13 +523,7 @@ static avro_type_t view_type(const avro_value_iface_t *iface, const void *self) 
     case K_FIXED: return AVRO_FIXED;
     case K_ARRAY: return AVRO_ARRAY;
     case K_UNION_STRUCT: return AVRO_UNION;
-    case K_RECORD: {
-        const trib_schema *vs = v->u.st.schema;
-        if (vs == n->cs || trib_schema_equal(vs, n->cs)) return AVRO_RECORD;
-        trib_schema tmp = *vs;   /* as enc: only optionality may differ */
-        tmp.optional = n->cs->optional;
-        return trib_schema_equal(&tmp, n->cs) ? AVRO_RECORD : VIEW_INVALID;
-    }
+    case K_RECORD: return AVRO_RECORD;
     case K_MAP: case K_ENTRIES: break;   /* never bound to a view (view_supported) */
     }
     return VIEW_INVALID;
@@ -683,6 +688,7 @@ static bool view_supported(const node *n) {
 /* Fills the view interfaces of a bound tree (view_supported). */
 static void view_init(node *n) {
     if (!n) return;
+    n->atype = view_atype(n->k);
     n->plain = (view_iface){.n = n,
                             .base = {.get_type = view_type,
                                      .get_boolean = view_get_boolean,
