@@ -107,6 +107,21 @@ static const trib_module *open_module(const char *name, const char *file, trib_e
     return m;
 }
 
+bool trib_module_available(const char *name) {
+    pthread_mutex_lock(&g_lock);
+    bool found = known(name) != NULL;
+    pthread_mutex_unlock(&g_lock);
+    if (found) return true;
+    char **dirs = search_dirs();
+    for (size_t i = 0; dirs[i] && !found; i++) {
+        char *file = trib_xasprintf("%s/%s.so", dirs[i], name);
+        found = access(file, F_OK) == 0;
+        free(file);
+    }
+    trib_strv_free(dirs);
+    return found;
+}
+
 const trib_module *trib_module_load(const char *name, trib_error *err) {
     pthread_mutex_lock(&g_lock);
     const trib_module *m = known(name);

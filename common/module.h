@@ -30,6 +30,8 @@
 #ifndef TRIB_COMMON_MODULE_H
 #define TRIB_COMMON_MODULE_H
 
+#include <stdbool.h>
+
 #include "common/error.h"
 
 /* Bumped whenever a struct shared with modules changes layout: a module
@@ -62,6 +64,12 @@ void trib_module_set_path(const char *plugin_path);
  * load is not remembered: it is retried on the next call. The module is
  * borrowed for the life of the process. */
 const trib_module *trib_module_load(const char *name, trib_error *err);
+
+/* Whether the module called name is loaded, registered, or found as a file
+ * on the search path (nothing is loaded: a file that exists but cannot be
+ * loaded still counts, and trib_module_load then says why). For listing
+ * plugins as Connect lists what is installed. */
+bool trib_module_available(const char *name);
 
 /* Makes a module linked into the program available under its name (no file
  * is searched). m is borrowed and must outlive every use (a static). */

@@ -13,6 +13,7 @@
 #include "worker/herder_internal.h"
 #include "worker/worker_config.h"
 #include "common/log.h"
+#include "common/module.h"
 #include "common/time.h"
 #include "common/util.h"
 #include "proto/converter.h"
@@ -817,15 +818,19 @@ json_t *trib_herder_reset_offsets(trib_herder *h, const char *name, trib_error *
 
 json_t *trib_herder_plugins(trib_herder *h, bool connectors_only) {
     (void)h;
-    /* from the catalogs: listing loads no plugin module */
+    /* From the catalogs: listing loads no plugin module. A plugin whose
+     * module is not installed is not listed, as Connect lists only what it
+     * finds on plugin.path. */
     json_t *arr = json_array();
     for (const trib_connector_info *ci = trib_connectors_all(); ci->class_name; ci++)
-        json_array_append_new(arr, json_pack("{ssssss}", "class", ci->class_name, "type",
+        if (!ci->module || trib_module_available(ci->module))
+            json_array_append_new(arr, json_pack("{ssssss}", "class", ci->class_name, "type",
                                              ci->kind == TRIB_CONNECTOR_SOURCE ? "source" : "sink", "version",
                                              ci->version ? ci->version : TRIBUTARY_VERSION));
     if (connectors_only) return arr;
     for (const trib_converter_info *vi = trib_converters_all(); vi->class_name; vi++)
-        json_array_append_new(arr, json_pack("{ssssss}", "class", vi->class_name, "type", "converter", "version",
+        if (!vi->module || trib_module_available(vi->module))
+            json_array_append_new(arr, json_pack("{ssssss}", "class", vi->class_name, "type", "converter", "version",
                                              TRIBUTARY_VERSION));
     const trib_transform_plugin *const *tp = trib_transforms_all();
     for (size_t i = 0; tp[i]; i++)

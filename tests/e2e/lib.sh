@@ -28,6 +28,11 @@ like() { # like <got> <regex> <description>
   if [[ "$1" =~ $2 ]]; then echo "ok $_tap_n - $3"
   else echo "not ok $_tap_n - $3"; echo "#     '$1'"; echo "#   doesn't match '$2'"; _tap_failed=$((_tap_failed + 1)); fi
 }
+unlike() { # unlike <got> <regex> <description>
+  _tap_n=$((_tap_n + 1))
+  if ! [[ "$1" =~ $2 ]]; then echo "ok $_tap_n - $3"
+  else echo "not ok $_tap_n - $3"; echo "#     '$1'"; echo "#   matches '$2'"; _tap_failed=$((_tap_failed + 1)); fi
+}
 bail() { echo "Bail out! $*"; exit 255; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 

@@ -93,7 +93,11 @@ echo "value.converter.schema.registry.url=$SCHEMA_REGISTRY_URL" >> "$E2E_TMP/alo
 TRIB_BIN=$E2E_TMP/alone/tributary start_worker "$E2E_TMP/alone.properties" "$E2E_TMP/alone.log"
 wait_rest "$port" 60 || bail "the copied worker did not answer GET /"
 pid=$WORKER_PID
-like "$(rest GET "$port" /connector-plugins)" "^200 .*\"$PG_CLASS\"" "without modules, GET /connector-plugins still lists PostgresSink"
+r=$(rest GET "$port" /connector-plugins)
+like "$r" '^200 .*FileStreamSinkConnector' "without modules, GET /connector-plugins lists the built-in plugins"
+unlike "$r" "\"$PG_CLASS\"" "but not PostgresSink, whose module is not installed (Connect lists what plugin.path holds)"
+unlike "$(rest GET "$port" '/connector-plugins?connectorsOnly=false')" '"io.confluent.connect.avro.AvroConverter"' \
+  "nor the AvroConverter among all plugins"
 pgcfg="{\"name\":\"pg\",\"connector.class\":\"PostgresSink\",\"topics\":\"t\",\"connection.url\":\"$PG_URL\",\"value.converter\":\"JsonConverter\"}"
 r=$(rest POST "$port" /connectors "{\"name\":\"pg\",\"config\":$pgcfg}")
 like "$r" '^400 ' "creating a PostgresSink connector without its module is refused (400)"
