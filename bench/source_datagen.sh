@@ -18,9 +18,12 @@
 #   StringConverter, on both systems: the same connector class and config on
 #   each, so this compares the source runtimes. limit: raw_produce of the
 #   same lines (read back from the topic).
-# Per run and system: fresh worker and topic; t0 = connector created; done
-# when the topic's end offsets sum to N (polled every 50 ms); records/s =
-# N / (done - t0); CPU = the worker's user+system seconds over the run.
+# Per run and system: fresh worker and topic (message.timestamp.type=
+# LogAppendTime); t0 = connector created; done when the topic's end offsets
+# sum to N (polled every 50 ms); records/s = N / (last record's append time
+# - t0): the broker's clock, which is this machine's clock, so the end is
+# exact rather than up to one poll late; CPU = the worker's user+system
+# seconds from t0 to the poll that saw the end.
 # Writes $BENCH_OUT/source.md and source.tsv.
 # Env: BENCH_RUNS, BENCH_RECORDS, BENCH_TASKS, BENCH_PARTITIONS, BENCH_SOURCE_TIMEOUT (900).
 set -euo pipefail
@@ -87,6 +90,13 @@ source_run() {
             t1=$(bench_now_ms); cpu1=$(bench_cpu_s "$pid")
             local got rate cpu_m
             got=$("$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" count "$topic")
+            local cnt first last
+            if read -r cnt first last < <("$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" span "$topic") &&
+               [ "$last" -ge "$t0" ] && [ "$last" -le "$t1" ]; then
+                t1=$last
+            else
+                bench_log "$sc $sys run $run: no append time for the last record; the end is the poll's"
+            fi
             rate=$(awk -v n="$N" -v ms="$((t1 - t0))" 'BEGIN { printf "%.0f", n / (ms / 1000) }')
             cpu_m=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1e6 / n }')
             if [ "$got" = "$N" ]; then
@@ -160,7 +170,7 @@ cell() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_m
 med() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_median "${v[@]}"; return 0; }  # empty when the system did not run
 valid() { awk -F'\t' -v k="$1" '$1 == k && $5 == "ok"' "$RAW" | wc -l; }
 {
-    echo "$N records per run, topic of $P partitions. Median (min–max) of $BENCH_RUNS runs, after $BENCH_WARMUP unrecorded warm-up round(s) of every system. Rate = records ÷ (all records in the topic − connector created), worker start-up excluded, topic end offsets polled every 50 ms; for the limit, raw_produce's own clock from its first produce() (after a metadata request) to the end of its flush. Load rate = records ÷ (last − first append time), read from the topic (message.timestamp.type=LogAppendTime): the same broker clock for every system, without connector start-up or polling. CPU = the worker's user+system seconds per million records."
+    echo "$N records per run, topic of $P partitions. Median (min–max) of $BENCH_RUNS runs, after $BENCH_WARMUP unrecorded warm-up round(s) of every system. Rate = records ÷ (the last record's append time − connector created), worker start-up excluded (the end is seen by polling the topic's end offsets every 50 ms and then read from the broker's append time of the last record, on the same clock); for the limit, raw_produce's own clock from its first produce() (after a metadata request) to the end of its flush. Load rate = records ÷ (last − first append time), read from the topic (message.timestamp.type=LogAppendTime): the same broker clock for every system, without connector start-up or polling. CPU = the worker's user+system seconds per million records."
     echo
     echo "**DataGen → Kafka, Avro \"orders\" values (10 columns), tasks.max=$TASKS**"
     echo
