@@ -9,7 +9,13 @@
  * Kafka topics (NTOPIC) than the loop keeps producer topic handles for
  * (16), so handles are given up and made again while records are in flight.
  * Every fifth record carries its own timestamp; the others must get the
- * time they were sent (the loop reads the clock once per batch).
+ * time they were sent. Those others go to librdkafka in runs (one
+ * rd_kafka_produce_batch call), the timestamped ones one by one: the topic
+ * must still hold them in poll order. The whole scenario runs a second
+ * time with a producer queue of 50 messages, 600 records in a row per
+ * topic and no timestamps of their own, so runs of 256 records keep
+ * finding the queue full and must send their tail again once there is
+ * room.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -32,6 +38,11 @@
 #define NTOPIC 20     /* Kafka topics: more than the loop's 16 topic handles */
 
 static atomic_int commits;
+/* Records in a row that go to one topic: short runs in the first scenario
+ * (topic handles come and go), long ones in the second (runs fill up). */
+static int g_topic_run = 3;
+#define RUN_FILL 256   /* the loop's longest run */
+static int topic_of(int i) { return (i / g_topic_run) % NTOPIC; }
 
 typedef struct gen {
     char *topics[NTOPIC];
@@ -44,7 +55,8 @@ typedef struct gen {
  * 50th record carries no offset (it must not disturb the others). */
 static int part_of(int i) { return (i * 7) % NPART; }
 static bool has_offset(int i) { return i % 50 != 49; }
-static bool has_timestamp(int i) { return i % 5 == 0; }
+static bool g_own_timestamps = true;   /* every fifth record, in the first scenario */
+static bool has_timestamp(int i) { return g_own_timestamps && i % 5 == 0; }
 #define OWN_TS(i) (1500000000000LL + (i))   /* a record's own timestamp, far from now */
 
 static int gen_start(const trib_props *config, trib_source_task_context *tctx, void **ctx, trib_error *err) {
@@ -67,7 +79,7 @@ static int gen_poll(void *ctx, trib_record_batch *out, trib_error *err) {
     for (int k = 0; k < BATCH && g->next < NREC; k++, g->next++) {
         int i = g->next;
         /* topics in runs of three, so both a repeat and a switch are common */
-        trib_record *r = trib_record_new(g->topics[(i / 3) % NTOPIC]);
+        trib_record *r = trib_record_new(g->topics[topic_of(i)]);
         char buf[32];
         snprintf(buf, sizeof buf, "v%d", i);
         trib_record_set_value_take(r, trib_schema_primitive(TRIB_STRING, false), trib_value_string(buf));
@@ -135,8 +147,10 @@ static int committed_exactly(trib_offset_store *store) {
 }
 
 /* Reads the first topic's records ("v<i>", one partition) and counts those
- * whose timestamp is right: a record's own, or else one in [lo, hi]. */
-static int timestamps_right(const char *bootstrap, const char *topic, int64_t lo, int64_t hi, int *seen) {
+ * whose timestamp is right: a record's own, or else one in [lo, hi];
+ * *in_order counts records that follow their predecessor's index. */
+static int timestamps_right(const char *bootstrap, const char *topic, int64_t lo, int64_t hi, int *seen,
+                            int *in_order, int *wanted) {
     char errstr[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof errstr);
@@ -147,8 +161,10 @@ static int timestamps_right(const char *bootstrap, const char *topic, int64_t lo
     rd_kafka_topic_partition_list_add(parts, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_assign(rk, parts);
     rd_kafka_topic_partition_list_destroy(parts);
-    int right = 0, want = 0;
-    for (int i = 0; i < NREC; i++) want += (i / 3) % NTOPIC == 0;
+    int right = 0, want = 0, prev = -1;
+    *in_order = 0;
+    for (int i = 0; i < NREC; i++) want += topic_of(i) == 0;
+    *wanted = want;
     *seen = 0;
     for (int64_t end = trib_mono_ms() + 20000; *seen < want && trib_mono_ms() < end;) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
@@ -157,6 +173,8 @@ static int timestamps_right(const char *bootstrap, const char *topic, int64_t lo
             int i = atoi((const char *)m->payload + 1);
             int64_t ts = rd_kafka_message_timestamp(m, NULL);
             (*seen)++;
+            *in_order += i > prev;
+            prev = i;
             if (has_timestamp(i) ? ts == OWN_TS(i) : ts >= lo && ts <= hi) right++;
             else if (right + 5 > *seen) diag("record %d: timestamp %lld, not in [%lld, %lld]", i, (long long)ts,
                                              (long long)lo, (long long)hi);
@@ -168,13 +186,13 @@ static int timestamps_right(const char *bootstrap, const char *topic, int64_t lo
     return right;
 }
 
-int main(void) {
-    const char *bootstrap = tap_require_env("KAFKA_BOOTSTRAP");
-    plan(9);
-    int with_offsets = 0;
-    for (int p = 0; p < NPART; p++) with_offsets += last_of(p) >= 0;
-    ok(with_offsets > 64 && with_offsets < NPART,
-       "%d partitions carry offsets (more than the loop's list holds), the others none", with_offsets);
+/* One run of the source loop over NREC records; queue_max, when set, is
+ * the producer's queue.buffering.max.messages. */
+static void scenario(const char *bootstrap, const char *queue_max, int topic_run) {
+    diag("producer queue: %s; %d records in a row per topic", queue_max ? queue_max : "default", topic_run);
+    g_topic_run = topic_run;
+    g_own_timestamps = topic_run < RUN_FILL;   /* a record with its own timestamp ends a run */
+    atomic_store(&commits, 0);
     char topic[64];
     snprintf(topic, sizeof topic, "test-source-task-%ld-%d", (long)time(NULL), (int)(trib_mono_ms() % 100000));
 
@@ -183,6 +201,7 @@ int main(void) {
     trib_props_set(wp, "offset.flush.interval.ms", "200");
     trib_props_set(wp, "key.converter", "org.apache.kafka.connect.storage.StringConverter");
     trib_props_set(wp, "value.converter", "org.apache.kafka.connect.storage.StringConverter");
+    if (queue_max) trib_props_set(wp, "producer.queue.buffering.max.messages", queue_max);
     trib_props *cfg = trib_props_new();
     trib_props_set(cfg, "name", "many");
     trib_props_set(cfg, "connector.class", gen_plugin.class_name);
@@ -226,13 +245,26 @@ int main(void) {
 
     char first[80];
     snprintf(first, sizeof first, "%s-0", topic);
-    int seen = 0;
-    int right = timestamps_right(bootstrap, first, started_ms, produced_ms, &seen);
+    int seen = 0, in_order = 0, wanted = 0;
+    int right = timestamps_right(bootstrap, first, started_ms, produced_ms, &seen, &in_order, &wanted);
+    is_int(seen, wanted, "the first topic holds every record sent to it");
     ok(seen > 0 && right == seen,
        "%d of %d records have their own timestamp or, without one, the time they were sent", right, seen);
+    is_int(in_order, seen, "and they are in the topic in the order they were polled");
 
     trib_offset_store_destroy(store);
     trib_props_destroy(cfg);
     trib_props_destroy(wp);
+}
+
+int main(void) {
+    const char *bootstrap = tap_require_env("KAFKA_BOOTSTRAP");
+    plan(1 + 2 * 10);
+    int with_offsets = 0;
+    for (int p = 0; p < NPART; p++) with_offsets += last_of(p) >= 0;
+    ok(with_offsets > 64 && with_offsets < NPART,
+       "%d partitions carry offsets (more than the loop's list holds), the others none", with_offsets);
+    scenario(bootstrap, NULL, 3);
+    scenario(bootstrap, "50", 600);
     return exit_status();
 }
