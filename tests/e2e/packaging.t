@@ -400,7 +400,7 @@ like "$out" 'worker.exactlyOnceSourceSupport: "yes" is not one of' "an invalid e
 # NOTES.txt through helm (template skips NOTES, so render a copy as a value)
 cp -r "$CHART" "$T/notes-chart"
 { echo 'notes: |'; sed 's/^/  /' "$CHART/templates/NOTES.txt"; } > "$T/notes-chart/templates/zz-notes.yaml"
-notes=$("$HELM" template rel "$T/notes-chart" --namespace ns --set kafka.bootstrapServers=k:9092 --show-only templates/zz-notes.yaml 2>&1)
+notes=$("$HELM" template rel "$T/notes-chart" --namespace ns --kube-version 1.30.0 --set kafka.bootstrapServers=k:9092 --show-only templates/zz-notes.yaml 2>&1)
 like "$notes" 'port-forward svc/rel-tributary 8083:8083' "NOTES.txt explains how to reach the REST API"
 like "$notes" "get secret rel-tributary-tenants" "NOTES.txt says where the admin token is"
 
