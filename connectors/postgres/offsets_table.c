@@ -182,7 +182,8 @@ int trib_pg_offsets_write_commit(PGconn *conn, const char *table, const char *co
         /* The same code as a DO block, its values declared as variables
          * and the whole quoted as DO's string (no dollar-quote tag that a
          * connector's name could contain). Compiled for every batch: about
-         * 0.25 ms more of server time than the function. */
+         * 0.3 ms more per batch than the function (3000 transactions
+         * through psql: 0.52 against 0.23 ms each). */
         trib_strbuf vars, body;
         trib_strbuf_init(&vars);
         trib_strbuf_init(&body);
