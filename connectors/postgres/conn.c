@@ -11,8 +11,9 @@
  *
  * Error codes: a lost connection, serialization failures, deadlocks, lock
  * timeouts, shutdowns and resource shortages are RETRIABLE; row faults
- * (SQLSTATE classes 22 and 23) INVALID; bad credentials UNAUTHORIZED;
- * everything else FATAL, with the server's message and SQLSTATE.
+ * (SQLSTATE classes 22 and 23) INVALID; bad credentials UNAUTHORIZED; the
+ * sink ledger's own conflict (offsets_table.c) CONFLICT; everything else
+ * FATAL, with the server's message and SQLSTATE.
  */
 #include "connectors/postgres/pg_internal.h"
 
@@ -213,6 +214,7 @@ trib_err_code trib_pg_sqlstate_code(const char *st) {
     if (strncmp(st, "53", 2) == 0) return TRIB_ERR_RETRIABLE;   /* insufficient resources */
     if (strncmp(st, "57P", 3) == 0) return TRIB_ERR_RETRIABLE;  /* shutdown, crash, cannot connect now */
     if (strcmp(st, "55P03") == 0) return TRIB_ERR_RETRIABLE;    /* lock not available */
+    if (strcmp(st, TRIB_PG_LEDGER_CONFLICT) == 0) return TRIB_ERR_CONFLICT;   /* another writer moved the ledger */
     if (strcmp(st, "57014") == 0) return TRIB_ERR_TIMEOUT;      /* statement timeout / cancel */
     if (strncmp(st, "58", 2) == 0) return TRIB_ERR_RETRIABLE;   /* system error (I/O) */
     if (strncmp(st, "22", 2) == 0 || strncmp(st, "23", 2) == 0) return TRIB_ERR_INVALID;

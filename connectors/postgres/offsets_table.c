@@ -2,12 +2,14 @@
  * offsets_table.c: the sink's exactly-once ledger, a table of
  * (connector, topic, partition) -> next offset to consume.
  *
- * The sink upserts it in the same transaction as the rows of a batch, so
+ * The sink moves it in the same transaction as the rows of a batch, so
  * the rows and the position they bring the partition to commit or vanish
  * together. On open() the task reads it back and seeks the consumer there:
  * after a crash the group's committed offsets may lag (they are committed
  * after flush), but the ledger never does, so no batch is written twice and
- * none is skipped.
+ * none is skipped. The move is conditional on the row still holding the
+ * offset the batch started from, which fences a second writer of the same
+ * partition (see ledger_plpgsql).
  */
 #include "connectors/postgres/pg_internal.h"
 
@@ -86,69 +88,126 @@ static void array_elem(trib_strbuf *sb, const char *s) {
     trib_strbuf_putc(sb, '"');
 }
 
-/* The three array literals of an offsets upsert. */
-static void offsets_arrays(const trib_topic_partition *tps, size_t n, trib_strbuf *topics, trib_strbuf *parts,
-                           trib_strbuf *offs) {
-    trib_strbuf_putc(topics, '{');
-    trib_strbuf_putc(parts, '{');
-    trib_strbuf_putc(offs, '{');
+/* The four array literals of a ledger write: topics, partitions, from and
+ * to offsets. */
+static void ledger_arrays(const trib_pg_ledger_move *m, size_t n, trib_strbuf arr[4]) {
+    for (int k = 0; k < 4; k++) trib_strbuf_putc(&arr[k], '{');
     for (size_t i = 0; i < n; i++) {
-        if (i) {
-            trib_strbuf_putc(topics, ',');
-            trib_strbuf_putc(parts, ',');
-            trib_strbuf_putc(offs, ',');
-        }
-        array_elem(topics, tps[i].topic);
-        trib_strbuf_printf(parts, "%" PRId32, tps[i].partition);
-        trib_strbuf_printf(offs, "%" PRId64, tps[i].offset);
+        if (i)
+            for (int k = 0; k < 4; k++) trib_strbuf_putc(&arr[k], ',');
+        array_elem(&arr[0], m[i].topic);
+        trib_strbuf_printf(&arr[1], "%" PRId32, m[i].partition);
+        trib_strbuf_printf(&arr[2], "%" PRId64, m[i].from);
+        trib_strbuf_printf(&arr[3], "%" PRId64, m[i].to);
     }
-    trib_strbuf_putc(topics, '}');
-    trib_strbuf_putc(parts, '}');
-    trib_strbuf_putc(offs, '}');
+    for (int k = 0; k < 4; k++) trib_strbuf_putc(&arr[k], '}');
 }
 
-/* INSERT INTO table ... SELECT <conn>, x.t, x.p, x.o FROM unnest(<topics>::text[], ...) ... with the
- * four values spliced in as given (quoted literals). */
-static void offsets_upsert_sql(trib_strbuf *sql, const char *table, const char *connector, const char *topics,
-                               const char *parts, const char *offs) {
-    trib_strbuf_puts(sql, "INSERT INTO ");
-    quote_table(sql, table);
-    trib_strbuf_printf(sql,
-                       " AS o (connector, topic, \"partition\", next_offset)"
-                       " SELECT %s, x.t, x.p, x.o FROM unnest(%s::text[], %s::integer[], %s::bigint[]) AS x(t, p, o)"
-                       " ON CONFLICT (connector, topic, \"partition\")"
-                       " DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()",
-                       connector, topics, parts, offs);
+/* The PL/pgSQL that moves the ledger, given _connector, _topics, _parts,
+ * _froms and _tos (a function's parameters, or a DO block's variables:
+ * `vars` is declared first, NULL for none).
+ *
+ * Why it is safe against a second writer of the same partition (a task
+ * that stalled past its consumer-group session while the partition's new
+ * owner wrote it), under READ COMMITTED:
+ *   - a row that exists moves only WHERE next_offset = from. The UPDATE
+ *     locks the row; a concurrent writer's UPDATE of it waits for that
+ *     transaction, then re-evaluates its WHERE on the committed version
+ *     (EvalPlanQual), no longer matches and moves nothing;
+ *   - a partition without a row (from = -1) is inserted ON CONFLICT DO
+ *     NOTHING: a concurrent insert of the same key waits for the other
+ *     transaction and, once it committed, inserts nothing.
+ * Fewer rows moved than asked for means someone else got there first: it
+ * raises TRIB_PG_LEDGER_CONFLICT, so the COMMIT that follows in the same
+ * query is never run and the batch's rows vanish with the rollback.
+ * PL/pgSQL because plain SQL cannot raise an error of its own. */
+static void ledger_plpgsql(trib_strbuf *sb, const char *table, const char *vars) {
+    trib_strbuf_printf(sb, "DECLARE %s moved bigint; added bigint := 0; BEGIN UPDATE ", vars ? vars : "");
+    quote_table(sb, table);
+    trib_strbuf_puts(sb,
+                     " AS o SET next_offset = x.nxt, updated_at = now()"
+                     " FROM unnest(_topics, _parts, _froms, _tos) AS x(t, p, f, nxt)"
+                     " WHERE o.connector = _connector AND o.topic = x.t AND o.\"partition\" = x.p AND x.f >= 0"
+                     " AND o.next_offset = x.f; GET DIAGNOSTICS moved = ROW_COUNT;"
+                     " IF moved < cardinality(_topics) THEN INSERT INTO ");
+    quote_table(sb, table);
+    trib_strbuf_puts(sb,
+                     " (connector, topic, \"partition\", next_offset) SELECT _connector, x.t, x.p, x.nxt"
+                     " FROM unnest(_topics, _parts, _froms, _tos) AS x(t, p, f, nxt) WHERE x.f < 0"
+                     " ON CONFLICT (connector, topic, \"partition\") DO NOTHING; GET DIAGNOSTICS added = ROW_COUNT;"
+                     " END IF; IF moved + added <> cardinality(_topics) THEN RAISE EXCEPTION USING ERRCODE = '"
+                     TRIB_PG_LEDGER_CONFLICT "', MESSAGE = 'the offsets ledger moved under this task"
+                     " (another task wrote one of its partitions)'; END IF; END");
+}
+
+int trib_pg_offsets_prepare(PGconn *conn, const char *table, trib_error *err) {
+    trib_strbuf body, sql;
+    trib_strbuf_init(&body);
+    trib_strbuf_init(&sql);
+    ledger_plpgsql(&body, table, NULL);
+    char *lit = PQescapeLiteral(conn, body.data, body.len);
+    int rc;
+    if (!lit) {
+        rc = trib_pg_error(conn, NULL, "quoting the ledger function", err);
+    } else {
+        trib_strbuf_printf(&sql,
+                           "CREATE OR REPLACE FUNCTION pg_temp.tributary_ledger_move(_connector text, _topics text[],"
+                           " _parts integer[], _froms bigint[], _tos bigint[]) RETURNS void LANGUAGE plpgsql AS %s",
+                           lit);
+        rc = trib_pg_exec(conn, sql.data, "creating the ledger function", err);
+    }
+    PQfreemem(lit);
+    trib_strbuf_free(&body);
+    trib_strbuf_free(&sql);
+    return rc;
 }
 
 int trib_pg_offsets_write_commit(PGconn *conn, const char *table, const char *connector,
-                                 const trib_topic_partition *tps, size_t n, trib_error *err) {
+                                 const trib_pg_ledger_move *moves, size_t n, bool prepared, trib_error *err) {
     if (n == 0) return trib_pg_exec(conn, "COMMIT", "COMMIT", err);
-    trib_strbuf sql, topics, parts, offs;
+    trib_strbuf arr[4], sql;
+    for (int k = 0; k < 4; k++) trib_strbuf_init(&arr[k]);
     trib_strbuf_init(&sql);
-    trib_strbuf_init(&topics);
-    trib_strbuf_init(&parts);
-    trib_strbuf_init(&offs);
-    offsets_arrays(tps, n, &topics, &parts, &offs);
+    ledger_arrays(moves, n, arr);
     /* PQescapeLiteral quotes for this connection's encoding and
      * standard_conforming_strings, as a parameter would be taken. */
-    char *lit[4] = {PQescapeLiteral(conn, connector, strlen(connector)),
-                    PQescapeLiteral(conn, topics.data, topics.len), PQescapeLiteral(conn, parts.data, parts.len),
-                    PQescapeLiteral(conn, offs.data, offs.len)};
-    int rc = 0;
-    if (!lit[0] || !lit[1] || !lit[2] || !lit[3]) {
+    char *lit[5] = {PQescapeLiteral(conn, connector, strlen(connector))};
+    for (int k = 0; k < 4; k++) lit[k + 1] = PQescapeLiteral(conn, arr[k].data, arr[k].len);
+    bool quoted = lit[0] && lit[1] && lit[2] && lit[3] && lit[4];
+    char *body_lit = NULL;
+    if (quoted && prepared) {
+        trib_strbuf_printf(&sql, "SELECT pg_temp.tributary_ledger_move(%s, %s, %s, %s, %s); COMMIT", lit[0], lit[1],
+                           lit[2], lit[3], lit[4]);
+    } else if (quoted) {
+        /* The same code as a DO block, its values declared as variables
+         * and the whole quoted as DO's string (no dollar-quote tag that a
+         * connector's name could contain). Compiled for every batch: about
+         * 0.3 ms more per batch than the function (3000 transactions
+         * through psql: 0.52 against 0.23 ms each). */
+        trib_strbuf vars, body;
+        trib_strbuf_init(&vars);
+        trib_strbuf_init(&body);
+        trib_strbuf_printf(&vars,
+                           "_connector text := %s; _topics text[] := %s; _parts integer[] := %s;"
+                           " _froms bigint[] := %s; _tos bigint[] := %s;",
+                           lit[0], lit[1], lit[2], lit[3], lit[4]);
+        ledger_plpgsql(&body, table, vars.data);
+        body_lit = PQescapeLiteral(conn, body.data, body.len);
+        if (body_lit) trib_strbuf_printf(&sql, "DO %s; COMMIT", body_lit);
+        trib_strbuf_free(&vars);
+        trib_strbuf_free(&body);
+    }
+    int rc;
+    if (!sql.len) {
         rc = trib_pg_error(conn, NULL, "quoting the offsets", err);
     } else {
-        offsets_upsert_sql(&sql, table, lit[0], lit[1], lit[2], lit[3]);
-        trib_strbuf_puts(&sql, "; COMMIT");
         /* PQexec returns the last result: COMMIT's, or the error that
          * stopped the query (the server skips what follows an error). */
         rc = trib_pg_exec(conn, sql.data, "writing the offsets table and committing", err);
     }
-    for (int i = 0; i < 4; i++) PQfreemem(lit[i]);
+    for (int k = 0; k < 5; k++) PQfreemem(lit[k]);
+    PQfreemem(body_lit);
+    for (int k = 0; k < 4; k++) trib_strbuf_free(&arr[k]);
     trib_strbuf_free(&sql);
-    trib_strbuf_free(&topics);
-    trib_strbuf_free(&parts);
-    trib_strbuf_free(&offs);
     return rc;
 }

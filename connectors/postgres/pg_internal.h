@@ -59,7 +59,8 @@ PGconn *trib_pg_connect(const char *url, const char *user, const char *password,
                         trib_error *err);
 /* Error code for a SQLSTATE (NULL sqlstate = connection trouble). Row
  * faults (classes 22 and 23) are INVALID, so a writer can tell a bad record
- * (err->code == TRIB_ERR_INVALID) from a bad connector or database. */
+ * (err->code == TRIB_ERR_INVALID) from a bad connector or database; the
+ * ledger's TRIB_PG_LEDGER_CONFLICT is CONFLICT. */
 trib_err_code trib_pg_sqlstate_code(const char *sqlstate);
 /* Class 22 (data exception) or 23 (integrity constraint violation): the
  * fault of a row, not of the connector or the database. */
@@ -175,11 +176,32 @@ int trib_pg_offsets_ensure(PGconn *conn, const char *table, trib_error *err);
  * partitions without a row. */
 int trib_pg_offsets_read(PGconn *conn, const char *table, const char *connector,
                          const trib_topic_partition *tps, size_t n, int64_t *out, trib_error *err);
-/* Upserts next offsets (tps[i].offset) in the caller's transaction and
- * commits it, sent as one query (one round trip; the values travel as
- * escaped literals). On failure the transaction may still be open
- * (aborted): the caller rolls it back. */
+/* One partition's move in the ledger: from the next offset the batch
+ * started from (the one this task read from the ledger or last committed;
+ * -1: the partition has no row yet) to the next offset after the batch.
+ * topic is borrowed. */
+typedef struct trib_pg_ledger_move {
+    const char *topic;
+    int32_t partition;
+    int64_t from, to;
+} trib_pg_ledger_move;
+/* The SQLSTATE the ledger write raises when a partition's row no longer
+ * holds its `from` (trib_pg_sqlstate_code maps it to TRIB_ERR_CONFLICT). */
+#define TRIB_PG_LEDGER_CONFLICT "TRB01"
+/* Creates this session's ledger function (pg_temp.tributary_ledger_move,
+ * for `table`): trib_pg_offsets_write_commit's code with its plans cached
+ * for the session. Fails (err) where the role may not create temporary
+ * objects; the writes then go through a DO block instead. */
+int trib_pg_offsets_prepare(PGconn *conn, const char *table, trib_error *err);
+/* Moves each partition's row from `from` to `to` in the caller's
+ * transaction and commits it, sent as one query (one round trip; the
+ * values travel as escaped literals), through the session's function when
+ * `prepared` (trib_pg_offsets_prepare succeeded on this connection), else a
+ * DO block. The move is conditional: if any row does not hold its `from`
+ * any more (another task wrote the partition since this one read it)
+ * nothing commits and err is CONFLICT. On any failure the transaction may
+ * still be open (aborted): the caller rolls it back. */
 int trib_pg_offsets_write_commit(PGconn *conn, const char *table, const char *connector,
-                                 const trib_topic_partition *tps, size_t n, trib_error *err);
+                                 const trib_pg_ledger_move *moves, size_t n, bool prepared, trib_error *err);
 
 #endif

@@ -15,7 +15,10 @@
  * there; records below a partition's known position are duplicates and are
  * skipped. If a COMMIT's outcome is unknown (connection lost), the ledger is
  * read again before the retry, and a batch that did commit is not written
- * twice.
+ * twice. A batch commits only if the ledger still holds, for each of its
+ * partitions, the offset this task read or last wrote: a task that stalled
+ * past its consumer-group session cannot commit rows its partition's new
+ * owner has written meanwhile (see ledger_moved).
  *
  * Errors: transient database errors are RETRIABLE, retried up to
  * max.retries times with retry.backoff.ms between attempts (reconnecting
@@ -379,6 +382,39 @@ static int failed(pg_sink *s, trib_error *err) {
     return -1;
 }
 
+/* The ledger holds `stored` for partition i, beyond what this task knew:
+ * its own COMMIT whose outcome was unknown, or another task's writes. The
+ * task carries on from there: buffered records below it are dropped and
+ * records below it that arrive later are skipped (they are in the table).
+ * The records it keeps, from `stored` up, are the consumer's own contiguous
+ * delivery, so the next batch leaves no gap. Returns the records dropped. */
+static size_t catch_up(pg_sink *s, size_t i, int64_t stored) {
+    pg_tp_state *st = &s->tps[i];
+    st->committed = stored;
+    if (st->next < stored) st->next = stored;
+    size_t dropped = 0;
+    for (size_t k = 0; k < s->npend; k++) {
+        pg_pending *p = &s->pend[k];
+        if (p->done || p->tp != (int)i || p->offset >= stored) continue;
+        p->done = true;
+        s->nlive--;
+        dropped++;
+    }
+    return dropped;
+}
+
+/* Reads every known partition's ledger row into stored[] (s->ntps long). */
+static int read_ledger(pg_sink *s, int64_t *stored, trib_error *err) {
+    trib_topic_partition *tps = trib_xcalloc(s->ntps ? s->ntps : 1, sizeof *tps);
+    for (size_t i = 0; i < s->ntps; i++) {
+        tps[i].topic = s->tps[i].topic;
+        tps[i].partition = s->tps[i].partition;
+    }
+    int rc = trib_pg_offsets_read(s->conn, s->offsets_table, s->connector, tps, s->ntps, stored, err);
+    free(tps);
+    return rc;
+}
+
 /* The ledger read again after a failure whose COMMIT outcome is unknown:
  * buffered records a committed batch already holds are dropped. */
 static int resync(pg_sink *s, trib_error *err) {
@@ -387,61 +423,103 @@ static int resync(pg_sink *s, trib_error *err) {
         s->need_resync = false;
         return 0;
     }
-    trib_topic_partition *tps = trib_xcalloc(s->ntps, sizeof *tps);
     int64_t *stored = trib_xcalloc(s->ntps, sizeof *stored);
-    for (size_t i = 0; i < s->ntps; i++) {
-        tps[i].topic = s->tps[i].topic;
-        tps[i].partition = s->tps[i].partition;
-    }
-    int rc = trib_pg_offsets_read(s->conn, s->offsets_table, s->connector, tps, s->ntps, stored, err);
+    int rc = read_ledger(s, stored, err);
     if (rc == 0) {
         for (size_t i = 0; i < s->ntps; i++)
-            if (stored[i] > s->tps[i].committed) s->tps[i].committed = stored[i];
-        for (size_t i = 0; i < s->npend; i++) {
-            pg_pending *p = &s->pend[i];
-            if (p->done || p->tp < 0) continue;
-            if (p->offset < s->tps[p->tp].committed) {
-                p->done = true;
-                s->nlive--;
-            }
-        }
+            if (stored[i] > s->tps[i].committed) catch_up(s, i, stored[i]);
         s->need_resync = false;
     }
-    free(tps);
     free(stored);
     return rc;
 }
 
+/* A batch was refused because the ledger of some of its partitions moved
+ * since this task read or wrote it: another task wrote them, typically the
+ * partition's new owner while this task stalled past its consumer-group
+ * session (or this task is the new owner and a stalled one committed
+ * first). Nothing of the batch committed. A partition whose ledger moved
+ * forward continues from there (catch_up); one whose ledger moved back or
+ * vanished was reset by someone, and only a restart (open() seeks to the
+ * ledger) can resume it without losing records: FATAL. */
+static int ledger_moved(pg_sink *s, const trib_pg_ledger_move *ledger, size_t nledger, trib_error *err) {
+    int64_t *stored = trib_xcalloc(s->ntps ? s->ntps : 1, sizeof *stored);
+    if (read_ledger(s, stored, err) < 0) {
+        free(stored);
+        s->need_resync = true;
+        return -1;
+    }
+    int rc = 0;
+    size_t moved = 0;
+    for (size_t j = 0; j < nledger; j++) {
+        int i = tp_index(s, ledger[j].topic, ledger[j].partition, false);
+        if (i < 0 || stored[i] == ledger[j].from) continue;
+        if (stored[i] < ledger[j].from) {
+            rc = trib_error_set(err, TRIB_ERR_FATAL,
+                                "postgres: the offsets ledger of %s-%d went back from %" PRId64 " to %" PRId64
+                                " (-1: row deleted) while this task wrote the partition; restart the task to resume "
+                                "from the ledger",
+                                ledger[j].topic, ledger[j].partition, ledger[j].from, stored[i]);
+            break;
+        }
+        size_t dropped = catch_up(s, (size_t)i, stored[i]);
+        moved++;
+        TRIB_WARN(FAC,
+                  "[%s:%d] %s-%d: the offsets ledger is at %" PRId64 ", not %" PRId64
+                  ": another task wrote this partition; its batch was rolled back, %zu buffered records below %" PRId64
+                  " dropped (already written), the rest is written again",
+                  s->connector, s->task_id, ledger[j].topic, ledger[j].partition, stored[i], ledger[j].from, dropped,
+                  stored[i]);
+    }
+    if (rc == 0 && moved == 0)
+        rc = trib_error_set(err, TRIB_ERR_RETRIABLE,
+                            "postgres: the offsets ledger write conflicted, but no partition moved");
+    free(stored);
+    return rc;
+}
+
+/* The ledger moves of the buffer: every partition whose target is past
+ * what the ledger holds, from what this task knows it holds. */
+static size_t ledger_moves(const pg_sink *s, trib_pg_ledger_move *ledger) {
+    size_t n = 0;
+    for (size_t i = 0; i < s->ntps; i++) {
+        if (s->tps[i].target <= s->tps[i].committed) continue;
+        ledger[n++] = (trib_pg_ledger_move){.topic = s->tps[i].topic, .partition = s->tps[i].partition,
+                                            .from = s->tps[i].committed, .to = s->tps[i].target};
+    }
+    return n;
+}
+
 /* Writes the buffer and the ledger. */
 static int write_all(pg_sink *s, trib_error *err) {
-    trib_topic_partition *ledger = NULL;
-    size_t nledger = 0;
     if (pg_sink_ensure_conn(s, err) < 0) return failed(s, err);
     if (s->need_resync && resync(s, err) < 0) return failed(s, err);
-    ledger = trib_xcalloc(s->ntps ? s->ntps : 1, sizeof *ledger);
-    for (size_t i = 0; i < s->ntps; i++) {
-        if (s->tps[i].target > s->tps[i].committed) {
-            ledger[nledger].topic = s->tps[i].topic;
-            ledger[nledger].partition = s->tps[i].partition;
-            ledger[nledger].offset = s->tps[i].target;
-            nledger++;
-        }
-    }
-    if (s->nlive == 0 && nledger == 0) {
-        pg_sink_stream_abort(s);
-        free(ledger);
-        clear_buffer(s);
-        return 0;
-    }
+    trib_pg_ledger_move *ledger = trib_xcalloc(s->ntps ? s->ntps : 1, sizeof *ledger);
+    size_t nledger, rows;
     int64_t t0 = trib_mono_us();
-    size_t rows = s->nlive;
-    if (pg_sink_write_batch(s, ledger, nledger, err) < 0) {
-        free(ledger);
-        return failed(s, err);
+    for (;;) {
+        nledger = ledger_moves(s, ledger);
+        rows = s->nlive;
+        if (rows == 0 && nledger == 0) {
+            pg_sink_stream_abort(s);
+            free(ledger);
+            clear_buffer(s);
+            return 0;
+        }
+        trib_error e;
+        trib_error_clear(&e);
+        if (pg_sink_write_batch(s, ledger, nledger, &e) == 0) break;
+        /* Each time round at least one partition moved forward (or the
+         * task fails), so this ends. */
+        if (e.code != TRIB_ERR_CONFLICT || ledger_moved(s, ledger, nledger, &e) < 0) {
+            if (err) *err = e;
+            free(ledger);
+            return failed(s, err);
+        }
     }
     for (size_t i = 0; i < nledger; i++) {
         int idx = tp_index(s, ledger[i].topic, ledger[i].partition, false);
-        if (idx >= 0) s->tps[idx].committed = ledger[i].offset;
+        if (idx >= 0) s->tps[idx].committed = ledger[i].to;
     }
     free(ledger);
     TRIB_DEBUG(FAC, "[%s:%d] wrote %zu rows in %" PRId64 " us", s->connector, s->task_id, rows, trib_mono_us() - t0);

@@ -119,7 +119,8 @@ typedef struct pg_tp_state {
     char *topic;
     int32_t partition;
     int64_t next;       /* next offset to accept; lower ones are duplicates (-1: accept all) */
-    int64_t committed;  /* next offset stored in the ledger (-1: none known) */
+    int64_t committed;  /* next offset stored in the ledger (-1: no row), as this task last read or wrote it:
+                         * a batch commits only if the ledger still holds it */
     int64_t target;     /* next offset once the buffer is committed (-1: nothing new) */
 } pg_tp_state;
 
@@ -152,6 +153,7 @@ typedef struct pg_sink {
     unsigned conn_gen;
     char *default_schema;
     bool need_resync;
+    bool ledger_fn;     /* the connection has its ledger function (trib_pg_offsets_prepare) */
     int retries_left;
 
     /* tables and layouts */
@@ -199,9 +201,10 @@ pg_table *pg_sink_table_for_topic(pg_sink *s, const char *topic, trib_error *err
 pg_layout *pg_sink_layout_for(pg_sink *s, pg_table *t, const trib_record *rec, bool del, trib_error *err);
 /* Appends rec's tuple to buf; INVALID on a value that cannot be stored. */
 int pg_sink_encode_row(const pg_layout *l, const trib_record *rec, trib_strbuf *buf, trib_error *err);
-/* Writes every live buffered row and the ledger in one transaction,
- * reporting rows the database refuses. */
-int pg_sink_write_batch(pg_sink *s, const trib_topic_partition *ledger, size_t nledger, trib_error *err);
+/* Writes every live buffered row and the ledger moves in one transaction,
+ * reporting rows the database refuses. CONFLICT when the ledger of one of
+ * the partitions moved since this task read it (nothing committed). */
+int pg_sink_write_batch(pg_sink *s, const trib_pg_ledger_move *ledger, size_t nledger, trib_error *err);
 void pg_sink_free_tables(pg_sink *s);
 /* Streams the buffer's first run while it fills: its COPY (into the table,
  * or into its staging table) starts in the batch's transaction with the

@@ -65,6 +65,10 @@ int pg_sink_ensure_conn(pg_sink *s, trib_error *err) {
         pg_sink_drop_conn(s);
         return -1;
     }
+    trib_error fe;
+    s->ledger_fn = trib_pg_offsets_prepare(s->conn, s->offsets_table, &fe) == 0;
+    if (!s->ledger_fn)
+        TRIB_INFO(FAC, "[%s:%d] ledger writes go through a DO block (%s)", s->connector, s->task_id, fe.msg);
     s->need_resync = true;
     return 0;
 }
@@ -961,7 +965,7 @@ static int bisect(pg_sink *s, pg_run *r, size_t lo, size_t hi, const trib_error 
 
 /* The batch's transaction. streamed: it is open already, with the first
  * run written (pg_sink_stream). */
-static int transaction(pg_sink *s, bool careful, bool streamed, const trib_topic_partition *ledger, size_t nledger,
+static int transaction(pg_sink *s, bool careful, bool streamed, const trib_pg_ledger_move *ledger, size_t nledger,
                        trib_error *err) {
     if (!streamed) {
         s->xact_seq++;
@@ -983,8 +987,10 @@ static int transaction(pg_sink *s, bool careful, bool streamed, const trib_topic
         }
         if (bisect(s, r, 0, r->nrows, &e, err) < 0) goto fail;
     }
-    /* The ledger and COMMIT in one round trip. */
-    if (trib_pg_offsets_write_commit(s->conn, s->offsets_table, s->connector, ledger, nledger, err) < 0) goto fail;
+    /* The ledger and COMMIT in one round trip (conditional: CONFLICT if
+     * another task moved it meanwhile, and nothing commits). */
+    if (trib_pg_offsets_write_commit(s->conn, s->offsets_table, s->connector, ledger, nledger, s->ledger_fn, err) < 0)
+        goto fail;
     return 0;
 fail:
     if (PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
@@ -1040,7 +1046,7 @@ static void direct_committed(pg_sink *s) {
     }
 }
 
-int pg_sink_write_batch(pg_sink *s, const trib_topic_partition *ledger, size_t nledger, trib_error *err) {
+int pg_sink_write_batch(pg_sink *s, const trib_pg_ledger_move *ledger, size_t nledger, trib_error *err) {
     if (ensure_staging(s, err) < 0) return -1;
     trib_error e;
     trib_error_clear(&e);

@@ -7,11 +7,14 @@
  * the exactly-once ledger (stored offsets, seek on open, duplicate
  * skipping, crash without flush, a killed connection), refused rows going
  * to the reporter while the rest of the batch lands, hostile identifiers,
- * every type's column and value, JDBC URLs, and configuration errors.
+ * every type's column and value, JDBC URLs, configuration errors, and two
+ * tasks writing one partition (a zombie and the new owner) fenced by the
+ * ledger.
  * Everything lives in a schema of its own, dropped at the end.
  */
 #include "tests/tap.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -683,6 +686,225 @@ static void test_streamed_upsert(void) {
     task_stop(&t);
 }
 
+/* Puts records at offsets [from, to) of partition 0 of a topic, id = offset, one put each. */
+static void put_ids(task *t, trib_schema *vs, const char *topic, int64_t from, int64_t to, trib_error *err) {
+    for (int64_t o = from; o < to; o++) put1(t, order(topic, vs, o, o, "z", 1, false, false), err);
+}
+
+/* A seek the task asked for: its offset, or -1 without one. */
+static int64_t seek_asked(task *t) {
+    size_t n = 0;
+    trib_sink_request *req = trib_sink_task_context_take_requests(t->ctx, &n);
+    int64_t off = n == 1 && req[0].kind == TRIB_SINK_REQ_SEEK ? req[0].tp.offset : -1;
+    trib_sink_requests_free(req, n);
+    return off;
+}
+
+typedef struct flush_call {
+    task *t;
+    int rc;
+    trib_error err;
+} flush_call;
+
+static void *flush_thread(void *arg) {
+    flush_call *c = arg;
+    c->rc = flush0(c->t, &c->err);
+    return NULL;
+}
+
+/* Flushes task t (of connector) while another transaction, begun by sql
+ * on the test's connection, is open: checks (name) that the flush waits for
+ * that transaction's lock, then ends it with `end` (COMMIT or ROLLBACK).
+ * Returns the flush's result. */
+static int flush_behind(task *t, const char *connector, const char *sql, const char *end, const char *name) {
+    exec(sql);
+    flush_call fc = {.t = t};
+    pthread_t th;
+    pthread_create(&th, NULL, flush_thread, &fc);
+    char *seen = sql1_until_true("SELECT count(*) > 0 FROM pg_stat_activity"
+                                 " WHERE application_name = 'tributary sink %s-0' AND wait_event_type = 'Lock'",
+                                 connector);
+    is_str(seen, "t", name);
+    free(seen);
+    exec(end);
+    pthread_join(th, NULL);
+    return fc.rc;
+}
+
+/* Two tasks write the same partition: a "zombie" that stalled past its
+ * consumer-group session with a batch buffered, and the partition's new
+ * owner. The ledger moves only from the offset a batch started from, so
+ * whichever commits second finds it moved, commits nothing of its batch
+ * and carries on after the other's rows: every offset lands once. */
+static void test_zombie_fencing(void) {
+    task z, o;
+    trib_error err;
+    trib_schema *vs = order_schema(false);
+    trib_topic_partition tp = {.topic = "zm", .partition = 0, .offset = -1};
+    ok(task_start(&z, "zmb", &err, "auto.create", "true", NULL) == 0, "the first owner starts");
+    ops->open(z.impl, &tp, 1, &err);
+    put_ids(&z, vs, "zm", 0, 5, &err);
+    ok(flush0(&z, &err) == 0, "it writes offsets 0..4");
+    put_ids(&z, vs, "zm", 5, 10, &err);   /* buffered when it stalls */
+
+    ok(task_start(&o, "zmb", &err, NULL) == 0, "the partition's new owner starts");
+    ok(ops->open(o.impl, &tp, 1, &err) == 0, "and opens the partition");
+    is_int((int)seek_asked(&o), 5, "the new owner resumes at the ledger's 5");
+    put_ids(&o, vs, "zm", 5, 10, &err);
+    ok(flush0(&o, &err) == 0, "the new owner writes offsets 5..9");
+
+    ok(flush0(&z, &err) == 0, "the zombie's flush of the same offsets returns (nothing left to write)");
+    is_sql("10", "its batch was rejected: 10 rows", "SELECT count(*) FROM %s.zm", schema);
+    is_sql("10", "each key once", "SELECT count(DISTINCT id) FROM %s.zm", schema);
+    is_sql("10", "the ledger stays at 10", "SELECT next_offset FROM %s.offsets WHERE connector = 'zmb'", schema);
+    is_int(z.rep.n, 0, "nothing was reported as refused");
+
+    /* Both keep going, the zombie first: the one that commits second
+     * writes only what the other has not. */
+    put_ids(&z, vs, "zm", 10, 13, &err);
+    ok(flush0(&z, &err) == 0, "the zombie writes offsets 10..12 (it carried on from the ledger's 10)");
+    put_ids(&o, vs, "zm", 10, 15, &err);
+    ok(flush0(&o, &err) == 0, "the new owner's batch 10..14 is written");
+    is_sql("15:15", "offsets 10..12 once (the zombie's), 13..14 from the new owner",
+           "SELECT count(*) || ':' || count(DISTINCT id) FROM %s.zm", schema);
+    is_sql("15", "the ledger is at 15", "SELECT next_offset FROM %s.offsets WHERE connector = 'zmb'", schema);
+
+    /* Records below the moved ledger that arrive after the rejection are
+     * skipped, not written under the new position. */
+    put_ids(&z, vs, "zm", 13, 14, &err);   /* the zombie's view: from 13, the ledger is at 15 */
+    ok(flush0(&z, &err) == 0, "the zombie's stale batch (13) is rejected");
+    put_ids(&z, vs, "zm", 14, 17, &err);
+    ok(flush0(&z, &err) == 0, "its next records (14..16) follow");
+    is_sql("17:17", "14 was skipped, 15..16 written once", "SELECT count(*) || ':' || count(DISTINCT id) FROM %s.zm",
+           schema);
+
+    /* Concurrent writers serialize on the ledger row: a transaction of
+     * another task (here: this test's connection) moves it 17 -> 20 and
+     * holds the row lock; the new owner's ledger write waits for it. */
+    put_ids(&o, vs, "zm", 15, 22, &err);   /* its view: from 15, the ledger is at 17 */
+    ok(flush0(&o, &err) == 0, "the new owner catches up to 17 and writes 17..21");
+    put_ids(&o, vs, "zm", 22, 27, &err);
+    char q[512];
+    snprintf(q, sizeof q,
+             "BEGIN; INSERT INTO %s.zm (id, item, qty) SELECT g, 'other', 1 FROM generate_series(22, 24) g;"
+             " UPDATE %s.offsets SET next_offset = 25 WHERE connector = 'zmb' AND next_offset = 22",
+             schema, schema);
+    is_int(flush_behind(&o, "zmb", q, "COMMIT", "the new owner's ledger write waits for the other's row lock"), 0,
+           "after that transaction commits, the batch is rejected and the rest written");
+    is_sql("27:27", "22..24 once (the other's), 25..26 from the new owner",
+           "SELECT count(*) || ':' || count(DISTINCT id) FROM %s.zm", schema);
+    is_sql("3", "the other's rows are the ones kept", "SELECT count(*) FROM %s.zm WHERE item = 'other'", schema);
+    is_sql("27", "the ledger is at 27", "SELECT next_offset FROM %s.offsets WHERE connector = 'zmb'", schema);
+
+    /* A concurrent transaction that rolls back releases the row unmoved. */
+    put_ids(&o, vs, "zm", 27, 29, &err);
+    snprintf(q, sizeof q, "BEGIN; UPDATE %s.offsets SET next_offset = 99 WHERE connector = 'zmb'", schema);
+    is_int(flush_behind(&o, "zmb", q, "ROLLBACK", "the ledger write waits again"), 0,
+           "after a rollback of the other transaction the batch commits");
+    is_sql("29:29", "offsets 27..28 written once", "SELECT count(*) || ':' || count(DISTINCT id) FROM %s.zm", schema);
+
+    /* A ledger that went back was reset by someone: no guessing. */
+    snprintf(q, sizeof q, "UPDATE %s.offsets SET next_offset = 3 WHERE connector = 'zmb'", schema);
+    exec(q);
+    put_ids(&o, vs, "zm", 29, 30, &err);
+    trib_error_clear(&err);
+    ok(flush0(&o, &err) < 0 && err.code == TRIB_ERR_FATAL, "a ledger moved back fails the task");
+    like(err.msg, "went back from 29 to 3", "naming both offsets");
+    is_sql("29", "nothing was written", "SELECT count(*) FROM %s.zm", schema);
+    task_stop(&z);
+    task_stop(&o);
+
+    /* Partitions without a ledger row: two first writes. The task has
+     * written before (another topic), so nothing makes it read the ledger
+     * again before the write. */
+    task a, b;
+    task_start(&a, "zmb2", &err, "auto.create", "true", NULL);
+    task_start(&b, "zmb2", &err, NULL);
+    put_ids(&a, vs, "zo", 0, 2, &err);
+    ok(flush0(&a, &err) == 0, "a task writes a first batch of another topic");
+    trib_topic_partition tn = {.topic = "zn", .partition = 0, .offset = -1};
+    ops->open(a.impl, &tn, 1, &err);
+    ops->open(b.impl, &tn, 1, &err);
+    is_int((int)(seek_asked(&a) + seek_asked(&b)), -2, "neither finds a ledger row for the partition");
+    put_ids(&a, vs, "zn", 0, 5, &err);
+    put_ids(&b, vs, "zn", 0, 3, &err);
+    ok(flush0(&b, &err) == 0, "one writes offsets 0..2 (creating the ledger row)");
+    ok(flush0(&a, &err) == 0, "the other's first batch 0..4 is rejected, then 3..4 written");
+    is_sql("5:5", "offsets 0..4 once each", "SELECT count(*) || ':' || count(DISTINCT id) FROM %s.zn", schema);
+    is_sql("5", "the ledger is at 5", "SELECT next_offset FROM %s.offsets WHERE connector = 'zmb2' AND topic = 'zn'",
+           schema);
+
+    /* The same with the other first write still in flight: the insert of
+     * the ledger row waits for it. */
+    trib_topic_partition tz = {.topic = "zp", .partition = 0, .offset = -1};
+    ops->open(a.impl, &tz, 1, &err);
+    put_ids(&a, vs, "zp", 0, 3, &err);   /* auto.create made the table */
+    snprintf(q, sizeof q,
+             "BEGIN; INSERT INTO %s.zp (id, item, qty) VALUES (0, 'other', 1), (1, 'other', 1);"
+             " INSERT INTO %s.offsets (connector, topic, \"partition\", next_offset) VALUES ('zmb2', 'zp', 0, 2)",
+             schema, schema);
+    is_int(flush_behind(&a, "zmb2", q, "COMMIT", "the first ledger write waits for the other's insert of the row"), 0,
+           "after it commits, the batch is rejected and the rest written");
+    is_sql("3:3:2", "offsets 0..1 once (the other's), 2 from the task",
+           "SELECT count(*) || ':' || count(DISTINCT id) || ':' || count(*) FILTER (WHERE item = 'other') FROM %s.zp",
+           schema);
+    is_sql("3", "the ledger is at 3", "SELECT next_offset FROM %s.offsets WHERE connector = 'zmb2' AND topic = 'zp'",
+           schema);
+    task_stop(&a);
+    task_stop(&b);
+    trib_schema_unref(vs);
+}
+
+/* The ledger write itself, both ways it is sent: through the session's
+ * function and as a DO block (when the role may not create temporary
+ * objects). A hostile connector name travels in both. */
+static void test_ledger_write_paths(void) {
+    char table[128], q[512];
+    snprintf(table, sizeof table, "%s.ledger", schema);
+    trib_error err;
+    ok(trib_pg_offsets_ensure(db, table, &err) == 0, "the ledger table is created");
+    for (int prepared = 0; prepared < 2; prepared++) {
+        const char *how = prepared ? "function" : "DO block";
+        char conn_name[64];
+        snprintf(conn_name, sizeof conn_name, "it's $$ a \"name\" \\%d", prepared);
+        if (prepared) ok(trib_pg_offsets_prepare(db, table, &err) == 0, "the session's ledger function is created");
+        trib_pg_ledger_move first = {.topic = "lt", .partition = 0, .from = -1, .to = 5};
+        exec("BEGIN");
+        ok(trib_pg_offsets_write_commit(db, table, conn_name, &first, 1, prepared, &err) == 0,
+           "%s: a first move inserts the row and commits", how);
+        char *lit = PQescapeLiteral(db, conn_name, strlen(conn_name));
+        is_sql("5", "the row holds 5", "SELECT next_offset FROM %s WHERE connector = %s", table, lit);
+
+        trib_pg_ledger_move stale = {.topic = "lt", .partition = 0, .from = 3, .to = 9};
+        snprintf(q, sizeof q, "BEGIN; CREATE TABLE %s.marker%d (x int)", schema, prepared);
+        exec(q);
+        ok(trib_pg_offsets_write_commit(db, table, conn_name, &stale, 1, prepared, &err) < 0 &&
+               err.code == TRIB_ERR_CONFLICT,
+           "%s: a move from an offset the row does not hold is a CONFLICT", how);
+        like(err.msg, "moved under this task", "%s: saying so", how);
+        is_int(PQtransactionStatus(db), PQTRANS_INERROR, "%s: the transaction is left aborted, not committed", how);
+        exec("ROLLBACK");
+        is_sql("<null>", "the transaction's other writes are gone", "SELECT to_regclass('%s.marker%d')::text", schema,
+               prepared);
+
+        exec("BEGIN");
+        ok(trib_pg_offsets_write_commit(db, table, conn_name, &first, 1, prepared, &err) < 0 &&
+               err.code == TRIB_ERR_CONFLICT,
+           "%s: a first move of a partition that has a row is a CONFLICT", how);
+        exec("ROLLBACK");
+
+        trib_pg_ledger_move two[2] = {{.topic = "lt", .partition = 0, .from = 5, .to = 9},
+                                      {.topic = "lt", .partition = 1, .from = -1, .to = 4}};
+        exec("BEGIN");
+        ok(trib_pg_offsets_write_commit(db, table, conn_name, two, 2, prepared, &err) == 0,
+           "%s: a move of an existing and a new row commits", how);
+        is_sql("0:9,1:4", "both rows moved",
+               "SELECT string_agg(\"partition\" || ':' || next_offset, ',' ORDER BY \"partition\") FROM %s"
+               " WHERE connector = %s", table, lit);
+        PQfreemem(lit);
+    }
+}
+
 int main(void) {
     (void)plan;   /* the plan is printed at the end */
     pg_url = tap_require_env("PG_URL");
@@ -704,6 +926,8 @@ int main(void) {
     test_kafka_pk_and_jdbc_url();
     test_streamed_batches();
     test_streamed_upsert();
+    test_zombie_fencing();
+    test_ledger_write_paths();
     snprintf(q, sizeof q, "DROP SCHEMA %s CASCADE", schema);
     if (exit_status() == 0) exec(q);
     PQfinish(db);
