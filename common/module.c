@@ -107,18 +107,33 @@ static const trib_module *open_module(const char *name, const char *file, trib_e
     return m;
 }
 
+/* The first <dir>/<name>.so that exists on the search path (caller frees),
+ * or NULL; the paths tried before it are appended to searched (may be
+ * NULL), comma-separated. */
+static char *find_module_file(const char *name, trib_strbuf *searched) {
+    char **dirs = search_dirs();
+    char *found = NULL;
+    for (size_t i = 0; dirs[i] && !found; i++) {
+        char *file = trib_xasprintf("%s/%s.so", dirs[i], name);
+        if (access(file, F_OK) == 0) {
+            found = file;
+        } else {
+            if (searched) trib_strbuf_printf(searched, "%s%s", searched->len ? ", " : "", file);
+            free(file);
+        }
+    }
+    trib_strv_free(dirs);
+    return found;
+}
+
 bool trib_module_available(const char *name) {
     pthread_mutex_lock(&g_lock);
     bool found = known(name) != NULL;
     pthread_mutex_unlock(&g_lock);
     if (found) return true;
-    char **dirs = search_dirs();
-    for (size_t i = 0; dirs[i] && !found; i++) {
-        char *file = trib_xasprintf("%s/%s.so", dirs[i], name);
-        found = access(file, F_OK) == 0;
-        free(file);
-    }
-    trib_strv_free(dirs);
+    char *file = find_module_file(name, NULL);
+    found = file != NULL;
+    free(file);
     return found;
 }
 
@@ -129,31 +144,23 @@ const trib_module *trib_module_load(const char *name, trib_error *err) {
         pthread_mutex_unlock(&g_lock);
         return m;
     }
-    char **dirs = search_dirs();
     trib_strbuf searched;
     trib_strbuf_init(&searched);
-    bool tried = false;
-    for (size_t i = 0; dirs[i] && !tried; i++) {
-        char *file = trib_xasprintf("%s/%s.so", dirs[i], name);
-        if (access(file, F_OK) == 0) {
-            tried = true;
-            m = open_module(name, file, err);
-            if (m) {
-                remember(m);
-                TRIB_INFO("plugins", "loaded plugin module %s from %s", name, file);
-            }
-        } else {
-            trib_strbuf_printf(&searched, "%s%s", searched.len ? ", " : "", file);
+    char *file = find_module_file(name, &searched);
+    if (file) {
+        m = open_module(name, file, err);
+        if (m) {
+            remember(m);
+            TRIB_INFO("plugins", "loaded plugin module %s from %s", name, file);
         }
         free(file);
-    }
-    if (!tried)
+    } else {
         trib_error_set(err, TRIB_ERR_FATAL,
                        "plugin module '%s' not found: searched %s (install %s.so there or list its directory in "
                        "the worker's plugin.path)",
                        name, searched.len ? searched.data : "nothing", name);
+    }
     trib_strbuf_free(&searched);
-    trib_strv_free(dirs);
     pthread_mutex_unlock(&g_lock);
     return m;
 }
