@@ -463,6 +463,17 @@ static node *bind(const trib_schema *cs, avro_schema_t as, bool scrub, trib_erro
     return n;
 }
 
+/* Whether a struct value's schema vs may be written with the codec's
+ * struct schema cs: Connect requires the struct's own schema; only a
+ * difference in optionality of the same type is tolerated. */
+static bool struct_schema_fits(const trib_schema *vs, const trib_schema *cs) {
+    if (vs == cs || trib_schema_equal(vs, cs)) return true;
+    if (!vs) return false;
+    trib_schema tmp = *vs;
+    tmp.optional = cs->optional;
+    return trib_schema_equal(&tmp, cs);
+}
+
 /* ---- encoding in place --------------------------------------------------------------- */
 
 /*
@@ -505,11 +516,7 @@ static avro_type_t view_type(const avro_value_iface_t *iface, const void *self) 
     const trib_value *v = self;
     if (!v) return n->k == K_UNION_STRUCT && n->null_branch >= 0 ? AVRO_UNION : VIEW_INVALID;
     if (v->type != n->cs->type) return VIEW_INVALID;
-    if (n->k == K_RECORD && v->u.st.schema != n->cs && !trib_schema_equal(v->u.st.schema, n->cs)) {
-        trib_schema tmp = *v->u.st.schema;   /* as enc: only optionality may differ */
-        tmp.optional = n->cs->optional;
-        if (!trib_schema_equal(&tmp, n->cs)) return VIEW_INVALID;
-    }
+    if (n->k == K_RECORD && !struct_schema_fits(v->u.st.schema, n->cs)) return VIEW_INVALID;
     return n->atype;
 }
 
@@ -888,15 +895,9 @@ static int enc(const node *n, const trib_value *v, avro_value_t *dst, trib_error
         return 0;
     case K_RECORD: {
         const trib_schema *vs = v->u.st.schema;
-        if (vs != n->cs && !trib_schema_equal(vs, n->cs)) {
-            /* Connect requires the struct's own schema; tolerate only a
-             * difference in optionality of the same type. */
-            trib_schema tmp = *vs;
-            tmp.optional = n->cs->optional;
-            if (!trib_schema_equal(&tmp, n->cs))
-                return trib_error_set(err, TRIB_ERR_INVALID, "avro: mismatching struct schema (%s)",
-                                      vs && vs->name ? vs->name : "unnamed struct");
-        }
+        if (!struct_schema_fits(vs, n->cs))
+            return trib_error_set(err, TRIB_ERR_INVALID, "avro: mismatching struct schema (%s)",
+                                  vs && vs->name ? vs->name : "unnamed struct");
         for (size_t i = 0; i < n->nfields; i++) {
             const trib_field *f = &n->cs->fields[i];
             const trib_value *fv = v->u.st.fields[i];
