@@ -331,6 +331,15 @@ static int wait_for_room(source_loop *l, int attempt, inflight *e, trib_error *e
     return 0;
 }
 
+/* Empties the run, freeing its records. Called after a send, and for a
+ * run that will not be sent (the task is failing: its entries stay
+ * pending, so no offset moves past them). */
+static void run_drop(send_run *r) {
+    for (size_t i = 0; i < r->n; i++) trib_record_destroy(r->recs[i]);
+    r->n = 0;
+    trib_strbuf_reset(&r->bytes);
+}
+
 /* Hands the run to librdkafka and frees its records. A failure here is
  * the task's (-1); records librdkafka refuses are tolerated one by one. */
 static int run_send(source_loop *l, trib_error *err) {
@@ -338,10 +347,8 @@ static int run_send(source_loop *l, trib_error *err) {
     if (r->n == 0) return 0;
     for (size_t i = 0; i < r->n; i++) {
         rd_kafka_message_t *m = &r->msgs[i];
-        m->key = r->key_at[i] == SIZE_MAX ? NULL : r->bytes.data + r->key_at[i];
+        m->key = r->key_at[i] == SIZE_MAX ? NULL : r->bytes.data + r->key_at[i];   /* lengths: run_add */
         m->payload = r->value_at[i] == SIZE_MAX ? NULL : r->bytes.data + r->value_at[i];
-        if (!m->key) m->key_len = 0;
-        if (!m->payload) m->len = 0;
         m->err = RD_KAFKA_RESP_ERR_NO_ERROR;
     }
     int rc = 0;
@@ -361,18 +368,8 @@ static int run_send(source_loop *l, trib_error *err) {
     for (; done < r->n; done++)   /* no topic handle */
         if ((rc = produce_refused(l, r->recs[done], r->msgs[done]._private, terr, err)) < 0) goto out;
 out:
-    for (size_t i = 0; i < r->n; i++) trib_record_destroy(r->recs[i]);
-    r->n = 0;
-    trib_strbuf_reset(&r->bytes);
+    run_drop(r);
     return rc;
-}
-
-/* Frees the records of a run that will not be sent (the task is failing;
- * their entries stay pending, so no offset moves past them). */
-static void run_drop(send_run *r) {
-    for (size_t i = 0; i < r->n; i++) trib_record_destroy(r->recs[i]);
-    r->n = 0;
-    trib_strbuf_reset(&r->bytes);
 }
 
 /* Appends a converted record to the run (taking rec), sending the run
