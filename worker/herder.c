@@ -64,8 +64,18 @@ conn *herder_find(trib_herder *h, const char *name) {
 }
 
 conn *herder_find_or_404(trib_herder *h, const char *name, trib_error *err) {
+    return herder_find_or(h, name, "Connector %s not found", err);
+}
+
+/* Connect words its 404 per endpoint ("No status found for connector x",
+ * "Unknown connector x", "Unknown connector: x") and scripts match on the
+ * text, so each caller names its own; fmt has one %s, the name. */
+conn *herder_find_or(trib_herder *h, const char *name, const char *fmt, trib_error *err) {
     conn *c = herder_find(h, name);
-    if (!c) trib_error_set(err, TRIB_ERR_NOT_FOUND, "Connector %s not found", name);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    if (!c) trib_error_set(err, TRIB_ERR_NOT_FOUND, fmt, name);
+#pragma GCC diagnostic pop
     return c;
 }
 
@@ -158,7 +168,19 @@ int herder_start_instance(conn *c) {
     return 0;
 }
 
-/* Asks the connector for task configs; each is merged over its config. */
+/* Connect's task.class, which it adds to every task config: the task
+ * class of the connector, named here as Connect's connectors name theirs
+ * ("...FileStreamSourceConnector" -> "...FileStreamSourceTask"). */
+static char *task_class_of(const trib_connector_plugin *p) {
+    static const char suffix[] = "Connector";
+    size_t n = strlen(p->class_name), sl = sizeof suffix - 1;
+    if (n > sl && strcmp(p->class_name + n - sl, suffix) == 0)
+        return trib_xasprintf("%.*sTask", (int)(n - sl), p->class_name);
+    return trib_xasprintf("%sTask", p->class_name);
+}
+
+/* Asks the connector for task configs; each is merged over its config and
+ * carries task.class, as Connect's do. */
 int herder_generate_task_configs(conn *c, trib_props ***out, size_t *n) {
     int64_t max_tasks = 1;
     trib_parse_int64(trib_props_get(c->config, "tasks.max"), &max_tasks);
@@ -171,10 +193,13 @@ int herder_generate_task_configs(conn *c, trib_props ***out, size_t *n) {
     }
     size_t nuse = nraw > (size_t)max_tasks ? (size_t)max_tasks : nraw;  /* never more than tasks.max */
     *out = trib_xcalloc(nuse ? nuse : 1, sizeof **out);
+    char *task_class = task_class_of(c->plugin);
     for (size_t i = 0; i < nuse; i++) {
         (*out)[i] = trib_props_clone(c->config);
         trib_props_merge((*out)[i], raw[i]);
+        trib_props_set((*out)[i], "task.class", task_class);
     }
+    free(task_class);
     for (size_t i = 0; i < nraw; i++) trib_props_destroy(raw[i]);
     free(raw);
     *n = nuse;
@@ -216,7 +241,10 @@ static void reconcile(trib_herder *h, conn *c) {
         return;
     }
     if (c->failed) return;
-    if (c->ntasks == 0 || (c->cctx && trib_connector_context_take_reconfiguration(c->cctx))) {
+    /* as Connect, only a RUNNING connector generates task configs: one
+     * created PAUSED has no tasks until it is resumed */
+    if (c->target == TRIB_TARGET_RUNNING &&
+        (c->ntasks == 0 || (c->cctx && trib_connector_context_take_reconfiguration(c->cctx)))) {
         trib_props **cfgs = NULL;
         size_t n = 0;
         if (herder_generate_task_configs(c, &cfgs, &n) < 0) {
@@ -511,7 +539,7 @@ json_t *trib_herder_config(trib_herder *h, const char *name, trib_error *err) {
 
 json_t *trib_herder_status(trib_herder *h, const char *name, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    conn *c = herder_find_or(h, name, "No status found for connector %s", err);
     json_t *j = c ? herder_status_json(h, c) : NULL;
     pthread_mutex_unlock(&h->lock);
     return j;
@@ -533,9 +561,9 @@ json_t *trib_herder_tasks(trib_herder *h, const char *name, trib_error *err) {
 
 json_t *trib_herder_task_status(trib_herder *h, const char *name, int task, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    conn *c = herder_find(h, name);
     json_t *j = NULL;
-    if (c && (task < 0 || (size_t)task >= c->ntasks))
+    if (!c || task < 0 || (size_t)task >= c->ntasks)
         trib_error_set(err, TRIB_ERR_NOT_FOUND, "No status found for task %s-%d", name, task);
     else if (c)
         j = task_status_json(h, c, (size_t)task);
@@ -559,7 +587,7 @@ int trib_herder_restart(trib_herder *h, const char *name, bool include_tasks, bo
                         json_t **status_out, trib_error *err) {
     if (status_out) *status_out = NULL;
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    conn *c = herder_find_or(h, name, "Unknown connector: %s", err);
     if (!c) {
         pthread_mutex_unlock(&h->lock);
         return -1;
@@ -610,17 +638,17 @@ int trib_herder_restart(trib_herder *h, const char *name, bool include_tasks, bo
 int trib_herder_restart_task(trib_herder *h, const char *name, int task, trib_error *err) {
     if (h->cluster) {
         pthread_mutex_lock(&h->lock);
-        conn *c = herder_find_or_404(h, name, err);
+        conn *c = herder_find_or(h, name, "Unknown connector: %s", err);
         bool ok = c && task >= 0 && (size_t)task < c->ntasks;
-        if (c && !ok) trib_error_set(err, TRIB_ERR_NOT_FOUND, "Task %s-%d not found", name, task);
+        if (c && !ok) trib_error_set(err, TRIB_ERR_NOT_FOUND, "Unknown task: %s-%d", name, task);
         pthread_mutex_unlock(&h->lock);
         return ok ? herder_cluster_restart(h, name, true, false, task, err) : -1;
     }
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    conn *c = herder_find_or(h, name, "Unknown connector: %s", err);
     int rc = -1;
     if (c && (task < 0 || (size_t)task >= c->ntasks)) {
-        trib_error_set(err, TRIB_ERR_NOT_FOUND, "Task %s-%d not found", name, task);
+        trib_error_set(err, TRIB_ERR_NOT_FOUND, "Unknown task: %s-%d", name, task);
     } else if (c) {
         if (c->tasks[task]) {
             trib_task_stop(c->tasks[task], h->shutdown_ms);
@@ -636,7 +664,7 @@ int trib_herder_restart_task(trib_herder *h, const char *name, int task, trib_er
 int trib_herder_set_target_state(trib_herder *h, const char *name, trib_target_state s, trib_error *err) {
     if (h->cluster) return herder_cluster_set_target(h, name, s, err);
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    conn *c = herder_find_or(h, name, "Unknown connector %s", err);
     if (c) {
         if (c->target != s) TRIB_INFO("herder", "[%s] target state %s", name, trib_target_state_name(s));
         c->target = s;
@@ -647,10 +675,14 @@ int trib_herder_set_target_state(trib_herder *h, const char *name, trib_target_s
 }
 
 json_t *trib_herder_topics(trib_herder *h, const char *name, trib_error *err) {
+    (void)err;
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
-    json_t *j = NULL;
+    conn *c = herder_find(h, name);
+    /* Connect keeps active topics by connector name in the status topic and
+     * answers an empty set for a name it has none for, existing or not. */
+    json_t *j = json_pack("{s{s[]}}", name, "topics");
     if (c) {
+        json_decref(j);
         /* distributed: the status topic has every worker's; standalone: this worker's tasks */
         json_t *set = h->cluster ? json_object() : json_deep_copy(c->topics);
         if (h->cluster) herder_cluster_topics(h, c, set);
@@ -679,8 +711,10 @@ json_t *trib_herder_topics(trib_herder *h, const char *name, trib_error *err) {
 }
 
 int trib_herder_reset_topics(trib_herder *h, const char *name, trib_error *err) {
+    (void)err;
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    /* as Connect: resetting the (empty) topic set of an unknown name succeeds */
+    conn *c = herder_find(h, name);
     if (c) {
         json_object_clear(c->topics);
         for (size_t i = 0; i < c->ntasks; i++)
@@ -688,7 +722,7 @@ int trib_herder_reset_topics(trib_herder *h, const char *name, trib_error *err) 
         if (h->cluster) herder_cluster_reset_topics(h, c);
     }
     pthread_mutex_unlock(&h->lock);
-    return c ? 0 : -1;
+    return 0;
 }
 
 /* The admin client for group offsets, created on first use. Caller holds the lock. */
@@ -725,8 +759,9 @@ json_t *trib_herder_offsets(trib_herder *h, const char *name, trib_error *err) {
 }
 
 static int require_stopped(const conn *c, trib_error *err) {
+    /* 400, as Connect (a BadRequestException), though 409 would fit better */
     if (c->target != TRIB_TARGET_STOPPED)
-        return trib_error_set(err, TRIB_ERR_CONFLICT,
+        return trib_error_set(err, TRIB_ERR_INVALID,
                               "Connectors must be in the STOPPED state before their offsets can be modified. "
                               "This can be done for the specified connector by issuing a 'PUT' request to the "
                               "'/connectors/%s/stop' endpoint", c->name);
