@@ -191,7 +191,22 @@ int herder_generate_task_configs(conn *c, trib_props ***out, size_t *n) {
         herder_set_failed(c, err.msg);
         return -1;
     }
-    size_t nuse = nraw > (size_t)max_tasks ? (size_t)max_tasks : nraw;  /* never more than tasks.max */
+    /* tasks.max.enforce (default true): a connector generating more tasks
+     * than tasks.max fails, as in Connect; false lets it run them all */
+    bool enforce = true;
+    trib_parse_bool(trib_props_get_or(c->config, "tasks.max.enforce", "true"), &enforce);
+    if (nraw > (size_t)max_tasks && enforce) {
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "The connector %s has generated %zu tasks, which is greater than %lld, the maximum number of tasks "
+                 "it is configured to create (tasks.max.enforce=false allows it)",
+                 c->name, nraw, (long long)max_tasks);
+        for (size_t i = 0; i < nraw; i++) trib_props_destroy(raw[i]);
+        free(raw);
+        herder_set_failed(c, msg);
+        return -1;
+    }
+    size_t nuse = nraw;
     *out = trib_xcalloc(nuse ? nuse : 1, sizeof **out);
     char *task_class = task_class_of(c->plugin);
     for (size_t i = 0; i < nuse; i++) {
@@ -878,16 +893,38 @@ json_t *trib_herder_plugins(trib_herder *h, bool connectors_only) {
     return arr;
 }
 
+static const trib_config_def converter_type_def[] = {
+    {.name = "converter.type", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_LOW,
+     .one_of = (const char *const[]){"key", "value", "header", NULL}, .doc = "How this converter will be used."},
+    TRIB_CONFIG_END,
+};
+
 json_t *trib_herder_plugin_config(trib_herder *h, const char *plugin, trib_error *err) {
     (void)h;
     /* a plugin in a module needs the module for its config definition */
     if (trib_connector_lookup(plugin)) {
         const trib_connector_plugin *cp = trib_connector_load(plugin, err);
-        return cp ? trib_config_describe_json(cp->config) : NULL;
+        if (!cp) return NULL;
+        /* as Connect: the connector's own keys, then the framework's for
+         * its kind (what a console builds its "new connector" form from) */
+        json_t *a = trib_config_describe_json(cp->config);
+        trib_config_describe_append(a, trib_connector_common_defs);
+        if (cp->kind == TRIB_CONNECTOR_SINK) {
+            trib_config_describe_append(a, trib_connector_sink_defs);
+            trib_config_describe_append(a, trib_connector_dlq_defs);
+        } else {
+            trib_config_describe_append(a, trib_connector_source_defs);
+        }
+        return a;
     }
     if (trib_converter_lookup(plugin)) {
         const trib_converter_plugin *cv = trib_converter_load(plugin, err);
-        return cv ? trib_config_describe_json(cv->config) : NULL;
+        if (!cv) return NULL;
+        /* Connect's ConverterConfig: converter.type, which the worker sets
+         * (key or value), then the converter's own keys */
+        json_t *a = trib_config_describe_json(converter_type_def);
+        trib_config_describe_append(a, cv->config);
+        return a;
     }
     const trib_transform_plugin *tp = trib_transform_find(plugin);
     if (tp) return trib_config_describe_json(tp->config);
@@ -915,7 +952,8 @@ json_t *trib_herder_validate(trib_herder *h, const char *plugin, const trib_prop
     const trib_connector_plugin *p = trib_connector_info_load(info, err);
     if (!p) return NULL;
     trib_config_report *r = trib_connector_config_validate(config, plugin, NULL);
-    json_t *j = trib_config_report_to_json(r, p->class_name);
+    /* Connect names the report after connector.class as given */
+    json_t *j = trib_config_report_to_json(r, cls ? cls : p->class_name);
     trib_config_report_destroy(r);
     return j;
 }

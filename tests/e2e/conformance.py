@@ -24,6 +24,7 @@ count of identical answers out of all requests.
 """
 import http.client
 import json
+import re
 import sys
 import time
 import urllib.parse
@@ -44,19 +45,26 @@ KNOWN = {
     "create-unknown-class": "an unknown connector.class: Tributary answers 400 with the config error, Connect 500",
     "validate-unknown-plugin": "validating for an unknown plugin: Tributary answers 404 naming it, Connect 500",
     "create-no-name": "a body without name: Tributary's 400 names the missing field",
+    "validate-empty": "validate without connector.class: Tributary reports on the path's plugin, Connect answers 500",
+    "validate-transform-missing-key": "Connect adds a second error for a missing regex (a Java NullPointerException text)",
     "wrong-method": "framework errors: Tributary answers application/json with Allow, Jetty text/plain",
     "unknown-path": "framework errors: Tributary answers application/json, Jetty an HTML page",
 }
 
 
-# not yet matched: the framework's config definitions (issue 16, items 1-2)
-for _rid in ("plugin-config-sink", "plugin-config-source", "plugin-config-fqcn", "plugin-config-converter",
-             "plugin-config-transform", "plugin-config-predicate", "validate-sink-ok", "validate-source-ok",
-             "validate-partial", "validate-empty", "validate-bad-int", "validate-tasks-zero",
-             "validate-bad-tolerance", "validate-both-topics", "validate-no-topics", "validate-transforms",
-             "validate-transform-missing-key", "validate-unknown-transform", "validate-unknown-converter"):
-    KNOWN.setdefault(_rid, "framework config definitions differ from Connect's (not yet matched)")
-
+# field-level differences kept on purpose (regex over a difference's path,
+# reason); an answer differing only in these passes but is not counted as
+# identical
+KNOWN_FIELDS = [
+    (r"\[errors\.retry\.timeout\]/(definition/default_value|value/value|default_value)",
+     "errors.retry.timeout defaults to -1: a retriable conversion error (registry down) never kills a task"),
+    (r"\[(header\.converter|config\.action\.reload|errors\.retry\.timeout|topics\.regex|topic\.creation\.groups|"
+     r"exactly\.once\.support|transaction\.boundary|transaction\.boundary\.interval\.ms|offsets\.storage\.topic)\]"
+     r"(/definition)?/documentation",
+     "the documentation says what Tributary does with the key"),
+    (r"\[(transforms|predicates)\.[^\]]*\.type\]/value/recommended_values",
+     "the recommended classes are each worker's own plugins"),
+]
 
 class Answer:
     def __init__(self, status, headers, body):
@@ -144,10 +152,20 @@ def diff(a, b, path="", out=None):
         if len(a) != len(b):
             out.append("%s: %d items in Connect, %d in Tributary" % (path, len(a), len(b)))
         for i, (x, y) in enumerate(zip(a, b)):
-            diff(x, y, "%s[%d]" % (path, i), out)
+            diff(x, y, "%s[%s]" % (path, label(x, i)), out)
     elif type(a) is not type(b) or a != b:
         out.append("%s: Connect %s != Tributary %s" % (path, short(a), short(b)))
     return out
+
+
+def label(item, i):
+    """A list item's name in a difference's path: a config key's name
+    (ConfigKeyInfo, ConfigInfo), else its index."""
+    if isinstance(item, dict):
+        for holder in (item, item.get("definition"), item.get("value")):
+            if isinstance(holder, dict) and isinstance(holder.get("name"), str):
+                return holder["name"]
+    return str(i)
 
 
 def short(v):
@@ -214,6 +232,7 @@ STEPS = [
     ("plugin-config-fqcn", "GET", "/connector-plugins/org.apache.kafka.connect.file.FileStreamSinkConnector/config", None),
     ("plugin-config-unknown", "GET", "/connector-plugins/NoSuchPlugin/config", None),
     ("plugin-config-converter", "GET", "/connector-plugins/org.apache.kafka.connect.storage.StringConverter/config", None),
+    ("plugin-config-json-converter", "GET", "/connector-plugins/org.apache.kafka.connect.json.JsonConverter/config", None),
     ("plugin-config-transform", "GET", "/connector-plugins/org.apache.kafka.connect.transforms.RegexRouter/config", None),
     ("plugin-config-predicate", "GET",
      "/connector-plugins/org.apache.kafka.connect.transforms.predicates.TopicNameMatches/config", None),
@@ -338,7 +357,8 @@ STEPS = [
 def main():
     requests = [s for s in STEPS if s[0] != "wait"]
     print("1..%d" % len(requests))
-    n = same = 0
+    n = same = near = 0
+    fields = [(re.compile(rx), why) for rx, why in KNOWN_FIELDS]
     for step in STEPS:
         if step[0] == "wait":
             wait(step[1], step[2], step[3])
@@ -350,13 +370,21 @@ def main():
         d = diff(a, b)
         if not d:
             same += 1
+        documented = [line for line in d if any(rx.search(line.split(":")[0]) for rx, _ in fields)]
+        note = ""
+        if d and len(documented) == len(d):
+            near += 1
+            note = " (identical but for documented fields)"
+            d = []
         todo = " # TODO %s" % KNOWN[rid] if rid in KNOWN else ""
-        print("%s %d - %s %s %s%s" % ("not ok" if d else "ok", n, rid, method, path, todo))
+        print("%s %d - %s %s %s%s%s" % ("not ok" if d else "ok", n, rid, method, path, note, todo))
+        for line in documented:
+            print("#   documented: " + line[:200])
         for line in d[:12]:
             print("#   " + line)
         if len(d) > 12:
             print("#   ... %d more differences" % (len(d) - 12))
-    print("# identical answers: %d of %d requests" % (same, n))
+    print("# identical answers: %d of %d requests (%d more identical but for documented fields)" % (same, n, near))
 
 
 if __name__ == "__main__":
