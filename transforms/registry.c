@@ -10,6 +10,7 @@
 static const trib_transform_plugin *const transforms[] = {
     &trib_smt_cast_key,
     &trib_smt_cast_value,
+    &trib_smt_drop_headers,
     &trib_smt_extract_field_key,
     &trib_smt_extract_field_value,
     &trib_smt_filter,
@@ -17,6 +18,7 @@ static const trib_transform_plugin *const transforms[] = {
     &trib_smt_hoist_field_value,
     &trib_smt_insert_field_key,
     &trib_smt_insert_field_value,
+    &trib_smt_insert_header,
     &trib_smt_mask_field_key,
     &trib_smt_mask_field_value,
     &trib_smt_regex_router,
@@ -24,6 +26,7 @@ static const trib_transform_plugin *const transforms[] = {
     &trib_smt_replace_field_value,
     &trib_smt_timestamp_converter_key,
     &trib_smt_timestamp_converter_value,
+    &trib_smt_timestamp_router,
     &trib_smt_value_to_key,
     NULL,
 };
