@@ -24,6 +24,8 @@ static const trib_transform_plugin *const transforms[] = {
     &trib_smt_regex_router,
     &trib_smt_replace_field_key,
     &trib_smt_replace_field_value,
+    &trib_smt_set_schema_metadata_key,
+    &trib_smt_set_schema_metadata_value,
     &trib_smt_timestamp_converter_key,
     &trib_smt_timestamp_converter_value,
     &trib_smt_timestamp_router,
