@@ -16,6 +16,8 @@ static const trib_transform_plugin *const transforms[] = {
     &trib_smt_filter,
     &trib_smt_flatten_key,
     &trib_smt_flatten_value,
+    &trib_smt_header_from_key,
+    &trib_smt_header_from_value,
     &trib_smt_hoist_field_key,
     &trib_smt_hoist_field_value,
     &trib_smt_insert_field_key,
