@@ -235,6 +235,7 @@ static int eval_row(const trib_config_def *d, const char *key, const char *given
         } else {
             strvec_push_take(errs, trib_xasprintf(
                 "Missing required configuration \"%s\" which has no default value.", key));
+            if (report && d->null_error) add_invalid(errs, "null", d->name, "%s", d->null_error);
             out->list = trib_split_list(NULL, &out->nlist);
             return -1;
         }
@@ -436,6 +437,12 @@ void trib_config_report_take_errors(trib_config_report *dst, trib_config_report 
         free(e->errors.v);
         memset(&e->errors, 0, sizeof e->errors);
     }
+}
+
+void trib_config_report_set_value(trib_config_report *r, const char *key, const char *value) {
+    rentry *e = report_entry(r, key);
+    free(e->value);
+    e->value = value ? trib_xstrdup(value) : NULL;
 }
 
 void trib_config_report_value_null(trib_config_report *r, const char *key) {

@@ -81,6 +81,10 @@ typedef struct trib_config_def {
     double min, max;
     bool non_empty;            /* STRING/LIST must not be empty */
     trib_cfg_validator_fn validate;
+    /* Connect's NonNullValidator and its kin also report a missing required
+     * value: in a validation report, a null value gets a second error
+     * "Invalid value null for configuration <name>: <null_error>". */
+    const char *null_error;
     /* Connect's Recommender: the values a UI offers (a new JSON array of
      * strings, "recommended_values" in a validation report); NULL: none. */
     json_t *(*recommended)(void);
@@ -118,6 +122,9 @@ int trib_config_report_error_count(const trib_config_report *r);
 /* Reports key's value as null: a CLASS value naming no class, which
  * Connect's parser turns into null. */
 void trib_config_report_value_null(trib_config_report *r, const char *key);
+/* Reports key's value as value (copied): a CLASS value given by alias shows
+ * as the class it resolved to, as Connect's parser resolves it. */
+void trib_config_report_set_value(trib_config_report *r, const char *key, const char *value);
 /* Moves every error of src to the same key of dst (src keeps its entries
  * without errors); for checks whose keys dst does not describe. */
 void trib_config_report_take_errors(trib_config_report *dst, trib_config_report *src);

@@ -233,6 +233,8 @@ static void walk_predicates(walk_ctx *w, char **palias, size_t np) {
             }
         }
         if (pp) {
+            /* a CLASS value shows as the class it names, as Connect parses it */
+            if (w->report) trib_config_report_set_value(w->report, type_key, pp->class_name);
             void *ctx = plugin_build(w, pp->config, prefix, type_key, false, pp);
             if (ctx) {
                 trib_transform_chain *c = w->chain;
@@ -280,6 +282,7 @@ static void walk_transforms(walk_ctx *w, char **talias, size_t nt, char **palias
         /* without a class there is nothing to enrich: Connect reports only
          * the type key of such an alias */
         if (stop(w) || !tp) goto next;
+        if (w->report) trib_config_report_set_value(w->report, type_key, tp->class_name);
 
         /* predicate / negate */
         if (w->report) {

@@ -66,9 +66,11 @@ const trib_transform_plugin trib_smt_drop_headers = {
 /* ---- InsertHeader ---------------------------------------------------------- */
 
 static const trib_config_def insert_header_config[] = {
-    {.name = "header", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH, .doc = "The name of the header."},
+    {.name = "header", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH, .doc = "The name of the header.",
+     .null_error = "entry must be non null"},
     {.name = "value.literal", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH,
-     .doc = "The literal value that is to be set as the header value on all records."},
+     .doc = "The literal value that is to be set as the header value on all records.",
+     .null_error = "entry must be non null"},
     TRIB_CONFIG_END,
 };
 

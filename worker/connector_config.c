@@ -171,8 +171,12 @@ static void validate_converter(trib_config_report *r, const trib_props *config, 
         trib_config_report_error(r, key, "Invalid value %s for configuration %s: Class %s could not be found.",
                                  cls, key, cls);
         trib_config_report_value_null(r, key); /* as Connect: the CLASS did not parse */
-    } else if (!trib_converter_load(cls, &lerr)) /* its plugin module is missing or broken */
+    } else if (!trib_converter_load(cls, &lerr)) { /* its plugin module is missing or broken */
         trib_config_report_error(r, key, "Invalid value %s for configuration %s: %s", cls, key, lerr.msg);
+    } else {
+        /* an alias shows as the class it names, as Connect parses a CLASS */
+        trib_config_report_set_value(r, key, trib_converter_lookup(cls)->class_name);
+    }
 }
 
 static void validate_sink_topics(trib_config_report *r, const trib_props *config) {

@@ -471,6 +471,26 @@ static void test_connect_metadata(void) {
     is_str(json_string_value(json_array_get(groups, 1)), "Plugins: p", "in order of first appearance");
     json_decref(j);
 
+    trib_config_report *nn = trib_config_report_new();
+    static const trib_config_def nn_defs[] = {
+        {.name = "lit", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH, .null_error = "entry must be non null"},
+        TRIB_CONFIG_END,
+    };
+    trib_config_report_add(nn, nn_defs, p, "x.");
+    is_int(trib_config_report_error_count(nn), 2, "a missing key with null_error gets Connect's second error");
+    char *nsum = trib_config_report_summary(nn);
+    like(nsum, "Invalid value null for configuration lit: entry must be non null", "naming the unprefixed key");
+    free(nsum);
+    trib_config_report_set_value(nn, "x.lit", "resolved");
+    json_t *nj = trib_config_report_to_json(nn, NULL);
+    is_str(jstr(json_array_get(json_object_get(nj, "configs"), 0), "value", "value"), "resolved",
+           "set_value replaces the reported value");
+    json_decref(nj);
+    trib_config_report_destroy(nn);
+    trib_error nerr;
+    ok(trib_config_bind(nn_defs, p, "x.", &nerr) == NULL && !strstr(nerr.msg, "non null"),
+       "binding reports only the missing key");
+
     trib_config_report *other = trib_config_report_new();
     trib_config_report_take_errors(other, r);
     is_int(trib_config_report_error_count(other), 2, "take_errors moves every error");
@@ -550,7 +570,7 @@ static void test_redact(void) {
 }
 
 int main(void) {
-    plan(146 + 30);
+    plan(146 + 34);
     test_type_errors();
     test_all_errors_collected();
     test_connect_metadata();
