@@ -11,6 +11,7 @@
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const tolerance_values[] = {"none", "all", NULL};
 static const char *const eos_support_values[] = {"requested", "required", NULL};
@@ -219,6 +220,35 @@ static void validate_source_dlq(trib_config_report *r, const trib_props *config)
     trib_config_report_destroy(dlq);
 }
 
+/* Another product's class served by a Tributary plugin: each of the
+ * original's keys that Tributary does not honour is an error naming it,
+ * unless its value is one that matches what Tributary does anyway. */
+static void validate_foreign_keys(trib_config_report *r, const trib_props *config, const trib_foreign_class *info,
+                                  const trib_connector_plugin *plugin) {
+    for (const trib_foreign_key *k = info->unsupported; k->key; k++) {
+        const char *v = trib_props_get(config, k->key);
+        if (!v) continue;
+        bool ok = false;
+        for (const char *const *a = k->accepted; a && *a && !ok; a++) ok = strcasecmp(*a, v) == 0;
+        if (ok) continue;
+        trib_strbuf sb;
+        trib_strbuf_init(&sb);
+        for (const char *const *a = k->accepted; a && *a; a++)
+            trib_strbuf_printf(&sb, "%s%s", a == k->accepted ? "" : ", ", *a);
+        if (sb.len)
+            trib_config_report_error(r, k->key,
+                                     "Invalid value %s for configuration %s: %s is served by %s, which supports only "
+                                     "%s here",
+                                     v, k->key, info->class_name, plugin->class_name, sb.data);
+        else
+            trib_config_report_error(r, k->key,
+                                     "Invalid value %s for configuration %s: %s is served by %s, which does not "
+                                     "support this setting; remove it",
+                                     v, k->key, info->class_name, plugin->class_name);
+        trib_strbuf_free(&sb);
+    }
+}
+
 /* Connect's embedded groups: "Transforms: <alias>" for each transform, then
  * "Predicates: <alias>" for each predicate, after the framework's keys. */
 static void embed_plugin_groups(trib_config_report *r, const trib_props *config) {
@@ -285,6 +315,8 @@ trib_config_report *trib_connector_config_validate(const trib_props *config,
     if (plugin) {
         if (plugin->config) trib_config_report_add(r, plugin->config, config, "");
         if (plugin->validate) plugin->validate(config, r);
+        const trib_foreign_class *foreign = trib_connector_foreign(cls);
+        if (foreign) validate_foreign_keys(r, config, foreign, plugin);
     }
     return r;
 }
