@@ -31,8 +31,25 @@ static const char *const txn_boundary_values[] = {"poll", "interval", "connector
  * shows them there, and its documentation wherever Tributary does what it
  * says (where it does not, the text says what Tributary does; rest/README.md
  * lists those keys). */
+/* Connect's ConfigDef.nonEmptyStringWithoutControlChars, with its texts. */
+static int validate_name(const trib_config_def *def, const char *value, trib_error *err) {
+    (void)def;
+    if (!*value) return trib_error_set(err, TRIB_ERR_INVALID, "String may not be empty");
+    trib_strbuf codes;
+    trib_strbuf_init(&codes);
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) trib_strbuf_printf(&codes, "%s%u", codes.len ? ", " : "", *p);
+    int rc = 0;
+    if (codes.len)
+        rc = trib_error_set(err, TRIB_ERR_INVALID,
+                            "String may not contain control sequences but had the following ASCII chars: %s",
+                            codes.data);
+    trib_strbuf_free(&codes);
+    return rc;
+}
+
 const trib_config_def trib_connector_common_defs[] = {
-    {.name = "name", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH, .non_empty = true,
+    {.name = "name", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH, .validate = validate_name,
      .doc = "Globally unique name to use for this connector.", .group = COMMON, .order = 1,
      .width = TRIB_WIDTH_MEDIUM, .display_name = "Connector name"},
     {.name = "connector.class", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH,

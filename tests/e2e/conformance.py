@@ -259,6 +259,8 @@ STEPS = [
     ("validate-source-ok", "PUT", V % "FileStreamSource", cfg("source", name="v2")),
     ("validate-partial", "PUT", V % "FileStreamSink", {"connector.class": "FileStreamSink"}),
     ("validate-empty", "PUT", V % "FileStreamSource", {}),
+    ("validate-empty-name", "PUT", V % "FileStreamSink", cfg("sink", name="")),
+    ("validate-control-char-name", "PUT", V % "FileStreamSink", cfg("sink", name="a\u0001b")),
     ("validate-bad-int", "PUT", V % "FileStreamSource", cfg("source", name="v3", **{"tasks.max": "x"})),
     ("validate-tasks-zero", "PUT", V % "FileStreamSource", cfg("source", name="v3", **{"tasks.max": "0"})),
     ("validate-bad-tolerance", "PUT", V % "FileStreamSink", cfg("sink", name="v4", **{"errors.tolerance": "some"})),

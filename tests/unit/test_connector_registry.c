@@ -140,6 +140,20 @@ int main(void) {
     like(sum, "connection.pool.max_size", "naming the pool key");
     free(sum);
     trib_config_report_destroy(r);
+    trib_props_set(cfg, "name", "a\001b");
+    r = trib_connector_config_validate(cfg, NULL, NULL);
+    sum = trib_config_report_summary(r);
+    like(sum, "configuration name: String may not contain control sequences but had the following ASCII chars: 1",
+         "a name with a control character is refused with Connect's text");
+    free(sum);
+    trib_config_report_destroy(r);
+    trib_props_set(cfg, "name", "");
+    r = trib_connector_config_validate(cfg, NULL, NULL);
+    sum = trib_config_report_summary(r);
+    like(sum, "Invalid value  for configuration name: String may not be empty", "so is an empty name");
+    free(sum);
+    trib_config_report_destroy(r);
+    trib_props_set(cfg, "name", "j");
     trib_props_set(cfg, "connection.url", "jdbc:mysql://localhost/db");
     trib_props_remove(cfg, "connection.pool.max_size");
     r = trib_connector_config_validate(cfg, NULL, NULL);
