@@ -28,8 +28,10 @@
  * its compile and match cost grows with the pattern's expanded size and,
  * for quantified groups that contain quantifiers, exponentially
  * (((a*)*){1,20} took 30 s to compile). regex_guard() therefore refuses
- * nested quantifiers (other than an exact {n} around a group) and patterns
- * over REGEX_MAX_POSITIONS expanded positions, and subjects longer than
+ * repeated groups that contain quantifiers (? and an exact {n} may still
+ * follow them: (-[a-z]+)? and (\d{3}-){2} are fine), more than
+ * REGEX_MAX_QUANTIFIERS quantifiers and patterns over REGEX_MAX_POSITIONS
+ * expanded positions, and subjects longer than
  * REGEX_MAX_SUBJECT bytes fail the rule instead of being matched: the worst
  * accepted pattern costs about 20 ms on the longest subject.
  */
@@ -59,6 +61,7 @@
 #define REGEX_MAX_PATTERN 1024
 #define REGEX_MAX_POSITIONS 256
 #define REGEX_MAX_SUBJECT 4096
+#define REGEX_MAX_QUANTIFIERS 64  /* glibc's compile time grows with optional parts */
 #define HEADER_VALUE_MAX 256   /* a DLQ header's value is cut here (UTF-8 safe) */
 
 /* ---- configuration ---------------------------------------------------------- */
@@ -187,6 +190,20 @@ typedef struct uset {
     ukey *oldest, *newest;
 } uset;
 
+/* glibc's regexec costs a few hundred ns even for a short subject (it
+ * allocates its matching state per call), while the columns rules check
+ * are often of low cardinality (status, country, product): a small
+ * direct-mapped cache of recent subjects and results makes a repeat cost a
+ * hash and a memcmp. */
+#define MEMO_SLOTS 64
+#define MEMO_TEXT 48
+struct memo {
+    uint64_t hash;
+    uint8_t len;        /* 0: empty slot (the empty string is not cached) */
+    bool match;
+    char text[MEMO_TEXT];
+};
+
 typedef struct rule {
     char *id, *name, *column;
     rule_kind kind;
@@ -197,6 +214,7 @@ typedef struct rule {
     double min, max;
     /* regex */
     trib_jregex *re;
+    struct memo *memo;  /* recent short subjects and their result */
     /* allowed_values: sorted texts */
     char **values;
     size_t nvalues;
@@ -273,6 +291,7 @@ static void rule_free(rule *r) {
     path_free(&r->other);
     free(r->other_text);
     trib_jregex_free(r->re);
+    free(r->memo);
     for (size_t i = 0; i < r->nvalues; i++) free(r->values[i]);
     free(r->values);
     uset_clear(&r->seen);
@@ -294,6 +313,7 @@ static int regex_guard(const char *p, trib_error *err) {
     } st[DEPTH];
     int top = 0;
     st[0] = (struct frame){0, false};
+    int quantifiers = 0;
     double last = 0;          /* size of the atom a quantifier would apply to */
     bool last_group_q = false; /* that atom is a group with a quantifier inside */
     for (size_t i = 0; i < len;) {
@@ -367,11 +387,13 @@ static int regex_guard(const char *p, trib_error *err) {
                 mult = (double)(n2 > n1 ? n2 : n1);
                 if (mult < 1) mult = 1;
             }
-            if (last_group_q && !exact)
+            if (last_group_q && !exact && c != '?')
                 return trib_error_set(err, TRIB_ERR_INVALID,
-                                      "a quantified group that contains a quantifier, such as (a+)+ or "
-                                      "(a{1,9}){1,9}: its matching cost can explode (only an exact {n} may "
-                                      "repeat such a group)");
+                                      "a repeated group that contains a quantifier, such as (a+)+ or "
+                                      "(a{1,9}){1,9}: its matching cost can explode (only ? or an exact {n} "
+                                      "may follow such a group)");
+            if (++quantifiers > REGEX_MAX_QUANTIFIERS)
+                return trib_error_set(err, TRIB_ERR_INVALID, "more than %d quantifiers", REGEX_MAX_QUANTIFIERS);
             st[top].total += last * (mult - 1);
             st[top].quantified = true;
             last *= mult;
@@ -550,6 +572,7 @@ static int build_rule(rule *r, const char *id, const trib_props *props, const ch
             trib_error_prefix(err, "parameter pattern");
             goto out;
         }
+        r->memo = trib_xcalloc(MEMO_SLOTS, sizeof *r->memo);
         break;
     }
     case K_ALLOWED: {
@@ -1010,6 +1033,18 @@ static bool unique_seen(rule *r, const trib_value *v, const trib_schema *s, cons
     return false;
 }
 
+static bool regex_match(rule *r, const char *s, size_t n) {
+    if (strlen(s) != n) return false;  /* a NUL inside: POSIX would see a shorter string */
+    if (n == 0 || n >= MEMO_TEXT) return trib_jregex_matches(r->re, s);
+    uint64_t h = trib_fnv1a(s, n);
+    struct memo *m = &r->memo[h & (MEMO_SLOTS - 1)];
+    if (m->len == n && m->hash == h && memcmp(m->text, s, n) == 0) return m->match;
+    bool match = trib_jregex_matches(r->re, s);
+    *m = (struct memo){.hash = h, .len = (uint8_t)n, .match = match};
+    memcpy(m->text, s, n);
+    return match;
+}
+
 /* Whether rec passes rule r. On failure, fills why and points *bad_value
  * (and its schema) at the offending value. */
 static bool check(rule *r, const trib_record *rec, const trib_value *root, const trib_schema *rs, char *why,
@@ -1077,7 +1112,7 @@ static bool check(rule *r, const trib_record *rec, const trib_value *root, const
             snprintf(why, cap, "is longer than %d bytes, the most a regex rule matches", REGEX_MAX_SUBJECT);
             return false;
         }
-        if (strlen(v->u.str.data) == v->u.str.len && trib_jregex_matches(r->re, v->u.str.data)) return true;
+        if (regex_match(r, v->u.str.data, v->u.str.len)) return true;
         snprintf(why, cap, "does not match the pattern");
         return false;
     case K_ALLOWED: {

@@ -372,6 +372,16 @@ static void test_config_errors(void) {
     char *e = err_of("[{\"rule_id\":\"rx\",\"rule_type\":\"regex\",\"parameters\":{\"pattern\":\"(\\\\d{3}-){2}\\\\d{4}\"}}]");
     is_str(e, "", "an exact {n} around a quantified group is accepted (phone numbers)");
     free(e);
+    e = err_of("[{\"rule_id\":\"rx\",\"rule_type\":\"regex\",\"parameters\":{\"pattern\":\"[a-z]+(-[a-z]+)?\"}}]");
+    is_str(e, "", "an optional quantified group is accepted (slugs)");
+    free(e);
+    trib_strbuf q;
+    trib_strbuf_init(&q);
+    trib_strbuf_puts(&q, "[{\"rule_id\":\"rx\",\"rule_type\":\"regex\",\"parameters\":{\"pattern\":\"");
+    for (int i = 0; i < 65; i++) trib_strbuf_puts(&q, "a?");
+    trib_strbuf_puts(&q, "\"}}]");
+    expect_error(q.data, "rule 'rx': parameter pattern: more than 64 quantifiers", "more than 64 quantifiers are refused");
+    trib_strbuf_free(&q);
 
     /* huge counts */
     trib_strbuf sb;
@@ -395,6 +405,23 @@ static void test_config_errors(void) {
                        "mixing the two forms is refused");
     expect_props_error(props("rules", "[{\"rule_id\":\"a\",\"rule_type\":\"email\"}]", "on.failure", "retry", NULL),
                        "configuration on.failure", "an unknown on.failure");
+}
+
+static void test_regex_memo(void) {
+    /* Short subjects' results are cached: repeats and slot collisions must
+     * still give each subject its own answer. */
+    smt s = mk("[{\"rule_id\":\"rx\",\"rule_type\":\"regex\",\"column\":\"x\",\"parameters\":{\"pattern\":"
+               "\"v\\\\d*[02468]\"}}]",
+               "fail");
+    int wrong = 0;
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 300; i++) {
+            char j[64];
+            snprintf(j, sizeof j, "{\"x\":\"v%d\"}", i);
+            wrong += run(s, j) != (i % 2 == 0);
+        }
+    is_int(wrong, 0, "regex results stay right over 900 checks of 300 subjects (cache repeats and collisions)");
+    smt_free(s);
 }
 
 static void test_bounded_regex_work(void) {
@@ -513,6 +540,7 @@ int main(void) {
     test_unique();
     test_props_form();
     test_config_errors();
+    test_regex_memo();
     test_bounded_regex_work();
     test_counters_and_chain();
     trib_converter_destroy(json_conv);
