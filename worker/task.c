@@ -337,8 +337,11 @@ int trib_task_transform_failed(trib_task *t, const trib_error *why, const char *
     if (!f || f->route == TRIB_ROUTE_TOLERANCE)
         return trib_task_tolerate(t, TRIB_STAGE_TRANSFORMATION, why, topic, partition, offset, raw_key,
                                   raw_key_len, raw_value, raw_value_len, headers, nheaders, rec, err);
-    TRIB_ERROR("worker", "%s error in stage TRANSFORMATION for %s-%d@%lld: %s", t->log_ctx, topic ? topic : "?",
-               partition, (long long)offset, why->msg);
+    /* Routed records are the transform's normal business: logged per
+     * record only with errors.log.enable, as tolerated errors are. */
+    if (t->policy.log_errors || f->route == TRIB_ROUTE_FAIL)
+        TRIB_ERROR("worker", "%s error in stage TRANSFORMATION for %s-%d@%lld: %s", t->log_ctx,
+                   topic ? topic : "?", partition, (long long)offset, why->msg);
     if (f->route == TRIB_ROUTE_FAIL || !t->dlq)
         return trib_error_set(err, TRIB_ERR_FATAL, "stage TRANSFORMATION: %s", why->msg);
     /* The record's own headers, then the transform's (the rule that failed). */

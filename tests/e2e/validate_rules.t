@@ -6,10 +6,12 @@
 # marks records with a header; the clean records reach the target topic;
 # GET /connectors/{c}/quality reports the counters. on.failure=fail fails
 # the task with the rule in its trace, and bad rule configs are refused at
-# create time naming the rule and parameter.
+# create time naming the rule and parameter. On the sink side (Kafka ->
+# FileStreamSink) the DLQ copy keeps the record's bytes and headers, and
+# on.failure=drop skips and counts.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 17
+plan 22
 
 port=$(free_port)
 out=$(uniq_name vr-out)
@@ -65,6 +67,26 @@ r=$(rest POST "$port" /connectors "{\"name\":\"vrbad\",\"config\":{\"connector.c
 like "$r" "^400 .*rule 'age': Invalid value young for configuration min" "a bad parameter is a 400 naming rule and parameter"
 r=$(rest POST "$port" /connectors "$(connector vrnodlq x dlq)")
 like "$r" '^400 .*errors.deadletterqueue.topic.name' "on.failure=dlq without a DLQ topic is a 400"
+
+# sink side: the DLQ copy keeps the record's bytes and headers, plus the rule's
+in=$(uniq_name vr-in)
+sdlq=$(uniq_name vr-sdlq)
+printf '%s\n' '{"user_id":1,"email":"a@example.org"}' '{"user_id":2,"email":"nope"}' '{"user_id":3,"email":"b@example.org"}' '{"email":"c@example.org"}' |
+  kcat -b "$KAFKA_BOOTSTRAP" -P -t "$in" -H origin=e2e 2>/dev/null
+srules='[{"rule_id":"email_format","rule_type":"email","column":"email"},{"rule_id":"required_fields","rule_type":"not_null","column":"user_id"}]'
+sink() { # sink <name> <file> <on.failure> [extra json members]
+  echo "{\"name\":\"$1\",\"config\":{\"connector.class\":\"FileStreamSink\",\"file\":\"$2\",\"topics\":\"$in\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\",\"transforms\":\"v\",\"transforms.v.type\":\"Validate\",\"transforms.v.rules\":$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$srules"),\"transforms.v.on.failure\":\"$3\"${4:-}}}"
+}
+rest POST "$port" /connectors "$(sink vrsink "$E2E_TMP/sink.txt" dlq ",\"errors.deadletterqueue.topic.name\":\"$sdlq\",\"errors.deadletterqueue.topic.replication.factor\":\"1\"")" >/dev/null
+rest POST "$port" /connectors "$(sink vrdrop "$E2E_TMP/drop.txt" drop)" >/dev/null
+wait_for 60 'test "$(topic_count "$sdlq")" -ge 2 && test "$(lines_in "$E2E_TMP/sink.txt")" -ge 2 && test "$(lines_in "$E2E_TMP/drop.txt")" -ge 2'
+is "$(cat "$E2E_TMP/sink.txt" 2>/dev/null | tr '\n' ' ')" "{user_id=1, email=a@example.org} {user_id=3, email=b@example.org} " "sink: the two clean records reach the file"
+is "$(topic_values "$sdlq" | tr '\n' '|')" '{"user_id":2,"email":"nope"}|{"email":"c@example.org"}|' "sink: the failing records are in the DLQ, bytes unchanged"
+shdrs=$(kcat -b "$KAFKA_BOOTSTRAP" -C -t "$sdlq" -e -q -f '%h\n' 2>/dev/null | tr '\n' '|')
+like "$shdrs" "origin=e2e,.*__validate.rule.id=email_format.*[|]origin=e2e,.*__validate.rule.id=required_fields" "sink: DLQ records keep their headers and name the failed rule"
+is "$(cat "$E2E_TMP/drop.txt" 2>/dev/null | wc -l)" 2 "on.failure=drop: only the clean records reach the file"
+dropped=$(rest GET "$port" /connectors/vrdrop/quality)
+like "$dropped" '"dropped": ?2' "on.failure=drop: the two dropped records are counted"
 
 kill -TERM "$WORKER_PID"; wait "$WORKER_PID" 2>/dev/null
 finish
