@@ -11,7 +11,7 @@
 # on.failure=drop skips and counts.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 22
+plan 25
 
 port=$(free_port)
 out=$(uniq_name vr-out)
@@ -88,5 +88,29 @@ is "$(cat "$E2E_TMP/drop.txt" 2>/dev/null | wc -l)" 2 "on.failure=drop: only the
 dropped=$(rest GET "$port" /connectors/vrdrop/quality)
 like "$dropped" '"dropped": ?2' "on.failure=drop: the two dropped records are counted"
 
+kill -TERM "$WORKER_PID"; wait "$WORKER_PID" 2>/dev/null
+
+# tenants: Validate is on their allow-list, and the quality endpoint has a twin
+tport=$(free_port)
+echo "admin-$RANDOM-$RANDOM-secret-token" > "$E2E_TMP/admin.token"
+write_worker_props "$E2E_TMP/tw.properties" "$tport" "$E2E_TMP/toffsets" \
+  "admin.token.file=$E2E_TMP/admin.token" "tenant.key.secret.file=$E2E_TMP/key.secret"
+start_worker "$E2E_TMP/tw.properties" "$E2E_TMP/tenant-worker.log"
+wait_rest "$tport" 30
+admin=(-H "Authorization: Bearer $(cat "$E2E_TMP/admin.token")")
+tn=vr$RANDOM
+for t in "$tn" "${tn}x"; do
+  curl -s -o /dev/null -X POST "${admin[@]}" -H 'Content-Type: application/json' --data "{\"name\":\"$t\",\"topic_prefix\":\"$t-\"}" "http://127.0.0.1:$tport/tenants"
+done
+key=$(curl -s -X POST "${admin[@]}" "http://127.0.0.1:$tport/tenants/$tn/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+other=$(curl -s -X POST "${admin[@]}" "http://127.0.0.1:$tport/tenants/${tn}x/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+  --data "$(connector gen "$tn-orders" drop)" "http://127.0.0.1:$tport/tenants/$tn/connectors")
+is "$code" 201 "a tenant creates a connector with Validate"
+wait_for 60 "curl -s -H 'Authorization: Bearer $key' http://127.0.0.1:$tport/tenants/$tn/connectors/gen/quality | grep -q '\"total\": *100'"
+tq=$(curl -s -H "Authorization: Bearer $key" "http://127.0.0.1:$tport/tenants/$tn/connectors/gen/quality")
+like "$tq" '"name": ?"gen".*"dropped": ?20' "GET /tenants/{t}/connectors/gen/quality: local name, 20 dropped of 100"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $other" "http://127.0.0.1:$tport/tenants/$tn/connectors/gen/quality")
+is "$code" 403 "another tenant's key cannot read the counters"
 kill -TERM "$WORKER_PID"; wait "$WORKER_PID" 2>/dev/null
 finish
