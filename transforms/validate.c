@@ -496,8 +496,8 @@ static int parse_values(rule *r, const char *text, trib_error *err) {
     return 0;
 }
 
-/* Binds one rule's keys (props[prefix + key]) and sets r up. label names
- * the rule in messages. */
+/* Binds one rule's keys (props[prefix + key]) and sets r up; the caller
+ * prefixes errors with the rule's id. r owns what it holds even on error. */
 static int build_rule(rule *r, const char *id, const trib_props *props, const char *prefix, trib_error *err) {
     r->id = trib_xstrdup(id);
     trib_config *cfg = trib_config_bind(rule_def, props, prefix, err);
@@ -895,7 +895,7 @@ static bool email_ok(const char *s, size_t n) {
         char c = s[i];
         if (c == '.') {
             if (i == 0 || i == local - 1 || s[i - 1] == '.') return false;
-        } else if (!isalnum((unsigned char)c) && !strchr("!#$%&'*+/=?^_`{|}~-", c)) {
+        } else if (!isalnum((unsigned char)c) && (c == '\0' || !strchr("!#$%&'*+/=?^_`{|}~-", c))) {
             return false;
         }
     }

@@ -79,6 +79,10 @@ static void test_kinds(void) {
     one_rule("regex", "{\"pattern\":\"a.*\"}", "{\"x\":\"abc\"}", "{\"x\":42}", "regex on a number");
     one_rule("email", "{}", "{\"x\":\"first.last+tag@mail.example.org\"}", "{\"x\":\"first..last@example.org\"}",
              "email");
+    one_rule("email", "{}", "{\"x\":\"ab@example.org\"}", "{\"x\":\"a\\u0000b@example.org\"}",
+             "email refuses a NUL inside");
+    one_rule("regex", "{\"pattern\":\"a.*\"}", "{\"x\":\"ab\"}", "{\"x\":\"a\\u0000b\"}",
+             "regex refuses a NUL inside (POSIX would see a shorter string)");
     one_rule("allowed_values", "{\"values\":[\"new\",\"paid\",3,true]}", "{\"x\":\"paid\"}", "{\"x\":\"lost\"}",
              "allowed_values (strings)");
     one_rule("allowed_values", "{\"values\":[\"new\",\"paid\",3,true]}", "{\"x\":3}", "{\"x\":4}",
