@@ -56,7 +56,8 @@
 #define MAX_ID_LEN 64
 #define MAX_PATH_DEPTH 16
 #define MAX_VALUES 10000
-#define MAX_UNIQUE_KEYS 1000000
+#define MAX_UNIQUE_KEYS 1000000   /* per rule, and in sum over a transform's unique rules */
+#define UNIQUE_KEEP 64
 #define MAX_WINDOW_MS (7LL * 24 * 3600 * 1000)
 #define REGEX_MAX_PATTERN 1024
 #define REGEX_MAX_POSITIONS 256
@@ -955,7 +956,12 @@ static int compare(const trib_value *a, const trib_schema *as, const trib_value 
     return 0;
 }
 
-/* ---- unique: a hash set with first-seen times, oldest first ------------------ */
+/* ---- unique: a hash set with first-seen times, oldest first ------------------
+ *
+ * A value is remembered by its length, its 64-bit hash and at most its
+ * first UNIQUE_KEEP bytes, so memory per value is bounded (about 130
+ * bytes) whatever the values' size; two longer values that agree on all
+ * three count as the same. */
 
 static void uset_grow(uset *s) {
     size_t nb = s->nbuckets ? s->nbuckets * 2 : 64;
@@ -972,7 +978,8 @@ static void uset_grow(uset *s) {
 static ukey *uset_find(const uset *s, const char *key, size_t len, uint64_t h) {
     if (!s->nbuckets) return NULL;
     for (ukey *k = s->buckets[h & (s->nbuckets - 1)]; k; k = k->chain)
-        if (k->hash == h && k->len == len && memcmp(k->key, key, len) == 0) return k;
+        if (k->hash == h && k->len == len && memcmp(k->key, key, len < UNIQUE_KEEP ? len : UNIQUE_KEEP) == 0)
+            return k;
     return NULL;
 }
 
@@ -992,7 +999,7 @@ static void uset_add(uset *s, const char *key, size_t len, uint64_t h, int64_t t
     while (s->count >= max) uset_drop_oldest(s);
     if (s->count >= s->nbuckets) uset_grow(s);
     ukey *k = trib_xcalloc(1, sizeof *k);
-    k->key = trib_xstrndup(key, len);
+    k->key = trib_xstrndup(key, len < UNIQUE_KEEP ? len : UNIQUE_KEEP);
     k->len = len;
     k->hash = h;
     k->t = t;
@@ -1199,6 +1206,15 @@ static int validate_create(const trib_props *props, void **out, trib_error *err,
     if (rc < 0) {
         validate_destroy(v);
         return -1;
+    }
+    size_t keys = 0;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->rules[i].kind == K_UNIQUE) keys += v->rules[i].max_keys;
+    if (keys > MAX_UNIQUE_KEYS) {
+        validate_destroy(v);
+        return trib_error_set(err, TRIB_ERR_INVALID,
+                              "rules: the unique rules' max_keys add up to %zu, at most %d per transform", keys,
+                              MAX_UNIQUE_KEYS);
     }
     v->failed = trib_xcalloc(v->n, sizeof *v->failed);
     trib_quality_rule_info *info = trib_xcalloc(v->n, sizeof *info);

@@ -274,6 +274,16 @@ static void test_unique(void) {
     }
     smt_free(s);
 
+    /* long values are told apart by length, hash and first 64 bytes */
+    s = mk("[{\"rule_id\":\"u\",\"rule_type\":\"unique\",\"column\":\"id\"}]", "fail");
+    char a[300], b[300];
+    snprintf(a, sizeof a, "{\"id\":\"%0200d\"}", 1);
+    snprintf(b, sizeof b, "{\"id\":\"%0200d\"}", 2);
+    is_int(run(s, a), 1, "unique: a long value passes");
+    is_int(run(s, b), 1, "unique: another long value with the same first 64 bytes passes");
+    is_int(run(s, a), 0, "unique: the long value repeated fails");
+    smt_free(s);
+
     s = mk("[{\"rule_id\":\"u\",\"rule_type\":\"unique\",\"column\":\"id\",\"parameters\":{\"max_keys\":2}}]", "fail");
     run(s, "{\"id\":1}");
     run(s, "{\"id\":2}");
@@ -352,6 +362,10 @@ static void test_config_errors(void) {
     expect_error("[{\"rule_id\":\"u\",\"rule_type\":\"unique\",\"column\":\"a\",\"parameters\":{\"max_keys\":"
                  "99999999}}]",
                  "rule 'u': Invalid value 99999999 for configuration max_keys", "max_keys beyond the bound");
+    expect_error("[{\"rule_id\":\"u1\",\"rule_type\":\"unique\",\"column\":\"a\",\"parameters\":{\"max_keys\":"
+                 "600000}},{\"rule_id\":\"u2\",\"rule_type\":\"unique\",\"column\":\"b\",\"parameters\":{\"max_keys\":"
+                 "600000}}]",
+                 "rules: the unique rules' max_keys add up to 1200000, at most 1000000", "unique memory is bounded per transform");
     expect_error("[{\"rule_id\":\"v\",\"rule_type\":\"allowed_values\",\"parameters\":{\"values\":[{\"a\":1}]}}]",
                  "rule 'v': parameter values: item 0 is not", "an object among allowed values");
     expect_error("[{\"rule_id\":\"v\",\"rule_type\":\"allowed_values\",\"parameters\":{\"values\":[]}}]",
