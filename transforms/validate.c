@@ -168,8 +168,8 @@ static bool is_rule_key(const char *k) {
 
 typedef struct path_step {
     char *name;
-    const trib_schema *cached;  /* struct schema of the last lookup ... */
-    int index;                  /* ... and the field's index in it */
+    trib_schema *cached;  /* struct schema of the last lookup (a reference) ... */
+    int index;            /* ... and the field's index in it */
 } path_step;
 
 typedef struct path {
@@ -216,9 +216,11 @@ typedef struct rule {
     /* regex */
     trib_jregex *re;
     struct memo *memo;  /* recent short subjects and their result */
-    /* allowed_values: sorted texts */
+    /* allowed_values: their texts (C strings) */
     char **values;
     size_t nvalues;
+    uint32_t *vslots;  /* hash table of indexes into values; UINT32_MAX: empty */
+    size_t *vlens, vmask;
     /* type */
     const char *expected;
     /* compare */
@@ -247,7 +249,10 @@ typedef struct validate {
 } validate;
 
 static void path_free(path *p) {
-    for (size_t i = 0; i < p->n; i++) free(p->steps[i].name);
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->steps[i].name);
+        trib_schema_unref(p->steps[i].cached);
+    }
     free(p->steps);
     p->steps = NULL;
     p->n = 0;
@@ -295,6 +300,8 @@ static void rule_free(rule *r) {
     free(r->memo);
     for (size_t i = 0; i < r->nvalues; i++) free(r->values[i]);
     free(r->values);
+    free(r->vslots);
+    free(r->vlens);
     uset_clear(&r->seen);
 }
 
@@ -431,10 +438,6 @@ static int index_of(const char *const *list, const char *s) {
     return -1;
 }
 
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Text of a JSON scalar as the rule compares it; NULL for anything else. */
 static char *json_scalar_text(const json_t *j) {
     if (json_is_string(j)) return trib_xstrdup(json_string_value(j));
@@ -491,9 +494,23 @@ static int parse_values(rule *r, const char *text, trib_error *err) {
         trib_strv_free(vals);
         return trib_error_set(err, TRIB_ERR_INVALID, "parameter values: no values");
     }
-    qsort(vals, n, sizeof *vals, cmp_str);
     r->values = vals;  /* NULL-terminated; freed one by one in rule_free */
     r->nvalues = n;
+    /* An open-addressing table of indexes into vals, at most half full:
+     * one hash and usually one memcmp per check. */
+    for (r->vmask = 15; r->vmask + 1 < 2 * n; r->vmask = r->vmask * 2 + 1) {}
+    r->vslots = trib_xmalloc((r->vmask + 1) * sizeof *r->vslots);
+    memset(r->vslots, 0xff, (r->vmask + 1) * sizeof *r->vslots);
+    r->vlens = trib_xmalloc(n * sizeof *r->vlens);
+    for (size_t i = 0; i < n; i++) {
+        r->vlens[i] = strlen(vals[i]);
+        size_t k = trib_fnv1a(vals[i], r->vlens[i]) & r->vmask;
+        while (r->vslots[k] != UINT32_MAX) {
+            if (strcmp(vals[r->vslots[k]], vals[i]) == 0) break;  /* a repeat: one slot is enough */
+            k = (k + 1) & r->vmask;
+        }
+        r->vslots[k] = (uint32_t)i;
+    }
     return 0;
 }
 
@@ -779,8 +796,10 @@ out:
 /* The value at p under root (borrowed; NULL when null or missing, or when
  * a step meets something that is neither struct nor map), and its schema
  * when a struct declared one. A struct field's index is remembered per
- * step with the schema it came from, and checked by name before use, since
- * a freed schema's address can be reused by a different one. */
+ * step with the schema it came from; the step holds a reference to that
+ * schema, so its address cannot be reused by another schema while it is
+ * cached, and a pointer comparison is enough (records of a stream share
+ * their schema). */
 static const trib_value *lookup(path *p, const trib_value *root, const trib_schema *root_schema,
                                 const trib_schema **schema) {
     const trib_value *cur = root;
@@ -790,9 +809,10 @@ static const trib_value *lookup(path *p, const trib_value *root, const trib_sche
         if (cur->type == TRIB_STRUCT) {
             const trib_schema *ss = cur->u.st.schema;
             int idx = st->index;
-            if (st->cached != ss || idx < 0 || (size_t)idx >= ss->nfields || strcmp(ss->fields[idx].name, st->name)) {
+            if (st->cached != ss) {
                 const trib_field *f = trib_schema_field(ss, st->name);
-                st->cached = ss;
+                trib_schema_unref(st->cached);
+                st->cached = trib_schema_ref((trib_schema *)ss);
                 st->index = idx = f ? f->index : -1;
             }
             if (idx < 0) return NULL;
@@ -1040,6 +1060,14 @@ static bool unique_seen(rule *r, const trib_value *v, const trib_schema *s, cons
     return false;
 }
 
+static bool allowed(const rule *r, const char *t, size_t len) {
+    for (size_t k = trib_fnv1a(t, len) & r->vmask; r->vslots[k] != UINT32_MAX; k = (k + 1) & r->vmask) {
+        uint32_t i = r->vslots[k];
+        if (r->vlens[i] == len && memcmp(r->values[i], t, len) == 0) return true;
+    }
+    return false;
+}
+
 static bool regex_match(rule *r, const char *s, size_t n) {
     if (strlen(s) != n) return false;  /* a NUL inside: POSIX would see a shorter string */
     if (n == 0 || n >= MEMO_TEXT) return trib_jregex_matches(r->re, s);
@@ -1126,8 +1154,7 @@ static bool check(rule *r, const trib_record *rec, const trib_value *root, const
         char buf[64];
         size_t len;
         const char *t = scalar_text(v, s, buf, sizeof buf, &len);
-        /* The allowed texts are C strings: a value with a NUL inside is none of them. */
-        if (t && strlen(t) == len && bsearch(&t, r->values, r->nvalues, sizeof *r->values, cmp_str)) return true;
+        if (t && allowed(r, t, len)) return true;
         snprintf(why, cap, "is not one of the %zu allowed values", r->nvalues);
         return false;
     }

@@ -100,6 +100,24 @@ static void test_kinds(void) {
              "compare > refuses a string against a number");
     one_rule("compare", "{\"op\":\">=\",\"other\":\"y\"}", "{\"x\":2,\"y\":2}", "{\"x\":1,\"y\":2}", "compare >=");
 
+    /* a large list, with repeats: every listed value passes, others fail */
+    trib_strbuf sb;
+    trib_strbuf_init(&sb);
+    trib_strbuf_puts(&sb, "[{\"rule_id\":\"v\",\"rule_type\":\"allowed_values\",\"column\":\"x\",\"parameters\":"
+                          "{\"values\":[");
+    for (int i = 0; i < 5000; i++) trib_strbuf_printf(&sb, "%s\"v%d\"", i ? "," : "", i % 4000);
+    trib_strbuf_puts(&sb, "]}}]");
+    smt big = mk(sb.data, "fail");
+    trib_strbuf_free(&sb);
+    int wrong = 0;
+    for (int i = 0; i < 4100; i += 7) {
+        char j[64];
+        snprintf(j, sizeof j, "{\"x\":\"v%d\"}", i);
+        wrong += run(big, j) != (i < 4000);
+    }
+    is_int(wrong, 0, "allowed_values with 5,000 values (repeats included) finds exactly the listed ones");
+    smt_free(big);
+
     /* a missing value is only not_null's business */
     smt s = mk("[{\"rule_id\":\"r\",\"rule_type\":\"range\",\"column\":\"x\",\"parameters\":{\"min\":1}}]", "fail");
     is_int(run(s, "{\"y\":1}"), 1, "range passes a missing field (not_null reports those)");
