@@ -223,7 +223,7 @@ static const char *override_refusal(const char *sub) {
 static const char *const safe_transforms[] = {
     "Cast", "ExtractField", "Filter", "HoistField", "InsertField", "MaskField", "ReplaceField",
     "TimestampConverter", "ValueToKey", "Flatten", "HeaderFrom", "InsertHeader", "DropHeaders",
-    "SetSchemaMetadata", NULL,
+    "SetSchemaMetadata", "Validate", NULL,
 };
 
 /* "org.apache.kafka.connect.transforms.Cast$Value" -> "Cast". */

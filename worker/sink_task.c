@@ -315,8 +315,8 @@ static int to_record(sink_loop *l, const rd_kafka_message_t *m, trib_header *hdr
     r->raw_value = m->payload;
     r->raw_value_len = m->len;
     if (trib_transform_chain_apply(t->chain, &r, &why) < 0) {
-        int rc = trib_task_tolerate(t, TRIB_STAGE_TRANSFORMATION, &why, topic, m->partition, m->offset, m->key,
-                                    m->key_len, m->payload, m->len, hdrs, nh, r, err);
+        int rc = trib_task_transform_failed(t, &why, topic, m->partition, m->offset, m->key, m->key_len,
+                                            m->payload, m->len, hdrs, nh, r, err);
         trib_record_destroy(r);
         return rc < 0 ? -1 : 0;
     }
@@ -550,6 +550,7 @@ void *trib_sink_task_main(void *arg) {
         }
         size_t nrec = 0;
         int rc = 0;
+        if (nmsg > 0) trib_transform_chain_batch_begin(t->chain);
         for (int i = 0; i < nmsg && rc >= 0; i++) {
             size_t nh;
             trib_header *hdrs = msg_headers(msgs[i], &nh);

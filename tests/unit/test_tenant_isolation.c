@@ -107,6 +107,9 @@ static void test_transforms(void) {
             "transforms.t.type", "TimestampRouter", "transforms.t.topic.format", "globex-${timestamp}");
     ALLOWED("a field transform passes", "transforms", "m", "transforms.m.type",
             "org.apache.kafka.connect.transforms.MaskField$Value", "transforms.m.fields", "ssn");
+    ALLOWED("Validate (it never renames topics) passes", "transforms", "v", "transforms.v.type",
+            "io.tributary.connect.transforms.Validate$Value", "transforms.v.rules",
+            "[{\"rule_id\":\"e\",\"rule_type\":\"email\",\"column\":\"email\"}]");
     REFUSED("transforms.x.type", "an unknown transform class is refused", "transforms", "x", "transforms.x.type",
             "com.example.TopicRewriter");
     ALLOWED("a transform not in the chain is not checked (the runtime ignores it)", "transforms.r.type",
