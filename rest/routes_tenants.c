@@ -169,6 +169,7 @@ static trib_rest_tenants *tenants_new(const trib_props *props, trib_tenants *reg
         t->own_reg = true;
     }
     trib_tenant_runtime_install(t->reg);
+    trib_tenant_runtime_install_staging(t->staging_root);
     return t;
 fail:
     if (given && given->destroy) given->destroy(given);
@@ -178,7 +179,10 @@ fail:
 
 void trib_rest_tenants_destroy(trib_rest_tenants *t) {
     if (!t) return;
-    if (t->reg) trib_tenant_runtime_install(NULL);
+    if (t->reg) {
+        trib_tenant_runtime_install(NULL);
+        trib_tenant_runtime_install_staging(NULL);
+    }
     if (t->own_reg) trib_tenants_destroy(t->reg);
     trib_audit_close(t->audit);
     if (t->admin_token) {

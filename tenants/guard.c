@@ -5,6 +5,7 @@
  */
 #include "tenants/guard.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,29 @@ static _Atomic(trib_tenants *) installed;
 static atomic_ullong throttle_calls;
 
 void trib_tenant_runtime_install(trib_tenants *reg) { atomic_store(&installed, reg); }
+
+trib_tenants *trib_tenant_runtime_registry(void) { return atomic_load(&installed); }
+
+/* A string, not an atomic pointer: readers copy it under the lock, so a
+ * re-install never frees a root someone is reading. */
+static pthread_mutex_t staging_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *staging_root;
+
+void trib_tenant_runtime_install_staging(const char *root) {
+    char *copy = trib_xstrdup(root);
+    pthread_mutex_lock(&staging_lock);
+    char *old = staging_root;
+    staging_root = copy;
+    pthread_mutex_unlock(&staging_lock);
+    free(old);
+}
+
+char *trib_tenant_runtime_staging_root(void) {
+    pthread_mutex_lock(&staging_lock);
+    char *copy = trib_xstrdup(staging_root);
+    pthread_mutex_unlock(&staging_lock);
+    return copy;
+}
 
 uint64_t trib_tenant_guard_throttle_calls(void) { return atomic_load(&throttle_calls); }
 

@@ -50,6 +50,17 @@ typedef struct trib_tenant_guard trib_tenant_guard;
  * removes it). The tenant layer installs its registry at start. */
 void trib_tenant_runtime_install(trib_tenants *reg);
 
+/* The installed registry (borrowed; valid while installed) or NULL. */
+trib_tenants *trib_tenant_runtime_registry(void);
+
+/* Makes root (the real path of the worker's tenant.staging.root; copied;
+ * NULL removes it) the directory tenants' staging directories live in, for
+ * tenants/files.h. The tenant layer installs it with its registry. */
+void trib_tenant_runtime_install_staging(const char *root);
+
+/* A copy of the installed staging root (caller frees) or NULL. */
+char *trib_tenant_runtime_staging_root(void);
+
 /* The guard for a task of `connector` (full name) from the installed
  * registry: NULL with err->code TRIB_OK for a non-tenant connector; NULL
  * with FORBIDDEN when the tenant does not exist or no registry is
