@@ -32,6 +32,7 @@
 #include "rest/routes.h"
 #include "tenants/audit.h"
 #include "tenants/guard.h"
+#include "tenants/outbound.h"
 
 #define FAIL_WINDOW_MS 60000
 #define FAIL_TABLE_MAX 4096
@@ -125,6 +126,7 @@ static trib_rest_tenants *tenants_new(const trib_props *props, trib_tenants *reg
         }
         t->staging_root = trib_xstrdup(real);
     }
+    if (trib_outbound_install(props, err) < 0) goto fail;
     t->audit = trib_audit_open(trib_props_get(props, "tenant.audit.log"), err);
     if (!t->audit) goto fail;
     if (reg) {
@@ -182,6 +184,7 @@ void trib_rest_tenants_destroy(trib_rest_tenants *t) {
     if (t->reg) {
         trib_tenant_runtime_install(NULL);
         trib_tenant_runtime_install_staging(NULL);
+        trib_outbound_uninstall();
     }
     if (t->own_reg) trib_tenants_destroy(t->reg);
     trib_audit_close(t->audit);

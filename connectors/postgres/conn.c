@@ -173,6 +173,11 @@ PGconn *trib_pg_connect(const char *url, const char *user, const char *password,
             trib_error_prefix(err, "postgres");
             return NULL;
         }
+        if (trib_pg_tenant_pin(connector, &p, err) < 0) {
+            trib_pg_params_free(&p);
+            trib_error_prefix(err, "postgres");
+            return NULL;
+        }
         c = PQconnectdbParams((const char *const *)p.keys, (const char *const *)p.vals, 0);
         trib_pg_params_free(&p);
     } else {

@@ -84,6 +84,12 @@ bool trib_pg_is_tenant(const char *connector);
  * parse. Connect with PQconnectdbParams(keys, vals, 0). */
 int trib_pg_tenant_params(const char *url, const char *user, const char *password, const char *app_name,
                           trib_pg_params *out, trib_error *err);
+/* Resolves the server of p (hostaddr, else host), checks it against the
+ * tenants' outbound policy (tenants/outbound.h) for connector and sets
+ * hostaddr to the checked address, so libpq connects to exactly that.
+ * FORBIDDEN when the policy refuses, RETRIABLE when the name does not
+ * resolve. */
+int trib_pg_tenant_pin(const char *connector, trib_pg_params *p, trib_error *err);
 /* For a tenant's connector (config "name" has a '/'), adds
  * trib_pg_tenant_params' refusal of connection.url to report. */
 void trib_pg_tenant_validate(const trib_props *config, trib_config_report *report);

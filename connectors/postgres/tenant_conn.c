@@ -18,6 +18,11 @@
  * reaches libpq's connect functions, and dbname is never expanded as a
  * connection string.
  *
+ * Before connecting, the server's name is resolved here and checked
+ * against the tenants' outbound policy (tenants/outbound.h), and libpq
+ * gets the checked address as hostaddr, so a second DNS answer cannot move
+ * the connection to an address the policy refuses.
+ *
  * The one parameter that cannot be neutralised is `service`: when the
  * worker's environment sets PGSERVICE, libpq reads that service file, but
  * it only fills parameters that are unset, and none is.
@@ -30,6 +35,7 @@
 #include <strings.h>
 
 #include "common/util.h"
+#include "tenants/outbound.h"
 
 /* A path libpq's stat() fails on with ENOTDIR: /dev/null exists and is not
  * a directory, so nothing beneath it can ever exist. */
@@ -252,4 +258,16 @@ void trib_pg_tenant_validate(const trib_props *config, trib_config_report *repor
         return;
     }
     trib_pg_params_free(&p);
+}
+
+int trib_pg_tenant_pin(const char *connector, trib_pg_params *p, trib_error *err) {
+    const char *host = trib_pg_params_get(p, "host");
+    const char *hostaddr = trib_pg_params_get(p, "hostaddr");
+    const char *port = trib_pg_params_get(p, "port");
+    const char *target = hostaddr && *hostaddr ? hostaddr : host;
+    char addr[64];
+    if (trib_outbound_resolve(connector, target, port && *port ? port : "5432", NULL, NULL, addr, sizeof addr, err) < 0)
+        return -1;
+    params_set(p, "hostaddr", addr);
+    return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "common/util.h"
 #include "connectors/postgres/pg_internal.h"
+#include "tenants/outbound.h"
 
 #define NO_FILE "/dev/null/tributary-tenant-no-file"
 
@@ -144,9 +145,39 @@ static void test_built(void) {
     like(e.msg, "postgres", "naming the source");
 }
 
+/* The server is resolved and checked against the outbound policy before
+ * libpq runs, and libpq gets the checked address. */
+static void test_outbound(void) {
+    trib_error e;
+    trib_outbound_uninstall();
+    PGconn *c = trib_pg_connect("postgresql://u@127.0.0.1:1/x", NULL, NULL, NULL, "acme/pg", &e);
+    ok(c == NULL && e.code == TRIB_ERR_FORBIDDEN, "a tenant's server on loopback is refused by default");
+    like(e.msg, "loopback", "naming the reason");
+    c = trib_pg_connect("host=db.example hostaddr=169.254.169.254 user=u", NULL, NULL, NULL, "acme/pg", &e);
+    ok(c == NULL && e.code == TRIB_ERR_FORBIDDEN, "a hostaddr is checked, whatever the host name says");
+    c = trib_pg_connect("postgresql://u@localhost:1/x", NULL, NULL, NULL, "acme/pg", &e);
+    ok(c == NULL && e.code == TRIB_ERR_FORBIDDEN, "a name resolving to loopback is refused after resolution");
+
+    trib_props *wp = trib_props_new();
+    trib_props_set(wp, "tenant.outbound.allow", "127.0.0.1");
+    ok(trib_outbound_install(wp, &e) == 0, "allow 127.0.0.1");
+    trib_props_destroy(wp);
+    trib_pg_params p;
+    ok(trib_pg_tenant_params("postgresql://u@localhost:1/x", NULL, NULL, NULL, &p, &e) == 0 &&
+           trib_pg_tenant_pin("acme/pg", &p, &e) == 0,
+       "with the address allowed, the server is pinned");
+    is_str(trib_pg_params_get(&p, "hostaddr"), "127.0.0.1", "libpq connects to the checked address");
+    is_str(trib_pg_params_get(&p, "host"), "localhost", "and keeps the name for TLS and messages");
+    trib_pg_params_free(&p);
+    c = trib_pg_connect("postgresql://u@127.0.0.1:1/x", NULL, NULL, NULL, "acme/pg", &e);
+    ok(c == NULL && e.code == TRIB_ERR_RETRIABLE, "then a connection is attempted (nothing listens on port 1)");
+    trib_outbound_uninstall();
+}
+
 int main(void) {
     test_refusals();
     test_built();
+    test_outbound();
     (void)plan;   /* the plan is printed at the end */
     done_testing();
     return exit_status();
