@@ -95,6 +95,8 @@ void trib_tenant_guard_close(trib_tenant_guard *g) {
 
 const char *trib_tenant_guard_tenant(const trib_tenant_guard *g) { return g ? g->rt->name : NULL; }
 
+const char *trib_tenant_guard_prefix(const trib_tenant_guard *g) { return g ? g->rt->prefix : NULL; }
+
 int trib_tenant_guard_check_topic(trib_tenant_guard *g, const char *topic, trib_error *err) {
     if (!g) return 0;
     if (atomic_load(&g->rt->deleted)) {

@@ -88,6 +88,9 @@ bool trib_tenant_guard_throttle(trib_tenant_guard *g, trib_tenant_dir dir, uint6
  * record quota or with a NULL guard. */
 int32_t trib_tenant_guard_batch_limit(trib_tenant_guard *g, trib_tenant_dir dir);
 
+/* The guard's tenant topic prefix (borrowed) or NULL for a NULL guard. */
+const char *trib_tenant_guard_prefix(const trib_tenant_guard *g);
+
 /* The guard's tenant name (borrowed) or NULL for a NULL guard. */
 const char *trib_tenant_guard_tenant(const trib_tenant_guard *g);
 

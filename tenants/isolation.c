@@ -7,9 +7,11 @@
  *    read files or secrets on the worker;
  *  - topic names (topic, topics, kafka.topic, topic.prefix, *.topic,
  *    *.topic.name, offsets.storage.topic, the DLQ topic) start with the
- *    tenant's prefix; topics.regex starts with the prefix escaped and has no
- *    top-level alternation or quantifier on its first free character, so it
- *    can only match names under the prefix;
+ *    tenant's prefix; topics.regex compiles with the Java engine the sink
+ *    matches with (worker/topic_regex.h), starts with the prefix escaped
+ *    and has no top-level alternation or quantifier on its first free
+ *    character. The subscription itself keeps only topics under the
+ *    prefix, so this check is not the only line;
  *  - transforms: only known transforms; RegexRouter's replacement and
  *    TimestampRouter's topic.format must start with the prefix (literally,
  *    or "${topic}" for TimestampRouter);
@@ -35,6 +37,7 @@
 #include <strings.h>
 
 #include "common/util.h"
+#include "transforms/java_regex.h"
 
 /* A value quoted in a message: bounded, printable. */
 static const char *q(const char *s, char *buf, size_t cap) {
@@ -146,10 +149,19 @@ static int check_regex_rest(const char *rest, const char **why) {
 
 static int check_topics_regex(const trib_tenant_scope *scope, const char *field, const char *re, trib_error *err) {
     if (!*re) return 0;
+    char b[128];
+    /* First the engine the sink matches with (worker/topic_regex.h): the
+     * structural check below must read the pattern as that engine does,
+     * and constructs it refuses (nested classes, ...) are refused here. */
+    trib_error je;
+    trib_jregex *compiled = trib_jregex_compile(re, &je);
+    if (!compiled)
+        return trib_error_set(err, TRIB_ERR_FORBIDDEN, "%s: '%s' is not a supported regular expression: %s", field,
+                              q(re, b, sizeof b), je.msg);
+    trib_jregex_free(compiled);
     const char *p = re;
     if (*p == '^') p++;
     const char *rest = eat_escaped_prefix(p, scope->topic_prefix);
-    char b[128];
     if (!rest)
         return trib_error_set(err, TRIB_ERR_FORBIDDEN,
                               "%s: '%s' must start with tenant %s's topic prefix '%s' escaped as a regex "
