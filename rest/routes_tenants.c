@@ -33,6 +33,7 @@
 #include "tenants/audit.h"
 #include "tenants/guard.h"
 #include "tenants/outbound.h"
+#include "tenants/reserved.h"
 
 #define FAIL_WINDOW_MS 60000
 #define FAIL_TABLE_MAX 4096
@@ -127,6 +128,7 @@ static trib_rest_tenants *tenants_new(const trib_props *props, trib_tenants *reg
         t->staging_root = trib_xstrdup(real);
     }
     if (trib_outbound_install(props, err) < 0) goto fail;
+    trib_tenant_reserved_install(props);
     t->audit = trib_audit_open(trib_props_get(props, "tenant.audit.log"), err);
     if (!t->audit) goto fail;
     if (reg) {
@@ -185,6 +187,7 @@ void trib_rest_tenants_destroy(trib_rest_tenants *t) {
         trib_tenant_runtime_install(NULL);
         trib_tenant_runtime_install_staging(NULL);
         trib_outbound_uninstall();
+        trib_tenant_reserved_install(NULL);
     }
     if (t->own_reg) trib_tenants_destroy(t->reg);
     trib_audit_close(t->audit);
@@ -387,6 +390,8 @@ static int check_local_name(const char *name, trib_error *err) {
         if (*p < 0x20 || *p == 0x7f)
             return trib_error_set(err, TRIB_ERR_INVALID, "Connector name may not contain ISO control characters");
     if (strchr(name, '/')) return trib_error_set(err, TRIB_ERR_INVALID, "Connector name may not contain '/'");
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return trib_error_set(err, TRIB_ERR_INVALID, "Connector name may not be '.' or '..'");
     return 0;
 }
 

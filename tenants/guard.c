@@ -13,6 +13,7 @@
 #include "common/time.h"
 #include "common/util.h"
 #include "tenants/internal.h"
+#include "tenants/reserved.h"
 
 #define SLICE_US 50000
 
@@ -104,7 +105,15 @@ int trib_tenant_guard_check_topic(trib_tenant_guard *g, const char *topic, trib_
         return trib_error_set(err, TRIB_ERR_FORBIDDEN, "tenant %s no longer exists: connector %s may not run",
                               g->rt->name, g->connector);
     }
-    if (topic && trib_str_startswith(topic, g->rt->prefix)) return 0;
+    trib_error rerr;
+    if (topic && trib_str_startswith(topic, g->rt->prefix)) {
+        /* Under the prefix, but a reserved name (a worker configured with
+         * an internal topic inside a tenant's prefix): still refused. */
+        if (trib_tenant_reserved_check_topic("topic", topic, &rerr) == 0) return 0;
+        atomic_fetch_add(&g->rt->violations, 1);
+        return trib_error_set(err, TRIB_ERR_FORBIDDEN, "%s (tenant %s, connector %s)", rerr.msg, g->rt->name,
+                              g->connector);
+    }
     atomic_fetch_add(&g->rt->violations, 1);
     char shown[256];
     snprintf(shown, sizeof shown, "%s", topic ? topic : "(null)");

@@ -37,6 +37,7 @@
 #include <strings.h>
 
 #include "common/util.h"
+#include "tenants/reserved.h"
 #include "transforms/java_regex.h"
 
 /* A value quoted in a message: bounded, printable. */
@@ -57,7 +58,7 @@ static const char *q(const char *s, char *buf, size_t cap) {
 
 int trib_tenant_check_topic_name(const trib_tenant_scope *scope, const char *field, const char *topic,
                                  trib_error *err) {
-    if (topic && trib_str_startswith(topic, scope->topic_prefix)) return 0;
+    if (topic && trib_str_startswith(topic, scope->topic_prefix)) return trib_tenant_reserved_check_topic(field, topic, err);
     char b[128];
     return trib_error_set(err, TRIB_ERR_FORBIDDEN,
                           "%s: topic '%s' is outside tenant %s's topic prefix '%s'", field, q(topic, b, sizeof b),
