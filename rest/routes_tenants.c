@@ -686,7 +686,7 @@ static int prepare_validate(trib_rest_tenants *ctx, trib_rest_request *req, cons
 
 /* ---- the tenant mirror ------------------------------------------------------------ */
 
-typedef enum { M_READ, M_WRITE, M_LIST, M_CREATE, M_PUT, M_PATCH, M_VALIDATE } mirror_kind;
+typedef enum { M_READ, M_WRITE, M_LIST, M_CREATE, M_PUT, M_PATCH, M_VALIDATE, M_OFFSETS } mirror_kind;
 
 static void mirror(trib_rest_request *req, trib_rest_response *resp, trib_rest_handler fn, mirror_kind kind) {
     trib_rest_tenants *ctx = ctx_of(req);
@@ -728,6 +728,13 @@ static void mirror(trib_rest_request *req, trib_rest_response *resp, trib_rest_h
     case M_PUT: rc = prepare_put(ctx, req, t, full, local, &err); break;
     case M_PATCH: rc = prepare_patch(ctx, req, t, full, local, &err); break;
     case M_VALIDATE: rc = prepare_validate(ctx, req, t, &err); break;
+    case M_OFFSETS: {
+        /* Offsets of another tenant's (or an internal) topic: refused
+         * before the herder writes any group metadata. */
+        trib_tenant_scope scope = {.tenant = t->name, .topic_prefix = t->topic_prefix, .staging_root = NULL};
+        rc = trib_tenant_check_offsets(&scope, req->body, &err);
+        break;
+    }
     default: break;
     }
     if (rc < 0) {
@@ -775,7 +782,7 @@ MIRROR(trib_rest_h_stop_connector, M_WRITE)
 MIRROR(trib_rest_h_connector_topics, M_READ)
 MIRROR(trib_rest_h_reset_connector_topics, M_WRITE)
 MIRROR(trib_rest_h_connector_offsets, M_READ)
-MIRROR(trib_rest_h_alter_connector_offsets, M_WRITE)
+MIRROR(trib_rest_h_alter_connector_offsets, M_OFFSETS)
 MIRROR(trib_rest_h_reset_connector_offsets, M_WRITE)
 MIRROR(trib_rest_h_list_plugins, M_READ)
 MIRROR(trib_rest_h_plugin_config, M_READ)

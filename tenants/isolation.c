@@ -32,6 +32,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,6 +64,22 @@ int trib_tenant_check_topic_name(const trib_tenant_scope *scope, const char *fie
     return trib_error_set(err, TRIB_ERR_FORBIDDEN,
                           "%s: topic '%s' is outside tenant %s's topic prefix '%s'", field, q(topic, b, sizeof b),
                           scope->tenant, scope->topic_prefix);
+}
+
+int trib_tenant_check_offsets(const trib_tenant_scope *scope, const json_t *body, trib_error *err) {
+    json_t *offsets = json_is_object(body) ? json_object_get(body, "offsets") : NULL;
+    size_t i;
+    json_t *o;
+    json_array_foreach(offsets, i, o) {
+        json_t *topic = json_object_get(json_object_get(o, "partition"), "kafka_topic");
+        if (!topic) continue;
+        char field[64];
+        snprintf(field, sizeof field, "offsets[%zu].partition.kafka_topic", i);
+        if (!json_is_string(topic))
+            return trib_error_set(err, TRIB_ERR_INVALID, "%s must be a string", field);
+        if (trib_tenant_check_topic_name(scope, field, json_string_value(topic), err) < 0) return -1;
+    }
+    return 0;
 }
 
 /* ---- topics.regex --------------------------------------------------------------- */
