@@ -252,9 +252,10 @@ void trib_pg_tenant_validate(const trib_props *config, trib_config_report *repor
     trib_error e;
     if (trib_pg_tenant_params(url, trib_props_get(config, "connection.user"),
                               trib_props_get(config, "connection.password"), NULL, &p, &e) < 0) {
-        /* The report prefixes the key; drop our "connection.url: " lead. */
-        const char *m = trib_str_startswith(e.msg, "connection.url: ") ? e.msg + strlen("connection.url: ") : e.msg;
-        trib_config_report_error(report, "connection.url", "%s", m);
+        /* The message names connection.url (the REST summary lists
+         * messages without their keys). */
+        trib_config_report_error(report, "connection.url", "%s%s",
+                                 trib_str_startswith(e.msg, "connection.url") ? "" : "connection.url: ", e.msg);
         return;
     }
     trib_pg_params_free(&p);
