@@ -278,7 +278,7 @@ sp=$(free_port)
 mkdir -p "$E2E_TMP/staging-s"
 write_worker_props "$E2E_TMP/s.properties" "$sp" "$E2E_TMP/s.offsets" \
   "admin.token.file=$E2E_TMP/admin.token" "tenant.staging.root=$E2E_TMP/staging-s" \
-  "tenant.key.secret.file=$E2E_TMP/s.secret"
+  "tenant.key.secret.file=$E2E_TMP/s.secret" "metadata.max.age.ms=3000"
 start_worker "$E2E_TMP/s.properties" "$E2E_TMP/standalone.log"
 wait_rest "$sp" 60 || bail "the standalone worker did not start"
 GROUP=connect- attacks standalone "$sp" "$sp" "$(realpath "$E2E_TMP/staging-s")" standalone
@@ -292,6 +292,10 @@ wait_for 30 "[ \"\$(topic_count $rx.a)\" -ge 2 ]"; ok $? "operator: the source t
 r=$(call "$sp" POST /connectors admin "{\"name\":\"$rx-sink\",\"config\":{\"connector.class\":\"FileStreamSink\",\"file\":\"$E2E_TMP/rx-out.txt\",\"topics.regex\":\"$rx\\\\.[a-c]\"}}")
 is "$(status_of "$r")" 201 "operator: a sink with topics.regex is created"
 wait_for 30 "[ \"\$(lines_in $E2E_TMP/rx-out.txt)\" -ge 2 ]"; ok $? "operator: its regex subscription delivers the matching topic's records"
+printf 'three\nfour\n' > "$E2E_TMP/rx-in2.txt"
+call "$sp" POST /connectors admin "{\"name\":\"$rx-src2\",\"config\":{\"connector.class\":\"FileStreamSource\",\"file\":\"$E2E_TMP/rx-in2.txt\",\"topic\":\"$rx.b\"}}" >/dev/null
+wait_for 40 "[ \"\$(lines_in $E2E_TMP/rx-out.txt)\" -ge 4 ]"
+ok $? "operator: a matching topic created later is found at the next refresh (metadata.max.age.ms=3000)"
 r=$(call "$sp" POST /connectors admin "{\"name\":\"$rx-bad\",\"config\":{\"connector.class\":\"FileStreamSink\",\"file\":\"$E2E_TMP/rx-bad.txt\",\"topics.regex\":\"a(?=b)\"}}")
 is "$(status_of "$r")" 400 "operator: a regex the Java engine cannot run (lookahead) is refused at validation"
 kill "$WORKER_PID" 2>/dev/null; wait "$WORKER_PID" 2>/dev/null
