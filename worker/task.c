@@ -229,6 +229,9 @@ static trib_converter *make_converter(trib_task *t, const char *key, bool is_key
     char prefix[64];
     snprintf(prefix, sizeof prefix, "%s.", key);
     trib_props *cc = trib_props_subset(src, prefix);
+    /* Always the runtime's value: a config cannot pose as another connector
+     * (converters that connect out apply the tenants' outbound policy). */
+    trib_props_set(cc, TRIB_CONVERTER_CONNECTOR_KEY, t->connector);
     trib_converter *c = trib_converter_new(cls, cc, is_key, err);
     trib_props_destroy(cc);
     if (!c) trib_error_prefix(err, "%s", key);
