@@ -47,6 +47,7 @@ static const trib_connector_info catalog[] = {
     {"io.tributary.connect.postgres.PostgresSourceConnector", "PostgresSource", "1.0.0", TRIB_CONNECTOR_SOURCE,
      "postgres", NULL},
     {"com.mongodb.kafka.connect.MongoSinkConnector", "MongoSink", "1.0.0", TRIB_CONNECTOR_SINK, "mongo", NULL},
+    {"com.mongodb.kafka.connect.MongoSourceConnector", "MongoSource", "1.0.0", TRIB_CONNECTOR_SOURCE, "mongo", NULL},
     {0},
 };
 /* ====================== end of the catalog ============================ */

@@ -1,6 +1,6 @@
 /*
  * module.c: the "mongo" plugin module (common/module.h): the MongoDB sink
- * connector, built as plugins/mongo.so and linked with libmongoc, so a
+ * and source connectors, built as plugins/mongo.so and linked with libmongoc, so a
  * worker maps libmongoc only once a MongoDB connector is used. The catalog
  * entries in connectors/registry.c name these plugins.
  */
@@ -8,9 +8,11 @@
 #include "worker/connector.h"
 
 extern const trib_connector_plugin trib_mongo_sink_plugin;
+extern const trib_connector_plugin trib_mongo_source_plugin;
 
 static const trib_connector_plugin *const connectors[] = {
     &trib_mongo_sink_plugin,
+    &trib_mongo_source_plugin,
     NULL,
 };
 

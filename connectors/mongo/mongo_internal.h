@@ -1,7 +1,7 @@
 /*
  * mongo_internal.h: what the files of the "mongo" plugin module share:
  * client setup and the tenant URI allow-list (client.c), Connect data to
- * BSON (bson_value.c), and the sink's per-topic settings and document
+ * BSON (bson_value.c) and back (bson_data.c), and the sink's per-topic settings and document
  * building (sink_doc.c) used by the sink task (sink.c).
  *
  * Everything here is internal to plugins/mongo.so; the core reaches the
@@ -60,5 +60,14 @@ int trib_mongo_append_value(bson_t *doc, const char *key, size_t key_len, const 
  * INVALID. Caller owns *out. */
 int trib_mongo_value_to_doc(const trib_schema *schema, const trib_value *value, const char *what, bson_t **out,
                             trib_error *err);
+
+/* ---- bson_data.c ---------------------------------------------------------- */
+
+/* A document as a struct with an inferred schema (all fields optional);
+ * the reverse of the mapping above (docs/connectors/mongo.md). Caller owns
+ * *schema and *value. */
+int trib_mongo_doc_to_struct(const bson_t *doc, trib_schema **schema, trib_value **value, trib_error *err);
+/* A document as relaxed extended JSON. Caller frees. */
+char *trib_mongo_doc_to_json(const bson_t *doc);
 
 #endif
