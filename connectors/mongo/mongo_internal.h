@@ -44,6 +44,13 @@ bool trib_mongo_is_tenant_name(const char *name);
 int trib_mongo_error(trib_error *err, const bson_error_t *e, const char *what);
 bool trib_mongo_error_is_transient(const bson_error_t *e);
 
+/* ---- source.c ------------------------------------------------------------- */
+
+/* Does a change stream error mean the server no longer has the resume
+ * token (codes 260, 280, 286, ChangeStreamHistoryLost, "resume token ...
+ * not found")? reply may be NULL. */
+bool trib_mongo_lost_resume_token(const bson_error_t *e, const bson_t *reply);
+
 /* ---- bson_value.c --------------------------------------------------------- */
 
 /* Appends value (with its schema, which may be NULL for schemaless data)

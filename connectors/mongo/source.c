@@ -282,7 +282,7 @@ static const char *sub_utf8(const bson_t *doc, const char *path) {
 
 /* ---- change streams ---------------------------------------------------------------- */
 
-static bool lost_token(const bson_error_t *e, const bson_t *reply) {
+bool trib_mongo_lost_resume_token(const bson_error_t *e, const bson_t *reply) {
     if (e->code == 260 || e->code == 280 || e->code == 286) return true;
     if (strcasestr(e->message, "resume token") && strcasestr(e->message, "not found")) return true;
     if (strcasestr(e->message, "ChangeStreamHistoryLost")) return true;
@@ -507,7 +507,7 @@ static void set_token(mongo_source *s, const bson_t *token) {
  * (transient) or fatal. */
 static int stream_failed(mongo_source *s, const bson_error_t *e, const bson_t *reply, trib_error *err) {
     close_stream(s);
-    if (!lost_token(e, reply)) {
+    if (!trib_mongo_lost_resume_token(e, reply)) {
         trib_mongo_error(err, e, "change stream");
         if (err && err->code == TRIB_ERR_FATAL && (e->code == 40573 || e->code == 238 || e->code == 115))
             trib_error_prefix(err, "this server has no change streams (use mode=polling)");
