@@ -174,6 +174,15 @@ static int put(task *t, trib_record **recs, size_t n, trib_error *err) {
     return rc;
 }
 
+static void insert_raw(const char *coll, const char *json) {
+    mongoc_collection_t *c = mongoc_client_get_collection(client, dbname, coll);
+    bson_t *d = bson_new_from_json((const uint8_t *)json, -1, NULL);
+    bson_error_t e;
+    if (!mongoc_collection_insert_one(c, d, NULL, NULL, &e)) diag("insert: %s", e.message);
+    bson_destroy(d);
+    mongoc_collection_destroy(c);
+}
+
 /* ---- sections --------------------------------------------------------------------- */
 
 /* decimal: FerretDB v1 has no Decimal128 (it drops the connection). */
@@ -317,6 +326,27 @@ static void test_id_strategies(void) {
              "UuidProvidedInValueStrategy stores the UUID string as binary subtype 4");
     task_stop(&t);
 
+    task_start(&t, "ids-uuidk", &err, "document.id.strategy", "UuidProvidedInKeyStrategy", NULL);
+    trib_record *r7 = json_rec("ids-uuidk", 0, "{\"a\": 1}");
+    trib_record_set_key_take(r7, NULL, trib_value_string("{\"_id\": \"0f8fad5b-d9cb-469f-a165-70867728950e\"}"));
+    trib_record *r7s[] = {r7, json_rec("ids-uuidk", 1, "{\"a\": 2}")};
+    ok(put(&t, r7s, 2, &err) == 0, "UuidProvidedInKeyStrategy: a put with one keyless record succeeds");
+    like_doc("ids-uuidk", "{\"a\": 1}", "\"subType\" : \"04\"", "UuidProvidedInKeyStrategy: the key's UUID as binary");
+    is_int(t.rep.n, 1, "the record without a key _id is reported");
+    task_stop(&t);
+
+    /* key-side processors shape a FullKeyStrategy id */
+    task_start(&t, "ids-keyproj", &err, "document.id.strategy", "FullKeyStrategy", "post.processor.chain",
+               "AllowListKeyProjector,RenameByMapping", "key.projection.list", "a", "field.renamer.mapping",
+               "[{\"oldName\":\"key.a\",\"newName\":\"k\"}]", NULL);
+    trib_record *r8 = json_rec("ids-keyproj", 0, "{\"v\": 1}");
+    trib_record_set_key_take(r8, NULL, trib_value_string("{\"a\": 1, \"b\": 2}"));
+    trib_record *r8s[] = {r8};
+    put(&t, r8s, 1, &err);
+    is_int(count("ids-keyproj", "{\"_id\": {\"k\": 1}}"), 1,
+           "AllowListKeyProjector and a key rename shape the FullKeyStrategy _id");
+    task_stop(&t);
+
     task_start(&t, "ids-keep", &err, "document.id.strategy", "KafkaMetaDataStrategy", NULL);
     trib_record *r5[] = {json_rec("ids-keep", 0, "{\"_id\": \"own\"}")};
     put(&t, r5, 1, &err);
@@ -376,6 +406,28 @@ static void test_write_models(void) {
     ok(put(&t, d, 3, &err) == 0, "ReplaceOneBusinessKeyStrategy writes");
     is_int(count("wm-bk", "{}"), 2, "business key: one document per key");
     is_int(count("wm-bk", "{\"sku\": \"A\", \"qty\": 5}"), 1, "business key: replaced by the later record");
+    task_stop(&t);
+
+    task_start(&t, "wm-bkts", &err, "writemodel.strategy",
+               "com.mongodb.kafka.connect.sink.writemodel.strategy.UpdateOneBusinessKeyTimestampStrategy",
+               "document.id.strategy", "PartialValueStrategy", "document.id.strategy.partial.value.projection.type",
+               "allowlist", "document.id.strategy.partial.value.projection.list", "sku", "delete.on.null.values",
+               "false", NULL);
+    trib_record *d2[] = {json_rec("wm-bkts", 0, "{\"sku\": \"A\", \"qty\": 1, \"x\": 1}"),
+                         json_rec("wm-bkts", 1, "{\"sku\": \"A\", \"qty\": 5}")};
+    ok(put(&t, d2, 2, &err) == 0, "UpdateOneBusinessKeyTimestampStrategy writes");
+    is_int(count("wm-bkts", "{\"sku\": \"A\", \"qty\": 5, \"x\": 1, \"_insertedTS\": {\"$exists\": true}, "
+                            "\"_modifiedTS\": {\"$exists\": true}}"),
+           1, "business key + timestamps: one document updated in place, with both timestamps");
+    task_stop(&t);
+    task_start(&t, "wm-bkdel", &err, "writemodel.strategy", "DeleteOneBusinessKeyStrategy", "document.id.strategy",
+               "PartialValueStrategy", "document.id.strategy.partial.value.projection.type", "allowlist",
+               "document.id.strategy.partial.value.projection.list", "sku", NULL);
+    insert_raw("wm-bkdel", "{\"sku\": \"A\", \"n\": 1}");
+    insert_raw("wm-bkdel", "{\"sku\": \"B\", \"n\": 2}");
+    trib_record *d3[] = {json_rec("wm-bkdel", 0, "{\"sku\": \"A\", \"whatever\": 1}")};
+    ok(put(&t, d3, 1, &err) == 0 && count("wm-bkdel", "{}") == 1 && count("wm-bkdel", "{\"sku\": \"B\"}") == 1,
+       "DeleteOneBusinessKeyStrategy deletes the document matching the business key only");
     task_stop(&t);
 
     task_start(&t, "wm-insert", &err, "writemodel.strategy", "InsertOneDefaultStrategy", NULL);
@@ -502,6 +554,16 @@ static void test_offsets(void) {
     ok(ops->flush(t.impl, &fl, 1, &err) == 0, "flush with a position past the records (transforms dropped some)");
     is_int(count("__tributary_offsets", "{\"_id\": \"offs|offs|0\", \"next\": 10}"), 1,
            "flush moves the stored offset to the consumer's position");
+    task_stop(&t);
+
+    /* tributary.offsets.collection */
+    task_start(&t, "offs2", &err, "tributary.offsets.collection", "my_offsets", NULL);
+    trib_topic_partition tp2 = {.topic = "offs2", .partition = 0};
+    ops->open(t.impl, &tp2, 1, &err);
+    trib_record *c[] = {row("offs2", 5, 1, 1, "a")};
+    put(&t, c, 1, &err);
+    is_int(count("my_offsets", "{\"_id\": \"offs2|offs2|0\", \"next\": 6}"), 1,
+           "tributary.offsets.collection names the offsets collection");
     task_stop(&t);
 }
 

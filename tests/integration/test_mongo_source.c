@@ -207,6 +207,20 @@ static void test_options(void) {
     stop(&t);
     trib_record_batch_clear(&b);
 
+    /* updateLookup without publish.full.document.only; offset.partition.name */
+    start(&t, "cs-lookup", cs_url, &err, "collection", "lk", "change.stream.full.document", "updateLookup",
+          "offset.partition.name", "my-partition", NULL);
+    ops->poll(t.impl, &b, &err);
+    insert(cs, "lk", "{\"_id\": 1, \"a\": 1, \"keep\": 1}");
+    update(cs, "lk", "{\"_id\": 1}", "{\"$set\": {\"a\": 2}}", false);
+    poll_until(&t, &b, 2, &err);
+    like(b.n >= 2 ? sval(b.items[1]) : "", "\"fullDocument\" : { \"_id\" : 1, \"a\" : 2, \"keep\" : 1 }",
+         "change.stream.full.document=updateLookup: the update event carries the current document");
+    is_str(b.n ? json_string_value(json_object_get(b.items[0]->source_partition, "ns")) : "", "my-partition",
+           "offset.partition.name names the source partition");
+    stop(&t);
+    trib_record_batch_clear(&b);
+
     /* heartbeats on a quiet stream */
     start(&t, "cs-hb", cs_url, &err, "collection", "quiet", "heartbeat.interval.ms", "200", "heartbeat.topic.name",
           "hb", NULL);
@@ -240,6 +254,13 @@ static void test_startup_modes(void) {
     poll_until(&t, &b, 3, &err);
     is_int(b.n, 3, "then the stream: a new insert");
     like(b.n >= 3 ? sval(b.items[2]) : "", "\"_id\" : 3", "is the new document");
+    stop(&t);
+    trib_record_batch_clear(&b);
+
+    start(&t, "cs-copy2", cs_url, &err, "collection", "old", "startup.mode", "copy_existing",
+          "startup.mode.copy.existing.pipeline", "[{\"$match\": {\"_id\": {\"$gte\": 2}}}]", NULL);
+    poll_until(&t, &b, 2, &err);
+    is_int(b.n, 2, "startup.mode.copy.existing.pipeline filters the copy (ids 2 and 3 of 1..3)");
     stop(&t);
     trib_record_batch_clear(&b);
 
