@@ -43,6 +43,8 @@ typedef struct mongo_tp {
     int32_t partition;
     int64_t next;      /* next offset not yet written; -1: unknown */
     int64_t stored;    /* what the offsets collection holds (as far as we know) */
+    int64_t reported;  /* records below this were sent to the error reporter already: a
+                          put retried after a transient failure does not report them twice */
     bool loaded;       /* the offsets collection was read for it */
 } mongo_tp;
 
@@ -145,7 +147,8 @@ static mongo_tp *tp_get(mongo_sink *s, const char *topic, int32_t partition) {
         s->tps_cap = s->tps_cap ? s->tps_cap * 2 : 16;
         s->tps = trib_xrealloc(s->tps, s->tps_cap * sizeof *s->tps);
     }
-    s->tps[s->ntps] = (mongo_tp){.topic = trib_xstrdup(topic), .partition = partition, .next = -1, .stored = -1};
+    s->tps[s->ntps] =
+        (mongo_tp){.topic = trib_xstrdup(topic), .partition = partition, .next = -1, .stored = -1, .reported = -1};
     return &s->tps[s->ntps++];
 }
 
@@ -408,7 +411,7 @@ static int sink_open(void *ctx, const trib_topic_partition *tps, size_t n, trib_
     for (size_t i = 0; i < n; i++) {
         mongo_tp *tp = tp_get(s, tps[i].topic, tps[i].partition);
         tp->loaded = false;
-        tp->next = tp->stored = -1;
+        tp->next = tp->stored = tp->reported = -1;
     }
     /* One try: while MongoDB is down the task must not fail here; put()
      * loads what is missing (and skips what was written) before writing. */
@@ -434,7 +437,7 @@ static int sink_close(void *ctx, const trib_topic_partition *tps, size_t n, trib
     for (size_t i = 0; i < n; i++) {
         mongo_tp *tp = tp_get(s, tps[i].topic, tps[i].partition);
         tp->loaded = false;
-        tp->next = tp->stored = -1;
+        tp->next = tp->stored = tp->reported = -1;
     }
     return 0;
 }
@@ -466,9 +469,14 @@ static int sink_put(void *ctx, trib_record *const *records, size_t n, trib_error
         pending_op *p = &s->ops[s->nops];
         trib_error e;
         int rc = trib_mongo_build_op(s->topics[ti].cfg, rec, &p->op, &e);
-        if (rc < 0 && report(s, rec, -1, e.msg, err) < 0) {
-            clear_ops(s);
-            return -1;
+        if (rc < 0) {
+            mongo_tp *tp = rec->kafka_offset >= 0 ? tp_get(s, rec->topic, rec->partition) : NULL;
+            if (tp && rec->kafka_offset < tp->reported) continue;
+            if (report(s, rec, -1, e.msg, err) < 0) {
+                clear_ops(s);
+                return -1;
+            }
+            if (tp) tp->reported = rec->kafka_offset + 1;
         }
         if (rc <= 0) continue;
         p->rec = i;

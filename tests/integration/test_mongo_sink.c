@@ -650,16 +650,18 @@ static void test_outage(const char *root) {
     ok(system(cmd) == 0, "SecantusDB stopped");
     free(cmd);
     int rc = 0;
-    trib_record *b[] = {row("outage", 1, 2, 2, "b"), row("outage", 2, 3, 3, "c")};
-    rc = ops->put(t.impl, b, 2, &err);
+    trib_record *b[] = {json_rec("outage", 1, "not a document"), row("outage", 2, 2, 2, "b"),
+                        row("outage", 3, 3, 3, "c")};
+    rc = ops->put(t.impl, b, 3, &err);
     ok(rc < 0 && err.code == TRIB_ERR_RETRIABLE, "while MongoDB is down put is RETRIABLE");
     like(err.msg, "mongo:", "the error names MongoDB");
     cmd = trib_xasprintf("%s/scripts/testenv start-mongocs >/dev/null 2>&1", root);
     ok(system(cmd) == 0, "SecantusDB started again");
     free(cmd);
-    for (int i = 0; i < 40 && (rc = ops->put(t.impl, b, 2, &err)) < 0; i++) usleep(250000);
+    for (int i = 0; i < 40 && (rc = ops->put(t.impl, b, 3, &err)) < 0; i++) usleep(250000);
     ok(rc == 0, "the retried put succeeds once MongoDB is back");
-    for (size_t i = 0; i < 2; i++) trib_record_destroy(b[i]);
+    is_int(t.rep.n, 1, "the bad record in the retried put was reported once, not once per retry");
+    for (size_t i = 0; i < 3; i++) trib_record_destroy(b[i]);
     is_int(count("outage", "{}"), 3, "nothing lost, nothing doubled");
     task_stop(&t);
 }
