@@ -71,6 +71,7 @@ typedef struct mongo_sink {
     const char *offsets_name;
     mongoc_collection_t *offsets;
     bool ordered;
+    bool warned_ordered;   /* the server ignored ordered semantics once (logged) */
     mongo_topic *topics;
     size_t ntopics;
     mongo_tp *tps;
@@ -300,6 +301,32 @@ static void append_op(mongoc_bulk_operation_t *b, const mongo_op *op) {
     bson_destroy(&opts);
 }
 
+/* Reports the write error the reply holds for op `at` (bulk starting at from). */
+static int report_error_at(mongo_sink *s, trib_record *const *recs, const bson_t *reply, size_t from, size_t at,
+                           trib_error *err) {
+    bson_iter_t it, arr, f;
+    int32_t code = -1;
+    const char *msg = "(no message)";
+    if (bson_iter_init_find(&it, reply, "writeErrors") && bson_iter_recurse(&it, &arr))
+        while (bson_iter_next(&arr)) {
+            int64_t idx = -1;
+            int32_t c = -1;
+            const char *m = NULL;
+            if (!bson_iter_recurse(&arr, &f)) continue;
+            while (bson_iter_next(&f)) {
+                if (strcmp(bson_iter_key(&f), "index") == 0) idx = bson_iter_as_int64(&f);
+                else if (strcmp(bson_iter_key(&f), "code") == 0) c = (int32_t)bson_iter_as_int64(&f);
+                else if (strcmp(bson_iter_key(&f), "errmsg") == 0 && BSON_ITER_HOLDS_UTF8(&f)) m = bson_iter_utf8(&f, NULL);
+            }
+            if (idx >= 0 && from + (size_t)idx == at) {
+                code = c;
+                if (m) msg = m;
+                break;
+            }
+        }
+    return report(s, recs[s->ops[at].rec], code, msg, err);
+}
+
 /* Writes ops [from, to) (one collection) in bulks; reports the failing
  * ones. RETRIABLE when the server could not be reached. */
 static int write_run(mongo_sink *s, trib_record *const *recs, size_t from, size_t to, trib_error *err) {
@@ -324,7 +351,7 @@ static int write_run(mongo_sink *s, trib_record *const *recs, size_t from, size_
                 rc = trib_mongo_error(err, &e, "bulk write");
                 if (bson_iter_init_find(&it, &reply, "writeConcernErrors") && err) err->code = TRIB_ERR_RETRIABLE;
             } else {
-                size_t last = from;
+                size_t first = to, nerrors = 0;
                 do {
                     bson_iter_t f;
                     int64_t idx = -1;
@@ -339,12 +366,31 @@ static int write_run(mongo_sink *s, trib_record *const *recs, size_t from, size_
                         }
                     if (idx < 0 || from + (size_t)idx >= to) continue;
                     size_t op = from + (size_t)idx;
-                    if (op > last) last = op;
+                    nerrors++;
+                    /* An ordered bulk stops at its first error: only that
+                     * one failed, the writes after it were not attempted
+                     * and go in the next bulk. */
+                    if (s->ordered) {
+                        if (op < first) first = op;
+                        continue;
+                    }
                     rc = report(s, recs[s->ops[op].rec], code, msg, err);
                 } while (rc == 0 && bson_iter_next(&arr));
-                /* An ordered bulk stops at its first error: the writes after
-                 * it were not attempted and go in the next bulk. */
-                if (s->ordered) resume = last + 1;
+                if (s->ordered && first < to) {
+                    if (nerrors > 1 && !s->warned_ordered) {
+                        /* FerretDB v1 does this: it goes on after an error
+                         * in an ordered bulk. Writing the rest again is
+                         * idempotent for upserts, but InsertOne then sees
+                         * its own documents as duplicates. */
+                        TRIB_WARN(FAC,
+                                  "[%s:%d] the server reported %zu errors for one ordered bulk write: it does not "
+                                  "stop at the first error as MongoDB does; use bulk.write.ordered=false with it",
+                                  s->connector, s->task_id, nerrors);
+                        s->warned_ordered = true;
+                    }
+                    rc = report_error_at(s, recs, &reply, from, first, err);
+                    resume = first + 1;
+                }
             }
         }
         bson_destroy(&reply);
