@@ -349,6 +349,39 @@ static void test_round_trip(void) {
     trib_record_batch_free(&b);
 }
 
+/* SecantusDB stopped under the stream and started again: polls are
+ * RETRIABLE meanwhile, then the stream resumes after the last event. */
+static void test_outage(const char *root) {
+    stask t;
+    trib_error err;
+    trib_record_batch b;
+    trib_record_batch_init(&b);
+    start(&t, "cs-outage", cs_url, &err, "collection", "out", NULL);
+    ops->poll(t.impl, &b, &err);
+    insert(cs, "out", "{\"_id\": 1}");
+    poll_until(&t, &b, 1, &err);
+    is_int(b.n, 1, "outage: an event before");
+    char *cmd = trib_xasprintf("%s/scripts/testenv stop-mongocs >/dev/null 2>&1", root);
+    ok(system(cmd) == 0, "SecantusDB stopped");
+    free(cmd);
+    int rc = 0;
+    for (int i = 0; i < 20 && (rc = ops->poll(t.impl, &b, &err)) == 0; i++) {}
+    ok(rc < 0 && err.code == TRIB_ERR_RETRIABLE, "while MongoDB is down poll is RETRIABLE");
+    cmd = trib_xasprintf("%s/scripts/testenv start-mongocs >/dev/null 2>&1", root);
+    ok(system(cmd) == 0, "SecantusDB started again");
+    free(cmd);
+    mongoc_client_destroy(cs);   /* the test's own client reconnects too */
+    cs = mongoc_client_new(cs_url);
+    insert(cs, "out", "{\"_id\": 2}");
+    int64_t until = trib_mono_ms() + 30000;
+    while (b.n < 2 && trib_mono_ms() < until)
+        if (ops->poll(t.impl, &b, &err) < 0) usleep(200000);
+    is_int(b.n, 2, "after the outage the stream resumes: the next event, once");
+    like(b.n >= 2 ? sval(b.items[1]) : "", "\"_id\" : 2", "it is the document inserted after the restart");
+    stop(&t);
+    trib_record_batch_free(&b);
+}
+
 static void test_no_change_streams(void) {
     stask t;
     trib_error err;
@@ -409,12 +442,17 @@ int main(void) {
     ops = trib_mongo_source_plugin.source;
     store = trib_offset_store_memory_new();
     snprintf(dbname, sizeof dbname, "trib_msrc_%d", (int)getpid());
+    char root[4096];
+    snprintf(root, sizeof root, "%s", __FILE__);
+    char *cut = strstr(root, "/tests/integration/");
+    if (cut) *cut = '\0';
     cs = mongoc_client_new(cs_url);
     ferret = mongoc_client_new(ferret_url);
     test_events();
     test_options();
     test_startup_modes();
     test_round_trip();
+    test_outage(root);
     test_no_change_streams();
     test_polling();
     drop(cs);
