@@ -430,7 +430,8 @@ static int copy_record(mongo_source *s, const char *ns, const bson_t *doc, trib_
 }
 
 static int poll_copy(mongo_source *s, trib_record_batch *out, trib_error *err) {
-    while (s->copy_at < s->ncopy && out->n < (size_t)s->max_batch) {
+    const size_t n0 = out->n;
+    while (s->copy_at < s->ncopy && out->n - n0 < (size_t)s->max_batch) {
         const char *ns = s->copy_ns[s->copy_at];
         if (!s->copy_cur) {
             const char *dot = strchr(ns, '.');
@@ -442,11 +443,11 @@ static int poll_copy(mongo_source *s, trib_record_batch *out, trib_error *err) {
         }
         const bson_t *doc;
         bool got = false;
-        while (out->n < (size_t)s->max_batch && mongoc_cursor_next(s->copy_cur, &doc)) {
+        while (out->n - n0 < (size_t)s->max_batch && mongoc_cursor_next(s->copy_cur, &doc)) {
             got = true;
             if (copy_record(s, ns, doc, out, err) < 0) return -1;
         }
-        if (got && out->n >= (size_t)s->max_batch) return 0;
+        if (got && out->n - n0 >= (size_t)s->max_batch) return 0;
         bson_error_t e;
         if (mongoc_cursor_error(s->copy_cur, &e)) {
             mongoc_cursor_destroy(s->copy_cur);
@@ -571,18 +572,28 @@ static int poll_stream(mongo_source *s, trib_record_batch *out, trib_error *err)
     if (!s->stream && open_stream(s, err) < 0) return -1;
     int64_t until = trib_mono_ms() + s->await_ms;
     const bson_t *ev;
-    while (out->n < (size_t)s->max_batch) {
+    const size_t n0 = out->n;   /* out may hold records already: count ours */
+    while (out->n - n0 < (size_t)s->max_batch) {
         if (mongoc_change_stream_next(s->stream, &ev)) {
             if (event_record(s, ev, out, err) < 0) return -1;
             continue;
         }
         bson_error_t e;
         const bson_t *reply;
-        if (mongoc_change_stream_error_document(s->stream, &e, &reply)) return stream_failed(s, &e, reply, err);
-        if (out->n || trib_mono_ms() >= until || trib_source_task_context_stopping(s->tctx)) break;
+        if (mongoc_change_stream_error_document(s->stream, &e, &reply)) {
+            /* Events already taken are handed out first (the runtime drops
+             * the batch of a failed poll, and the token is past them): the
+             * next poll opens the stream again and meets the error then. */
+            if (out->n > n0) {
+                close_stream(s);
+                break;
+            }
+            return stream_failed(s, &e, reply, err);
+        }
+        if (out->n > n0 || trib_mono_ms() >= until || trib_source_task_context_stopping(s->tctx)) break;
     }
-    const bson_t *pbrt = mongoc_change_stream_get_resume_token(s->stream);
-    if (out->n) {
+    const bson_t *pbrt = s->stream ? mongoc_change_stream_get_resume_token(s->stream) : NULL;
+    if (out->n > n0) {
         s->last_record_ms = trib_mono_ms();
         return 0;
     }
@@ -605,6 +616,7 @@ static int poll_stream(mongo_source *s, trib_record_batch *out, trib_error *err)
 /* ---- polling ---------------------------------------------------------------------- */
 
 static int poll_query(mongo_source *s, trib_record_batch *out, trib_error *err) {
+    const size_t n0 = out->n;
     mongoc_collection_t *c = mongoc_client_get_collection(s->client, s->db, s->coll);
     bson_t filter = BSON_INITIALIZER;
     if (s->poll_last) {
@@ -668,7 +680,7 @@ static int poll_query(mongo_source *s, trib_record_batch *out, trib_error *err) 
     bson_destroy(opts);
     bson_destroy(&filter);
     mongoc_collection_destroy(c);
-    if (rc == 0 && out->n == 0) {
+    if (rc == 0 && out->n == n0) {
         int64_t until = trib_mono_ms() + s->poll_interval_ms;
         while (trib_mono_ms() < until && !trib_source_task_context_stopping(s->tctx)) trib_sleep_ms(50);
     }
