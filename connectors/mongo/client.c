@@ -162,8 +162,10 @@ bool trib_mongo_error_is_transient(const bson_error_t *e) {
     switch (e->domain) {
     case MONGOC_ERROR_STREAM:
     case MONGOC_ERROR_SERVER_SELECTION:
-    case MONGOC_ERROR_CLIENT:
         return true;
+    case MONGOC_ERROR_CLIENT:
+        /* wrong credentials and oversized documents do not heal by waiting */
+        return e->code != MONGOC_ERROR_CLIENT_AUTHENTICATE && e->code != MONGOC_ERROR_CLIENT_TOO_BIG;
     default:
         break;
     }

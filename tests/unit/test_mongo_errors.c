@@ -23,7 +23,7 @@ static bson_error_t err_of(uint32_t domain, uint32_t code, const char *msg) {
 }
 
 int main(void) {
-    plan(12);
+    plan(14);
     bson_error_t e = err_of(MONGOC_ERROR_SERVER, 286, "Error on remote shard: ChangeStreamHistoryLost");
     ok(trib_mongo_lost_resume_token(&e, NULL), "code 286 (ChangeStreamHistoryLost) is a lost token");
     e = err_of(MONGOC_ERROR_SERVER, 280, "cannot resume stream");
@@ -47,6 +47,11 @@ int main(void) {
     ok(trib_mongo_error_is_transient(&e), "NotWritablePrimary (10107) is transient");
     e = err_of(MONGOC_ERROR_SERVER, 13, "not authorized");
     ok(!trib_mongo_error_is_transient(&e), "Unauthorized (13) is not transient");
+    e = err_of(MONGOC_ERROR_CLIENT, MONGOC_ERROR_CLIENT_AUTHENTICATE, "Authentication failed.");
+    ok(!trib_mongo_error_is_transient(&e), "an authentication failure is not transient (the task fails)");
+    e = err_of(MONGOC_ERROR_SERVER, 18, "Authentication failed.");
+    ok(!trib_mongo_error_is_transient(&e), "AuthenticationFailed (18) from the server is not transient");
+    e = err_of(MONGOC_ERROR_SERVER, 13, "not authorized");
     trib_error te;
     trib_mongo_error(&te, &e, "bulk write");
     ok(te.code == TRIB_ERR_FATAL && strstr(te.msg, "mongo: bulk write: not authorized"),
