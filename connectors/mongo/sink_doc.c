@@ -817,6 +817,13 @@ int trib_mongo_build_op(const mongo_topic_cfg *t, const trib_record *rec, mongo_
         if (make_delete(t->write_model, doc, op, err) < 0) goto out;
         break;
     }
+    /* MongoDB's document limit: such a record fails alone (DLQ) rather
+     * than failing the whole bulk client-side. */
+    if ((op->doc && op->doc->len > 16 * 1024 * 1024) || (op->filter && op->filter->len > 16 * 1024 * 1024)) {
+        trib_error_set(err, TRIB_ERR_INVALID, "mongo: the document is larger than MongoDB's 16 MiB limit (%u bytes)",
+                       op->doc ? op->doc->len : op->filter->len);
+        goto out;
+    }
     rc = 1;
 out:
     if (key) bson_destroy(key);

@@ -518,6 +518,20 @@ static void test_collections_and_bulks(void) {
                                                      (t.rep.offsets[1] == 5 && t.rep.offsets[2] == 1)),
            "%s: the reported offsets are 2 (invalid), 1 and 5 (duplicates)", topic);
         is_int(count(topic, "{}"), 4, "%s: the 4 good records are written", topic);
+        if (!ordered) {
+            /* a document over 16 MiB fails alone */
+            size_t big = 17u * 1024 * 1024;
+            char *json = trib_xmalloc(big + 64);
+            int n = snprintf(json, 64, "{\"_id\": 9, \"s\": \"");
+            memset(json + n, 'x', big);
+            strcpy(json + n + big, "\"}");
+            trib_record *c[] = {json_rec(topic, 7, json), json_rec(topic, 8, "{\"_id\": 10}")};
+            free(json);
+            int before = t.rep.n;
+            ok(put(&t, c, 2, &err) == 0 && t.rep.n == before + 1, "a document over 16 MiB is reported alone");
+            like(t.rep.last, "16 MiB", "the report says why");
+            is_int(count(topic, "{\"_id\": 10}"), 1, "and the record after it is written");
+        }
         task_stop(&t);
     }
     task_start(&t, "dlq-none", &err, "writemodel.strategy", "InsertOneDefaultStrategy", "document.id.strategy",
