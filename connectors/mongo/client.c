@@ -14,12 +14,15 @@
  */
 #include "connectors/mongo/mongo_internal.h"
 
+#include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "common/log.h"
+#include "tenants/outbound.h"
 
 #define FAC "connector.mongo"
 
@@ -139,7 +142,78 @@ mongoc_uri_t *trib_mongo_uri_parse(const char *field, const char *text, bool ten
     return uri;
 }
 
-mongoc_client_t *trib_mongo_client_new(const mongoc_uri_t *uri, trib_error *err) {
+/* ---- tenants' connections: the outbound policy ----------------------------------- */
+
+/* The stream initiator of a tenant's client: every address the host name
+ * resolves to is checked against the outbound policy (tenants/outbound.h)
+ * and the connection is made to that checked address (no second lookup a
+ * rebinding name could answer differently); TLS as the URI asks. */
+static mongoc_stream_t *tenant_initiator(const mongoc_uri_t *uri, const mongoc_host_list_t *host, void *ud,
+                                         bson_error_t *error) {
+    const char *connector = ud;
+    char port[16];
+    snprintf(port, sizeof port, "%u", (unsigned)host->port);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC}, *res = NULL;
+    int gai = getaddrinfo(host->host, port, &hints, &res);
+    if (gai != 0) {
+        bson_set_error(error, MONGOC_ERROR_STREAM, MONGOC_ERROR_STREAM_NAME_RESOLUTION, "cannot resolve %s: %s",
+                       host->host, gai_strerror(gai));
+        return NULL;
+    }
+    int32_t connect_ms = mongoc_uri_get_option_as_int32(uri, MONGOC_URI_CONNECTTIMEOUTMS, 10000);
+    mongoc_stream_t *stream = NULL;
+    trib_error refusal;
+    bool refused = false;
+    for (struct addrinfo *ai = res; ai && !stream; ai = ai->ai_next) {
+        trib_error e;
+        if (trib_outbound_check_addr(connector, host->host, ai->ai_addr, &e) < 0) {
+            if (!refused) refusal = e;
+            refused = true;
+            continue;
+        }
+        mongoc_socket_t *sock = mongoc_socket_new(ai->ai_family, SOCK_STREAM, 0);
+        if (!sock) continue;
+        if (mongoc_socket_connect(sock, ai->ai_addr, (mongoc_socklen_t)ai->ai_addrlen,
+                                  bson_get_monotonic_time() + (int64_t)connect_ms * 1000) != 0) {
+            mongoc_socket_destroy(sock);
+            continue;
+        }
+        stream = mongoc_stream_socket_new(sock);
+    }
+    freeaddrinfo(res);
+    if (!stream) {
+        if (refused)
+            bson_set_error(error, MONGOC_ERROR_STREAM, MONGOC_ERROR_STREAM_CONNECT, "%s%s", TRIB_MONGO_REFUSED,
+                           refusal.msg);
+        else
+            bson_set_error(error, MONGOC_ERROR_STREAM, MONGOC_ERROR_STREAM_CONNECT, "cannot connect to %s",
+                           host->host_and_port);
+        return NULL;
+    }
+    if (mongoc_uri_get_tls(uri)) {
+        mongoc_ssl_opt_t opt = *mongoc_ssl_opt_get_default();
+        /* A tenant names no CA or key file (the allow-list): system CAs. */
+        opt.weak_cert_validation = mongoc_uri_get_option_as_bool(uri, MONGOC_URI_TLSALLOWINVALIDCERTIFICATES, false) ||
+                                   mongoc_uri_get_option_as_bool(uri, MONGOC_URI_TLSINSECURE, false);
+        opt.allow_invalid_hostname = mongoc_uri_get_option_as_bool(uri, MONGOC_URI_TLSALLOWINVALIDHOSTNAMES, false) ||
+                                     mongoc_uri_get_option_as_bool(uri, MONGOC_URI_TLSINSECURE, false);
+        mongoc_stream_t *tls = mongoc_stream_tls_new_with_hostname(stream, host->host, &opt, 1);
+        if (!tls) {
+            mongoc_stream_destroy(stream);
+            bson_set_error(error, MONGOC_ERROR_STREAM, MONGOC_ERROR_STREAM_SOCKET, "TLS setup failed for %s",
+                           host->host);
+            return NULL;
+        }
+        if (!mongoc_stream_tls_handshake_block(tls, host->host, connect_ms, error)) {
+            mongoc_stream_destroy(tls);
+            return NULL;
+        }
+        stream = tls;
+    }
+    return stream;
+}
+
+mongoc_client_t *trib_mongo_client_new(const mongoc_uri_t *uri, const char *connector, trib_error *err) {
     trib_mongo_init();
     mongoc_uri_t *u = mongoc_uri_copy(uri);
     if (!bson_has_field(mongoc_uri_get_options(u), MONGOC_URI_SERVERSELECTIONTIMEOUTMS))
@@ -155,10 +229,14 @@ mongoc_client_t *trib_mongo_client_new(const mongoc_uri_t *uri, trib_error *err)
         return NULL;
     }
     mongoc_client_set_error_api(c, MONGOC_ERROR_API_VERSION_2);
+    if (trib_outbound_is_tenant(connector))
+        mongoc_client_set_stream_initiator(c, tenant_initiator, (void *)connector);
     return c;
 }
 
 bool trib_mongo_error_is_transient(const bson_error_t *e) {
+    /* the outbound policy's refusal, however the driver wraps it */
+    if (strstr(e->message, TRIB_MONGO_REFUSED)) return false;
     switch (e->domain) {
     case MONGOC_ERROR_STREAM:
     case MONGOC_ERROR_SERVER_SELECTION:
@@ -177,6 +255,8 @@ bool trib_mongo_error_is_transient(const bson_error_t *e) {
 }
 
 int trib_mongo_error(trib_error *err, const bson_error_t *e, const char *what) {
+    if (strstr(e->message, TRIB_MONGO_REFUSED))
+        return trib_error_set(err, TRIB_ERR_FORBIDDEN, "mongo: %s: %s", what, e->message);
     return trib_error_set(err, trib_mongo_error_is_transient(e) ? TRIB_ERR_RETRIABLE : TRIB_ERR_FATAL,
                           "mongo: %s: %s (domain %u, code %u)", what, e->message, e->domain, e->code);
 }

@@ -33,14 +33,24 @@ mongoc_uri_t *trib_mongo_uri_parse(const char *field, const char *uri, bool tena
 
 /* A client for uri, with bounded server selection so that an outage is seen
  * as a retriable error within seconds instead of the driver's 30 s (the
- * URI's own serverSelectionTimeoutMS wins). Caller owns it. */
-mongoc_client_t *trib_mongo_client_new(const mongoc_uri_t *uri, trib_error *err);
+ * URI's own serverSelectionTimeoutMS wins). For a tenant's connector
+ * (connector is its full name, "<tenant>/<name>"; borrowed, it must outlive
+ * the client) every connection is checked against the outbound policy
+ * (tenants/outbound.h) after DNS resolution and made to the checked
+ * address; a refusal surfaces as a driver error carrying TRIB_MONGO_REFUSED,
+ * which trib_mongo_error turns into FORBIDDEN (not retried). Caller owns
+ * the client. */
+mongoc_client_t *trib_mongo_client_new(const mongoc_uri_t *uri, const char *connector, trib_error *err);
+
+/* Marks a connection refused by the outbound policy in driver errors. */
+#define TRIB_MONGO_REFUSED "outbound policy: "
 
 /* True for a connector name of a tenant ("<tenant>/<name>"). */
 bool trib_mongo_is_tenant_name(const char *name);
 
 /* Translates a driver error: connection, selection and "not primary"
- * failures are RETRIABLE, the rest FATAL. Returns -1. */
+ * failures are RETRIABLE, an outbound-policy refusal FORBIDDEN, the rest
+ * FATAL. Returns -1. */
 int trib_mongo_error(trib_error *err, const bson_error_t *e, const char *what);
 bool trib_mongo_error_is_transient(const bson_error_t *e);
 

@@ -438,7 +438,7 @@ static int sink_start(const trib_props *config, trib_sink_task_context *tctx, vo
     trib_mongo_topic_cfg_destroy(probe);
     if (!probe || !(s->uri = trib_mongo_uri_parse("connection.uri", trib_config_password(cfg, "connection.uri"),
                                                   trib_mongo_is_tenant_name(s->connector), &e)) ||
-        !(s->client = trib_mongo_client_new(s->uri, &e))) {
+        !(s->client = trib_mongo_client_new(s->uri, s->connector, &e))) {
         if (err) *err = e;
         if (err && err->code != TRIB_ERR_FORBIDDEN) err->code = TRIB_ERR_INVALID;
         sink_stop(s);

@@ -781,7 +781,7 @@ static int source_start(const trib_props *config, trib_source_task_context *tctx
         trib_error_set(&e, TRIB_ERR_INVALID, "mongo: mode=polling needs database, collection and polling.field");
     } else if ((s->uri = trib_mongo_uri_parse("connection.uri", trib_config_password(cfg, "connection.uri"),
                                               trib_mongo_is_tenant_name(s->connector), &e)) != NULL &&
-               (s->client = trib_mongo_client_new(s->uri, &e)) != NULL) {
+               (s->client = trib_mongo_client_new(s->uri, s->connector, &e)) != NULL) {
         restore(s, &e);
     }
     if (e.code != TRIB_OK) {

@@ -27,6 +27,7 @@
 #include "worker/connector.h"
 #include "worker/connector_config.h"
 #include "worker/task_context.h"
+#include "tenants/outbound.h"
 
 extern const trib_connector_plugin trib_mongo_sink_plugin;
 static const trib_sink_task_ops *ops;
@@ -650,6 +651,38 @@ static void test_validation(void) {
     like(err.msg, "tlsCertificateKeyFile", "the refusal names the option");
 }
 
+/* A tenant's task goes through the outbound policy: the default policy
+ * denies loopback (where the test servers are), an allow-list entry lets
+ * it through. */
+static void test_outbound(void) {
+    task t;
+    trib_error err;
+    trib_outbound_uninstall();
+    ok(task_start(&t, "acme/out", &err, NULL) == 0, "a tenant's task starts (addresses are checked on connect)");
+    trib_record *a[] = {row("acme.out", 0, 1, 1, "a")};
+    int rc = put(&t, a, 1, &err);
+    ok(rc < 0 && err.code == TRIB_ERR_FORBIDDEN, "a tenant's write to a loopback MongoDB is FORBIDDEN, not retried");
+    like(err.msg, "outbound policy", "the trace names the outbound policy");
+    task_stop(&t);
+    is_int(count("acme.out", "{}"), 0, "nothing was written");
+    trib_props *wp = trib_props_new();
+    trib_props_set(wp, "tenant.outbound.allow", "127.0.0.1");
+    ok(trib_outbound_install(wp, &err) == 0, "tenant.outbound.allow=127.0.0.1 installed");
+    trib_props_destroy(wp);
+    task_start(&t, "acme/out", &err, NULL);
+    trib_record *b[] = {row("acme.out", 0, 1, 1, "a")};
+    rc = put(&t, b, 1, &err);
+    if (rc < 0) diag("%s", err.msg);
+    ok(rc == 0 && count("acme.out", "{}") == 1, "with 127.0.0.1 allowed the tenant's write lands");
+    task_stop(&t);
+    trib_outbound_uninstall();
+    /* an operator's connector is never restricted */
+    task_start(&t, "operator-out", &err, NULL);
+    trib_record *c[] = {row("op.out", 0, 1, 1, "a")};
+    ok(put(&t, c, 1, &err) == 0, "an operator's connector reaches loopback under the default policy");
+    task_stop(&t);
+}
+
 /* Stops SecantusDB under a put, starts it again: RETRIABLE while down,
  * and the retried put writes everything once. */
 static void test_outage(const char *root) {
@@ -695,6 +728,7 @@ static void run_server(const char *server_url, const char *label, bool secantus,
     test_post_processors();
     test_collections_and_bulks();
     test_offsets();
+    test_outbound();
     if (secantus) test_outage(root);
     mongoc_database_t *db = mongoc_client_get_database(client, dbname);
     mongoc_database_drop(db, NULL);
