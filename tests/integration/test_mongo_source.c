@@ -25,6 +25,7 @@
 #include "worker/connector.h"
 #include "worker/offset_store.h"
 #include "worker/task_context.h"
+#include "tenants/outbound.h"
 
 extern const trib_connector_plugin trib_mongo_source_plugin;
 extern const trib_connector_plugin trib_mongo_sink_plugin;
@@ -382,6 +383,21 @@ static void test_outage(const char *root) {
     trib_record_batch_free(&b);
 }
 
+/* A tenant's source obeys the outbound policy (default: loopback denied). */
+static void test_outbound(void) {
+    stask t;
+    trib_error err;
+    trib_record_batch b;
+    trib_record_batch_init(&b);
+    trib_outbound_uninstall();
+    start(&t, "acme/src", cs_url, &err, "collection", "x", NULL);
+    int rc = t.impl ? ops->poll(t.impl, &b, &err) : -1;
+    ok(rc < 0 && err.code == TRIB_ERR_FORBIDDEN && strstr(err.msg, "outbound policy"),
+       "a tenant's change stream on a loopback server is FORBIDDEN by the outbound policy");
+    stop(&t);
+    trib_record_batch_free(&b);
+}
+
 static void test_no_change_streams(void) {
     stask t;
     trib_error err;
@@ -453,6 +469,7 @@ int main(void) {
     test_startup_modes();
     test_round_trip();
     test_outage(root);
+    test_outbound();
     test_no_change_streams();
     test_polling();
     drop(cs);
