@@ -364,7 +364,7 @@ mongo_topic_cfg *trib_mongo_topic_cfg_new(const trib_props *config, const char *
     size_t nchain = trib_config_list_len(c, "post.processor.chain");
     t->chain = trib_xcalloc(nchain + 1, sizeof *t->chain);
     for (size_t i = 0; i < nchain; i++) {
-        int k;
+        int k = -1;
         pp_lookup(chain[i], &k);
         if (k >= 0) t->chain[t->nchain++] = (mongo_processor_kind)k;
     }
