@@ -96,4 +96,19 @@ trib_converter *trib_converter_new(const char *class_name, const trib_props *con
                                    bool is_key, trib_error *err);
 void trib_converter_destroy(trib_converter *c);  /* NULL-safe */
 
+/* ---- header.converter -------------------------------------------------------- */
+
+/* Connect's default header converter, the one header.converter accepts. */
+#define TRIB_SIMPLE_HEADER_CONVERTER "org.apache.kafka.connect.storage.SimpleHeaderConverter"
+
+/* The validator (config/config.h) of header.converter, in the worker and
+ * connector configs. Tributary has no header converters: header values
+ * pass through as the bytes Kafka carries, which for strings and
+ * primitives is the text SimpleHeaderConverter writes. So value (borrowed)
+ * is accepted only when it names SimpleHeaderConverter (class name or
+ * alias); another converter is refused rather than silently not applied,
+ * and an unknown class gets Connect's "could not be found". */
+struct trib_config_def;
+int trib_header_converter_validate(const struct trib_config_def *def, const char *value, trib_error *err);
+
 #endif

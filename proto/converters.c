@@ -91,3 +91,15 @@ void trib_converter_destroy(trib_converter *c) {
     if (c->plugin->destroy) c->plugin->destroy(c->ctx);
     free(c);
 }
+
+/* ---- header.converter -------------------------------------------------------- */
+
+int trib_header_converter_validate(const struct trib_config_def *def, const char *value, trib_error *err) {
+    (void)def;
+    if (strcmp(value, TRIB_SIMPLE_HEADER_CONVERTER) == 0 || strcmp(value, "SimpleHeaderConverter") == 0) return 0;
+    if (!trib_converter_lookup(value)) return trib_error_set(err, TRIB_ERR_INVALID, "Class %s could not be found.", value);
+    return trib_error_set(err, TRIB_ERR_INVALID,
+                          "Tributary has no header converters yet: header values pass through as the bytes Kafka "
+                          "carries (for strings and primitives, the text SimpleHeaderConverter writes), so only "
+                          "SimpleHeaderConverter is accepted");
+}

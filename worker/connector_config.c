@@ -79,8 +79,10 @@ const trib_config_def trib_connector_common_defs[] = {
      .doc = CONVERTER_DOC("values"), .group = COMMON, .order = 6, .width = TRIB_WIDTH_SHORT,
      .display_name = "Value converter class"},
     {.name = "header.converter", .type = TRIB_CFG_CLASS, .optional = true, .importance = TRIB_IMP_LOW,
-     .doc = "Converter for record headers. Tributary passes header values through as bytes and does not "
-            "convert them.",
+     .validate = trib_header_converter_validate,
+     .doc = "Converter for record headers. Tributary passes header values through as the bytes Kafka carries "
+            "(for strings and primitives, the text SimpleHeaderConverter writes), so only SimpleHeaderConverter "
+            "is accepted.",
      .group = COMMON, .order = 7, .width = TRIB_WIDTH_SHORT, .display_name = "Header converter class"},
     {.name = "transforms", .type = TRIB_CFG_LIST, .default_value = "", .importance = TRIB_IMP_LOW,
      .doc = "Aliases for the transformations to be applied to records.", .group = "Transforms", .order = 8,
@@ -90,7 +92,10 @@ const trib_config_def trib_connector_common_defs[] = {
      .width = TRIB_WIDTH_LONG, .display_name = "Predicates"},
     {.name = "config.action.reload", .type = TRIB_CFG_STRING, .default_value = "restart",
      .importance = TRIB_IMP_LOW, .one_of = (const char *const[]){"none", "restart", NULL},
-     .doc = "Accepted for compatibility; configuration providers are not used.", .group = COMMON,
+     .doc = "What to do when a configuration provider reports a changed value. Tributary has no "
+            "configuration providers, so no value ever changes underneath a connector and both settings "
+            "behave alike.",
+     .group = COMMON,
      .order = 10, .width = TRIB_WIDTH_MEDIUM, .display_name = "Reload Action"},
     {.name = "errors.retry.timeout", .type = TRIB_CFG_LONG, .default_value = "-1", .has_min = true, .min = -1,
      .importance = TRIB_IMP_MEDIUM,
@@ -164,21 +169,30 @@ const trib_config_def trib_connector_sink_defs[] = {
 
 const trib_config_def trib_connector_source_defs[] = {
     {.name = "topic.creation.groups", .type = TRIB_CFG_LIST, .default_value = "", .importance = TRIB_IMP_LOW,
-     .doc = "Accepted for compatibility; topics are created by the broker's defaults.", .group = "Topic Creation",
+     .doc = "Not supported: Tributary does not create topics for source connectors (the broker's "
+            "auto-creation applies), so this and every other topic.creation.* key is refused when set.",
+     .group = "Topic Creation",
      .order = 1, .width = TRIB_WIDTH_LONG, .display_name = "Topic Creation Groups"},
     {.name = "exactly.once.support", .type = TRIB_CFG_STRING, .default_value = "requested",
      .one_of = eos_support_values, .importance = TRIB_IMP_MEDIUM,
-     .doc = "Whether the connector must provide exactly-once delivery (with exactly.once.source.support=enabled).",
+     .doc = "'required' refuses the connector unless the worker provides exactly-once source delivery "
+            "(exactly.once.source.support=enabled, distributed mode), where every source connector's records "
+            "and offsets are committed in one transaction per poll; 'requested' runs it either way.",
      .group = EOS, .order = 2, .width = TRIB_WIDTH_SHORT, .display_name = "Exactly once support"},
     {.name = "transaction.boundary", .type = TRIB_CFG_STRING, .default_value = "poll",
      .one_of = txn_boundary_values, .importance = TRIB_IMP_MEDIUM,
-     .doc = "Transaction boundaries for exactly-once source tasks: one per poll or per interval.",
+     .doc = "Transaction boundaries for exactly-once source tasks. Tributary commits one transaction per "
+            "poll() batch; 'interval' and 'connector' are refused.",
      .group = EOS, .order = 3, .width = TRIB_WIDTH_SHORT, .display_name = "Transaction Boundary"},
     {.name = "transaction.boundary.interval.ms", .type = TRIB_CFG_LONG, .optional = true,
-     .importance = TRIB_IMP_LOW, .doc = "Transaction length with transaction.boundary=interval.",
+     .importance = TRIB_IMP_LOW,
+     .doc = "Transaction length with transaction.boundary=interval, which Tributary does not support; "
+            "refused when set.",
      .group = EOS, .order = 4, .width = TRIB_WIDTH_SHORT, .display_name = "Transaction boundary interval"},
     {.name = "offsets.storage.topic", .type = TRIB_CFG_STRING, .optional = true, .importance = TRIB_IMP_LOW,
-     .doc = "Accepted for compatibility; offsets use the worker's offsets storage.", .group = "offsets.topic",
+     .doc = "Not supported: source offsets are kept in the worker's offsets storage (offset.storage.topic "
+            "in distributed mode); refused when set.",
+     .group = "offsets.topic",
      .order = 1, .width = TRIB_WIDTH_LONG, .display_name = "Offsets topic"},
     TRIB_CONFIG_END,
 };
@@ -230,6 +244,57 @@ static void validate_sink_topics(trib_config_report *r, const trib_props *config
                                      "The DLQ topic '%s' may not be included in the list of topics "
                                      "('topics=%s') consumed by the connector", dlq, topics);
     trib_strv_free(list);
+}
+
+/* Source connectors' framework keys that Connect honours and Tributary does
+ * not (yet): each set value Tributary would not act on is an error naming
+ * the key, so no setting is accepted that silently does nothing. A key
+ * without a definition (topic.creation.default.partitions...) is reported
+ * all the same. exactly.once.support depends on the worker and is checked
+ * by trib_connector_config_check_eos. */
+static void validate_source_unsupported(trib_config_report *r, const trib_props *config) {
+    const char *tb = trib_props_get(config, "transaction.boundary");
+    /* a value outside poll/interval/connector is already refused by the table */
+    if (tb && (strcasecmp(tb, "interval") == 0 || strcasecmp(tb, "connector") == 0))
+        trib_config_report_error(r, "transaction.boundary",
+                                 "Invalid value %s for configuration transaction.boundary: Tributary commits one "
+                                 "transaction per poll() batch; only 'poll' is supported",
+                                 tb);
+    const char *tbi = trib_props_get(config, "transaction.boundary.interval.ms");
+    if (tbi && *tbi)
+        trib_config_report_error(r, "transaction.boundary.interval.ms",
+                                 "Invalid value %s for configuration transaction.boundary.interval.ms: it applies "
+                                 "only to transaction.boundary=interval, which Tributary does not support; remove it",
+                                 tbi);
+    const char *ost = trib_props_get(config, "offsets.storage.topic");
+    if (ost && *ost)
+        trib_config_report_error(r, "offsets.storage.topic",
+                                 "Invalid value %s for configuration offsets.storage.topic: Tributary keeps source "
+                                 "offsets in the worker's offsets storage; per-connector offsets topics are not "
+                                 "supported, remove it",
+                                 ost);
+    for (size_t i = 0; i < trib_props_count(config); i++) {
+        const char *k = trib_props_key_at(config, i), *v = trib_props_value_at(config, i);
+        if (!trib_str_startswith(k, "topic.creation.")) continue;
+        /* the default empty list asks for nothing */
+        if (strcmp(k, "topic.creation.groups") == 0 && !*v) continue;
+        trib_config_report_error(r, k,
+                                 "Invalid value %s for configuration %s: Tributary does not create topics for "
+                                 "source connectors (the broker's auto-creation applies); remove it",
+                                 v, k);
+    }
+}
+
+void trib_connector_config_check_eos(trib_config_report *r, const trib_props *config,
+                                     const trib_connector_plugin *plugin, bool worker_eos) {
+    if (!plugin || plugin->kind != TRIB_CONNECTOR_SOURCE || worker_eos) return;
+    const char *v = trib_props_get(config, "exactly.once.support");
+    if (v && strcasecmp(v, "required") == 0)
+        trib_config_report_error(r, "exactly.once.support",
+                                 "Invalid value %s for configuration exactly.once.support: this worker does not "
+                                 "provide exactly-once source delivery (it needs exactly.once.source.support="
+                                 "enabled, in distributed mode); use 'requested' to run without it",
+                                 v);
 }
 
 /* Source connectors: the DLQ keys are checked, and their errors reported
@@ -330,6 +395,7 @@ trib_config_report *trib_connector_config_validate(const trib_props *config,
         } else {
             trib_config_report_add(r, trib_connector_source_defs, config, "");
             validate_source_dlq(r, config);
+            validate_source_unsupported(r, config);
         }
     }
     trib_transform_chain_validate(config, r);

@@ -26,6 +26,14 @@ trib_config_report *trib_connector_config_validate(const trib_props *config,
                                                    const char *plugin_hint,
                                                    const trib_connector_plugin **plugin_out);
 
+/* exactly.once.support=required on a source connector is an error in r
+ * unless worker_eos (the worker runs exactly-once source support), where
+ * every source connector commits its records and offsets in one
+ * transaction per poll. Separate from the validation above because it
+ * depends on the worker, not the config; plugin may be NULL (no check). */
+void trib_connector_config_check_eos(trib_config_report *r, const trib_props *config,
+                                     const trib_connector_plugin *plugin, bool worker_eos);
+
 /* Error-handling settings shared by the task loops. */
 typedef struct trib_error_policy {
     bool tolerate_all;            /* errors.tolerance=all */

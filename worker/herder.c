@@ -377,7 +377,8 @@ json_t *trib_herder_list_expanded(trib_herder *h, bool status, bool info, trib_e
 }
 
 /* Validates a full config for name; returns the plugin or NULL with err. */
-const trib_connector_plugin *herder_validate_for_write(const char *name, trib_props *config, trib_error *err) {
+const trib_connector_plugin *herder_validate_for_write(trib_herder *h, const char *name, trib_props *config,
+                                                       trib_error *err) {
     if (check_name(name, err) < 0) return NULL;
     const char *cfg_name = trib_props_get(config, "name");
     if (cfg_name && strcmp(cfg_name, name) != 0) {
@@ -394,6 +395,7 @@ const trib_connector_plugin *herder_validate_for_write(const char *name, trib_pr
     }
     const trib_connector_plugin *plugin = NULL;
     trib_config_report *r = trib_connector_config_validate(config, NULL, &plugin);
+    trib_connector_config_check_eos(r, config, plugin, h->exactly_once_source);
     if (trib_config_report_error_count(r) > 0) {
         char *summary = trib_config_report_summary(r);
         trib_error_set(err, TRIB_ERR_INVALID, "%s", summary);
@@ -450,7 +452,7 @@ static json_t *put_locked(trib_herder *h, const char *name, const trib_props *co
         return NULL;
     }
     if (c) herder_restore_hidden(config, c->config);
-    const trib_connector_plugin *plugin = herder_validate_for_write(name, config, err);
+    const trib_connector_plugin *plugin = herder_validate_for_write(h, name, config, err);
     if (!plugin) {
         trib_props_destroy(config);
         return NULL;
@@ -939,7 +941,6 @@ json_t *trib_herder_plugin_config(trib_herder *h, const char *plugin, trib_error
 }
 
 json_t *trib_herder_validate(trib_herder *h, const char *plugin, const trib_props *config, trib_error *err) {
-    (void)h;
     const trib_connector_info *info = trib_connector_lookup(plugin);
     if (!info) {
         trib_error_set(err, TRIB_ERR_NOT_FOUND, "Unknown plugin %s.", plugin);
@@ -956,6 +957,7 @@ json_t *trib_herder_validate(trib_herder *h, const char *plugin, const trib_prop
     const trib_connector_plugin *p = trib_connector_info_load(info, err);
     if (!p) return NULL;
     trib_config_report *r = trib_connector_config_validate(config, plugin, NULL);
+    trib_connector_config_check_eos(r, config, p, h->exactly_once_source);
     /* Connect names the report after connector.class as given */
     json_t *j = trib_config_report_to_json(r, cls ? cls : p->class_name);
     trib_config_report_destroy(r);

@@ -835,7 +835,7 @@ json_t *herder_cluster_put(trib_herder *h, const char *name, const trib_props *c
     const trib_connector_plugin *old_plugin = c ? c->plugin : NULL;
     pthread_mutex_unlock(&h->lock);
 
-    const trib_connector_plugin *plugin = herder_validate_for_write(name, config, err);
+    const trib_connector_plugin *plugin = herder_validate_for_write(h, name, config, err);
     if (!plugin) {
         trib_props_destroy(config);
         return NULL;
@@ -1059,6 +1059,7 @@ int trib_herder_join_cluster(trib_herder *h, const trib_config *wcfg, trib_error
         .heartbeat_interval_ms = trib_config_int(wcfg, "heartbeat.interval.ms"),
         .rebalance_timeout_ms = trib_config_int(wcfg, "rebalance.timeout.ms"),
     };
+    h->exactly_once_source = spec.exactly_once_source;
     return herder_cluster_start(h, &spec, err);
 }
 

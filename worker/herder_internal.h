@@ -64,6 +64,9 @@ struct trib_herder {
     atomic_bool stopping;
 
     herder_cluster *cluster;    /* NULL in standalone mode */
+    /* exactly.once.source.support=enabled (distributed mode only), set
+     * before the cluster is joined; validation reads it without the lock */
+    bool exactly_once_source;
 
     bool auto_restart;          /* tributary.task.auto.restart */
     json_t *restarts;           /* {"<name>/<i>": {"streak","at","since"}} backoff state */
@@ -85,7 +88,8 @@ void herder_conn_destroy(trib_herder *h, conn *c);
 json_t *herder_info_json(const conn *c);
 json_t *herder_status_json(trib_herder *h, const conn *c);
 /* Validates a full config for name (sets "name"); NULL with err if bad. No lock needed. */
-const trib_connector_plugin *herder_validate_for_write(const char *name, trib_props *config, trib_error *err);
+const trib_connector_plugin *herder_validate_for_write(trib_herder *h, const char *name, trib_props *config,
+                                                       trib_error *err);
 void herder_restore_hidden(trib_props *config, const trib_props *old);
 /* Adds a new conn to the table (takes ownership of config). */
 conn *herder_add(trib_herder *h, const char *name, trib_props *config, const trib_connector_plugin *plugin,

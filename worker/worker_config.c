@@ -10,6 +10,7 @@
 #include "worker/worker_config.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "proto/converter.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -163,9 +164,10 @@ static const char *const eos_values[] = {"disabled", "preparing", "enabled", NUL
             "in Kafka, for example io.confluent.connect.avro.AvroConverter. Connectors may override it."}, \
     {.name = "header.converter", .type = TRIB_CFG_CLASS,                                                    \
      .default_value = "org.apache.kafka.connect.storage.SimpleHeaderConverter",                            \
-     .importance = TRIB_IMP_LOW, .group = "Common",                                                         \
-     .doc = "HeaderConverter class for record header values. The default writes headers as strings "      \
-            "and infers schemas when reading them."},                                                     \
+     .validate = trib_header_converter_validate, .importance = TRIB_IMP_LOW, .group = "Common",            \
+     .doc = "HeaderConverter class for record header values. Tributary passes header values through as "  \
+            "the bytes Kafka carries (for strings and primitives, the text SimpleHeaderConverter "         \
+            "writes), so only SimpleHeaderConverter is accepted."},                                        \
     {.name = "client.id", .type = TRIB_CFG_STRING, .default_value = "", .importance = TRIB_IMP_LOW,         \
      .group = "Common",                                                                                    \
      .doc = "Client id sent to the brokers with the worker's own requests, to trace them in broker logs."}, \
@@ -179,8 +181,9 @@ static const char *const eos_values[] = {"disabled", "preparing", "enabled", NUL
             "security principal settings). Class names of Connect's policies are accepted too."},         \
     {.name = "topic.creation.enable", .type = TRIB_CFG_BOOLEAN, .default_value = "true",                   \
      .importance = TRIB_IMP_LOW, .group = "Common",                                                         \
-     .doc = "Whether source connectors configured with topic.creation.* properties may create their "     \
-            "topics through the admin client."},                                                           \
+     .doc = "Connect's switch for topic creation by source connectors. Tributary creates no topics for "  \
+            "them (the broker's auto-creation applies) and refuses their topic.creation.* keys, so this "  \
+            "gates nothing; accepted so a Connect worker config starts unchanged."},                       \
     {.name = "plugin.path", .type = TRIB_CFG_LIST, .optional = true, .importance = TRIB_IMP_LOW,            \
      .group = "Common",                                                                                     \
      .doc = "Directories searched first for plugin modules (postgres.so: the PostgreSQL connectors; "     \
