@@ -290,11 +290,9 @@ void trib_connector_config_check_eos(trib_config_report *r, const trib_props *co
     if (!plugin || plugin->kind != TRIB_CONNECTOR_SOURCE || worker_eos) return;
     const char *v = trib_props_get(config, "exactly.once.support");
     if (v && strcasecmp(v, "required") == 0)
+        /* Connect's text, word for word (DistributedHerder) */
         trib_config_report_error(r, "exactly.once.support",
-                                 "Invalid value %s for configuration exactly.once.support: this worker does not "
-                                 "provide exactly-once source delivery (it needs exactly.once.source.support="
-                                 "enabled, in distributed mode); use 'requested' to run without it",
-                                 v);
+                                 "This worker does not have exactly-once source support enabled.");
 }
 
 /* Source connectors: the DLQ keys are checked, and their errors reported

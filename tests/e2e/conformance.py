@@ -47,6 +47,13 @@ KNOWN = {
     "create-no-name": "a body without name: Tributary's 400 names the missing field",
     "validate-empty": "validate without connector.class: Tributary reports on the path's plugin, Connect answers 500",
     "validate-transform-missing-key": "Connect adds a second error for a missing regex (a Java NullPointerException text)",
+    "validate-source-txn-interval": "transaction.boundary=interval: Tributary refuses it (one transaction per poll), "
+                                    "Connect without exactly-once support accepts and ignores it",
+    "validate-source-offsets-topic": "a per-connector offsets.storage.topic: Tributary refuses it (offsets stay in the "
+                                     "worker's storage)",
+    "validate-source-topic-creation": "topic.creation.*: Tributary creates no topics and refuses the keys",
+    "validate-header-converter-json": "header.converter other than SimpleHeaderConverter: Tributary has no header "
+                                      "converters and refuses it instead of passing headers through unconverted",
     "wrong-method": "framework errors: Tributary answers application/json with Allow, Jetty text/plain",
     "unknown-path": "framework errors: Tributary answers application/json, Jetty an HTML page",
 }
@@ -62,6 +69,8 @@ KNOWN_FIELDS = [
      r"exactly\.once\.support|transaction\.boundary|transaction\.boundary\.interval\.ms|offsets\.storage\.topic)\]"
      r"(/definition)?/documentation",
      "the documentation says what Tributary does with the key"),
+    (r"\[errors\.tolerance\]/value/errors\[0\]",
+     "the allowed errors.tolerance values include 'data' (the MongoDB connector's value)"),
     (r"\[(transforms|predicates)\.[^\]]*\.type\]/value/recommended_values",
      "the recommended classes are each worker's own plugins"),
 ]
@@ -257,6 +266,22 @@ STEPS = [
      "/connector-plugins/org.apache.kafka.connect.transforms.predicates.TopicNameMatches/config", None),
     ("validate-sink-ok", "PUT", V % "FileStreamSink", cfg("sink", name="v1")),
     ("validate-source-ok", "PUT", V % "FileStreamSource", cfg("source", name="v2")),
+    # framework keys: exactly.once.support=required is refused by both (the
+    # workers here run without exactly-once source support); the others
+    # Tributary refuses rather than ignore, Connect's worker accepts
+    ("validate-source-txn-interval", "PUT", V % "FileStreamSource",
+     cfg("source", name="v13", **{"transaction.boundary": "interval"})),
+    ("validate-source-eos-required", "PUT", V % "FileStreamSource",
+     cfg("source", name="v14", **{"exactly.once.support": "required"})),
+    ("validate-source-offsets-topic", "PUT", V % "FileStreamSource",
+     cfg("source", name="v15", **{"offsets.storage.topic": "offsets-" + S})),
+    ("validate-header-converter-json", "PUT", V % "FileStreamSink",
+     cfg("sink", name="v17", **{"header.converter": "org.apache.kafka.connect.json.JsonConverter"})),
+    ("validate-header-converter-simple", "PUT", V % "FileStreamSink",
+     cfg("sink", name="v18", **{"header.converter": "org.apache.kafka.connect.storage.SimpleHeaderConverter"})),
+    ("validate-source-topic-creation", "PUT", V % "FileStreamSource",
+     cfg("source", name="v16", **{"topic.creation.groups": "g", "topic.creation.default.partitions": "1",
+                                  "topic.creation.default.replication.factor": "1"})),
     ("validate-partial", "PUT", V % "FileStreamSink", {"connector.class": "FileStreamSink"}),
     ("validate-empty", "PUT", V % "FileStreamSource", {}),
     ("validate-empty-name", "PUT", V % "FileStreamSink", cfg("sink", name="")),
