@@ -109,6 +109,8 @@ void trib_converter_destroy(trib_converter *c);  /* NULL-safe */
  * alias); another converter is refused rather than silently not applied,
  * and an unknown class gets Connect's "could not be found". */
 struct trib_config_def;
+/* Does name (borrowed) name SimpleHeaderConverter, by class name or alias? */
+bool trib_header_converter_is_simple(const char *name);
 int trib_header_converter_validate(const struct trib_config_def *def, const char *value, trib_error *err);
 
 #endif

@@ -94,9 +94,13 @@ void trib_converter_destroy(trib_converter *c) {
 
 /* ---- header.converter -------------------------------------------------------- */
 
+bool trib_header_converter_is_simple(const char *name) {
+    return name && (strcmp(name, TRIB_SIMPLE_HEADER_CONVERTER) == 0 || strcmp(name, "SimpleHeaderConverter") == 0);
+}
+
 int trib_header_converter_validate(const struct trib_config_def *def, const char *value, trib_error *err) {
     (void)def;
-    if (strcmp(value, TRIB_SIMPLE_HEADER_CONVERTER) == 0 || strcmp(value, "SimpleHeaderConverter") == 0) return 0;
+    if (trib_header_converter_is_simple(value)) return 0;
     if (!trib_converter_lookup(value)) return trib_error_set(err, TRIB_ERR_INVALID, "Class %s could not be found.", value);
     return trib_error_set(err, TRIB_ERR_INVALID,
                           "Tributary has no header converters yet: header values pass through as the bytes Kafka "

@@ -243,6 +243,8 @@ STEPS = [
     ("plugin-config-converter", "GET", "/connector-plugins/org.apache.kafka.connect.storage.StringConverter/config", None),
     ("plugin-config-json-converter", "GET", "/connector-plugins/org.apache.kafka.connect.json.JsonConverter/config", None),
     ("plugin-config-integer-converter", "GET", "/connector-plugins/org.apache.kafka.connect.converters.IntegerConverter/config", None),
+    ("plugin-config-simple-header-converter", "GET",
+     "/connector-plugins/org.apache.kafka.connect.storage.SimpleHeaderConverter/config", None),
     ("plugin-config-boolean-converter", "GET", "/connector-plugins/BooleanConverter/config", None),
     ("plugin-config-transform", "GET", "/connector-plugins/org.apache.kafka.connect.transforms.RegexRouter/config", None),
     ("plugin-config-drop-headers", "GET", "/connector-plugins/org.apache.kafka.connect.transforms.DropHeaders/config", None),

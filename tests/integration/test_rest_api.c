@@ -116,6 +116,19 @@ static void test_plugins(void) {
     http_req("GET", "/connector-plugins?connectorsOnly=false", NULL, &r);
     is_int(r.status, 200, "connectorsOnly=false is 200");
     ok(json_array_size(r.json) > n_connectors, "connectorsOnly=false lists more plugins");
+    bool has_header_converter = false;
+    json_array_foreach(r.json, i, p) {
+        const char *type = jstr(p, "type");
+        if (strcmp(jstr(p, "class") ? jstr(p, "class") : "",
+                   "org.apache.kafka.connect.storage.SimpleHeaderConverter") == 0)
+            has_header_converter = strcmp(type ? type : "", "header_converter") == 0;
+    }
+    ok(has_header_converter, "SimpleHeaderConverter is listed as a header_converter");
+    http_resp_free(&r);
+
+    http_req("GET", "/connector-plugins/SimpleHeaderConverter/config", NULL, &r);
+    ok(r.status == 200 && json_is_array(r.json) && json_array_size(r.json) == 0,
+       "SimpleHeaderConverter's config definitions are empty, as Connect's");
     http_resp_free(&r);
 
     http_req("GET", "/connector-plugins?connectorsOnly=maybe", NULL, &r);
