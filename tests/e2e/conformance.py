@@ -324,6 +324,8 @@ STEPS = [
     ("create-no-name", "POST", "/connectors", {"config": cfg("source")}),
     ("create-malformed", "POST", "/connectors", b"{\"name\": "),
     ("create-no-config", "POST", "/connectors", {"name": "nocfg-" + S}),
+    ("create-eos-required", "POST", "/connectors",
+     {"name": "eos-" + S, "config": cfg("source", **{"exactly.once.support": "required"})}),
     ("create-bad-state", "POST", "/connectors", {"name": "bs-" + S, "config": cfg("source"), "initial_state": "SLEEPING"}),
     ("create-paused", "POST", "/connectors", {"name": PAUSED, "config": cfg("source"), "initial_state": "PAUSED"}),
     ("create-stopped", "POST", "/connectors", {"name": STOPPED, "config": cfg("source"), "initial_state": "STOPPED"}),
