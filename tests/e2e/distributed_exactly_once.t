@@ -2,7 +2,8 @@
 # exactly.once.source.support=enabled: a DataGen flow into a topic keeps
 # every record exactly once (read_committed count and unique keys) while
 # workers are killed with -9 and restarted; a restarted task's producer
-# fences its zombie predecessor through its transactional.id.
+# fences its zombie predecessor through its transactional.id. The connector
+# asks for exactly.once.support=required, which such a worker accepts.
 . "$(dirname "$0")/lib.sh"
 require_services
 plan 4
@@ -18,8 +19,8 @@ for i in 1 2 3; do
 done
 for i in 1 2 3; do wait_rest "${ports[$((i-1))]}" 60; done
 p1=${ports[0]}
-r=$(rest POST "$p1" /connectors "{\"name\":\"eos\",\"config\":{\"connector.class\":\"DataGen\",\"topic\":\"$topic\",\"tasks.max\":\"3\",\"count\":\"$N\",\"rate\":\"300\",\"key.shape\":\"sequence\",\"value.shape\":\"string\",\"batch.size\":\"100\"}}")
-like "$r" '^201 ' "exactly-once DataGen connector is created"
+r=$(rest POST "$p1" /connectors "{\"name\":\"eos\",\"config\":{\"connector.class\":\"DataGen\",\"topic\":\"$topic\",\"tasks.max\":\"3\",\"count\":\"$N\",\"rate\":\"300\",\"key.shape\":\"sequence\",\"value.shape\":\"string\",\"batch.size\":\"100\",\"exactly.once.support\":\"required\"}}")
+like "$r" '^201 ' "exactly-once DataGen connector with exactly.once.support=required is created"
 wait_for 60 'test "$(task_placement "$p1" | wc -l)" -eq 3'
 diag "$(date +%T) tasks running"
 
