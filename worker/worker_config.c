@@ -193,8 +193,8 @@ static const char *const eos_values[] = {"disabled", "preparing", "enabled", NUL
     MS_ROW("offset.flush.interval.ms", "60000", "Offsets", TRIB_IMP_LOW,                                   \
            "How often the offsets of source tasks are committed."),                                        \
     MS_ROW("offset.flush.timeout.ms", "5000", "Offsets", TRIB_IMP_LOW,                                     \
-           "How long an offset commit waits for records to be flushed before it is cancelled and the "     \
-           "offsets are kept for the next attempt. No effect on exactly-once source connectors."),        \
+           "Connect's bound on an offset commit waiting for records to be flushed. No effect in "        \
+           "Tributary (a warning when set): a commit stages only acknowledged records' offsets."),         \
     MS_ROW("task.shutdown.graceful.timeout.ms", "5000", "Common", TRIB_IMP_LOW,                            \
            "Total time (not per task) to wait for tasks to stop gracefully on shutdown."),                 \
     {.name = "listeners", .type = TRIB_CFG_LIST, .default_value = "http://:8083", .non_empty = true,      \
@@ -216,7 +216,7 @@ static const char *const eos_values[] = {"disabled", "preparing", "enabled", NUL
      .doc = "File holding the bearer token that guards the admin and tenant-management REST endpoints."}, \
     {.name = "tributary.metrics.enable", .type = TRIB_CFG_BOOLEAN, .default_value = "true",                 \
      .importance = TRIB_IMP_LOW, .group = "Tributary",                                                      \
-     .doc = "Whether the worker collects metrics and serves them over the REST API."},                    \
+     .doc = "Reserved for metrics, which the worker does not serve yet; no effect (a warning when set)."}, \
     {.name = "tributary.task.auto.restart", .type = TRIB_CFG_BOOLEAN, .default_value = "true",              \
      .importance = TRIB_IMP_MEDIUM, .group = "Tributary",                                                   \
      .doc = "Restart FAILED tasks automatically with exponential backoff (1 s doubling to 5 min; reset "   \
@@ -283,8 +283,8 @@ static const trib_config_def distributed_defs[] = {
             "failover in seconds; with group.instance.id a restarting worker already keeps its place for "
             "session.timeout.ms."},
     INT_MS_ROW("worker.sync.timeout.ms", "3000", TRIB_IMP_MEDIUM,
-               "How long an out-of-sync worker waits to catch up with the config topic before it gives "
-               "up, leaves the group and rejoins after a backoff."),
+               "Connect's bound on an out-of-sync worker catching up with the config topic. No effect "
+               "in Tributary (a warning when set)."),
     {.name = "group.instance.id", .type = TRIB_CFG_STRING, .optional = true, .non_empty = true,
      .importance = TRIB_IMP_MEDIUM, .group = "Distributed",
      .doc = "Static membership id of this worker: a restart with the same id within "
@@ -327,6 +327,20 @@ bool trib_worker_config_passthrough(const char *key) {
     return false;
 }
 
+/* Keys a Connect worker file may carry that have nothing to act on in
+ * Tributary: accepted so the file starts unchanged, but a value supplied
+ * for one is logged as having no effect rather than silently ignored. */
+static const struct {
+    const char *key, *why;
+} no_effect_keys[] = {
+    {"offset.flush.timeout.ms",
+     "an offset commit stages only the offsets of records already acknowledged, so it never waits for a flush"},
+    {"worker.sync.timeout.ms", "the config topic is read continuously, and a wait for a config write to be applied "
+                               "has its own fixed bound"},
+    {"tributary.metrics.enable", "the worker serves no metrics yet"},
+    {"topic.creation.enable", "Tributary creates no topics for source connectors (the broker's auto-creation applies)"},
+};
+
 trib_config *trib_worker_config_load(const trib_props *props, trib_worker_mode mode, trib_error *err) {
     const trib_config_def *defs = trib_worker_config_defs(mode);
     trib_config *c = trib_config_bind(defs, props, "", err);
@@ -340,6 +354,10 @@ trib_config *trib_worker_config_load(const trib_props *props, trib_worker_mode m
         if (!trib_config_find(defs, k) && !trib_worker_config_passthrough(k))
             TRIB_WARN(LOG_FAC, "The configuration '%s' was supplied but isn't a known config.", k);
     }
+    for (size_t i = 0; i < sizeof no_effect_keys / sizeof *no_effect_keys; i++)
+        if (trib_props_get(props, no_effect_keys[i].key) && trib_config_find(defs, no_effect_keys[i].key))
+            TRIB_WARN(LOG_FAC, "The configuration '%s' has no effect in Tributary: %s.", no_effect_keys[i].key,
+                      no_effect_keys[i].why);
     return c;
 }
 

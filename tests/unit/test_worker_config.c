@@ -160,6 +160,28 @@ static void test_distributed(void) {
     trib_props_destroy(p);
 }
 
+/* Keys Tributary has nothing to act on are accepted (a Connect file
+ * starts unchanged) but a supplied value is logged as having no effect. */
+static void test_no_effect_keys(void) {
+    static const char *const keys[] = {"offset.flush.timeout.ms", "worker.sync.timeout.ms",
+                                       "tributary.metrics.enable", "topic.creation.enable"};
+    static const char *const values[] = {"10000", "5000", "false", "true"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        trib_props *p = parse(distributed_file);
+        trib_props_set(p, keys[i], values[i]);
+        trib_error err;
+        char *log = NULL;
+        trib_config *c = load_capturing(p, TRIB_MODE_DISTRIBUTED, &err, &log);
+        ok(c != NULL, "%s=%s is accepted", keys[i], values[i]);
+        char want[160];
+        snprintf(want, sizeof want, "The configuration '%s' has no effect in Tributary: ", keys[i]);
+        like(log, want, "with a warning that %s has no effect", keys[i]);
+        free(log);
+        trib_config_destroy(c);
+        trib_props_destroy(p);
+    }
+}
+
 static void test_invalid_values(void) {
     static const struct {
         const char *key, *value, *want;
@@ -278,6 +300,7 @@ static void test_unknown_keys(void) {
     ok(!strstr(log, "ssl.truststore") && !strstr(log, "sasl.") && !strstr(log, "listeners.https") &&
            !strstr(log, "config.providers") && !strstr(log, "header.converter.x"),
        "ssl.*, sasl.*, listeners.https.*, config.providers*, header.converter.* pass through silently");
+    ok(!strstr(log, "has no effect"), "a file without the no-effect keys gets no such warning");
     ok(trib_worker_config_passthrough("tenant.acme.x") && !trib_worker_config_passthrough("tenants"),
        "tenant.* is reserved, but only with the dot");
     free(log);
@@ -402,6 +425,7 @@ int main(void) {
     test_unbound_reads();
     test_distributed();
     test_invalid_values();
+    test_no_effect_keys();
     test_unknown_keys();
     test_listeners();
     if (docs && *docs) gen_docs(docs);
