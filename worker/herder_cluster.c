@@ -431,9 +431,29 @@ static void publish_task_configs(trib_herder *h, conn *c) {
         free(key);
     }
     if (rc < 0) TRIB_WARN("herder", "[%s] cannot write task configs (will retry): %s", c->name, err.msg);
-    else c->configs_written = true;
+    else {
+        c->configs_written = true;
+        c->empty_written = false;
+    }
     for (size_t i = 0; i < n; i++) trib_props_destroy(cfgs[i]);
     free(cfgs);
+}
+
+/* Stopping a connector empties its task set in the log, as Connect does
+ * (KIP-875): status and /tasks then list no tasks, which is what scripts
+ * wait for before altering offsets. Resuming publishes task configs anew. */
+static void publish_empty_task_set(trib_herder *h, conn *c) {
+    if (c->ntasks == 0 || c->empty_written) return;
+    char *key = trib_xasprintf("commit-%s", c->name);
+    static const char text[] = "{\"tasks\":0}";
+    trib_error err;
+    if (trib_kafka_log_write(h->cluster->config, 0, key, strlen(key), text, sizeof text - 1, NULL, NULL, &err) < 0) {
+        TRIB_WARN("herder", "[%s] cannot write the empty task set (will retry): %s", c->name, err.msg);
+    } else {
+        c->empty_written = true;
+        c->configs_written = false;
+    }
+    free(key);
 }
 
 static void handle_restart(trib_herder *h, conn *c, bool runs_connector) {
@@ -517,13 +537,17 @@ static void run_placed(trib_herder *h, conn *c, bool member) {
     if (runs_connector) {
         if (c->target == TRIB_TARGET_STOPPED) {
             herder_stop_instance(c);
+            publish_empty_task_set(h, c);
             report_connector(h, c, "STOPPED");
         } else {
             if (!c->started && !c->failed) herder_start_instance(c);
             if (c->failed) {
                 report_connector(h, c, "FAILED");
             } else {
-                if (!c->configs_written || (c->cctx && trib_connector_context_take_reconfiguration(c->cctx)))
+                /* as Connect, only a RUNNING connector generates task
+                 * configs: one created PAUSED has none until resumed */
+                if (c->target == TRIB_TARGET_RUNNING &&
+                    (!c->configs_written || (c->cctx && trib_connector_context_take_reconfiguration(c->cctx))))
                     publish_task_configs(h, c);
                 const char *raised = c->cctx ? trib_connector_context_error(c->cctx) : NULL;
                 if (raised) {
@@ -872,7 +896,7 @@ int herder_cluster_delete(trib_herder *h, const char *name, trib_error *err) {
 
 int herder_cluster_set_target(trib_herder *h, const char *name, trib_target_state s, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    conn *c = herder_find_or(h, name, "Unknown connector %s", err);
     pthread_mutex_unlock(&h->lock);
     if (!c) return -1;
     char *key = trib_xasprintf("target-state-%s", name);
