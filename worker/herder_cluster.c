@@ -69,6 +69,7 @@ struct herder_cluster {
     int64_t rebalance_delay_ms;  /* scheduled.rebalance.max.delay.ms */
     json_t *departed;          /* {"<worker>": mono ms first seen gone} (leader) */
     json_t *seen;              /* {"<worker>": true}: members seen while this worker leads */
+    bool leading;              /* lead() ran on the last tick */
     int64_t last_placement_ms;
     int64_t seen_generation;
     bool was_member;
@@ -781,7 +782,26 @@ static void lead(trib_herder *h) {
     json_t *cur = json_object();
     json_object_set_new(cur, "connectors", cc ? json_incref(cc) : json_object());
     json_object_set_new(cur, "tasks", ct ? json_incref(ct) : json_object());
-    bool changed = !json_equal(next, cur);
+    /* The departure clocks go into the placement record, so a leader
+     * that takes over honours them (adopt_departed) instead of moving the
+     * held work at once or waiting a whole delay again. Wall-clock ms:
+     * monotonic clocks are per host. */
+    json_t *departed = json_object();
+    {
+        int64_t wall = trib_now_ms();
+        const char *k;
+        json_t *v;
+        json_object_foreach(cl->departed, k, v)
+            json_object_set_new(departed, k, json_integer(wall - (now - json_integer_value(v))));
+    }
+    bool same_departed = json_object_size(departed) == json_object_size(json_object_get(cl->placement, "departed"));
+    {
+        const char *k;
+        json_t *v;
+        json_object_foreach(departed, k, v)
+            if (!json_object_get(json_object_get(cl->placement, "departed"), k)) same_departed = false;
+    }
+    bool changed = !json_equal(next, cur) || !same_departed;
     json_int_t epoch = atomic_load(&cl->epoch) + 1;
     pthread_mutex_unlock(&h->lock);
     json_decref(cur);
@@ -789,6 +809,7 @@ static void lead(trib_herder *h) {
         json_object_set_new(next, "epoch", json_integer(epoch));
         json_object_set(next, "members", members);
         json_object_set_new(next, "leader", json_string(h->worker_id));
+        json_object_set(next, "departed", departed);
         char *text = json_dumps(next, JSON_COMPACT);
         if (trib_kafka_log_write(cl->config, 0, "placement", strlen("placement"), text, strlen(text), NULL, NULL, &err) < 0) {
             TRIB_WARN("herder", "leader: cannot write placement: %s", err.msg);
@@ -799,18 +820,48 @@ static void lead(trib_herder *h) {
         }
         free(text);
     }
+    json_decref(departed);
     json_decref(next);
     json_decref(members);
     json_decref(held);
+}
+
+/* A worker that takes the lead continues the departure clocks its
+ * predecessor wrote into the placement (scheduled.rebalance.max.delay.ms):
+ * those workers count as seen, gone since the recorded time. A worker that
+ * left without a recorded departure (typically the previous leader
+ * itself) still has its work reassigned at once, as in Kafka Connect. */
+static void adopt_departed(herder_cluster *cl) {
+    if (cl->rebalance_delay_ms <= 0) return;
+    int64_t now = trib_mono_ms(), wall = trib_now_ms();
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(cl->placement, "departed"), k, v) {
+        if (!json_is_integer(v)) continue;
+        int64_t gone_for = wall - (int64_t)json_integer_value(v);
+        if (gone_for < 0) gone_for = 0;   /* clocks of two hosts disagree: count from now */
+        json_object_set_new(cl->departed, k, json_integer(now - gone_for));
+        json_object_set_new(cl->seen, k, json_true());
+        TRIB_INFO("herder", "leader: worker %s departed %lld ms ago (from the placement record)", k,
+                  (long long)gone_for);
+    }
 }
 
 void herder_cluster_tick(trib_herder *h) {
     herder_cluster *cl = h->cluster;
     bool member = trib_coordinator_is_member(cl->coord);
     if (member && trib_coordinator_is_leader(cl->coord)) {
+        if (!cl->leading) {
+            pthread_mutex_lock(&h->lock);
+            adopt_departed(cl);
+            pthread_mutex_unlock(&h->lock);
+        }
+        cl->leading = true;
         lead(h);
-    } else if (json_object_size(cl->seen) || json_object_size(cl->departed)) {
-        /* lost the lead: a later lead starts from what it witnesses then */
+    } else {
+        /* lost the lead (or never had it): a later lead starts from what it
+         * witnesses then and from the clocks in the placement record */
+        cl->leading = false;
         json_object_clear(cl->seen);
         json_object_clear(cl->departed);
     }
