@@ -34,6 +34,7 @@
 extern const trib_connector_plugin trib_file_source_plugin;
 extern const trib_connector_plugin trib_file_sink_plugin;
 extern const trib_connector_plugin trib_datagen_plugin;
+extern const trib_connector_plugin trib_spooldir_csv_plugin;
 
 static const trib_connector_info catalog[] = {
     {"org.apache.kafka.connect.file.FileStreamSourceConnector", "FileStreamSource", "1.0.0", TRIB_CONNECTOR_SOURCE,
@@ -46,6 +47,8 @@ static const trib_connector_info catalog[] = {
      "postgres", NULL},
     {"io.tributary.connect.postgres.PostgresSourceConnector", "PostgresSource", "1.0.0", TRIB_CONNECTOR_SOURCE,
      "postgres", NULL},
+    {"com.github.jcustenborder.kafka.connect.spooldir.SpoolDirCsvSourceConnector", "SpoolDirCsvSource", "1.0.0",
+     TRIB_CONNECTOR_SOURCE, NULL, &trib_spooldir_csv_plugin},
     {0},
 };
 /* ====================== end of the catalog ============================ */
