@@ -25,6 +25,8 @@ static atomic_ullong throttle_calls;
 
 void trib_tenant_runtime_install(trib_tenants *reg) { atomic_store(&installed, reg); }
 
+trib_tenants *trib_tenant_runtime_registry(void) { return atomic_load(&installed); }
+
 uint64_t trib_tenant_guard_throttle_calls(void) { return atomic_load(&throttle_calls); }
 
 trib_tenant_guard *trib_tenant_guard_new(trib_tenants *reg, const char *connector, trib_error *err) {

@@ -28,6 +28,7 @@
 
 #define FAC "connector.spooldir"
 #define TASK_COUNT_KEY "spooldir.task.count"   /* set by task_configs */
+#define SPOOL_FIRST_ERRORS 5                    /* rejected rows remembered in the offset */
 
 const char *const spool_cleanup_values[] = {"NONE", "DELETE", "MOVE", "MOVEBYDATE", NULL};
 const char *const spool_ts_values[] = {"FIELD", "FILE_TIME", "PROCESS_TIME", NULL};
@@ -155,6 +156,7 @@ void spool_stop(void *ctx) {
         if (t->fmt->close) t->fmt->close(t->cur);
         if (t->cur->fd >= 0) close(t->cur->fd);
         json_decref(t->cur->partition);
+        json_decref(t->cur->errors);
         trib_schema_unref(t->cur->value_schema);
         trib_schema_unref(t->cur->key_schema);
         free(t->cur->name);
@@ -216,10 +218,12 @@ int spool_start(const spool_format *fmt, const trib_props *config, trib_source_t
     t->ntasks = cnt ? atoi(cnt) : 1;
     if (t->ntasks < 1 || t->task_id < 0 || t->task_id >= t->ntasks) t->ntasks = 1, t->task_id = 0;
     *ctx = t;
-    if (spool_fs_dir_open(&t->input, trib_config_string(cfg, "input.path"), false, "input.path", err) < 0 ||
-        spool_fs_dir_open(&t->error, trib_config_string(cfg, "error.path"), false, "error.path", err) < 0 ||
+    /* The last component of each directory is created when missing (a
+     * tenant cannot create directories in its staging area otherwise). */
+    if (spool_fs_dir_open(&t->input, trib_config_string(cfg, "input.path"), true, "input.path", err) < 0 ||
+        spool_fs_dir_open(&t->error, trib_config_string(cfg, "error.path"), true, "error.path", err) < 0 ||
         (t->cleanup >= SPOOL_CLEANUP_MOVE &&
-         spool_fs_dir_open(&t->finished, trib_config_string(cfg, "finished.path"), false, "finished.path", err) < 0))
+         spool_fs_dir_open(&t->finished, trib_config_string(cfg, "finished.path"), true, "finished.path", err) < 0))
         goto fail;
     if (compile_pattern(trib_config_string(cfg, "input.file.pattern"), &t->pattern, err) < 0) goto fail;
     t->have_pattern = true;
@@ -286,6 +290,9 @@ int spool_reject(spool_task *t, spool_file *f, int64_t line, int column, const c
                    field ? " field " : "", field ? field : "", reason);
     if (trib_source_task_context_report(t->tctx, raw, raw_len, h, nh, &why) == 0) {
         f->rejected++;
+        if (json_array_size(f->errors) < SPOOL_FIRST_ERRORS)
+            json_array_append_new(f->errors, json_pack("{s:I, s:i, s:s?, s:s}", "line", (json_int_t)line, "column",
+                                                       column, "field", field, "reason", reason));
         return 0;
     }
     t->last_reject.line = line;
@@ -372,6 +379,7 @@ static void close_file(spool_task *t, spool_file *f) {
     if (t->fmt->close) t->fmt->close(f);
     if (f->fd >= 0) close(f->fd);
     json_decref(f->partition);
+    json_decref(f->errors);
     trib_schema_unref(f->value_schema);
     trib_schema_unref(f->key_schema);
     free(f->name);
@@ -422,7 +430,11 @@ static int next_file(spool_task *t, spool_file **found, trib_error *err) {
         f->mtime_ms = mtime_ms;
         f->partition = part;
         f->start_ms = now;
+        f->errors = json_array();
         if (off) {
+            json_t *st = json_object_get(off, "started"), *er = json_object_get(off, "errors");
+            if (json_is_integer(st)) f->start_ms = json_integer_value(st);
+            if (json_is_array(er)) json_array_extend(f->errors, er);
             f->position = json_integer_value(json_object_get(off, "position"));
             f->line = json_integer_value(json_object_get(off, "offset"));
             f->rows = json_integer_value(json_object_get(off, "rows"));
@@ -451,6 +463,9 @@ static json_t *offset_of(const spool_file *f, bool eof) {
     json_object_set_new(o, "rows", json_integer(f->rows));
     json_object_set_new(o, "rejected", json_integer(f->rejected));
     json_object_set_new(o, "eof", json_boolean(eof));
+    json_object_set_new(o, "started", json_integer(f->start_ms));
+    json_object_set_new(o, "updated", json_integer(trib_now_ms()));
+    if (json_array_size(f->errors)) json_object_set_new(o, "errors", json_deep_copy(f->errors));
     return o;
 }
 

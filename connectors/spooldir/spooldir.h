@@ -12,7 +12,8 @@
  * partition is its identity, {"fileName", "size", "mtime"} (mtime in ns), so
  * a new file under a reused name is a new partition; the source offset is
  * {"offset": lines read, "position": byte after the last record, "rows",
- * "rejected", "eof"}. A file whose committed offset says eof is done: it is
+ * "rejected", "eof", "started"/"updated" (ms), "errors": the first rejected
+ * rows}: the file's progress, in Kafka, for GET .../files (rest/routes_files.c). A file whose committed offset says eof is done: it is
  * moved or deleted (cleanup.policy) only then, after a crash too.
  */
 #ifndef TRIB_SPOOLDIR_SPOOLDIR_H
@@ -39,7 +40,8 @@ typedef struct spool_file {
     int64_t line;           /* lines consumed up to position */
     int64_t rows;           /* records emitted (before position) */
     int64_t rejected;       /* bad rows (before position) */
-    int64_t start_ms;       /* when this task began reading it */
+    int64_t start_ms;       /* when reading began (the first time, across restarts) */
+    json_t *errors;         /* the first rejected rows [{line,column,field,reason}]; owned */
     trib_schema *value_schema;  /* the file's value schema (declared or inferred); owned ref */
     trib_schema *key_schema;    /* may be NULL */
     void *reader;
