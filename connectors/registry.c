@@ -35,6 +35,9 @@ extern const trib_connector_plugin trib_file_source_plugin;
 extern const trib_connector_plugin trib_file_sink_plugin;
 extern const trib_connector_plugin trib_datagen_plugin;
 extern const trib_connector_plugin trib_spooldir_csv_plugin;
+extern const trib_connector_plugin trib_spooldir_json_plugin;
+extern const trib_connector_plugin trib_spooldir_schemaless_json_plugin;
+extern const trib_connector_plugin trib_spooldir_lines_plugin;
 
 static const trib_connector_info catalog[] = {
     {"org.apache.kafka.connect.file.FileStreamSourceConnector", "FileStreamSource", "1.0.0", TRIB_CONNECTOR_SOURCE,
@@ -49,6 +52,12 @@ static const trib_connector_info catalog[] = {
      "postgres", NULL},
     {"com.github.jcustenborder.kafka.connect.spooldir.SpoolDirCsvSourceConnector", "SpoolDirCsvSource", "1.0.0",
      TRIB_CONNECTOR_SOURCE, NULL, &trib_spooldir_csv_plugin},
+    {"com.github.jcustenborder.kafka.connect.spooldir.SpoolDirJsonSourceConnector", "SpoolDirJsonSource", "1.0.0",
+     TRIB_CONNECTOR_SOURCE, NULL, &trib_spooldir_json_plugin},
+    {"com.github.jcustenborder.kafka.connect.spooldir.SpoolDirSchemaLessJsonSourceConnector",
+     "SpoolDirSchemaLessJsonSource", "1.0.0", TRIB_CONNECTOR_SOURCE, NULL, &trib_spooldir_schemaless_json_plugin},
+    {"com.github.jcustenborder.kafka.connect.spooldir.SpoolDirLineDelimitedSourceConnector",
+     "SpoolDirLineDelimitedSource", "1.0.0", TRIB_CONNECTOR_SOURCE, NULL, &trib_spooldir_lines_plugin},
     {0},
 };
 /* ====================== end of the catalog ============================ */

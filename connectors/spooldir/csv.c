@@ -47,7 +47,8 @@ static int validate_char(const trib_config_def *def, const char *value, trib_err
 }
 
 static const trib_config_def csv_config[] = {
-    SPOOL_COMMON_ROWS,
+    SPOOL_BASE_ROWS,
+    SPOOL_SCHEMA_ROWS,
     {.name = "csv.first.row.as.header", .type = TRIB_CFG_BOOLEAN, .default_value = "false", .importance = TRIB_IMP_MEDIUM,
      .group = "CSV", .doc = "The first row (after csv.skip.lines) names the columns; fields are then matched to columns by name."},
     {.name = "csv.skip.lines", .type = TRIB_CFG_INT, .default_value = "0", .importance = TRIB_IMP_LOW, .has_min = true,

@@ -117,6 +117,10 @@ void spool_validate(const trib_props *config, trib_config_report *report, const 
                 trib_config_report_error(report, "timestamp.field", "%s is not a Timestamp field of value.schema", tsf);
         }
     }
+    if (!fmt->structured) {
+        trib_schema_unref(value);
+        return;
+    }
     const char *fmts = trib_props_get(config, "parser.timestamp.date.formats");
     const char *tz = trib_props_get(config, "parser.timestamp.timezone");
     size_t n = 0;
@@ -210,9 +214,11 @@ int spool_start(const spool_format *fmt, const trib_props *config, trib_source_t
     const char *mode = trib_config_string(cfg, "timestamp.mode");
     t->ts_mode = !strcasecmp(mode, "FIELD") ? SPOOL_TS_FIELD : !strcasecmp(mode, "FILE_TIME") ? SPOOL_TS_FILE : SPOOL_TS_PROCESS;
     t->ts_field = trib_config_string(cfg, "timestamp.field");
-    t->generate = trib_config_bool(cfg, "schema.generation.enabled");
-    t->key_fields = trib_config_list(cfg, "schema.generation.key.fields");
-    t->nkey_fields = trib_config_list_len(cfg, "schema.generation.key.fields");
+    if (fmt->structured) {
+        t->generate = trib_config_bool(cfg, "schema.generation.enabled");
+        t->key_fields = trib_config_list(cfg, "schema.generation.key.fields");
+        t->nkey_fields = trib_config_list_len(cfg, "schema.generation.key.fields");
+    }
     t->task_id = trib_source_task_context_task_id(tctx);
     const char *cnt = trib_props_get(config, TASK_COUNT_KEY);
     t->ntasks = cnt ? atoi(cnt) : 1;
@@ -227,11 +233,11 @@ int spool_start(const spool_format *fmt, const trib_props *config, trib_source_t
         goto fail;
     if (compile_pattern(trib_config_string(cfg, "input.file.pattern"), &t->pattern, err) < 0) goto fail;
     t->have_pattern = true;
-    t->parser = trib_text_parser_new(trib_config_list(cfg, "parser.timestamp.date.formats"),
-                                     trib_config_list_len(cfg, "parser.timestamp.date.formats"),
-                                     trib_config_string(cfg, "parser.timestamp.timezone"), err);
-    if (!t->parser) goto fail;
     if (fmt->structured) {
+        t->parser = trib_text_parser_new(trib_config_list(cfg, "parser.timestamp.date.formats"),
+                                         trib_config_list_len(cfg, "parser.timestamp.date.formats"),
+                                         trib_config_string(cfg, "parser.timestamp.timezone"), err);
+        if (!t->parser) goto fail;
         const char *vs = trib_config_string(cfg, "value.schema"), *ks = trib_config_string(cfg, "key.schema");
         if (vs && *vs && !(t->value_schema = trib_schema_decl_parse(vs, err))) goto fail;
         if (ks && *ks && !(t->key_schema = trib_schema_decl_parse(ks, err))) goto fail;

@@ -101,12 +101,14 @@ struct spool_task {
 enum { SPOOL_CLEANUP_NONE, SPOOL_CLEANUP_DELETE, SPOOL_CLEANUP_MOVE, SPOOL_CLEANUP_MOVEBYDATE };
 enum { SPOOL_TS_PROCESS, SPOOL_TS_FILE, SPOOL_TS_FIELD };
 
-/* Keys every spool-directory connector has: a format's table starts with
- * SPOOL_COMMON_ROWS, then its own rows, then TRIB_CONFIG_END. */
+/* Keys every spool-directory connector has (SPOOL_BASE_ROWS) and those of
+ * the formats that type their records (SPOOL_SCHEMA_ROWS): a format's
+ * table is SPOOL_BASE_ROWS, [SPOOL_SCHEMA_ROWS,] its own rows,
+ * TRIB_CONFIG_END. */
 extern const char *const spool_cleanup_values[];
 extern const char *const spool_ts_values[];
 int spool_validate_charset(const trib_config_def *def, const char *value, trib_error *err);
-#define SPOOL_COMMON_ROWS \
+#define SPOOL_BASE_ROWS \
     {.name = "topic", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH, .non_empty = true, .group = "General", \
      .doc = "The Kafka topic to write the data to."}, \
     {.name = "input.path", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH, .non_empty = true, .group = "File System", \
@@ -134,7 +136,8 @@ int spool_validate_charset(const trib_config_def *def, const char *value, trib_e
      .one_of = spool_ts_values, .group = "Timestamps", \
      .doc = "The Kafka timestamp of each record: FIELD (timestamp.field of the value), FILE_TIME (the file's modification time) or PROCESS_TIME (when it is sent)."}, \
     {.name = "timestamp.field", .type = TRIB_CFG_STRING, .optional = true, .importance = TRIB_IMP_MEDIUM, .group = "Timestamps", \
-     .doc = "The Timestamp field of the value schema used as the record timestamp when timestamp.mode=FIELD."}, \
+     .doc = "The Timestamp field of the value schema used as the record timestamp when timestamp.mode=FIELD."}
+#define SPOOL_SCHEMA_ROWS \
     {.name = "parser.timestamp.date.formats", .type = TRIB_CFG_LIST, \
      .default_value = "yyyy-MM-dd'T'HH:mm:ss,yyyy-MM-dd' 'HH:mm:ss", .importance = TRIB_IMP_LOW, .group = "Timestamps", \
      .doc = "Java date patterns tried in order for Date and Timestamp fields (then ISO 8601 forms)."}, \

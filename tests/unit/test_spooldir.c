@@ -23,8 +23,9 @@
 
 static char root[64], in_dir[128], fin_dir[128], err_dir[128];
 
+static const char *cur_plugin = "SpoolDirCsvSource";
 static const trib_connector_plugin *plugin(void) {
-    return trib_connector_find("SpoolDirCsvSource");
+    return trib_connector_find(cur_plugin);
 }
 
 static void write_file(const char *dir, const char *name, const char *data, size_t len) {
@@ -722,6 +723,142 @@ static void test_config(void) {
        "spooldir's class name finds the connector");
 }
 
+static trib_props *plain_props(void) {
+    trib_props *p = trib_props_new();
+    trib_props_set(p, "topic", "t");
+    trib_props_set(p, "input.path", in_dir);
+    trib_props_set(p, "finished.path", fin_dir);
+    trib_props_set(p, "error.path", err_dir);
+    trib_props_set(p, "empty.poll.wait.ms", "0");
+    return p;
+}
+
+static void test_json(void) {
+    cur_plugin = "com.github.jcustenborder.kafka.connect.spooldir.SpoolDirJsonSourceConnector";
+    ok(plugin() != NULL, "SpoolDirJsonSourceConnector is in the catalog");
+    reset_dirs();
+    trib_offset_store *store = trib_offset_store_memory_new();
+    WRITE(in_dir, "j.json",
+          "\xEF\xBB\xBF{\"id\": 1, \"name\": \"a\", \"speed\": 1.5, \"day\": \"2024-01-01\"}\n"
+          "{\"id\": \"2\", \"speed\": 2, \"day\": \"2024-01-02\"}{\"id\": 3, \"name\": \"c\", \"speed\": 3, \"day\": \"2024-01-03\"}\n"
+          "{\n  \"id\": 4,\n  \"name\": \"multi\\nline\",\n  \"speed\": 4,\n  \"day\": \"2024-01-04\"\n}\n"
+          "{\"id\": 5, \"speed\": \"fast\", \"day\": \"2024-01-05\"}\n"
+          "{not json}\n"
+          "[1, 2]\n"
+          "{\"id\": 6, \"name\": {\"x\": 1}, \"speed\": 6, \"day\": \"2024-01-06\"}\n"
+          "{\"id\": 7, \"speed\": 7, \"day\": \"2024-01-07\"}");
+    trib_props *p = base_props();
+    trib_props_remove(p, "csv.first.row.as.header");
+    trib_props_set(p, "batch.size", "2");
+    task t;
+    trib_error err;
+    ok(start(&t, store, p, 0, 1, &err) == 0, "a JSON task starts");
+    t.rep.tolerate = true;
+    trib_record_batch b;
+    trib_record_batch_init(&b);
+    poll1(&t, &b, &err);
+    commit_from(&t, store, &b, 0);   /* objects 1 and 2 delivered, then a crash */
+    trib_record_batch_free(&b);
+    stop(&t);
+    p = base_props();
+    trib_props_set(p, "batch.size", "2");
+    start(&t, store, p, 0, 1, &err);
+    t.rep.tolerate = true;
+    trib_record_batch out;
+    trib_record_batch_init(&out);
+    drain(&t, store, &out, 8);
+    is_int(out.n, 3, "after a restart the rest of the objects come, once (3, 4 and 7; four are bad)");
+    if (out.n == 3) {
+        is_int(field(out.items[0], "id")->u.i, 3, "it resumes after the last committed object (concatenated on one line)");
+        is_str(sfield(out.items[1], "name"), "multi\nline", "a pretty-printed object spanning lines is one record");
+        char *line = header_of(out.items[1], "file.offset");
+        is_str(line, "3", "its line is where it starts");
+        free(line);
+        is_int(field(out.items[2], "id")->u.i, 7, "a last object without a line break is read");
+        is_int(field(out.items[0], "day")->u.i, 19725, "a date string is typed as a Date");
+    }
+    is_int(t.rep.n, 4, "a wrong type, invalid JSON, a non-object and a nested value are each a bad row");
+    ok(exists(fin_dir, "j.json"), "the file finishes after its last commit");
+    trib_record_batch_free(&out);
+    stop(&t);
+
+    reset_dirs();
+    WRITE(in_dir, "g.json", "{\"n\": 1, \"x\": 1.5, \"ok\": true, \"s\": \"a\"}\n{\"n\": 2, \"x\": 2, \"ok\": false, \"s\": \"b\", \"late\": 9}\n");
+    p = plain_props();
+    trib_props_set(p, "schema.generation.enabled", "true");
+    start(&t, store, p, 0, 1, &err);
+    trib_record_batch_init(&out);
+    drain(&t, store, &out, 2);
+    if (out.n == 2) {
+        const trib_schema *s = out.items[0]->value_schema;
+        ok(s->nfields == 5 && s->fields[0].schema->type == TRIB_INT64 && s->fields[1].schema->type == TRIB_FLOAT64 &&
+               s->fields[2].schema->type == TRIB_BOOLEAN && s->fields[3].schema->type == TRIB_STRING,
+           "JSON schema generation infers member types (members in first-seen order)");
+        ok(field(out.items[0], "late") == NULL && field(out.items[1], "late")->u.i == 9, "a member missing from an object is null");
+    } else {
+        ok(0, "two generated JSON records (got %zu)", out.n);
+        ok(0, "two generated JSON records");
+    }
+    trib_record_batch_free(&out);
+    stop(&t);
+    trib_offset_store_destroy(store);
+}
+
+static void test_schemaless_and_lines(void) {
+    cur_plugin = "SpoolDirSchemaLessJsonSource";
+    reset_dirs();
+    trib_offset_store *store = trib_offset_store_memory_new();
+    WRITE(in_dir, "s.json", "{\"a\": [1, {\"b\": null}]}\n42 \"str\"\n");
+    task t;
+    trib_error err;
+    ok(start(&t, store, plain_props(), 0, 1, &err) == 0, "SpoolDirSchemaLessJsonSource starts without a schema");
+    trib_record_batch out;
+    trib_record_batch_init(&out);
+    drain(&t, store, &out, 2);
+    ok(out.n == 3 && !strcmp(out.items[0]->value->u.str.data, "{\"a\":[1,{\"b\":null}]}") &&
+           !strcmp(out.items[1]->value->u.str.data, "42") && !strcmp(out.items[2]->value->u.str.data, "\"str\""),
+       "each JSON value is published as its compact JSON text");
+    ok(out.n > 0 && out.items[0]->value_schema->type == TRIB_STRING, "with a STRING schema");
+    trib_record_batch_free(&out);
+    stop(&t);
+
+    cur_plugin = "com.github.jcustenborder.kafka.connect.spooldir.SpoolDirLineDelimitedSourceConnector";
+    reset_dirs();
+    WRITE(in_dir, "l.txt", "\xEF\xBB\xBF" "first\r\n\nthird\nbad\xff" "\nlast");
+    trib_props *p = plain_props();
+    trib_props_set(p, "batch.size", "2");
+    start(&t, store, p, 0, 1, &err);
+    t.rep.tolerate = true;
+    trib_record_batch b;
+    trib_record_batch_init(&b);
+    poll1(&t, &b, &err);
+    commit_from(&t, store, &b, 0);
+    trib_record_batch_free(&b);
+    stop(&t);   /* a crash after the first two lines */
+    p = plain_props();
+    start(&t, store, p, 0, 1, &err);
+    t.rep.tolerate = true;
+    trib_record_batch_init(&out);
+    drain(&t, store, &out, 3);
+    ok(out.n == 2 && !strcmp(out.items[0]->value->u.str.data, "third") && !strcmp(out.items[1]->value->u.str.data, "last"),
+       "SpoolDirLineDelimitedSource resumes after the committed lines; the last line needs no line break");
+    ok(t.rep.n == 1 && !strcmp(t.rep.line, "4"), "a line that is not UTF-8 is a bad row with its line number");
+    ok(exists(fin_dir, "l.txt"), "the text file finishes after commit");
+    trib_record_batch_free(&out);
+    stop(&t);
+
+    reset_dirs();
+    WRITE(in_dir, "l2.txt", "\xEF\xBB\xBF" "a\r\n\nb\n");
+    start(&t, store, plain_props(), 0, 1, &err);
+    trib_record_batch_init(&out);
+    drain(&t, store, &out, 2);
+    ok(out.n == 3 && !strcmp(out.items[0]->value->u.str.data, "a") && out.items[1]->value->u.str.len == 0,
+       "the BOM and CR are dropped; an empty line is an empty record");
+    trib_record_batch_free(&out);
+    stop(&t);
+    trib_offset_store_destroy(store);
+}
+
 int main(void) {
     snprintf(root, sizeof root, "/tmp/trib-spool-XXXXXX");
     if (!mkdtemp(root)) BAIL_OUT("mkdtemp");
@@ -739,6 +876,8 @@ int main(void) {
     test_generation_and_timestamps();
     test_selection();
     test_config();
+    test_json();
+    test_schemaless_and_lines();
     clean_dir(root);
     rmdir(root);
     (void)plan;   /* the plan is printed at the end */
