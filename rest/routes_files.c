@@ -17,6 +17,9 @@
  * max_staged_bytes (every file waiting in the connector's input.path) and
  * the free space of the volume.
  *
+ * Every file operation goes through common/fs_confine.h beneath the
+ * connector's directory fds (no symlinks, no hard links, no escape).
+ *
  * Status comes from where the state is, so any worker answers the same and
  * a restart loses nothing: the connector's committed offsets (the offsets
  * topic in distributed mode: position, rows, rejected rows, first errors,
@@ -40,6 +43,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "common/fs_confine.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "common/util.h"
@@ -174,19 +178,16 @@ static int64_t mtime_ns(const struct stat *st) {
 
 /* Bytes of the visible regular files in d plus uploads in progress. */
 static int64_t staged_bytes(const spool_dir *d) {
-    int fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!dir) {
-        if (fd >= 0) close(fd);
-        return 0;
-    }
+    char **names;
+    size_t n = 0;
+    if (trib_fs_list(d->fd, ".", &names, &n, NULL) < 0) return 0;
     int64_t sum = 0;
-    for (struct dirent *e; (e = readdir(dir));) {
-        if (e->d_name[0] == '.' && strncmp(e->d_name, ".upload-", 8) != 0) continue;
+    for (size_t i = 0; i < n; i++) {
+        if (names[i][0] == '.' && strncmp(names[i], ".upload-", 8) != 0) continue;
         struct stat st;
-        if (fstatat(d->fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) sum += st.st_size;
+        if (trib_fs_stat(d->fd, names[i], &st, NULL) == 0 && S_ISREG(st.st_mode)) sum += st.st_size;
     }
-    closedir(dir);
+    trib_strv_free(names);
     return sum;
 }
 
@@ -208,7 +209,7 @@ typedef struct upload {
 static void upload_free(upload *u) {
     if (!u) return;
     if (u->fd >= 0) close(u->fd);
-    if (u->tmp[0] && u->dir.fd >= 0) unlinkat(u->dir.fd, u->tmp, 0);
+    if (u->tmp[0] && u->dir.fd >= 0) trib_fs_unlink(u->dir.fd, u->tmp, NULL);
     spool_fs_dir_close(&u->dir);
     EVP_MD_CTX_free(u->md);
     target_free(&u->ft);
@@ -253,7 +254,7 @@ static void *upload_open(trib_rest_request *req, trib_rest_response *resp) {
         goto fail;
     }
     struct stat st;
-    if (fstatat(u->dir.fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (trib_fs_stat(u->dir.fd, name, &st, NULL) == 0) {
         trib_rest_reply_error(resp, 409, "A file named %s is already queued", name);
         goto fail;
     }
@@ -275,10 +276,10 @@ static void *upload_open(trib_rest_request *req, trib_rest_response *resp) {
     }
     snprintf(u->tmp, sizeof u->tmp, ".upload-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
              rnd[5], rnd[6], rnd[7]);
-    u->fd = openat(u->dir.fd, u->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+    u->fd = trib_fs_open(u->dir.fd, u->tmp, O_WRONLY | O_CREAT | O_EXCL, 0640, &err);
     if (u->fd < 0) {
         u->tmp[0] = 0;
-        trib_rest_reply_error(resp, 500, "cannot create a file in input.path: %s", strerror(errno));
+        trib_rest_reply_error(resp, 500, "cannot create a file in input.path: %s", err.msg);
         goto fail;
     }
     u->md = EVP_MD_CTX_new();
@@ -351,18 +352,18 @@ static void h_upload_done(trib_rest_request *req, trib_rest_response *resp) {
     }
     close(u->fd);
     u->fd = -1;
-    if (renameat2(u->dir.fd, u->tmp, u->dir.fd, u->name, RENAME_NOREPLACE) < 0) {
-        int e = errno;
-        if (e == EEXIST) trib_rest_reply_error(resp, 409, "A file named %s is already queued", u->name);
-        else trib_rest_reply_error(resp, 500, "cannot rename the upload into place: %s", strerror(e));
+    trib_error err;
+    if (trib_fs_rename(u->dir.fd, u->tmp, u->name, RENAME_NOREPLACE, &err) < 0) {
+        if (err.code == TRIB_ERR_CONFLICT) trib_rest_reply_error(resp, 409, "A file named %s is already queued", u->name);
+        else trib_rest_reply_error(resp, 500, "cannot rename the upload into place: %s", err.msg);
         upload_free(u);
         return;
     }
     u->tmp[0] = 0;   /* it is the file now: nothing to clean up */
-    fsync(u->dir.fd);
+    trib_fs_fsync_dir(u->dir.fd, ".", NULL);
     struct stat st;
     char id[17] = "";
-    if (fstatat(u->dir.fd, u->name, &st, AT_SYMLINK_NOFOLLOW) == 0) file_id(u->name, st.st_size, mtime_ns(&st), id);
+    if (trib_fs_stat(u->dir.fd, u->name, &st, NULL) == 0) file_id(u->name, st.st_size, mtime_ns(&st), id);
     TRIB_INFO("rest", "uploaded %s to %s: %lld bytes in %lld ms", u->name, u->ft.connector, (long long)u->size,
               (long long)upload_ms);
     resp->location = trib_xasprintf("%s%s", u->location_base, id);
@@ -391,7 +392,7 @@ typedef struct file_rows {
 
 static json_t *read_meta(int dfd, const char *name) {
     char buf[512];
-    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    int fd = trib_fs_open(dfd, name, O_RDONLY | O_NONBLOCK, 0, NULL);
     if (fd < 0) return NULL;
     ssize_t n = fgetxattr(fd, XATTR, buf, sizeof buf - 1);
     close(fd);
@@ -400,45 +401,41 @@ static json_t *read_meta(int dfd, const char *name) {
     return json_loads(buf, 0, NULL);
 }
 
-/* Adds the visible regular files of dir (and of its yyyy-MM-dd
+/* Adds the visible regular files beneath dfd (and of its yyyy-MM-dd
  * subdirectories when dated) in state `state`. */
-static void scan_dir(const char *path, const char *state, bool dated, file_rows *rows, int depth) {
-    if (!path) return;
-    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return;
-    int lfd = dup(dfd);
-    DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
-    if (!d) {
-        if (lfd >= 0) close(lfd);
-        close(dfd);
-        return;
-    }
-    for (struct dirent *e; (e = readdir(d));) {
-        if (e->d_name[0] == '.') continue;
+static void scan_fd(int dfd, const char *state, bool dated, file_rows *rows) {
+    char **names;
+    size_t n = 0;
+    if (trib_fs_list(dfd, ".", &names, &n, NULL) < 0) return;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = names[i];
+        if (name[0] == '.') continue;
         struct stat st;
-        if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
-        if (S_ISDIR(st.st_mode) && dated && depth == 0 && strlen(e->d_name) == 10) {
-            char *sub = trib_xasprintf("%s/%s", path, e->d_name);
-            scan_dir(sub, state, false, rows, 1);
-            free(sub);
+        if (trib_fs_stat(dfd, name, &st, NULL) < 0) continue;
+        if (S_ISDIR(st.st_mode) && dated && strlen(name) == 10) {
+            int sub = trib_fs_opendir(dfd, name, NULL);
+            if (sub >= 0) {
+                scan_fd(sub, state, false, rows);
+                close(sub);
+            }
             continue;
         }
-        if (!S_ISREG(st.st_mode) || trib_str_endswith(e->d_name, ".error.json")) continue;
+        if (!S_ISREG(st.st_mode) || trib_str_endswith(name, ".error.json")) continue;
         if (rows->n == rows->cap) {
             rows->cap = rows->cap ? rows->cap * 2 : 32;
             rows->v = trib_xrealloc(rows->v, rows->cap * sizeof *rows->v);
         }
         file_row *r = &rows->v[rows->n++];
         memset(r, 0, sizeof *r);
-        r->name = trib_xstrdup(e->d_name);
+        r->name = trib_xstrdup(name);
         r->size = st.st_size;
         r->mtime_ns = mtime_ns(&st);
         r->state = state;
         file_id(r->name, r->size, r->mtime_ns, r->id);
-        r->meta = read_meta(dfd, e->d_name);
+        r->meta = read_meta(dfd, name);
         if (!strcmp(state, "FAILED")) {
-            char *rn = trib_xasprintf("%s.error.json", e->d_name);
-            int rfd = openat(dfd, rn, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            char *rn = trib_xasprintf("%s.error.json", name);
+            int rfd = trib_fs_open(dfd, rn, O_RDONLY, 0, NULL);
             if (rfd >= 0) {
                 r->report = json_loadfd(rfd, 0, NULL);
                 close(rfd);
@@ -446,7 +443,14 @@ static void scan_dir(const char *path, const char *state, bool dated, file_rows 
             free(rn);
         }
     }
-    closedir(d);
+    trib_strv_free(names);
+}
+
+static void scan_dir(const char *path, const char *state, bool dated, file_rows *rows) {
+    if (!path) return;
+    int dfd = trib_fs_root_open(path, NULL);
+    if (dfd < 0) return;
+    scan_fd(dfd, state, dated, rows);
     close(dfd);
 }
 
@@ -468,10 +472,10 @@ static int cmp_rows(const void *a, const void *b) {
 /* Every file of the connector with its committed offset. */
 static int collect(trib_rest_request *req, const file_target *ft, file_rows *rows, trib_rest_response *resp) {
     memset(rows, 0, sizeof *rows);
-    scan_dir(ft->input, "QUEUED", false, rows, 0);
+    scan_dir(ft->input, "QUEUED", false, rows);
     size_t ninput = rows->n;
-    scan_dir(ft->finished, "FINISHED", true, rows, 0);
-    scan_dir(ft->error, "FAILED", false, rows, 0);
+    scan_dir(ft->finished, "FINISHED", true, rows);
+    scan_dir(ft->error, "FAILED", false, rows);
     trib_error err = {0};
     json_t *offs = trib_herder_offsets(req->herder, ft->connector, &err);
     if (!offs) {

@@ -1,6 +1,16 @@
 /*
  * spool_fs.c: file access of the spool-directory connectors, by name
- * beneath an open directory handle (see spool_fs.h for the rules).
+ * beneath an open directory handle (see spool_fs.h for the rules), through
+ * the kernel-enforced confinement of common/fs_confine.h: opens refuse
+ * symlinks, hard-linked and non-regular files; listing, stat, unlink,
+ * mkdir and same-directory renames resolve beneath the directory fd.
+ *
+ * Moving a file to another directory (finished.path, error.path) is the
+ * one operation fs_confine has no call for (its rename works beneath one
+ * root). It is renameat2 between the two directory fds with a single
+ * validated name component on each side, which resolves no path at all:
+ * the final component is never followed, so nothing outside either
+ * directory can be reached.
  */
 #include "connectors/spooldir/spool_fs.h"
 
@@ -12,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fs_confine.h"
 #include "common/util.h"
 
 bool spool_fs_name_ok(const char *name) {
@@ -29,8 +40,9 @@ int spool_fs_dir_open(spool_dir *d, const char *path, bool create, const char *k
     if (!path || !*path) return trib_error_set(err, TRIB_ERR_INVALID, "%s is not set", key);
     if (create && mkdir(path, 0750) < 0 && errno != EEXIST)
         return trib_error_set(err, TRIB_ERR_IO, "%s: cannot create directory %s: %s", key, path, strerror(errno));
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return trib_error_set(err, TRIB_ERR_IO, "%s: cannot open directory %s: %s", key, path, strerror(errno));
+    trib_error oerr;
+    int fd = trib_fs_root_open(path, &oerr);
+    if (fd < 0) return trib_error_set(err, TRIB_ERR_IO, "%s: %s", key, oerr.msg);
     if (faccessat(fd, ".", W_OK, AT_EACCESS) < 0) {
         close(fd);
         return trib_error_set(err, TRIB_ERR_IO, "%s: directory %s is not writable", key, path);
@@ -50,23 +62,20 @@ void spool_fs_dir_close(spool_dir *d) {
 int spool_fs_list(const spool_dir *d, char ***names, size_t *n, trib_error *err) {
     *names = NULL;
     *n = 0;
-    int fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!dir) {
-        if (fd >= 0) close(fd);
-        return trib_error_set(err, TRIB_ERR_IO, "cannot list %s: %s", d->path, strerror(errno));
-    }
+    char **all;
+    size_t nall = 0;
+    if (trib_fs_list(d->fd, ".", &all, &nall, err) < 0) return trib_error_prefix(err, "cannot list %s", d->path);
     size_t cap = 0;
-    for (struct dirent *e; (e = readdir(dir));) {
-        if (!spool_fs_name_ok(e->d_name)) continue;
-        if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN) continue;
+    for (size_t i = 0; i < nall; i++) {
+        struct stat st;
+        if (!spool_fs_name_ok(all[i]) || spool_fs_stat(d, all[i], &st) < 0 || !S_ISREG(st.st_mode)) continue;
         if (*n == cap) {
             cap = cap ? cap * 2 : 16;
             *names = trib_xrealloc(*names, cap * sizeof **names);
         }
-        (*names)[(*n)++] = trib_xstrdup(e->d_name);
+        (*names)[(*n)++] = trib_xstrdup(all[i]);
     }
-    closedir(dir);
+    trib_strv_free(all);
     return 0;
 }
 
@@ -75,16 +84,16 @@ int spool_fs_stat(const spool_dir *d, const char *name, struct stat *st) {
         errno = EINVAL;
         return -1;
     }
-    return fstatat(d->fd, name, st, AT_SYMLINK_NOFOLLOW);
+    return trib_fs_stat(d->fd, name, st, NULL);
 }
 
 int spool_fs_open_read(const spool_dir *d, const char *name, struct stat *st, trib_error *err) {
     if (!spool_fs_name_ok(name)) return trib_error_set(err, TRIB_ERR_INVALID, "bad file name");
-    int fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return trib_error_set(err, TRIB_ERR_IO, "cannot open %s in %s: %s", name, d->path, strerror(errno));
-    if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+    int fd = trib_fs_open(d->fd, name, O_RDONLY | O_NONBLOCK, 0, err);
+    if (fd < 0) return trib_error_prefix(err, "%s", d->path);
+    if (fstat(fd, st) < 0) {
         close(fd);
-        return trib_error_set(err, TRIB_ERR_IO, "%s in %s is not a regular file", name, d->path);
+        return trib_error_set(err, TRIB_ERR_IO, "cannot stat %s in %s: %s", name, d->path, strerror(errno));
     }
     return fd;
 }
@@ -95,10 +104,9 @@ int spool_fs_move(const spool_dir *from, const char *name, const spool_dir *to, 
     int dfd = to->fd;
     if (subdir) {
         if (!spool_fs_name_ok(subdir)) return trib_error_set(err, TRIB_ERR_INVALID, "bad directory name");
-        if (mkdirat(to->fd, subdir, 0750) < 0 && errno != EEXIST)
-            return trib_error_set(err, TRIB_ERR_IO, "cannot create %s/%s: %s", to->path, subdir, strerror(errno));
-        dfd = openat(to->fd, subdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (dfd < 0) return trib_error_set(err, TRIB_ERR_IO, "cannot open %s/%s: %s", to->path, subdir, strerror(errno));
+        if (trib_fs_mkdir(to->fd, subdir, 0750, true, err) < 0) return trib_error_prefix(err, "%s", to->path);
+        dfd = trib_fs_opendir(to->fd, subdir, err);
+        if (dfd < 0) return trib_error_prefix(err, "%s", to->path);
     }
     int rc = -1;
     char target[300];
@@ -123,9 +131,12 @@ int spool_fs_move(const spool_dir *from, const char *name, const spool_dir *to, 
 
 int spool_fs_unlink(const spool_dir *d, const char *name, trib_error *err) {
     if (!spool_fs_name_ok(name)) return trib_error_set(err, TRIB_ERR_INVALID, "bad file name");
-    if (unlinkat(d->fd, name, 0) < 0 && errno != ENOENT)
-        return trib_error_set(err, TRIB_ERR_IO, "cannot delete %s in %s: %s", name, d->path, strerror(errno));
-    fsync(d->fd);
+    trib_error e;
+    if (trib_fs_unlink(d->fd, name, &e) < 0 && e.code != TRIB_ERR_NOT_FOUND) {
+        if (err) *err = e;
+        return trib_error_prefix(err, "cannot delete from %s", d->path);
+    }
+    trib_fs_fsync_dir(d->fd, ".", NULL);
     return 0;
 }
 
@@ -134,8 +145,8 @@ int spool_fs_write(const spool_dir *d, const char *name, const void *data, size_
     char tmp[300];
     snprintf(tmp, sizeof tmp, ".tmp-%d-%s", (int)getpid(), name);
     tmp[255] = 0;
-    int fd = openat(d->fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
-    if (fd < 0) return trib_error_set(err, TRIB_ERR_IO, "cannot write %s in %s: %s", name, d->path, strerror(errno));
+    int fd = trib_fs_open(d->fd, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640, err);
+    if (fd < 0) return trib_error_prefix(err, "cannot write %s in %s", name, d->path);
     const char *p = data;
     size_t left = len;
     while (left > 0) {
@@ -147,11 +158,14 @@ int spool_fs_write(const spool_dir *d, const char *name, const void *data, size_
     }
     int ok = left == 0 && fsync(fd) == 0;
     close(fd);
-    if (!ok || renameat(d->fd, tmp, d->fd, name) < 0) {
-        int e = errno;
-        unlinkat(d->fd, tmp, 0);
-        return trib_error_set(err, TRIB_ERR_IO, "cannot write %s in %s: %s", name, d->path, strerror(e));
+    if (!ok) {
+        trib_fs_unlink(d->fd, tmp, NULL);
+        return trib_error_set(err, TRIB_ERR_IO, "cannot write %s in %s", name, d->path);
     }
-    fsync(d->fd);
+    if (trib_fs_rename(d->fd, tmp, name, 0, err) < 0) {
+        trib_fs_unlink(d->fd, tmp, NULL);
+        return trib_error_prefix(err, "cannot write %s in %s", name, d->path);
+    }
+    trib_fs_fsync_dir(d->fd, ".", NULL);
     return 0;
 }

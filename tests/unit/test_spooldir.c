@@ -602,10 +602,15 @@ static void test_selection(void) {
     WRITE(in_dir, "keep.csv", "id,name,speed,day\n1,a,1,2024-01-01\n");
     WRITE(in_dir, "skip.txt", "id,name,speed,day\n2,a,1,2024-01-01\n");
     WRITE(in_dir, ".hidden.csv", "id,name,speed,day\n3,a,1,2024-01-01\n");
-    char target[300], link[300];
+    char target[300], slink[300];
     snprintf(target, sizeof target, "%s/keep.csv", in_dir);
-    snprintf(link, sizeof link, "%s/link.csv", in_dir);
-    ok(symlink("/etc/passwd", link) == 0, "a symlink in input.path");
+    snprintf(slink, sizeof slink, "%s/link.csv", in_dir);
+    ok(symlink("/etc/passwd", slink) == 0, "a symlink in input.path");
+    char outside[300], hard[300];
+    snprintf(outside, sizeof outside, "%s/outside.csv", root);
+    snprintf(hard, sizeof hard, "%s/hard.csv", in_dir);
+    write_file(root, "outside.csv", "id,name,speed,day\n99,secret,1,2024-01-01\n", 41);
+    ok(link(outside, hard) == 0, "a hard link in input.path to a file outside it");
     trib_props *p = base_props();
     trib_props_set(p, "input.file.pattern", ".*\\.csv");
     task t;
@@ -616,8 +621,9 @@ static void test_selection(void) {
     trib_record_batch_init(&out);
     drain(&t, store, &out, 4);
     ok(out.n == 1 && field(out.items[0], "id")->u.i == 1,
-       "only visible regular files matching input.file.pattern are read (no symlink, no hidden file)");
+       "only visible regular files matching input.file.pattern are read (no symlink, hard link or hidden file)");
     ok(exists(in_dir, "link.csv") && exists(in_dir, "skip.txt"), "others are left alone");
+    unlink(outside);
     trib_record_batch_free(&out);
     stop(&t);
 
