@@ -520,6 +520,30 @@ static void test_bad_rows(void) {
     trib_record_batch_free(&out);
     stop(&t);
 
+    /* an unclosed quote followed by 17 MiB: the row is bad once it passes
+     * 16 MiB (libcsv would buffer the rest of the file), parsing goes on */
+    reset_dirs();
+    {
+        trib_strbuf big;
+        trib_strbuf_init(&big);
+        trib_strbuf_puts(&big, "id,name,speed,day\n1,\"open,1,2024-01-01\n");
+        while (big.len < (17u << 20)) trib_strbuf_puts(&big, "2,filler text of a line,1,2024-01-01\n");
+        trib_strbuf_puts(&big, "3,last,3,2024-01-01\n");
+        write_file(in_dir, "long.csv", big.data, big.len);
+        trib_strbuf_free(&big);
+    }
+    p = base_props();
+    trib_props_set(p, "batch.size", "100000");
+    start(&t, store, p, 0, 1, &err);
+    t.rep.tolerate = true;
+    trib_record_batch_init(&out);
+    drain(&t, store, &out, 6);
+    ok(t.rep.n == 1 && !strcmp(t.rep.reason, "the row is longer than 16 MiB (an unclosed quote?)"),
+       "a row longer than 16 MiB is one bad row");
+    ok(out.n > 0 && field(out.items[out.n - 1], "id")->u.i == 3, "and the rows after it are read");
+    trib_record_batch_free(&out);
+    stop(&t);
+
     /* a stray quote mid-file: that row is bad, the next one is read */
     reset_dirs();
     WRITE(in_dir, "s.csv", "id,name,speed,day\n1,a\"b,1,2024-01-01\n2,ok,2,2024-01-01\n");
