@@ -8,14 +8,14 @@
 # neither upload nor list.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 28
+plan 30
 
 echo "admin-$RANDOM-$RANDOM-secret-token" > "$E2E_TMP/admin.token"
 stage=$E2E_TMP/staging; mkdir -p "$stage"
 port=$(free_port)
 write_worker_props "$E2E_TMP/w.properties" "$port" "$E2E_TMP/offsets" \
   "admin.token.file=$E2E_TMP/admin.token" "tenant.key.secret.file=$E2E_TMP/key.secret" \
-  "tenant.staging.root=$stage" "tenant.store.file=$E2E_TMP/tenants.json"
+  "tenant.staging.root=$stage" "tenant.store.file=$E2E_TMP/tenants.json" "tenant.audit.log=$E2E_TMP/audit.log"
 start_worker "$E2E_TMP/w.properties" "$E2E_TMP/w.log"
 wait_rest "$port" 60 || bail "worker did not start"
 base=http://127.0.0.1:$port
@@ -110,4 +110,8 @@ is "$(curl -s -o /dev/null -w '%{http_code}' "${glob[@]}" "$files")" 403 "nor li
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "${glob[@]}" --data-binary 'x' "$base/tenants/globex/connectors/csv/files/x.csv")" 404 \
    "globex's own namespace has no such connector"
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary 'x' "$files/anon.csv")" 401 "an upload without a key is 401"
+is "$(jq -r 'select(.path | endswith("/files/a.csv")) | "\(.principal|startswith("tenant:acme")) \(.connector) \(.status)"' "$E2E_TMP/audit.log")" \
+   "true acme/csv 201" "an upload is in the audit log with its tenant, connector and status"
+ok "$(grep '/files/d.csv"' "$E2E_TMP/audit.log" | grep -q '"status":413,"detail":"[^"]*max_staged_bytes'; echo $?)" \
+   "and so is a refused one, with the reason"
 finish
