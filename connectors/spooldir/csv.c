@@ -130,6 +130,7 @@ static char *raw_row(csv_reader *r, size_t *n) {
     char *b = trib_xmalloc((size_t)len + 1);
     ssize_t got = pread(r->f->fd, b, (size_t)len, r->rec_pos);
     *n = got > 0 ? (size_t)got : 0;
+    while (*n > 0 && (b[*n - 1] == '\n' || b[*n - 1] == '\r')) (*n)--;   /* the row, not its line break */
     return b;
 }
 

@@ -8,7 +8,7 @@
 # neither upload nor list.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 30
+plan 32
 
 echo "admin-$RANDOM-$RANDOM-secret-token" > "$E2E_TMP/admin.token"
 stage=$E2E_TMP/staging; mkdir -p "$stage"
@@ -29,11 +29,12 @@ other=$(curl -s -X POST "${admin[@]}" "$base/tenants/globex/keys" | jq -r .key)
 acme=(-H "Authorization: Bearer $key")
 glob=(-H "Authorization: Bearer $other")
 topic=acme.readings-$$
+dlq=acme.bad-rows-$$
 schema='{\"type\":\"record\",\"name\":\"reading\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"speed\",\"type\":\"double\"}]}'
 code=$(curl -s -o "$E2E_TMP/create.out" -w '%{http_code}' -X POST "${acme[@]}" -H 'Content-Type: application/json' --data "{\"name\":\"csv\",\"config\":{
   \"connector.class\":\"SpoolDirCsvSource\",\"topic\":\"$topic\",\"input.path\":\"in\",\"finished.path\":\"finished\",\"error.path\":\"error\",
   \"input.file.pattern\":\".*\\\\.csv\",\"csv.first.row.as.header\":\"true\",\"value.schema\":\"$schema\",\"empty.poll.wait.ms\":\"100\",
-  \"errors.tolerance\":\"all\",\"schema.generation.key.fields\":\"id\"}}" "$base/tenants/acme/connectors")
+  \"errors.tolerance\":\"all\",\"errors.deadletterqueue.topic.name\":\"$dlq\",\"schema.generation.key.fields\":\"id\"}}" "$base/tenants/acme/connectors")
 is "$code" 201 "tenant acme creates a SpoolDirCsvSource with relative directories"
 files=$base/tenants/acme/connectors/csv/files
 fstate() { curl -s "${acme[@]}" "$files/$1" | jq -r .state; }
@@ -66,6 +67,10 @@ wait_for 30 '[ "$(fstate "$bid")" = FINISHED ]'
 st=$(curl -s "${acme[@]}" "$files/$bid")
 is "$(jq -r '[.rows_done, .rows_rejected] | join(",")' <<<"$st")" "2,1" "a bad row is counted as rejected"
 is "$(jq -r '.errors[0].line' <<<"$st")" 3 "and listed with its line number"
+bad=$(kcat -b "$KAFKA_BOOTSTRAP" -C -t "$dlq" -e -q -f '%s|%h\n' 2>/dev/null)
+is "${bad%%|*}" "11,fast" "the bad row goes to the tenant's dead letter queue as it was in the file"
+like "$bad" 'file.name=b.csv.*file.line=3.*file.column=2.*file.error.reason=.*fast' \
+   "with headers naming the file, line, column and reason"
 list=$(curl -s "${acme[@]}" "$files")
 is "$(jq -r 'map(.name) | sort | join(",")' <<<"$list")" "a.csv,b.csv" "GET .../files lists both files"
 
