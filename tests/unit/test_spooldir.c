@@ -889,6 +889,56 @@ static void test_schemaless_and_lines(void) {
     trib_offset_store_destroy(store);
 }
 
+/* Random bytes (quotes, separators, line breaks, NULs, invalid UTF-8
+ * weighted in) through every format with errors.tolerance=all: every poll
+ * succeeds and every file finishes (ASan checks the memory). */
+static void test_garbage(void) {
+    const char *plugins[] = {"SpoolDirCsvSource", "SpoolDirJsonSource", "SpoolDirSchemaLessJsonSource",
+                             "SpoolDirLineDelimitedSource"};
+    static const char alphabet[] = "\"\",,,\n\r{}[]:1a \xff\xc3\x00'";
+    unsigned seed = 12345;
+    for (size_t k = 0; k < sizeof plugins / sizeof *plugins; k++) {
+        cur_plugin = plugins[k];
+        reset_dirs();
+        trib_offset_store *store = trib_offset_store_memory_new();
+        for (int f = 0; f < 4; f++) {
+            char name[32], buf[20000];
+            size_t n = 1000 + (size_t)(rand_r(&seed) % 19000);
+            for (size_t i = 0; i < n; i++) {
+                int r = rand_r(&seed);
+                buf[i] = r % 3 ? alphabet[(unsigned)r % (sizeof alphabet - 1)] : (char)(r >> 8);
+            }
+            snprintf(name, sizeof name, "g%d.csv", f);
+            write_file(in_dir, name, buf, n);
+        }
+        trib_props *p = k < 2 ? base_props() : plain_props();
+        trib_props_set(p, "errors.tolerance", "all");
+        task t;
+        trib_error err;
+        ok(start(&t, store, p, 0, 1, &err) == 0, "%s starts over random files", plugins[k]);
+        t.rep.tolerate = true;
+        int failed = 0;
+        for (int i = 0; i < 40; i++) {
+            trib_record_batch b;
+            trib_record_batch_init(&b);
+            if (poll1(&t, &b, &err) < 0) failed++;
+            commit_from(&t, store, &b, 0);
+            trib_record_batch_free(&b);
+        }
+        is_int(failed, 0, "%s: every poll over random bytes succeeds", plugins[k]);
+        int finished = 0;
+        for (int f = 0; f < 4; f++) {
+            char name[32];
+            snprintf(name, sizeof name, "g%d.csv", f);
+            finished += exists(fin_dir, name) || (exists(err_dir, name) && k == 0);
+        }
+        is_int(finished, 4, "%s: every random file finishes (a CSV whose header is broken goes to error.path)",
+               plugins[k]);
+        stop(&t);
+        trib_offset_store_destroy(store);
+    }
+}
+
 int main(void) {
     snprintf(root, sizeof root, "/tmp/trib-spool-XXXXXX");
     if (!mkdtemp(root)) BAIL_OUT("mkdtemp");
@@ -908,6 +958,7 @@ int main(void) {
     test_config();
     test_json();
     test_schemaless_and_lines();
+    test_garbage();
     clean_dir(root);
     rmdir(root);
     (void)plan;   /* the plan is printed at the end */
