@@ -36,6 +36,10 @@
 extern const trib_connector_plugin trib_file_source_plugin;
 extern const trib_connector_plugin trib_file_sink_plugin;
 extern const trib_connector_plugin trib_datagen_plugin;
+extern const trib_connector_plugin trib_spooldir_csv_plugin;
+extern const trib_connector_plugin trib_spooldir_json_plugin;
+extern const trib_connector_plugin trib_spooldir_schemaless_json_plugin;
+extern const trib_connector_plugin trib_spooldir_lines_plugin;
 
 /* Keys of Confluent's and Debezium's JDBC connectors that Tributary's
  * PostgreSQL connectors do not honour (everything else they take as is:
@@ -102,6 +106,14 @@ static const trib_connector_info catalog[] = {
      "postgres", NULL},
     {"io.tributary.connect.postgres.PostgresSourceConnector", "PostgresSource", "1.0.0", TRIB_CONNECTOR_SOURCE,
      "postgres", NULL},
+    {"com.github.jcustenborder.kafka.connect.spooldir.SpoolDirCsvSourceConnector", "SpoolDirCsvSource", "1.0.0",
+     TRIB_CONNECTOR_SOURCE, NULL, &trib_spooldir_csv_plugin},
+    {"com.github.jcustenborder.kafka.connect.spooldir.SpoolDirJsonSourceConnector", "SpoolDirJsonSource", "1.0.0",
+     TRIB_CONNECTOR_SOURCE, NULL, &trib_spooldir_json_plugin},
+    {"com.github.jcustenborder.kafka.connect.spooldir.SpoolDirSchemaLessJsonSourceConnector",
+     "SpoolDirSchemaLessJsonSource", "1.0.0", TRIB_CONNECTOR_SOURCE, NULL, &trib_spooldir_schemaless_json_plugin},
+    {"com.github.jcustenborder.kafka.connect.spooldir.SpoolDirLineDelimitedSourceConnector",
+     "SpoolDirLineDelimitedSource", "1.0.0", TRIB_CONNECTOR_SOURCE, NULL, &trib_spooldir_lines_plugin},
     {"com.mongodb.kafka.connect.MongoSinkConnector", "MongoSink", "1.0.0", TRIB_CONNECTOR_SINK, "mongo", NULL},
     {"com.mongodb.kafka.connect.MongoSourceConnector", "MongoSource", "1.0.0", TRIB_CONNECTOR_SOURCE, "mongo", NULL},
     {0},
