@@ -420,7 +420,7 @@ static void test_unbound_reads(void) {
 
 int main(void) {
     const char *docs = getenv("TRIB_GEN_DOCS");
-    plan(177 + (docs && *docs ? 1 : 0));
+    plan(192 + (docs && *docs ? 1 : 0));
     test_standalone();
     test_unbound_reads();
     test_distributed();
