@@ -571,7 +571,7 @@ static void test_loggers(void) {
 
 int main(void) {
     const char *bootstrap = tap_require_env("KAFKA_BOOTSTRAP");
-    plan(160);
+    plan(162);
     curl_global_init(CURL_GLOBAL_ALL);
 
     snprintf(tmpdir, sizeof tmpdir, "/tmp/trib_rest_api_XXXXXX");
