@@ -536,7 +536,7 @@ static int check_quotas(trib_herder *h, const trib_tenant *t, const char *full, 
         int64_t k = 1;
         const char *tm = json_string_value(json_object_get(cfg, "tasks.max"));
         if (tm && trib_parse_int64(tm, &k) < 0) k = 1;
-        used += k;
+        used = trib_add_i64_sat(used, k); /* stored configs can hold any int64 */
         json_decref(cfg);
     }
     json_decref(names);
@@ -545,7 +545,7 @@ static int check_quotas(trib_herder *h, const trib_tenant *t, const char *full, 
     if (!exists && q->max_connectors >= 0 && conns + 1 > q->max_connectors)
         return trib_error_set(err, TRIB_ERR_QUOTA, "Tenant %s is at its quota max_connectors=%lld", t->name,
                               (long long)q->max_connectors);
-    if (q->max_tasks >= 0 && used + tasks > q->max_tasks)
+    if (q->max_tasks >= 0 && trib_add_i64_sat(used, tasks) > q->max_tasks)
         return trib_error_set(err, TRIB_ERR_QUOTA,
                               "Tenant %s would exceed its quota max_tasks=%lld: its other connectors use %lld tasks "
                               "and tasks.max is %lld",
@@ -832,7 +832,7 @@ static json_t *tenant_view(trib_rest_tenants *ctx, trib_herder *h, const trib_te
             int64_t k = 1;
             const char *tm = json_string_value(json_object_get(cfg, "tasks.max"));
             if (tm && trib_parse_int64(tm, &k) < 0) k = 1;
-            tasks += k;
+            tasks = trib_add_i64_sat(tasks, k);
             json_decref(cfg);
         }
         json_decref(names);
