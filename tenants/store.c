@@ -231,6 +231,13 @@ bool trib_tenants_exists(trib_tenants *r, const char *name) {
     return found;
 }
 
+size_t trib_tenants_count(trib_tenants *r) {
+    pthread_mutex_lock(&r->lock);
+    size_t n = r->n;
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 json_t *trib_tenants_list(trib_tenants *r) {
