@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_services
 command -v jq >/dev/null || bail "jq is missing (scripts/deps installs it)"
-plan 36
+plan 37
 
 ulimit -n 8192 2>/dev/null || true   # the worker must hold > 1,100 descriptors below
 port=$(free_port)
@@ -200,6 +200,23 @@ out=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$port2/connectors")
 is "${out##*$'\n'}" 403 "GET /connectors without admin.token.file on a worker that has tenants: 403"
 like "$out" "admin.token.file" "the message tells the operator to set admin.token.file"
 kill -TERM "$pid2"; wait_for 30 "! kill -0 $pid2"
+
+# ---- item 6: a database that accepts and never answers ------------------------------------
+hang_port=$(free_port)
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(50); s.settimeout(1); held = []; t = time.time()
+while time.time() - t < 90:
+    try: held.append(s.accept()[0])
+    except socket.timeout: pass' "$hang_port" &
+hang_pid=$!
+_tap_pids+=("$hang_pid")
+sleep 0.5
+t0=$(date +%s%N)
+r=$(req POST /tenants/alpha/connectors "$AK" "{\"name\":\"hang\",\"config\":{\"connector.class\":\"PostgresSource\",\"connection.url\":\"postgresql://127.0.0.1:$hang_port/db\",\"topic.prefix\":\"alpha.\",\"mode\":\"bulk\"}}")
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok $([ "$ms" -lt 16000 ] && echo 0 || echo 1) "a PostgresSource on a server that never answers returns in ${ms} ms (connect_timeout 10 s), not never"
+kill "$hang_pid" 2>/dev/null
 
 # ---- the worker survived all of it ---------------------------------------------------------
 is "$(status "$(req GET /tenants/alpha/connectors "$AK")")" 200 "the worker is alive and serves alpha"
