@@ -50,6 +50,12 @@ typedef struct trib_tenant_guard trib_tenant_guard;
  * removes it). The tenant layer installs its registry at start. */
 void trib_tenant_runtime_install(trib_tenants *reg);
 
+/* Distributed mode: this worker's share (0..1] of tenant's rate quotas, for
+ * source tasks (in) and sink tasks (out), so the buckets of all workers
+ * add up to the tenant's quota (the herder derives it from the placement
+ * in the config log). No-op without an installed registry or tenant. */
+void trib_tenant_runtime_set_share(const char *tenant, double share_in, double share_out);
+
 /* The guard for a task of `connector` (full name) from the installed
  * registry: NULL with err->code TRIB_OK for a non-tenant connector; NULL
  * with FORBIDDEN when the tenant does not exist or no registry is

@@ -269,6 +269,7 @@ static void apply_placement(trib_herder *h, json_t *v) {
     json_decref(cl->placement);
     cl->placement = json_incref(v);
     atomic_store(&cl->epoch, e);
+    herder_apply_tenant_shares(h, v);
 }
 
 static void apply_record(void *opaque, int32_t partition, int64_t offset, const void *key, size_t key_len,
