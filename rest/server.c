@@ -12,7 +12,9 @@
  *    status, then closing);
  *  - last call: parse the JSON body, run the auth hook and the handler,
  *    serialize the response;
- *  - completion callback: one DEBUG line (method, path, status), free state.
+ *  - completion callback: one DEBUG line (method, path, status), free state;
+ *  - connection closed: free the state of a request MHD dropped before the
+ *    access handler (MHD calls no completion callback for it).
  */
 #include "rest/server.h"
 
@@ -22,6 +24,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,8 +151,25 @@ static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s) {
     return strlen(s);
 }
 
+/* libmicrohttpd logs every refused connection and malformed request, so a
+ * client can make it write lines as fast as it connects: at most
+ * MHD_LOG_PER_S lines a second reach the log, and the next line that does
+ * says how many were dropped. */
+#define MHD_LOG_PER_S 20
+static _Atomic int64_t mhd_log_second;
+static atomic_int mhd_log_count, mhd_log_dropped;
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     (void)cls;
+    int64_t sec = trib_mono_ms() / 1000;
+    int64_t seen = atomic_load(&mhd_log_second);
+    if (sec != seen && atomic_compare_exchange_strong(&mhd_log_second, &seen, sec)) atomic_store(&mhd_log_count, 0);
+    if (atomic_fetch_add(&mhd_log_count, 1) >= MHD_LOG_PER_S) {
+        atomic_fetch_add(&mhd_log_dropped, 1);
+        return;
+    }
+    int dropped = atomic_exchange(&mhd_log_dropped, 0);
+    if (dropped) TRIB_WARN("rest", "microhttpd: %d more messages were dropped (rate limit)", dropped);
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
     size_t n = strlen(line);
