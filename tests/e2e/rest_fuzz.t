@@ -20,6 +20,7 @@ mkdir -p "$E2E_TMP/staging"
 write_worker_props "$E2E_TMP/w.properties" "$port" "$E2E_TMP/offsets" \
   "admin.token.file=$E2E_TMP/admin.token" "tenant.staging.root=$E2E_TMP/staging" \
   "tenant.auth.max.failures.per.minute=1000000"
+cd "$E2E_TMP" || bail "no temp dir"   # admin configs name relative files: keep them here
 start_worker "$E2E_TMP/w.properties" "$E2E_TMP/worker.log"
 pid=$WORKER_PID
 wait_rest "$port" 60 || bail "worker did not start"
