@@ -50,6 +50,14 @@ char *trib_tenant_runtime_staging_root(void) {
     return copy;
 }
 
+void trib_tenant_runtime_set_share(const char *tenant, double share_in, double share_out) {
+    trib_tenants *reg = atomic_load(&installed);
+    trib_tenant_rt *rt = reg && tenant ? trib_tenants_rt_acquire(reg, tenant) : NULL;
+    if (!rt) return;
+    trib_tenant_rt_set_share(rt, share_in, share_out);
+    trib_tenant_rt_unref(rt);
+}
+
 uint64_t trib_tenant_guard_throttle_calls(void) { return atomic_load(&throttle_calls); }
 
 trib_tenant_guard *trib_tenant_guard_new(trib_tenants *reg, const char *connector, trib_error *err) {

@@ -61,6 +61,12 @@ void trib_tenant_runtime_install_staging(const char *root);
 /* A copy of the installed staging root (caller frees) or NULL. */
 char *trib_tenant_runtime_staging_root(void);
 
+/* Distributed mode: this worker's share (0..1] of tenant's rate quotas, for
+ * source tasks (in) and sink tasks (out), so the buckets of all workers
+ * add up to the tenant's quota (the herder derives it from the placement
+ * in the config log). No-op without an installed registry or tenant. */
+void trib_tenant_runtime_set_share(const char *tenant, double share_in, double share_out);
+
 /* The guard for a task of `connector` (full name) from the installed
  * registry: NULL with err->code TRIB_OK for a non-tenant connector; NULL
  * with FORBIDDEN when the tenant does not exist or no registry is

@@ -47,7 +47,13 @@ int64_t trib_tenant_bucket_take(trib_tenant_bucket *b, double n, int64_t now_us)
     if (rate > 0) {
         refill(b, rate, now_us);
         b->tokens -= n;
-        if (b->tokens < 0) wait = (int64_t)ceil(-b->tokens / rate * 1e6);
+        if (b->tokens < 0) {
+            /* A tiny rate and a large take can exceed int64 microseconds:
+             * converting such a double is undefined, so clamp (a day is a
+             * hold, the task still stops when asked). */
+            double us = ceil(-b->tokens / rate * 1e6);
+            wait = us < 86400e6 ? (int64_t)us : (int64_t)86400e6;
+        }
     }
     pthread_mutex_unlock(&b->lock);
     return wait;
