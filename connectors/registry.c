@@ -38,6 +38,7 @@ extern const trib_connector_plugin trib_spooldir_csv_plugin;
 extern const trib_connector_plugin trib_spooldir_json_plugin;
 extern const trib_connector_plugin trib_spooldir_schemaless_json_plugin;
 extern const trib_connector_plugin trib_spooldir_lines_plugin;
+extern const trib_connector_plugin trib_http_ingest_plugin;
 
 static const trib_connector_info catalog[] = {
     {"org.apache.kafka.connect.file.FileStreamSourceConnector", "FileStreamSource", "1.0.0", TRIB_CONNECTOR_SOURCE,
@@ -58,6 +59,8 @@ static const trib_connector_info catalog[] = {
      "SpoolDirSchemaLessJsonSource", "1.0.0", TRIB_CONNECTOR_SOURCE, NULL, &trib_spooldir_schemaless_json_plugin},
     {"com.github.jcustenborder.kafka.connect.spooldir.SpoolDirLineDelimitedSourceConnector",
      "SpoolDirLineDelimitedSource", "1.0.0", TRIB_CONNECTOR_SOURCE, NULL, &trib_spooldir_lines_plugin},
+    {"io.tributary.connect.http.HttpIngestSourceConnector", "HttpIngest", "1.0.0", TRIB_CONNECTOR_SOURCE, NULL,
+     &trib_http_ingest_plugin},
     {0},
 };
 /* ====================== end of the catalog ============================ */

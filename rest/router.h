@@ -121,6 +121,7 @@ struct trib_rest_response {
     json_t *body;      /* owned; NULL for an empty body */
     char *location;    /* owned; Location header or NULL */
     char *allow;       /* owned; Allow header or NULL */
+    int retry_after;   /* Retry-After seconds (429/503), 0 for none */
 };
 
 void trib_rest_response_free(trib_rest_response *r);
