@@ -29,6 +29,8 @@
 #include "proto/converter.h"
 #include "rest/http_json.h"
 #include "rest/ingest_publisher.h"
+#include "tenants/guard.h"
+#include "transforms/transform.h"
 #include "worker/connector_config.h"
 #include "worker/dlq.h"
 #include "worker/kafka_client.h"
@@ -110,6 +112,7 @@ struct trib_ingest_publisher {
     char *value_conv_class;
     trib_error_policy policy;
     trib_dlq *dlq;
+    trib_transform_chain *chain;   /* the connector's transforms (Validate ...), under conv_lock */
 };
 
 static trib_ingest_publisher *g_publishers;
@@ -117,7 +120,7 @@ static trib_ingest_publisher *g_publishers;
 typedef struct slot slot;
 typedef struct batch batch;
 
-enum { SLOT_PENDING, SLOT_ACKED, SLOT_INVALID, SLOT_DLQ, SLOT_FAILED, SLOT_SKIPPED };
+enum { SLOT_PENDING, SLOT_ACKED, SLOT_INVALID, SLOT_DLQ, SLOT_FAILED, SLOT_SKIPPED, SLOT_DROPPED };
 
 struct slot {
     batch *b;
@@ -127,10 +130,15 @@ struct slot {
     rd_kafka_resp_err_t kerr;
     bool maybe_persisted;   /* failed, but the broker may have written it (timed out in flight) */
     char field[128];
-    const char *rule;
+    const char *rule;          /* an ingest check's name, or NULL with rule_id set */
+    char rule_id[128];         /* a transform rule's id (Validate's rule_id) */
     char reason[256];
     trib_strbuf kbytes, vbytes;
     bool knull, vnull;
+    trib_record *rec;              /* after the transforms: topic and headers to produce */
+    trib_transform_route route;    /* for SLOT_INVALID: who decides where it goes */
+    trib_header *fheaders;         /* a failing transform's headers (copies), for the DLQ */
+    size_t nfheaders;
 };
 
 struct batch {
@@ -150,8 +158,15 @@ static void batch_unref(batch *b) {
     pthread_mutex_unlock(&b->lock);
     if (left) return;
     for (size_t i = 0; i < b->n; i++) {
-        trib_strbuf_free(&b->slots[i].kbytes);
-        trib_strbuf_free(&b->slots[i].vbytes);
+        slot *s = &b->slots[i];
+        trib_strbuf_free(&s->kbytes);
+        trib_strbuf_free(&s->vbytes);
+        trib_record_destroy(s->rec);
+        for (size_t k = 0; k < s->nfheaders; k++) {
+            free(s->fheaders[k].key);
+            free(s->fheaders[k].value);
+        }
+        free(s->fheaders);
     }
     free(b->slots);
     pthread_mutex_destroy(&b->lock);
@@ -222,6 +237,7 @@ static void publisher_free(trib_ingest_publisher *p) {
     trib_converter_destroy(p->key_conv);
     trib_converter_destroy(p->value_conv);
     trib_dlq_destroy(p->dlq);
+    trib_transform_chain_destroy(p->chain);
     trib_error_policy_free(&p->policy);
     pthread_mutex_destroy(&p->conv_lock);
     trib_http_ingest_settings_free(&p->s);
@@ -270,7 +286,8 @@ static trib_ingest_publisher *publisher_new(trib_herder *h, const char *connecto
     if (!(p->key_conv = make_converter(props, worker, "key.converter", true, NULL, err))) goto out;
     if (!(p->value_conv = make_converter(props, worker, "value.converter", false, &p->value_conv_class, err)))
         goto out;
-    if (p->policy.tolerate_all && p->policy.dlq_topic &&
+    if (!(p->chain = trib_transform_chain_new(props, err))) goto out;
+    if (p->policy.dlq_topic && (p->policy.tolerate_all || trib_transform_chain_needs_dlq(p->chain)) &&
         !(p->dlq = trib_dlq_new(p->policy.dlq_topic, p->policy.dlq_replication_factor,
                                 p->policy.dlq_context_headers, worker, props, connector, 0, err)))
         goto out;
@@ -412,9 +429,25 @@ static void set_invalid(slot *s, const char *field, const char *rule, const char
     snprintf(s->reason, sizeof s->reason, "%s", reason);
 }
 
-/* Types and converts record i into its slot (SLOT_PENDING when it is ready
- * to produce, SLOT_INVALID with the reason otherwise). */
-static void prepare(trib_ingest_publisher *p, slot *s, const json_t *j, const char *parse_error) {
+/* A copy of header hs named key, as text, or NULL. */
+static const trib_header *find_header(const trib_header *hs, size_t n, const char *key) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(hs[i].key, key) == 0) return &hs[i];
+    return NULL;
+}
+
+static void header_text(const trib_header *h, char *buf, size_t cap) {
+    snprintf(buf, cap, "%.*s", h && h->value ? (int)(h->len < cap ? h->len : cap - 1) : 0,
+             h && h->value ? (const char *)h->value : "");
+}
+
+/* Types record i, runs the connector's transforms (Validate rules among
+ * them) and converts it into its slot: SLOT_PENDING when it is ready to
+ * produce, SLOT_DROPPED when a transform dropped it, SLOT_INVALID with the
+ * field, rule and reason otherwise. Caller holds p->conv_lock. */
+static void prepare(trib_ingest_publisher *p, slot *s, const json_t *j, const char *parse_error,
+                    const char *const *hnames, const char *const *hvalues, size_t nh) {
+    s->route = TRIB_ROUTE_TOLERANCE;
     if (!j) {
         set_invalid(s, "", "json", parse_error ? parse_error : "not JSON");
         return;
@@ -428,15 +461,49 @@ static void prepare(trib_ingest_publisher *p, slot *s, const json_t *j, const ch
         set_invalid(s, field, rule, err.msg);
         return;
     }
-    pthread_mutex_lock(&p->conv_lock);
-    int rc = p->key_conv->plugin->from_connect(p->key_conv->ctx, p->s.topic, p->s.key_schema, k, &s->kbytes,
+    trib_record *rec = trib_record_new(p->s.topic);
+    trib_record_set_key_take(rec, trib_schema_ref(p->s.key_schema), k);
+    trib_record_set_value_take(rec, trib_schema_ref(p->s.value_schema), v);
+    for (size_t i = 0; i < nh; i++) trib_record_add_header(rec, hnames[i], hvalues[i], strlen(hvalues[i]));
+    if (trib_transform_chain_apply(p->chain, &rec, &err) < 0) {
+        const trib_transform_failure *f = trib_transform_chain_failure(p->chain);
+        char field[128], id[128], reason[256];
+        const trib_header *fh = f ? f->headers : NULL;
+        size_t nfh = f ? f->nheaders : 0;
+        header_text(find_header(fh, nfh, "__validate.field"), field, sizeof field);
+        header_text(find_header(fh, nfh, "__validate.rule.id"), id, sizeof id);
+        header_text(find_header(fh, nfh, "__validate.reason"), reason, sizeof reason);
+        set_invalid(s, field, "transform", *reason ? reason : err.msg);
+        if (*id) {
+            s->rule = NULL;
+            snprintf(s->rule_id, sizeof s->rule_id, "%s", id);
+        }
+        s->route = f ? f->route : TRIB_ROUTE_TOLERANCE;
+        if (nfh) {
+            s->fheaders = trib_xcalloc(nfh, sizeof *s->fheaders);
+            for (size_t i = 0; i < nfh; i++) {
+                s->fheaders[i].key = trib_xstrdup(fh[i].key);
+                s->fheaders[i].len = fh[i].len;
+                if (fh[i].value) {
+                    s->fheaders[i].value = trib_xmalloc(fh[i].len ? fh[i].len : 1);
+                    memcpy(s->fheaders[i].value, fh[i].value, fh[i].len);
+                }
+            }
+            s->nfheaders = nfh;
+        }
+        trib_record_destroy(rec);
+        return;
+    }
+    if (!rec) {
+        s->state = SLOT_DROPPED;
+        return;
+    }
+    int rc = p->key_conv->plugin->from_connect(p->key_conv->ctx, rec->topic, rec->key_schema, rec->key, &s->kbytes,
                                                &s->knull, &err);
     if (rc == 0)
-        rc = p->value_conv->plugin->from_connect(p->value_conv->ctx, p->s.topic, p->s.value_schema, v, &s->vbytes,
-                                                 &s->vnull, &err);
-    pthread_mutex_unlock(&p->conv_lock);
-    trib_value_destroy(v);
-    trib_value_destroy(k);
+        rc = p->value_conv->plugin->from_connect(p->value_conv->ctx, rec->topic, rec->value_schema, rec->value,
+                                                 &s->vbytes, &s->vnull, &err);
+    s->rec = rec;
     if (rc < 0) {
         set_invalid(s, "", "converter", err.msg);
         /* a registry that cannot be reached is not the client's fault */
@@ -444,12 +511,20 @@ static void prepare(trib_ingest_publisher *p, slot *s, const json_t *j, const ch
     }
 }
 
+/* The rule id shown for an invalid slot: a Validate rule's id, or the
+ * name of the ingest check that refused it. */
+static const char *slot_rule(const slot *s) {
+    if (!s->rule && s->rule_id[0]) return s->rule_id;
+    return s->rule ? s->rule : "type";
+}
+
 static void dead_letter(trib_ingest_publisher *p, slot *s, const json_t *j) {
     char *raw = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     trib_error why = {.code = TRIB_ERR_INVALID};
-    snprintf(why.msg, sizeof why.msg, "record refused (field '%s', rule %s): %s", s->field, s->rule, s->reason);
-    trib_dlq_entry e = {.stage = "VALUE_CONVERTER", .topic = p->s.topic, .partition = -1, .offset = -1,
-                        .value = raw, .value_len = raw ? strlen(raw) : 0, .class_name = TRIB_HTTP_INGEST_CLASS,
+    snprintf(why.msg, sizeof why.msg, "record refused (field '%s', rule %s): %s", s->field, slot_rule(s), s->reason);
+    trib_dlq_entry e = {.stage = s->nfheaders ? "TRANSFORMATION" : "VALUE_CONVERTER", .topic = p->s.topic,
+                        .partition = -1, .offset = -1, .value = raw, .value_len = raw ? strlen(raw) : 0,
+                        .headers = s->fheaders, .nheaders = s->nfheaders, .class_name = TRIB_HTTP_INGEST_CLASS,
                         .why = &why};
     trib_error err = {0};
     if (trib_dlq_send(p->dlq, &e, &err) == 0) s->state = SLOT_DLQ;
@@ -466,13 +541,15 @@ static json_t *slot_json(size_t i, const slot *s) {
         return json_pack("{s:I,s:i,s:s,s:s}", "index", (json_int_t)i, "error_code",
                          s->kerr == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT ? 504 : 503, "message",
                          rd_kafka_err2str(s->kerr), "persisted", s->maybe_persisted ? "possibly" : "no");
+    case SLOT_DROPPED:
+        return json_pack("{s:I,s:b}", "index", (json_int_t)i, "dropped", 1);
     case SLOT_SKIPPED:
         return json_pack("{s:I,s:i,s:s}", "index", (json_int_t)i, "error_code", 409, "message",
                          "not produced: another record of this all-or-nothing batch is invalid");
     default: {
         json_t *o = json_pack("{s:I,s:i,s:s,s:s,s:o}", "index", (json_int_t)i, "error_code",
                               (s->rule && strcmp(s->rule, "converter_unavailable") == 0) ? 503 : 400, "field",
-                              s->field, "rule_id", s->rule ? s->rule : "type", "reason",
+                              s->field, "rule_id", slot_rule(s), "reason",
                               trib_rest_json_string_lossy(s->reason));
         if (s->state == SLOT_DLQ) json_object_set_new(o, "dead_lettered", json_true());
         return o;
@@ -491,30 +568,48 @@ int trib_ingest_publish(trib_ingest_publisher *p, json_t *const *records, const 
     b->p = p;
     b->n = n;
     b->slots = trib_xcalloc(n ? n : 1, sizeof *b->slots);
-    size_t nvalid = 0;
+    size_t nvalid = 0, ninvalid = 0, nrefused = 0;
+    trib_error gerr = {0};
+    trib_tenant_guard *guard = trib_tenant_guard_open(p->connector, &gerr);
+    pthread_mutex_lock(&p->conv_lock);
+    trib_transform_chain_batch_begin(p->chain);   /* a request is a batch (Validate's unique rules) */
     for (size_t i = 0; i < n; i++) {
         slot *s = &b->slots[i];
         s->b = b;
         trib_strbuf_init(&s->kbytes);
         trib_strbuf_init(&s->vbytes);
-        prepare(p, s, records[i], parse_errors ? parse_errors[i] : NULL);
+        prepare(p, s, records[i], parse_errors ? parse_errors[i] : NULL, hnames, hvalues, nh);
+        /* a transform may route the record elsewhere: the tenant's prefix
+         * holds for that topic too (tenants/guard.h) */
+        if (s->state == SLOT_PENDING && strcmp(s->rec->topic, p->s.topic) != 0 &&
+            trib_tenant_guard_check_topic(guard, s->rec->topic, &gerr) < 0)
+            set_invalid(s, "", "topic", gerr.msg);
         if (s->state == SLOT_PENDING) nvalid++;
+        if (s->state != SLOT_INVALID) continue;
+        ninvalid++;
+        /* dead-lettered instead of refused: a transform's own DLQ route,
+         * or errors.tolerance=all */
+        bool to_dlq = p->dlq && (s->route == TRIB_ROUTE_DLQ ||
+                                 (s->route == TRIB_ROUTE_TOLERANCE && p->policy.tolerate_all));
+        if (!to_dlq) nrefused++;
+        else s->state = SLOT_DLQ;   /* provisional: sent below, once the batch is admitted */
     }
-    size_t ninvalid = n - nvalid;
+    pthread_mutex_unlock(&p->conv_lock);
+    trib_tenant_guard_close(guard);
     pthread_mutex_lock(&g_lock);
     trib_ingest_metrics *m = metrics_for(p->connector);
     m->requests++;
     pthread_mutex_unlock(&g_lock);
 
     int status = 200;
-    if (ninvalid && (single || p->s.all_or_nothing)) {
+    if (nrefused && (single || p->s.all_or_nothing)) {
         /* refused whole: nothing is produced, nothing dead-lettered */
         pthread_mutex_lock(&g_lock);
         metrics_for(p->connector)->records_rejected += ninvalid;
         pthread_mutex_unlock(&g_lock);
         json_t *errs = json_array();
         for (size_t i = 0; i < n; i++) {
-            if (b->slots[i].state == SLOT_PENDING) b->slots[i].state = SLOT_SKIPPED;
+            if (b->slots[i].state == SLOT_PENDING || b->slots[i].state == SLOT_DLQ) b->slots[i].state = SLOT_SKIPPED;
             if (b->slots[i].state == SLOT_INVALID) json_array_append_new(errs, slot_json(i, &b->slots[i]));
         }
         const slot *first = NULL;
@@ -523,7 +618,7 @@ int trib_ingest_publish(trib_ingest_publisher *p, json_t *const *records, const 
             if (b->slots[i].state == SLOT_INVALID) first = &b->slots[i], fi = i;
         char msg[512];
         snprintf(msg, sizeof msg, "record %zu: field '%s': %s (rule %s)%s", fi, first->field, first->reason,
-                 first->rule, n > 1 ? "; nothing of this batch was produced" : "");
+                 slot_rule(first), n > 1 ? "; nothing of this batch was produced" : "");
         *body = json_pack("{s:i,s:o,s:o}", "error_code", 400, "message", trib_rest_json_string_lossy(msg),
                           "errors", errs);
         batch_unref(b);
@@ -545,8 +640,9 @@ int trib_ingest_publish(trib_ingest_publisher *p, json_t *const *records, const 
     }
     for (size_t i = 0; i < n; i++) {
         slot *s = &b->slots[i];
-        if (s->state != SLOT_INVALID) continue;
-        if (p->dlq) dead_letter(p, s, records[i]);
+        if (s->state != SLOT_DLQ) continue;
+        s->state = SLOT_INVALID;
+        dead_letter(p, s, records[i]);   /* SLOT_DLQ again once the DLQ has it */
     }
     pthread_mutex_lock(&g_lock);
     m = metrics_for(p->connector);
@@ -558,16 +654,18 @@ int trib_ingest_publish(trib_ingest_publisher *p, json_t *const *records, const 
         slot *s = &b->slots[i];
         if (s->state != SLOT_PENDING) continue;
         rd_kafka_headers_t *hdrs = NULL;
-        if (nh) {
-            hdrs = rd_kafka_headers_new(nh);
-            for (size_t k = 0; k < nh; k++) rd_kafka_header_add(hdrs, hnames[k], -1, hvalues[k], -1);
+        if (s->rec->nheaders) {
+            hdrs = rd_kafka_headers_new(s->rec->nheaders);
+            for (size_t k = 0; k < s->rec->nheaders; k++)
+                rd_kafka_header_add(hdrs, s->rec->headers[k].key, -1, s->rec->headers[k].value,
+                                    (ssize_t)s->rec->headers[k].len);
         }
         pthread_mutex_lock(&b->lock);
         b->pending++;
         b->refs++;
         pthread_mutex_unlock(&b->lock);
         rd_kafka_resp_err_t e = rd_kafka_producev(
-            p->rk, RD_KAFKA_V_TOPIC(p->s.topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            p->rk, RD_KAFKA_V_TOPIC(s->rec->topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_KEY(s->knull ? NULL : s->kbytes.data, s->knull ? 0 : s->kbytes.len),
             RD_KAFKA_V_VALUE(s->vnull ? NULL : s->vbytes.data, s->vnull ? 0 : s->vbytes.len),
             RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(s), RD_KAFKA_V_END);

@@ -10,7 +10,7 @@
 # worker stopped mid-request still answers it.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 49
+plan 58
 
 port=$(free_port)
 write_worker_props "$E2E_TMP/w.properties" "$port" "$E2E_TMP/offsets"
@@ -124,6 +124,30 @@ is "$(topic_count "$bp")" 0 "and nothing of it produced"
 m=$(curl -s "$base/ingest/typed")
 is "$(jq -c '.metrics | [.requests >= 5, .records_accepted, .records_rejected >= 5, .latency_ms.count]' <<<"$m")" \
    "[true,6,true,6]" "GET /ingest/typed counts requests, records and acknowledgement latencies"
+
+# ---- Validate rules in the connector's transforms ------------------------------------
+vs='{\"type\":\"record\",\"name\":\"user\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"email\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"age\",\"type\":\"int\"}]}'
+rules='[{\"rule_id\":\"email_format\",\"name\":\"Email\",\"rule_type\":\"email\",\"column\":\"email\",\"severity\":\"error\"},{\"rule_id\":\"age_range\",\"name\":\"Age\",\"rule_type\":\"range\",\"column\":\"age\",\"parameters\":{\"min\":0,\"max\":120},\"severity\":\"warning\"}]'
+vt=ingest-val-$$-$RANDOM; create_topic "$vt"
+is "$(mk val "\"topic\":\"$vt\",\"value.schema\":\"$vs\",\"transforms\":\"check\",\"transforms.check.type\":\"Validate\",\"transforms.check.rules\":\"$rules\"")" 201 \
+   "an HttpIngest connector with a Validate transform is created"
+post /ingest/val application/json '[{"id":1,"email":"a@example.com","age":30},{"id":2,"email":"not-an-email","age":30},{"id":3,"email":"c@example.com","age":150}]'
+is "$code" 200 "a batch with a record failing an error rule: 200"
+is "$(jq -c '.results[1] | [.index, .field, .rule_id, .error_code]' <<<"$out")" '[1,"email","email_format",400]' \
+   "the failing record is refused with its index, field and the rule id"
+is "$(jq -c '[.accepted, .rejected]' <<<"$out")" "[2,1]" "the others are produced (a warning rule does not refuse)"
+like "$(kcat -b "$KAFKA_BOOTSTRAP" -C -t "$vt" -e -q -f '%h\n' 2>/dev/null)" "__validate.warning=age_range" \
+   "the record breaking a warning rule carries the warning header in Kafka"
+post /ingest/val application/json '{"id":4,"email":"nope","age":1}'
+is "$code" 400 "one record failing an error rule: 400"
+like "$(jq -r .message <<<"$out")" "email.*email_format" "naming the field and the rule"
+vd=ingest-vdlq-$$-$RANDOM; vt2=ingest-val2-$$-$RANDOM; create_topic "$vt2"
+mk val2 "\"topic\":\"$vt2\",\"value.schema\":\"$vs\",\"transforms\":\"check\",\"transforms.check.type\":\"Validate\",\"transforms.check.on.failure\":\"dlq\",\"transforms.check.rules\":\"$rules\",\"errors.deadletterqueue.topic.name\":\"$vd\",\"errors.deadletterqueue.topic.replication.factor\":\"1\"" >/dev/null
+post /ingest/val2 application/json '{"id":5,"email":"nope","age":1}'
+is "$(jq -c '[.results[0].dead_lettered, .results[0].rule_id]' <<<"$out")" '[true,"email_format"]' \
+   "on.failure=dlq: the record goes to the DLQ, and the answer says so"
+like "$(kcat -b "$KAFKA_BOOTSTRAP" -C -t "$vd" -e -q -f '%h\n' 2>/dev/null)" "__validate.rule.id=email_format" \
+   "the DLQ copy names the rule in its headers"
 
 # ---- ack after produce: a stopped broker never yields 200 ------------------------------
 kpid=$(cat "$TRIB_RUN_DIR/kafka/kafka.pid")
