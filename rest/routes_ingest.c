@@ -25,6 +25,7 @@
 #include "connectors/http/ingest.h"
 #include "rest/http_json.h"
 #include "rest/ingest_publisher.h"
+#include "rest/ingest_ws.h"
 #include "rest/routes.h"
 #include "rest/server.h"
 #include "tenants/guard.h"
@@ -325,11 +326,43 @@ static void h_ingest_done(trib_rest_request *req, trib_rest_response *resp) {
     resp->retry_after = retry_after;
 }
 
+/* GET with Upgrade: websocket: a WebSocket session (rest/ingest_ws.c). */
+static void ws_upgrade(trib_rest_request *req, char *full, json_t *cfg, trib_rest_response *resp) {
+    trib_error err = {0};
+    if (trib_ingest_shutting_down()) {
+        trib_rest_reply_error(resp, 503, "The worker is shutting down; connect to another worker");
+        resp->retry_after = 1;
+        return;
+    }
+    trib_ingest_publisher *pub = trib_ingest_publisher_acquire(req->herder, full, cfg, &err);
+    if (!pub) {
+        if (err.code == TRIB_ERR_INVALID) trib_rest_reply_error(resp, 500, "Connector config is unusable: %s", err.msg);
+        else trib_rest_reply_err(resp, &err);
+        return;
+    }
+    trib_tenant_guard *g = trib_tenant_guard_open(full, &err);
+    if ((!g && err.code != TRIB_OK) ||
+        trib_tenant_guard_check_topic(g, trib_ingest_publisher_settings(pub)->topic, &err) < 0) {
+        trib_tenant_guard_close(g);
+        trib_ingest_publisher_release(pub);
+        trib_rest_reply_error(resp, 403, "%s", err.msg);
+        return;
+    }
+    trib_tenant_guard_close(g);
+    trib_ingest_ws_accept(req, full, pub, resp);
+}
+
 static void h_ingest_metrics(trib_rest_request *req, trib_rest_response *resp) {
     char *full = connector_name(req, resp);
     if (!full) return;
     json_t *cfg = ingest_config(req, full, resp);
     if (!cfg) {
+        free(full);
+        return;
+    }
+    if (trib_ingest_ws_requested(req)) {
+        ws_upgrade(req, full, cfg, resp);
+        json_decref(cfg);
         free(full);
         return;
     }

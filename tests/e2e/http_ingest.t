@@ -10,7 +10,7 @@
 # worker stopped mid-request still answers it.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 58
+plan 59
 
 port=$(free_port)
 write_worker_props "$E2E_TMP/w.properties" "$port" "$E2E_TMP/offsets"
@@ -184,4 +184,5 @@ wait_for 20 "[ -s $E2E_TMP/inflight ]"
 is "$(cat "$E2E_TMP/inflight" 2>/dev/null)" 200 "the request in flight at SIGTERM is answered 200 once the broker acknowledges"
 wait_for 30 '! kill -0 $WORKER_PID'
 ok "$(kill -0 "$WORKER_PID" 2>/dev/null; [ $? -ne 0 ]; echo $?)" "and the worker then exits"
+unlike "$(cat "$E2E_TMP/w.log")" "Sanitizer" "with no sanitizer report (leaks included)"
 finish
