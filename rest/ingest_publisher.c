@@ -638,6 +638,27 @@ int trib_ingest_publish(trib_ingest_publisher *p, json_t *const *records, const 
             return 429;
         }
     }
+    if (nvalid) {
+        /* the tenant's rate quotas (records and bytes in): refused with
+         * the time after which the batch would fit, nothing taken */
+        uint64_t bytes = 0;
+        for (size_t i = 0; i < n; i++)
+            if (b->slots[i].state == SLOT_PENDING) bytes += b->slots[i].kbytes.len + b->slots[i].vbytes.len;
+        trib_tenant_guard *g = trib_tenant_guard_open(p->connector, &gerr);
+        int64_t wait_us = trib_tenant_guard_admit(g, TRIB_TENANT_IN, nvalid, bytes);
+        trib_tenant_guard_close(g);
+        if (wait_us > 0) {
+            atomic_fetch_sub(&p->inflight, (long)nvalid);
+            pthread_mutex_lock(&g_lock);
+            metrics_for(p->connector)->requests_throttled++;
+            pthread_mutex_unlock(&g_lock);
+            *retry_after = (int)((wait_us + 999999) / 1000000);
+            *body = trib_rest_error_json(429, "The tenant's rate quota (records/s or bytes/s in) is used up; "
+                                              "retry after the number of seconds in Retry-After");
+            batch_unref(b);
+            return 429;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         slot *s = &b->slots[i];
         if (s->state != SLOT_DLQ) continue;

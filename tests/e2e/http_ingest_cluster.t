@@ -7,7 +7,7 @@
 # refused at create time.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 10
+plan 13
 
 group=$(uniq_name ingest-cl)
 echo "admin-$RANDOM-$RANDOM-secret-token" > "$E2E_TMP/admin.token"
@@ -52,4 +52,19 @@ is "$code" 403 "a tenant key on the plain route (admin view): 403"
 code=$(curl -s -o "$E2E_TMP/c2.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
   --data '{"name":"steal","config":{"connector.class":"HttpIngest","topic":"globex.events"}}' "http://127.0.0.1:$p2/tenants/acme/connectors")
 ok "$([ "$code" = 400 ] || [ "$code" = 403 ]; echo $?)" "an HttpIngest connector on another tenant's topic is refused ($code)"
+
+# the tenant's rate quota: 429 with Retry-After instead of waiting, nothing of the refused batch produced
+curl -s -o /dev/null -X PUT "${admin[@]}" -H 'Content-Type: application/json' --data '{"records_in_per_sec":5}' \
+  "http://127.0.0.1:$p1/tenants/acme/quotas"
+before=$(topic_count "$topic"); passed=0; got=""
+for i in $(seq 1 40); do
+  c=$(curl -s -D "$E2E_TMP/qh" -o "$E2E_TMP/r" -w '%{http_code}' -X POST -H "Authorization: Bearer $key" \
+      -H 'Content-Type: application/json' --data '[1,2,3,4,5]' "http://127.0.0.1:$p1/tenants/acme/ingest/in")
+  if [ "$c" = 429 ]; then got=429; break; fi
+  [ "$c" = 200 ] && passed=$((passed + 1))
+  sleep 0.1
+done
+is "$got" 429 "batches beyond records_in_per_sec are answered 429"
+ok "$(grep -Eqi '^Retry-After: [1-9]' "$E2E_TMP/qh"; echo $?)" "with Retry-After in seconds"
+is "$(topic_count "$topic")" $((before + 5 * passed)) "only the admitted batches are in the topic"
 finish
