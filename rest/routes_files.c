@@ -51,6 +51,7 @@
 #include "rest/http_json.h"
 #include "rest/routes.h"
 #include "rest/server.h"
+#include "rest/tenants.h"
 #include "tenants/guard.h"
 #include "worker/connector.h"
 
@@ -194,6 +195,7 @@ static int64_t staged_bytes(const spool_dir *d) {
 /* ---- upload sink ------------------------------------------------------------------ */
 
 typedef struct upload {
+    const trib_rest_request *req;   /* for the audit record; valid until the request ends */
     file_target ft;
     char *name;
     spool_dir dir;
@@ -205,6 +207,12 @@ typedef struct upload {
     int64_t t0_ms;
     char *location_base;
 } upload;
+
+/* Every upload, accepted or refused, goes to the audit log (docs/tenants.md). */
+static void audit(const trib_rest_request *req, const char *connector, const trib_rest_response *resp) {
+    const char *msg = resp->status >= 400 ? json_string_value(json_object_get(resp->body, "message")) : NULL;
+    trib_rest_tenants_audit(req, resp->status, connector, msg);
+}
 
 static void upload_free(upload *u) {
     if (!u) return;
@@ -236,6 +244,7 @@ static void *upload_open(trib_rest_request *req, trib_rest_response *resp) {
     u->fd = -1;
     u->dir.fd = -1;
     u->t0_ms = trib_mono_ms();
+    u->req = req;
     if (resolve(req, &u->ft, resp) < 0) goto fail;
     const char *name = trib_rest_kv_get(&req->params, "file");
     const char *why = name_problem(name ? name : "");
@@ -292,13 +301,17 @@ static void *upload_open(trib_rest_request *req, trib_rest_response *resp) {
     free(enc_t);
     return u;
 fail:
+    audit(req, u->ft.connector, resp);
     upload_free(u);
     return NULL;
 }
 
 static int upload_write(void *sink, const void *data, size_t n, trib_rest_response *resp) {
     upload *u = sink;
-    if (check_limits(u, u->size + (int64_t)n, resp) < 0) return -1;
+    if (check_limits(u, u->size + (int64_t)n, resp) < 0) {
+        audit(u->req, u->ft.connector, resp);
+        return -1;
+    }
     const char *p = data;
     size_t left = n;
     while (left > 0) {
@@ -307,6 +320,7 @@ static int upload_write(void *sink, const void *data, size_t n, trib_rest_respon
         if (w < 0) {
             trib_rest_reply_error(resp, errno == ENOSPC || errno == EDQUOT ? 507 : 500, "cannot write the upload: %s",
                                   strerror(errno));
+            audit(u->req, u->ft.connector, resp);
             return -1;
         }
         p += w;
@@ -330,10 +344,8 @@ static const trib_rest_stream_ops upload_ops = {
     .abort = upload_abort,
 };
 
-/* The body is complete: make the file visible under its name. */
-static void h_upload_done(trib_rest_request *req, trib_rest_response *resp) {
-    upload *u = req->stream;
-    req->stream = NULL;
+/* The body is complete: make the file visible under its name. Takes u. */
+static void upload_finish(upload *u, trib_rest_response *resp) {
     unsigned char md[32];
     unsigned int mdn = 0;
     EVP_DigestFinal_ex(u->md, md, &mdn);
@@ -371,6 +383,15 @@ static void h_upload_done(trib_rest_request *req, trib_rest_response *resp) {
                     json_pack("{s:s, s:s, s:I, s:s, s:I, s:s}", "id", id, "name", u->name, "size", (json_int_t)u->size,
                               "sha256", hex, "upload_ms", (json_int_t)upload_ms, "state", "QUEUED"));
     upload_free(u);
+}
+
+static void h_upload_done(trib_rest_request *req, trib_rest_response *resp) {
+    upload *u = req->stream;
+    req->stream = NULL;
+    char *connector = trib_xstrdup(u->ft.connector);
+    upload_finish(u, resp);
+    audit(req, connector, resp);
+    free(connector);
 }
 
 /* ---- status ---------------------------------------------------------------------------- */

@@ -31,6 +31,7 @@
 #define SAMPLE_ROWS 1000
 #define MAX_PARTIAL (1 << 20)   /* a line longer than this is fed in pieces */
 #define RAW_MAX 65536           /* bytes of a bad row sent to the DLQ */
+#define MAX_ROW (16 << 20)      /* a longer row is bad (an unclosed quote would buffer the file) */
 /* Strict: a stray quote in a field, or text after a closing quote, is a
  * bad row rather than guessed at; an unclosed quote at the end too. */
 #define CSV_OPTS (CSV_EMPTY_IS_NULL | CSV_STRICT | CSV_STRICT_FINI)
@@ -129,6 +130,7 @@ static char *raw_row(csv_reader *r, size_t *n) {
     char *b = trib_xmalloc((size_t)len + 1);
     ssize_t got = pread(r->f->fd, b, (size_t)len, r->rec_pos);
     *n = got > 0 ? (size_t)got : 0;
+    while (*n > 0 && (b[*n - 1] == '\n' || b[*n - 1] == '\r')) (*n)--;   /* the row, not its line break */
     return b;
 }
 
@@ -308,6 +310,9 @@ static void reset_parser(csv_reader *r) {
     csv_free(&r->p);
     csv_init(&r->p, CSV_OPTS);
     csv_set_space_func(&r->p, no_space);
+    /* libcsv grows a field's buffer by this step (default 128 bytes: a
+     * long quoted field would be copied over and over) */
+    csv_set_blk_size(&r->p, 256 * 1024);
     csv_set_delim(&r->p, (unsigned char)trib_config_int(r->t->cfg, "csv.separator.char"));
     csv_set_quote(&r->p, (unsigned char)trib_config_int(r->t->cfg, "csv.quote.char"));
     r->nfields = 0;
@@ -386,6 +391,16 @@ static int feed_segment(csv_reader *r, trib_error *err) {
             r->rec_pos = start;
         }
         r->row_done_in_seg = false;
+        if (!r->between && r->seg_end - r->rec_pos > MAX_ROW) {
+            /* libcsv would keep the whole rest of the file in its field buffer */
+            if (r->mode == MODE_ROWS && !r->failed &&
+                reject(r, (int)r->nfields + 1, NULL, "the row is longer than 16 MiB (an unclosed quote?)") < 0)
+                r->failed = 1;
+            reset_parser(r);
+            if (nl) r->line++;
+            if (r->mode == MODE_ROWS) r->f->position = r->seg_end, r->f->line = r->line;
+            return 1;
+        }
         if (csv_parse(&r->p, s, seg, field_cb, row_cb, r) != seg) {
             /* malformed quoting: the row is bad; parsing starts again on the next line */
             if (csv_error(&r->p) != CSV_EPARSE)

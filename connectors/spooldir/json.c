@@ -26,6 +26,7 @@
 #define CHUNK 65536
 #define MAX_VALUE (16 << 20)
 #define SAMPLE_ROWS 1000
+#define SAMPLE_BYTES (16 << 20)   /* inference reads at most this much of a file */
 
 static const trib_config_def json_config[] = {
     SPOOL_BASE_ROWS,
@@ -214,7 +215,7 @@ static int infer(spool_task *t, spool_file *f, json_reader *r, trib_error *err) 
     size_t nn = 0;
     json_t *rows = json_array();
     char why[256];
-    for (int i = 0; i < SAMPLE_ROWS; i++) {
+    for (int i = 0; i < SAMPLE_ROWS && r->buf_pos + (int64_t)r->at < SAMPLE_BYTES; i++) {
         json_t *v;
         int64_t line;
         bool bad;

@@ -208,7 +208,10 @@ int spool_start(const spool_format *fmt, const trib_props *config, trib_source_t
     t->topic = trib_config_string(cfg, "topic");
     t->min_age_ms = trib_config_long(cfg, "file.minimum.age.ms");
     t->cleanup = policy_index(trib_config_string(cfg, "cleanup.policy"), spool_cleanup_values);
-    t->halt_on_error = trib_config_bool(cfg, "halt.on.error");
+    /* Under errors.tolerance=all a file that cannot be read (a broken
+     * header, an I/O error) goes to error.path and the task goes on. */
+    const char *tol = trib_props_get(config, "errors.tolerance");
+    t->halt_on_error = trib_config_bool(cfg, "halt.on.error") && !(tol && strcasecmp(tol, "all") == 0);
     t->batch_size = trib_config_int(cfg, "batch.size");
     t->empty_wait_ms = trib_config_long(cfg, "empty.poll.wait.ms");
     const char *mode = trib_config_string(cfg, "timestamp.mode");

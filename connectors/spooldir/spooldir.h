@@ -74,7 +74,7 @@ struct spool_task {
     bool have_pattern;
     int64_t min_age_ms;
     int cleanup;             /* SPOOL_CLEANUP_* */
-    bool halt_on_error;
+    bool halt_on_error;      /* applies under errors.tolerance=none only */
     int batch_size;
     int64_t empty_wait_ms;
     int ts_mode;             /* SPOOL_TS_* */

@@ -6,7 +6,7 @@
 # only after that, and a new file under a reused name is read again.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 8
+plan 10
 
 group=$(uniq_name spool)
 topic=$group-rows
@@ -58,6 +58,13 @@ keys=$(kcat -b "$KAFKA_BOOTSTRAP" -C -t "$topic" -e -q -X isolation.level=read_c
 is "$keys" "$N" "every row's key appears once"
 v=$(kcat -b "$KAFKA_BOOTSTRAP" -C -t "$topic" -e -q -X isolation.level=read_committed -f '%s\n' 2>/dev/null | grep -m1 '"id":1000007,')
 like "$v" '"name":"row 7, file 1".*"day":19730' "values are typed by the declared schema (quoted comma kept, date as days)"
+
+# the file status is the same on both workers (offsets topic + shared directories)
+s1=$(curl -s "http://127.0.0.1:$p1/connectors/spool/files" | jq -c '[.[] | [.name, .state, .rows_done]] | sort')
+s2=$(curl -s "http://127.0.0.1:${ports[1]}/connectors/spool/files" | jq -c '[.[] | [.name, .state, .rows_done]] | sort')
+is "$s1" '[["data-1.csv","FINISHED",60000],["data-2.csv","FINISHED",60000],["data-3.csv","FINISHED",60000],["data-4.csv","FINISHED",60000]]' \
+   "GET .../files shows every file FINISHED with its rows"
+is "$s2" "$s1" "and the other worker answers the same"
 
 # a new file under a reused name is a new file
 printf 'id,name,amount,day\n9000001,"again",1.00,2024-02-01\n' > "$in/.again" && mv "$in/.again" "$in/data-1.csv"

@@ -8,14 +8,14 @@
 # neither upload nor list.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 28
+plan 32
 
 echo "admin-$RANDOM-$RANDOM-secret-token" > "$E2E_TMP/admin.token"
 stage=$E2E_TMP/staging; mkdir -p "$stage"
 port=$(free_port)
 write_worker_props "$E2E_TMP/w.properties" "$port" "$E2E_TMP/offsets" \
   "admin.token.file=$E2E_TMP/admin.token" "tenant.key.secret.file=$E2E_TMP/key.secret" \
-  "tenant.staging.root=$stage" "tenant.store.file=$E2E_TMP/tenants.json"
+  "tenant.staging.root=$stage" "tenant.store.file=$E2E_TMP/tenants.json" "tenant.audit.log=$E2E_TMP/audit.log"
 start_worker "$E2E_TMP/w.properties" "$E2E_TMP/w.log"
 wait_rest "$port" 60 || bail "worker did not start"
 base=http://127.0.0.1:$port
@@ -29,11 +29,12 @@ other=$(curl -s -X POST "${admin[@]}" "$base/tenants/globex/keys" | jq -r .key)
 acme=(-H "Authorization: Bearer $key")
 glob=(-H "Authorization: Bearer $other")
 topic=acme.readings-$$
+dlq=acme.bad-rows-$$
 schema='{\"type\":\"record\",\"name\":\"reading\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"speed\",\"type\":\"double\"}]}'
 code=$(curl -s -o "$E2E_TMP/create.out" -w '%{http_code}' -X POST "${acme[@]}" -H 'Content-Type: application/json' --data "{\"name\":\"csv\",\"config\":{
   \"connector.class\":\"SpoolDirCsvSource\",\"topic\":\"$topic\",\"input.path\":\"in\",\"finished.path\":\"finished\",\"error.path\":\"error\",
   \"input.file.pattern\":\".*\\\\.csv\",\"csv.first.row.as.header\":\"true\",\"value.schema\":\"$schema\",\"empty.poll.wait.ms\":\"100\",
-  \"errors.tolerance\":\"all\",\"schema.generation.key.fields\":\"id\"}}" "$base/tenants/acme/connectors")
+  \"errors.tolerance\":\"all\",\"errors.deadletterqueue.topic.name\":\"$dlq\",\"schema.generation.key.fields\":\"id\"}}" "$base/tenants/acme/connectors")
 is "$code" 201 "tenant acme creates a SpoolDirCsvSource with relative directories"
 files=$base/tenants/acme/connectors/csv/files
 fstate() { curl -s "${acme[@]}" "$files/$1" | jq -r .state; }
@@ -66,6 +67,10 @@ wait_for 30 '[ "$(fstate "$bid")" = FINISHED ]'
 st=$(curl -s "${acme[@]}" "$files/$bid")
 is "$(jq -r '[.rows_done, .rows_rejected] | join(",")' <<<"$st")" "2,1" "a bad row is counted as rejected"
 is "$(jq -r '.errors[0].line' <<<"$st")" 3 "and listed with its line number"
+bad=$(kcat -b "$KAFKA_BOOTSTRAP" -C -t "$dlq" -e -q -f '%s|%h\n' 2>/dev/null)
+is "${bad%%|*}" "11,fast" "the bad row goes to the tenant's dead letter queue as it was in the file"
+like "$bad" 'file.name=b.csv.*file.line=3.*file.column=2.*file.error.reason=.*fast' \
+   "with headers naming the file, line, column and reason"
 list=$(curl -s "${acme[@]}" "$files")
 is "$(jq -r 'map(.name) | sort | join(",")' <<<"$list")" "a.csv,b.csv" "GET .../files lists both files"
 
@@ -110,4 +115,8 @@ is "$(curl -s -o /dev/null -w '%{http_code}' "${glob[@]}" "$files")" 403 "nor li
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "${glob[@]}" --data-binary 'x' "$base/tenants/globex/connectors/csv/files/x.csv")" 404 \
    "globex's own namespace has no such connector"
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary 'x' "$files/anon.csv")" 401 "an upload without a key is 401"
+is "$(jq -r 'select(.path | endswith("/files/a.csv")) | "\(.principal|startswith("tenant:acme")) \(.connector) \(.status)"' "$E2E_TMP/audit.log")" \
+   "true acme/csv 201" "an upload is in the audit log with its tenant, connector and status"
+ok "$(grep '/files/d.csv"' "$E2E_TMP/audit.log" | grep -q '"status":413,"detail":"[^"]*max_staged_bytes'; echo $?)" \
+   "and so is a refused one, with the reason"
 finish

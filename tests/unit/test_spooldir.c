@@ -520,6 +520,30 @@ static void test_bad_rows(void) {
     trib_record_batch_free(&out);
     stop(&t);
 
+    /* an unclosed quote followed by 17 MiB: the row is bad once it passes
+     * 16 MiB (libcsv would buffer the rest of the file), parsing goes on */
+    reset_dirs();
+    {
+        trib_strbuf big;
+        trib_strbuf_init(&big);
+        trib_strbuf_puts(&big, "id,name,speed,day\n1,\"open,1,2024-01-01\n");
+        while (big.len < (17u << 20)) trib_strbuf_puts(&big, "2,filler text of a line,1,2024-01-01\n");
+        trib_strbuf_puts(&big, "3,last,3,2024-01-01\n");
+        write_file(in_dir, "long.csv", big.data, big.len);
+        trib_strbuf_free(&big);
+    }
+    p = base_props();
+    trib_props_set(p, "batch.size", "100000");
+    start(&t, store, p, 0, 1, &err);
+    t.rep.tolerate = true;
+    trib_record_batch_init(&out);
+    drain(&t, store, &out, 6);
+    ok(t.rep.n == 1 && !strcmp(t.rep.reason, "the row is longer than 16 MiB (an unclosed quote?)"),
+       "a row longer than 16 MiB is one bad row");
+    ok(out.n > 0 && field(out.items[out.n - 1], "id")->u.i == 3, "and the rows after it are read");
+    trib_record_batch_free(&out);
+    stop(&t);
+
     /* a stray quote mid-file: that row is bad, the next one is read */
     reset_dirs();
     WRITE(in_dir, "s.csv", "id,name,speed,day\n1,a\"b,1,2024-01-01\n2,ok,2,2024-01-01\n");
@@ -865,6 +889,56 @@ static void test_schemaless_and_lines(void) {
     trib_offset_store_destroy(store);
 }
 
+/* Random bytes (quotes, separators, line breaks, NULs, invalid UTF-8
+ * weighted in) through every format with errors.tolerance=all: every poll
+ * succeeds and every file finishes (ASan checks the memory). */
+static void test_garbage(void) {
+    const char *plugins[] = {"SpoolDirCsvSource", "SpoolDirJsonSource", "SpoolDirSchemaLessJsonSource",
+                             "SpoolDirLineDelimitedSource"};
+    static const char alphabet[] = "\"\",,,\n\r{}[]:1a \xff\xc3\x00'";
+    unsigned seed = 12345;
+    for (size_t k = 0; k < sizeof plugins / sizeof *plugins; k++) {
+        cur_plugin = plugins[k];
+        reset_dirs();
+        trib_offset_store *store = trib_offset_store_memory_new();
+        for (int f = 0; f < 4; f++) {
+            char name[32], buf[20000];
+            size_t n = 1000 + (size_t)(rand_r(&seed) % 19000);
+            for (size_t i = 0; i < n; i++) {
+                int r = rand_r(&seed);
+                buf[i] = r % 3 ? alphabet[(unsigned)r % (sizeof alphabet - 1)] : (char)(r >> 8);
+            }
+            snprintf(name, sizeof name, "g%d.csv", f);
+            write_file(in_dir, name, buf, n);
+        }
+        trib_props *p = k < 2 ? base_props() : plain_props();
+        trib_props_set(p, "errors.tolerance", "all");
+        task t;
+        trib_error err;
+        ok(start(&t, store, p, 0, 1, &err) == 0, "%s starts over random files", plugins[k]);
+        t.rep.tolerate = true;
+        int failed = 0;
+        for (int i = 0; i < 40; i++) {
+            trib_record_batch b;
+            trib_record_batch_init(&b);
+            if (poll1(&t, &b, &err) < 0) failed++;
+            commit_from(&t, store, &b, 0);
+            trib_record_batch_free(&b);
+        }
+        is_int(failed, 0, "%s: every poll over random bytes succeeds", plugins[k]);
+        int finished = 0;
+        for (int f = 0; f < 4; f++) {
+            char name[32];
+            snprintf(name, sizeof name, "g%d.csv", f);
+            finished += exists(fin_dir, name) || (exists(err_dir, name) && k == 0);
+        }
+        is_int(finished, 4, "%s: every random file finishes (a CSV whose header is broken goes to error.path)",
+               plugins[k]);
+        stop(&t);
+        trib_offset_store_destroy(store);
+    }
+}
+
 int main(void) {
     snprintf(root, sizeof root, "/tmp/trib-spool-XXXXXX");
     if (!mkdtemp(root)) BAIL_OUT("mkdtemp");
@@ -884,6 +958,7 @@ int main(void) {
     test_config();
     test_json();
     test_schemaless_and_lines();
+    test_garbage();
     clean_dir(root);
     rmdir(root);
     (void)plan;   /* the plan is printed at the end */
