@@ -10,7 +10,7 @@
 # worker stopped mid-request still answers it.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 59
+plan 60
 
 port=$(free_port)
 write_worker_props "$E2E_TMP/w.properties" "$port" "$E2E_TMP/offsets"
@@ -75,6 +75,20 @@ is "$code" 413 "and while a chunked body streams: 413"
 like "$out" "max.body.bytes" "naming max.body.bytes"
 post /ingest/nope application/json '{}'
 is "$code" 404 "an unknown connector: 404"
+
+# a client that goes away mid-body: nothing of its records is produced
+before=$(topic_count "$topic")
+python3 - "$port" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+body = b'{"id":100,"speed":1}\n' * 20
+s.sendall(b"POST /ingest/typed HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+          b"Content-Length: %d\r\n\r\n" % (len(body) * 2) + body)
+time.sleep(0.5)
+s.close()
+PY
+sleep 1
+is "$(topic_count "$topic")" "$before" "a client disconnecting mid-body gets none of its complete lines produced"
 
 # ---- hostile payloads on a schemaless connector ----------------------------------
 loose=ingest-loose-$$-$RANDOM; create_topic "$loose"
