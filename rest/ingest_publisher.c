@@ -332,19 +332,27 @@ trib_ingest_publisher *trib_ingest_publisher_acquire(trib_herder *h, const char 
         return NULL;
     }
     char *text = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
+    trib_ingest_publisher *idle = NULL;   /* a retired publisher nobody uses: freed below */
     pthread_mutex_lock(&g_lock);
-    for (trib_ingest_publisher *p = g_publishers; p; p = p->next)
-        if (p->current && strcmp(p->connector, connector) == 0) {
-            if (strcmp(p->config_text, text) == 0) {
-                p->refs++;
-                pthread_mutex_unlock(&g_lock);
-                free(text);
-                return p;
-            }
-            p->current = false;   /* config changed: retire it once its users are done */
+    for (trib_ingest_publisher **pp = &g_publishers; *pp; pp = &(*pp)->next) {
+        trib_ingest_publisher *p = *pp;
+        if (!p->current || strcmp(p->connector, connector) != 0) continue;
+        if (strcmp(p->config_text, text) == 0) {
+            p->refs++;
+            pthread_mutex_unlock(&g_lock);
+            free(text);
+            return p;
         }
-    /* Built under the lock: creating a producer does not wait on the
-     * network, and it keeps two requests from building twins. */
+        p->current = false;   /* config changed: retire it once its users are done */
+        if (p->refs == 0) {
+            *pp = p->next;
+            idle = p;
+            break;
+        }
+    }
+    /* Built under the lock, so two requests never build twins. Creating a
+     * producer does not wait on the network; a DLQ checks its topic once
+     * per config, holding up other connectors' first requests meanwhile. */
     trib_ingest_publisher *p = publisher_new(h, connector, cfg, text, err);
     if (p) {
         p->refs = 1;
@@ -353,6 +361,7 @@ trib_ingest_publisher *trib_ingest_publisher_acquire(trib_herder *h, const char 
         g_publishers = p;
     }
     pthread_mutex_unlock(&g_lock);
+    publisher_free(idle);   /* NULL-safe; flushes outside the lock */
     return p;
 }
 

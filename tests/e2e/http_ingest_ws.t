@@ -7,7 +7,7 @@
 # with 1009; a tenant's session needs its key.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 12
+plan 14
 
 port=$(free_port)
 write_worker_props "$E2E_TMP/w.properties" "$port" "$E2E_TMP/offsets"
@@ -43,7 +43,13 @@ is "$(ws /ingest/ws binary | jq -c .close_code)" 1003 "a binary message closes t
 is "$(ws /ingest/ws big 2000000 | jq -c .close_code)" 1009 "a message over max.body.bytes closes it with 1009"
 is "$(ws /ingest/nope send '{}' | jq -r .handshake)" "HTTP/1.1 404 Not Found" "an unknown connector refuses the handshake: 404"
 ok "$(kill -0 "$WORKER_PID"; echo $?)" "the worker is still running"
+ws /ingest/ws hold 30 > "$E2E_TMP/hold" &
+sleep 1
 kill -TERM "$WORKER_PID"
 wait_for 30 '! kill -0 $WORKER_PID'
+wait_for 10 "[ -s $E2E_TMP/hold ]"
+is "$(jq -c .close_code "$E2E_TMP/hold")" 1001 "at shutdown an open session is closed with 1001 (going away)"
+ok "$(kill -0 "$WORKER_PID" 2>/dev/null; [ $? -ne 0 ]; echo $?)" "and the worker exits"
+
 unlike "$(cat "$E2E_TMP/w.log")" "Sanitizer" "it stops on SIGTERM with no sanitizer report (leaks included)"
 finish

@@ -10,6 +10,7 @@ per message. Modes:
   send TEXT...     each TEXT one text message; prints each answer
   binary           one binary message; prints the close code received
   big BYTES        one text message of BYTES bytes; prints the close code
+  hold [SECONDS]   an idle session; prints the close code the server sends
 The client side of the framing is written here because the standard library
 has no WebSocket client; it is test code, not Tributary's.
 """
@@ -88,6 +89,14 @@ def main():
             send_frame(s, 1, t.encode())
             op, data = r.frame()
             print(data.decode())
+    elif mode == "hold":
+        # an idle session: print the close code the server sends
+        s.settimeout(float(args[0]) if args else 60)
+        try:
+            op, data = r.frame()
+            print(json.dumps({"opcode": op, "close_code": struct.unpack("!H", data[:2])[0] if op == 8 else None}))
+        except (EOFError, OSError):
+            print(json.dumps({"opcode": None, "close_code": None}))
     elif mode in ("binary", "big"):
         payload = b"\x00\x01" if mode == "binary" else b"[" + b" " * (int(args[0]) - 2) + b"]"
         try:
