@@ -10,7 +10,7 @@
 # worker stopped mid-request still answers it.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 60
+plan 63
 
 port=$(free_port)
 write_worker_props "$E2E_TMP/w.properties" "$port" "$E2E_TMP/offsets"
@@ -115,6 +115,19 @@ is "$code" 413 "a declared 100 MB body is refused before reading: 413"
 post /ingest/loose application/json '[1,"two",{"three":3},null]'
 is "$code" 200 "afterwards the worker still serves: schemaless values of any JSON type"
 is "$(topic_count "$loose")" $((before + 4)) "and nothing of the hostile requests reached Kafka"
+
+# config changes, pause and delete reach the next request
+moved=ingest-moved-$$-$RANDOM; create_topic "$moved"
+rest PUT "$port" /connectors/loose/config "{\"connector.class\":\"HttpIngest\",\"topic\":\"$moved\"}" >/dev/null
+post /ingest/loose application/json '"after the change"'
+is "$(topic_values "$moved")" 'after the change' "after PUT .../config the next record goes to the new topic"
+rest PUT "$port" /connectors/loose/pause >/dev/null
+wait_for 10 '[ "$(curl -s $base/connectors/loose/status | jq -r .connector.state)" = PAUSED ]'
+post /ingest/loose application/json '1'
+is "$code" 409 "a paused connector takes no records: 409"
+rest DELETE "$port" /connectors/loose >/dev/null
+post /ingest/loose application/json '1'
+is "$code" 404 "a deleted connector: 404"
 
 # ---- all-or-nothing, DLQ, back-pressure --------------------------------------------
 aon=ingest-aon-$$-$RANDOM; create_topic "$aon"
