@@ -49,8 +49,6 @@ typedef struct trib_tenant_guard trib_tenant_guard;
 /* Makes reg the registry trib_tenant_guard_open uses (process-wide; NULL
  * removes it). The tenant layer installs its registry at start. */
 void trib_tenant_runtime_install(trib_tenants *reg);
-/* The installed registry (borrowed), or NULL: a worker without tenants. */
-trib_tenants *trib_tenant_runtime_registry(void);
 
 /* The installed registry (borrowed; valid while installed) or NULL. */
 trib_tenants *trib_tenant_runtime_registry(void);
