@@ -628,10 +628,19 @@ int trib_ingest_publish(trib_ingest_publisher *p, json_t *const *records, const 
         char msg[512];
         snprintf(msg, sizeof msg, "record %zu: field '%s': %s (rule %s)%s", fi, first->field, first->reason,
                  slot_rule(first), n > 1 ? "; nothing of this batch was produced" : "");
-        *body = json_pack("{s:i,s:o,s:o}", "error_code", 400, "message", trib_rest_json_string_lossy(msg),
-                          "errors", errs);
+        /* refused only because the schema registry could not be reached:
+         * not the client's fault, retry later */
+        bool unavailable = true;
+        for (size_t i = 0; i < n; i++)
+            if (b->slots[i].state == SLOT_INVALID && (!b->slots[i].rule ||
+                                                     strcmp(b->slots[i].rule, "converter_unavailable") != 0))
+                unavailable = false;
+        int st = unavailable ? 503 : 400;
+        if (unavailable) *retry_after = 1;
+        *body = json_pack("{s:i,s:o,s:o}", "error_code", st, "message", trib_rest_json_string_lossy(msg), "errors",
+                          errs);
         batch_unref(b);
-        return 400;
+        return st;
     }
     if (nvalid) {
         long before = atomic_fetch_add(&p->inflight, (long)nvalid);

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 require_services
 [ -n "${PG_URL:-}" ] && [ -n "${SCHEMA_REGISTRY_URL:-}" ] || bail "PG_URL / SCHEMA_REGISTRY_URL not set"
-plan 6
+plan 9
 
 port=$(free_port)
 avro=("key.converter=io.confluent.connect.avro.AvroConverter" "key.converter.schema.registry.url=$SCHEMA_REGISTRY_URL"
@@ -38,4 +38,15 @@ is "$(psql "$PG_URL" -Atc "SELECT id, email, amount, paid_at AT TIME ZONE 'UTC',
 types=$(psql "$PG_URL" -Atc "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '$table'")
 like "$types" "id:bigint.*amount:double precision.*paid_at:timestamp.*ok:boolean" "its columns are typed from the declared schema ($types)"
 ok "$(curl -s "$SCHEMA_REGISTRY_URL/subjects" | grep -q "$topic-value"; echo $?)" "the value schema is registered under <topic>-value"
+
+# a registry that cannot be reached is not the client's fault: 503 + Retry-After, nothing produced
+dead=$(free_port); t2=ingest_pg_dead_$$_$RANDOM; create_topic "$t2"
+rest POST "$port" /connectors "{\"name\":\"noreg\",\"config\":{\"connector.class\":\"HttpIngest\",\"topic\":\"$t2\",
+  \"value.schema\":\"$schema\",\"value.converter\":\"io.confluent.connect.avro.AvroConverter\",
+  \"value.converter.schema.registry.url\":\"http://127.0.0.1:$dead\"}}" >/dev/null
+out=$(curl -s -D "$E2E_TMP/h" -w '\n%{http_code}' -X POST -H 'Content-Type: application/json' \
+  --data '{"id":1,"amount":1,"paid_at":1,"ok":true}' "http://127.0.0.1:$port/ingest/noreg")
+is "${out##*$'\n'}" 503 "with the schema registry unreachable, a record is answered 503 ($(head -c 200 <<<"${out%$'\n'*}"))"
+ok "$(grep -qi '^Retry-After:' "$E2E_TMP/h"; echo $?)" "with Retry-After"
+is "$(topic_count "$t2")" 0 "and nothing is produced"
 finish
