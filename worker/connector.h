@@ -176,6 +176,29 @@ typedef struct trib_connector_info {
     const trib_connector_plugin *builtin;  /* the plugin, when module is NULL */
 } trib_connector_info;
 
+/* A key of another product's connector that the Tributary plugin serving
+ * its class does not honour: accepted is the NULL-terminated list of values
+ * that match what Tributary does anyway (case-insensitive), NULL when no
+ * value is honoured. Validation names the key when its value is not
+ * accepted. */
+typedef struct trib_foreign_key {
+    const char *key;
+    const char *const *accepted;
+} trib_foreign_key;
+
+/* Another product's connector class served by one of Tributary's plugins
+ * (Confluent's JdbcSinkConnector by PostgresSink), so its configs are
+ * accepted unchanged by class name. */
+typedef struct trib_foreign_class {
+    const char *class_name;
+    const char *served_by;                 /* a catalog class name */
+    const trib_foreign_key *unsupported;   /* ends with {NULL, NULL} */
+} trib_foreign_class;
+
+/* The foreign class a name (its full or simple class name) stands for, or
+ * NULL. trib_connector_lookup resolves such names to the serving plugin. */
+const trib_foreign_class *trib_connector_foreign(const char *name);
+
 /* The catalog entry for a class name or alias (the trailing "Connector" of
  * a class's simple name may be dropped, as in Connect: "FileStreamSource" ==
  * "FileStreamSourceConnector"), or NULL. Loads nothing. */

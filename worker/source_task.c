@@ -614,8 +614,17 @@ void *trib_source_task_main(void *arg) {
             if (!retriable) goto fail;
             if (!trib_task_backoff(t, attempt, t->policy.retry_delay_max_ms)) goto done;
         }
-        /* the previous instance is fenced now; read its last committed offsets */
-        if (t->sync_offsets && t->sync_offsets(t->sync_opaque, &err) < 0) goto fail;
+        /* The previous instance is fenced now; read its last committed
+         * offsets. Another task's transaction left open on the same offsets
+         * partition (its worker frozen or slow) hides them until it ends,
+         * at the latest when the broker aborts it after its
+         * transaction.timeout.ms: keep waiting rather than start from older
+         * offsets and send committed records again. */
+        for (int attempt = 0; t->sync_offsets && t->sync_offsets(t->sync_opaque, &err) < 0; attempt++) {
+            if (!trib_error_is_retriable(&err)) goto fail;
+            TRIB_WARN("worker", "%s waiting for the offsets topic: %s", t->log_ctx, err.msg);
+            if (!trib_task_backoff(t, attempt, t->policy.retry_delay_max_ms)) goto done;
+        }
     }
 
     tctx = trib_source_task_context_new(t->connector, t->id, t->offsets);
