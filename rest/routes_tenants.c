@@ -267,7 +267,8 @@ static route_kind classify(const trib_rest_request *req) {
     const char *p = req->route->pattern;
     if (strcmp(p, "/") == 0 || strcmp(p, "/health") == 0) return ROUTE_OPEN;
     if (trib_str_startswith(p, "/tenants/{tenant}/connectors") ||
-        trib_str_startswith(p, "/tenants/{tenant}/connector-plugins"))
+        trib_str_startswith(p, "/tenants/{tenant}/connector-plugins") ||
+        trib_str_startswith(p, "/tenants/{tenant}/ingest/"))
         return ROUTE_TENANT;
     if (strcmp(p, "/tenants/{tenant}") == 0 && strcmp(req->method, "DELETE") != 0) return ROUTE_TENANT;
     if (strcmp(p, "/tenants") == 0 || trib_str_startswith(p, "/tenants/")) return ROUTE_ADMIN;

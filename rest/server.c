@@ -90,6 +90,10 @@ typedef struct req_state {
     bool file_part_seen;
     char *file_part_key;            /* "<field>\n<filename>" of the part streamed */
     trib_rest_response stream_resp;
+    /* a protocol upgrade queued (see trib_rest_response.on_upgrade) */
+    void (*on_upgrade)(void *arg, int fd, const char *extra, size_t extra_len, void *handle);
+    void (*upgrade_free)(void *arg);
+    void *upgrade_arg;    /* NULL once on_upgrade took it */
 } req_state;
 
 /* Per connection (MHD's socket context): the request state handed to MHD
@@ -122,6 +126,9 @@ static req_state *state_new(trib_rest_server *srv, const char *uri) {
 static void state_free(req_state *st) {
     if (!st) return;
     if (st->req.stream && st->stream) st->stream->abort(st->req.stream);   /* never finished: discard */
+    /* libmicrohttpd reports completion after an upgraded connection was
+     * closed, so an arg still here was never handed over */
+    if (st->upgrade_arg && st->upgrade_free) st->upgrade_free(st->upgrade_arg);
     if (st->pp) MHD_destroy_post_processor(st->pp);
     trib_rest_response_free(&st->stream_resp);
     free(st->file_part_key);
@@ -226,7 +233,42 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 /* Queues r (consumed). Returns MHD_YES/MHD_NO for the access handler. */
+static void on_mhd_upgrade(void *cls, struct MHD_Connection *conn, void *req_cls, const char *extra_in,
+                           size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh) {
+    (void)cls;
+    (void)conn;
+    req_state *st = req_cls;
+    void *arg = st->upgrade_arg;
+    st->upgrade_arg = NULL;
+    st->on_upgrade(arg, sock, extra_in, extra_in_size, urh);
+}
+
+void trib_rest_upgrade_close(void *handle) {
+    MHD_upgrade_action(handle, MHD_UPGRADE_ACTION_CLOSE);
+}
+
 static enum MHD_Result respond(req_state *st, trib_rest_response *r) {
+    if (r->on_upgrade) {
+        struct MHD_Response *up = MHD_create_response_for_upgrade(on_mhd_upgrade, st);
+        if (!up) {
+            trib_rest_response_free(r);
+            return MHD_NO;
+        }
+        MHD_add_response_header(up, MHD_HTTP_HEADER_UPGRADE, r->upgrade ? r->upgrade : "websocket");
+        if (r->upgrade_accept) MHD_add_response_header(up, "Sec-WebSocket-Accept", r->upgrade_accept);
+        st->on_upgrade = r->on_upgrade;
+        st->upgrade_free = r->upgrade_free;
+        st->upgrade_arg = r->upgrade_arg;
+        r->upgrade_arg = NULL;   /* st owns it now */
+        enum MHD_Result ret = MHD_queue_response(st->conn, MHD_HTTP_SWITCHING_PROTOCOLS, up);
+        MHD_destroy_response(up);
+        if (ret == MHD_YES) {
+            st->responded = true;
+            st->status = 101;
+        }
+        trib_rest_response_free(r);
+        return ret;
+    }
     char *buf = NULL;
     size_t len = 0;
     if (r->body) {
@@ -256,6 +298,11 @@ static enum MHD_Result respond(req_state *st, trib_rest_response *r) {
     if (r->body) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     if (r->location) MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
     if (r->allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->retry_after > 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", r->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
     enum MHD_Result ret = MHD_queue_response(st->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     if (ret == MHD_YES) {
@@ -569,7 +616,8 @@ static struct MHD_Daemon *start_daemon(trib_rest_server *s, unsigned extra_flags
     /* epoll, not select(): a worker holding more than FD_SETSIZE (1024)
      * descriptors (tasks' sockets and files) must still accept REST
      * connections, and select() cannot watch a descriptor past 1023. */
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | extra_flags;
+    /* MHD_ALLOW_UPGRADE: WebSocket ingest (rest/ingest_ws.c). */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE | extra_flags;
     /* MHD needs at least 2 for a pool; 1 means its single internal thread. */
     unsigned pool = s->cfg.threads > 1 ? s->cfg.threads : 1;
     return MHD_start_daemon(

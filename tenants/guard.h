@@ -89,6 +89,12 @@ int trib_tenant_guard_check_topic(trib_tenant_guard *g, const char *topic, trib_
 bool trib_tenant_guard_throttle(trib_tenant_guard *g, trib_tenant_dir dir, uint64_t records,
                                 uint64_t bytes, const atomic_bool *stop);
 
+/* throttle() for callers that refuse rather than wait (HTTP ingest answers
+ * 429 with Retry-After): 0 when the records/bytes fit the tenant's quotas
+ * now (they are then accounted and taken), else the microseconds after
+ * which they would, and nothing is taken. NULL g returns 0. */
+int64_t trib_tenant_guard_admit(trib_tenant_guard *g, trib_tenant_dir dir, uint64_t records, uint64_t bytes);
+
 /* Largest batch (records) worth one throttle call in direction dir: about
  * a second of the tenant's record rate, at least 1; INT32_MAX without a
  * record quota or with a NULL guard. */

@@ -1202,6 +1202,10 @@ int trib_herder_join_cluster(trib_herder *h, const trib_config *wcfg, trib_error
 
 /* ---- the config log for other layers (tenants) ----------------------------------------------- */
 
+const trib_props *trib_herder_worker_props(const trib_herder *h) {
+    return h->worker_props;
+}
+
 bool trib_herder_is_distributed(trib_herder *h) {
     return h->cluster != NULL;
 }
