@@ -612,8 +612,8 @@ static void run_placed(trib_herder *h, conn *c, bool member) {
     bool runs_connector = member && owner && strcmp(owner, h->worker_id) == 0;
     if (c->restart) handle_restart(h, c, runs_connector);
 
-    if (!runs_connector && c->started) {
-        herder_stop_instance(c);
+    if (!runs_connector && (c->started || c->starting)) {
+        herder_stop_instance(c);   /* a start in flight is invalidated */
         c->reported = NULL;
     }
     if (runs_connector) {
@@ -622,10 +622,12 @@ static void run_placed(trib_herder *h, conn *c, bool member) {
             publish_empty_task_set(h, c);
             report_connector(h, c, "STOPPED");
         } else {
-            if (!c->started && !c->failed) herder_start_instance(c);
+            /* the start runs on a starter thread (herder_internal.h): a
+             * later tick sees the instance, or the failure */
+            if (!c->started && !c->failed && !c->starting) herder_start_instance(h, c);
             if (c->failed) {
                 report_connector(h, c, "FAILED");
-            } else {
+            } else if (c->started) {
                 /* as Connect, only a RUNNING connector generates task
                  * configs: one created PAUSED has none until resumed */
                 if (c->target == TRIB_TARGET_RUNNING &&
