@@ -148,14 +148,65 @@ void herder_set_failed(conn *c, const char *trace) {
     TRIB_ERROR("herder", "[%s] connector failed: %s", c->name, trace);
 }
 
-void herder_stop_instance(conn *c) {
+/* One connector instance being stopped, handed off by herder_stop_instance. */
+typedef struct stop_job {
+    trib_herder *h;
+    const trib_connector_plugin *plugin;
+    void *ctx;
+    trib_connector_context *cctx;
+} stop_job;
+
+/* Stopper thread: plugin stop() (which may join threads blocked on the
+ * network) without h->lock; the instance is no conn's any more. */
+static void *stopper_main(void *arg) {
+    stop_job *j = arg;
+    trib_herder *h = j->h;
+    if (j->plugin->stop) j->plugin->stop(j->ctx);
+    trib_connector_context_destroy(j->cctx);
+    free(j);
+    pthread_mutex_lock(&h->lock);
+    h->stoppers--;
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+static bool spawn_detached(void *(*fn)(void *), void *arg) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    int rc = pthread_create(&t, &attr, fn, arg);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) TRIB_WARN("herder", "cannot start a helper thread: %s", strerror(rc));
+    return rc == 0;
+}
+
+void herder_stop_instance(trib_herder *h, conn *c) {
     /* A start in flight has no instance here yet: invalidate it, and its
      * starter stops what start() returns (no stop is lost). */
     if (c->starting) c->start_gen++;
-    if (c->started && c->plugin->stop) c->plugin->stop(c->ctx);
+    if (c->started) {
+        /* The conn forgets the instance now (it may start a new one at
+         * once); the stop itself runs on a stopper thread. */
+        stop_job *j = trib_xcalloc(1, sizeof *j);
+        j->h = h;
+        j->plugin = c->plugin;
+        j->ctx = c->ctx;
+        j->cctx = c->cctx;
+        h->stoppers++;
+        if (!spawn_detached(stopper_main, j)) {
+            /* no thread: stop here, under the lock, as a last resort */
+            h->stoppers--;
+            if (j->plugin->stop) j->plugin->stop(j->ctx);
+            trib_connector_context_destroy(j->cctx);
+            free(j);
+        }
+    } else {
+        trib_connector_context_destroy(c->cctx);
+    }
     c->started = false;
     c->ctx = NULL;
-    trib_connector_context_destroy(c->cctx);
     c->cctx = NULL;
 }
 
@@ -234,19 +285,11 @@ int herder_start_instance(trib_herder *h, conn *c) {
     j->config = trib_props_clone(c->config);
     j->cctx = trib_connector_context_new(c->name);
     j->gen = c->start_gen;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_t t;
-    int rc = pthread_create(&t, &attr, starter_main, j);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
+    if (!spawn_detached(starter_main, j)) {
         trib_props_destroy(j->config);
         trib_connector_context_destroy(j->cctx);
         free(j);
-        char msg[160];
-        snprintf(msg, sizeof msg, "cannot start the connector's starter thread: %s", strerror(rc));
-        herder_set_failed(c, msg);
+        herder_set_failed(c, "cannot start the connector's starter thread");
         if (!h->cluster) herder_stop_tasks(h, c, false);
         return -1;
     }
@@ -359,7 +402,7 @@ static void reconcile(trib_herder *h, conn *c) {
     if (c->target == TRIB_TARGET_STOPPED) {
         herder_stop_tasks(h, c, false);
         herder_free_task_configs(c);
-        herder_stop_instance(c);
+        herder_stop_instance(h, c);
         return;
     }
     if (!c->started) {
@@ -398,7 +441,7 @@ static void reconcile(trib_herder *h, conn *c) {
 void herder_conn_destroy(trib_herder *h, conn *c) {
     herder_stop_tasks(h, c, false);
     herder_free_task_configs(c);
-    herder_stop_instance(c);
+    herder_stop_instance(h, c);
     if (c->starting) {
         /* its starter still uses c: it stops the instance and frees c */
         c->removed = true;
@@ -603,7 +646,7 @@ static json_t *put_locked(trib_herder *h, const char *name, trib_props *config, 
          * and reconciles, which starts the new config) */
         herder_stop_tasks(h, c, false);
         herder_free_task_configs(c);
-        herder_stop_instance(c);
+        herder_stop_instance(h, c);
         c->failed = false;
         trib_props_destroy(c->config);
         c->config = config;
@@ -792,12 +835,12 @@ int trib_herder_restart(trib_herder *h, const char *name, bool include_tasks, bo
         if (!include_tasks) {
             /* restarting only the connector keeps its tasks running;
              * reconcile below requests the new start */
-            herder_stop_instance(c);
+            herder_stop_instance(h, c);
             c->failed = false;
         } else {
             herder_stop_tasks(h, c, false);
             herder_free_task_configs(c);
-            herder_stop_instance(c);
+            herder_stop_instance(h, c);
             c->failed = false;
         }
     }
@@ -1287,9 +1330,10 @@ void trib_herder_stop(trib_herder *h) {
         for (size_t k = 0; k < h->conns[i]->ntasks; k++)
             if (h->conns[i]->tasks[k]) trib_task_request_stop(h->conns[i]->tasks[k]);
     while (h->n > 0) herder_conn_destroy(h, h->conns[--h->n]);
-    /* Starters still running free their (removed) conns; h must outlive
-     * them. Bounded by the plugins' own start timeouts. */
-    while (h->starters > 0) pthread_cond_wait(&h->cond, &h->lock);
+    /* Starters still running free their (removed) conns, stoppers finish
+     * stopping instances; h must outlive both. Bounded by the plugins'
+     * own timeouts. */
+    while (h->starters > 0 || h->stoppers > 0) pthread_cond_wait(&h->cond, &h->lock);
     pthread_mutex_unlock(&h->lock);
 }
 

@@ -8,7 +8,7 @@
  * start() runs under it: a start runs on its own thread (a "starter"),
  * which takes the lock only to install the result, so a connector whose
  * start blocks on the network stalls neither REST readers nor the other
- * connectors. While c->starting, the starter owns the start: anyone who
+ * connectors; likewise plugin stop() runs on a "stopper" thread. While c->starting, the starter owns the start: anyone who
  * would stop the instance bumps c->start_gen instead (the starter then
  * stops what it got), and herder_conn_destroy leaves c to the starter
  * (c->removed), which frees it; so c stays valid for the starter, and a
@@ -61,6 +61,7 @@ struct trib_herder {
     pthread_mutex_t lock;
     pthread_cond_t cond;        /* with lock: a starter finished (CLOCK_MONOTONIC) */
     int starters;               /* starter threads running; trib_herder_stop waits for 0 */
+    int stoppers;               /* stopper threads running (herder_stop_instance); likewise */
     trib_props *worker_props;
     trib_offset_store *offsets;
     char *worker_id;
@@ -89,9 +90,10 @@ conn *herder_find_or(trib_herder *h, const char *name, const char *fmt, trib_err
 void herder_stop_tasks(trib_herder *h, conn *c, bool only_failed);
 void herder_free_task_configs(conn *c);
 void herder_set_failed(conn *c, const char *trace);
-/* Stops the connector instance (plugin stop(), under h->lock); for a start
- * still in flight, invalidates it instead: its starter stops the instance. */
-void herder_stop_instance(conn *c);
+/* Detaches the connector instance from c and stops it on a stopper thread
+ * (plugin stop() may block: never under h->lock); for a start still in
+ * flight, invalidates it instead: its starter stops the instance. */
+void herder_stop_instance(trib_herder *h, conn *c);
 /* Requests a start of c's instance on a starter thread (c must be neither
  * started nor starting); returns at once. The starter installs the
  * instance, or marks c FAILED, under h->lock, and in standalone mode
