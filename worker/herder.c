@@ -262,7 +262,7 @@ static void *starter_main(void *arg) {
     c->starting = false;
     if (c->removed) {
         herder_conn_destroy(h, c);
-    } else if (!h->cluster && !atomic_load(&h->stopping)) {
+    } else if (!atomic_load(&h->stopping) && !h->cluster) {   /* stopping first: h->cluster goes at shutdown */
         /* standalone: carry on (task configs, tasks; or the new start an
          * invalidation asked for). Distributed mode's tick does this. */
         reconcile(h, c);
