@@ -25,10 +25,12 @@
 #include "worker/task_context.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef TRIBUTARY_VERSION
 #define TRIBUTARY_VERSION "0.1.0"
@@ -146,30 +148,174 @@ void herder_set_failed(conn *c, const char *trace) {
     TRIB_ERROR("herder", "[%s] connector failed: %s", c->name, trace);
 }
 
-void herder_stop_instance(conn *c) {
-    if (c->started && c->plugin->stop) c->plugin->stop(c->ctx);
+/* One connector instance being stopped, handed off by herder_stop_instance. */
+typedef struct stop_job {
+    trib_herder *h;
+    const trib_connector_plugin *plugin;
+    void *ctx;
+    trib_connector_context *cctx;
+} stop_job;
+
+/* Stopper thread: plugin stop() (which may join threads blocked on the
+ * network) without h->lock; the instance is no conn's any more. */
+static void *stopper_main(void *arg) {
+    stop_job *j = arg;
+    trib_herder *h = j->h;
+    if (j->plugin->stop) j->plugin->stop(j->ctx);
+    trib_connector_context_destroy(j->cctx);
+    free(j);
+    pthread_mutex_lock(&h->lock);
+    h->stoppers--;
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+static bool spawn_detached(void *(*fn)(void *), void *arg) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    int rc = pthread_create(&t, &attr, fn, arg);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) TRIB_WARN("herder", "cannot start a helper thread: %s", strerror(rc));
+    return rc == 0;
+}
+
+void herder_stop_instance(trib_herder *h, conn *c) {
+    /* A start in flight has no instance here yet: invalidate it, and its
+     * starter stops what start() returns (no stop is lost). */
+    if (c->starting) c->start_gen++;
+    if (c->started) {
+        /* The conn forgets the instance now (it may start a new one at
+         * once); the stop itself runs on a stopper thread. */
+        stop_job *j = trib_xcalloc(1, sizeof *j);
+        j->h = h;
+        j->plugin = c->plugin;
+        j->ctx = c->ctx;
+        j->cctx = c->cctx;
+        h->stoppers++;
+        if (!spawn_detached(stopper_main, j)) {
+            /* no thread: stop here, under the lock, as a last resort */
+            h->stoppers--;
+            if (j->plugin->stop) j->plugin->stop(j->ctx);
+            trib_connector_context_destroy(j->cctx);
+            free(j);
+        }
+    } else {
+        trib_connector_context_destroy(c->cctx);
+    }
     c->started = false;
     c->ctx = NULL;
-    trib_connector_context_destroy(c->cctx);
     c->cctx = NULL;
 }
 
-int herder_start_instance(conn *c) {
+static void reconcile(trib_herder *h, conn *c);
+
+/* One start in flight. The starter owns everything here; c is valid until
+ * the starter clears c->starting (herder_conn_destroy defers to it). */
+typedef struct start_job {
+    trib_herder *h;
+    conn *c;
+    const trib_connector_plugin *plugin;  /* the conn's may change meanwhile (distributed) */
+    trib_props *config;                   /* a copy: the conn's may be replaced meanwhile */
+    trib_connector_context *cctx;
+    unsigned gen;
+} start_job;
+
+/* Starter thread: runs plugin start() without h->lock (it may block on the
+ * network up to the plugin's own timeouts), then, under h->lock, installs
+ * the instance, or stops it when the start was invalidated meanwhile
+ * (deleted, reconfigured, stopped), or marks c FAILED. */
+static void *starter_main(void *arg) {
+    start_job *j = arg;
+    trib_herder *h = j->h;
+    conn *c = j->c;
+    void *ctx = NULL;
+    trib_error err;
+    trib_error_clear(&err);
+    int rc = j->plugin->start ? j->plugin->start(j->config, j->cctx, &ctx, &err) : 0;
+    trib_props_destroy(j->config);
+
+    pthread_mutex_lock(&h->lock);
+    bool stale = c->removed || c->start_gen != j->gen;
+    if (rc == 0 && stale) {
+        /* plugin stop() may block too: not under the lock. c->starting
+         * still holds off a second start and c's destruction. */
+        pthread_mutex_unlock(&h->lock);
+        if (j->plugin->stop) j->plugin->stop(ctx);
+        trib_connector_context_destroy(j->cctx);
+        pthread_mutex_lock(&h->lock);
+    } else if (rc == 0) {
+        c->ctx = ctx;
+        c->cctx = j->cctx;
+        c->started = true;
+    } else {
+        trib_connector_context_destroy(j->cctx);
+        if (!stale) {
+            herder_set_failed(c, err.msg);
+            /* standalone: a failed connector runs no tasks (as reconcile
+             * always did); distributed, placement decides about tasks */
+            if (!h->cluster) herder_stop_tasks(h, c, false);
+        }
+    }
+    c->starting = false;
+    if (c->removed) {
+        herder_conn_destroy(h, c);
+    } else if (!atomic_load(&h->stopping) && !h->cluster) {   /* stopping first: h->cluster goes at shutdown */
+        /* standalone: carry on (task configs, tasks; or the new start an
+         * invalidation asked for). Distributed mode's tick does this. */
+        reconcile(h, c);
+    }
+    h->starters--;
+    free(j);
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+int herder_start_instance(trib_herder *h, conn *c) {
     c->failed = false;
     free(c->trace);
     c->trace = NULL;
-    c->cctx = trib_connector_context_new(c->name);
-    if (c->plugin->start) {
-        trib_error err;
-        if (c->plugin->start(c->config, c->cctx, &c->ctx, &err) < 0) {
-            herder_set_failed(c, err.msg);
-            trib_connector_context_destroy(c->cctx);
-            c->cctx = NULL;
-            return -1;
-        }
+    start_job *j = trib_xcalloc(1, sizeof *j);
+    j->h = h;
+    j->c = c;
+    j->plugin = c->plugin;
+    j->config = trib_props_clone(c->config);
+    j->cctx = trib_connector_context_new(c->name);
+    j->gen = c->start_gen;
+    if (!spawn_detached(starter_main, j)) {
+        trib_props_destroy(j->config);
+        trib_connector_context_destroy(j->cctx);
+        free(j);
+        herder_set_failed(c, "cannot start the connector's starter thread");
+        if (!h->cluster) herder_stop_tasks(h, c, false);
+        return -1;
     }
-    c->started = true;
+    c->starting = true;
+    h->starters++;
     return 0;
+}
+
+/* Waits (h->lock held, released while waiting) until connector name has no
+ * start in flight, up to ms: a REST write answers with the started
+ * connector when its start is quick, and at once otherwise. Re-finds the
+ * connector by name each time: it may be deleted (and freed) meanwhile. */
+static void wait_start(trib_herder *h, const char *name, int64_t ms) {
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    for (int i = 0; i < 1000; i++) {   /* bounded; each round is a wake-up or the deadline */
+        conn *c = herder_find(h, name);
+        if (!c || !c->starting) return;
+        if (pthread_cond_timedwait(&h->cond, &h->lock, &until) == ETIMEDOUT) return;
+    }
 }
 
 /* Connect's task.class, which it adds to every task config: the task
@@ -256,11 +402,12 @@ static void reconcile(trib_herder *h, conn *c) {
     if (c->target == TRIB_TARGET_STOPPED) {
         herder_stop_tasks(h, c, false);
         herder_free_task_configs(c);
-        herder_stop_instance(c);
+        herder_stop_instance(h, c);
         return;
     }
-    if (!c->started && !c->failed && herder_start_instance(c) < 0) {
-        herder_stop_tasks(h, c, false);
+    if (!c->started) {
+        /* the starter reconciles again once the instance is up */
+        if (!c->failed && !c->starting) herder_start_instance(h, c);
         return;
     }
     if (c->failed) return;
@@ -294,7 +441,12 @@ static void reconcile(trib_herder *h, conn *c) {
 void herder_conn_destroy(trib_herder *h, conn *c) {
     herder_stop_tasks(h, c, false);
     herder_free_task_configs(c);
-    herder_stop_instance(c);
+    herder_stop_instance(h, c);
+    if (c->starting) {
+        /* its starter still uses c: it stops the instance and frees c */
+        c->removed = true;
+        return;
+    }
     trib_props_destroy(c->config);
     json_decref(c->topics);
     json_decref(c->recorded_topics);
@@ -315,6 +467,8 @@ json_t *herder_info_json(const conn *c) {
 
 static const char *connector_state(const conn *c) {
     if (c->failed) return "FAILED";
+    /* start() still running on its starter thread: not running yet */
+    if (c->starting) return "UNASSIGNED";
     return trib_target_state_name(c->target);
 }
 
@@ -446,19 +600,40 @@ void herder_remove(trib_herder *h, conn *c) {
     herder_conn_destroy(h, c);
 }
 
-static json_t *put_locked(trib_herder *h, const char *name, const trib_props *config_in, bool allow_existing,
-                          trib_target_state initial, bool *created, trib_error *err) {
+/* How long a REST write waits for the connector's start: a quick start
+ * (file, datagen, a database that answers) is done before the response,
+ * which then lists the tasks; a slow one finishes in the background. Kept
+ * short because the tenant layer holds its write lock across the call. */
+#define START_WAIT_MS 250
+
+/* Validates a write of name's config outside h->lock (config checks and
+ * plugin validate() may be slow): an existing connector's stored config
+ * only fills the "[hidden]" values. Returns a validated copy (the caller
+ * owns it) and its plugin, or NULL with err. Takes and releases h->lock. */
+static trib_props *prepare_put(trib_herder *h, const char *name, const trib_props *config_in,
+                               const trib_connector_plugin **plugin, trib_error *err) {
     trib_props *config = trib_props_clone(config_in);
+    pthread_mutex_lock(&h->lock);
+    conn *c = herder_find(h, name);
+    if (c) herder_restore_hidden(config, c->config);
+    pthread_mutex_unlock(&h->lock);
+    *plugin = herder_validate_for_write(h, name, config, err);
+    if (!*plugin) {
+        trib_props_destroy(config);
+        return NULL;
+    }
+    return config;
+}
+
+/* Applies a validated config (takes ownership of config). h->lock held;
+ * released while waiting for the start (wait_start), so the connector is
+ * found again by name before it is described. */
+static json_t *put_locked(trib_herder *h, const char *name, trib_props *config, const trib_connector_plugin *plugin,
+                          bool allow_existing, trib_target_state initial, bool *created, trib_error *err) {
     conn *c = herder_find(h, name);
     if (c && !allow_existing) {
         trib_props_destroy(config);
         trib_error_set(err, TRIB_ERR_CONFLICT, "Connector %s already exists", name);
-        return NULL;
-    }
-    if (c) herder_restore_hidden(config, c->config);
-    const trib_connector_plugin *plugin = herder_validate_for_write(h, name, config, err);
-    if (!plugin) {
-        trib_props_destroy(config);
         return NULL;
     }
     if (c) {
@@ -468,10 +643,12 @@ static json_t *put_locked(trib_herder *h, const char *name, const trib_props *co
                            name, c->plugin->class_name, plugin->class_name);
             return NULL;
         }
-        /* a new config restarts the connector and its tasks */
+        /* a new config restarts the connector and its tasks; a start in
+         * flight with the old config is invalidated (its starter stops it
+         * and reconciles, which starts the new config) */
         herder_stop_tasks(h, c, false);
         herder_free_task_configs(c);
-        herder_stop_instance(c);
+        herder_stop_instance(h, c);
         c->failed = false;
         trib_props_destroy(c->config);
         c->config = config;
@@ -484,25 +661,36 @@ static json_t *put_locked(trib_herder *h, const char *name, const trib_props *co
                   trib_target_state_name(initial));
     }
     reconcile(h, c);
+    wait_start(h, name, START_WAIT_MS);
+    c = herder_find(h, name);
+    if (!c) {
+        trib_error_set(err, TRIB_ERR_CONFLICT, "Connector %s was deleted while being written", name);
+        return NULL;
+    }
     return herder_info_json(c);
+}
+
+static json_t *put_standalone(trib_herder *h, const char *name, const trib_props *config_in, bool allow_existing,
+                              trib_target_state initial, bool *created, trib_error *err) {
+    const trib_connector_plugin *plugin = NULL;
+    trib_props *config = prepare_put(h, name, config_in, &plugin, err);
+    if (!config) return NULL;
+    pthread_mutex_lock(&h->lock);
+    json_t *j = put_locked(h, name, config, plugin, allow_existing, initial, created, err);
+    pthread_mutex_unlock(&h->lock);
+    return j;
 }
 
 json_t *trib_herder_create(trib_herder *h, const char *name, const trib_props *config, trib_target_state initial,
                            trib_error *err) {
     if (h->cluster) return herder_cluster_put(h, name, config, false, initial, NULL, err);
-    pthread_mutex_lock(&h->lock);
-    json_t *j = put_locked(h, name, config, false, initial, NULL, err);
-    pthread_mutex_unlock(&h->lock);
-    return j;
+    return put_standalone(h, name, config, false, initial, NULL, err);
 }
 
 json_t *trib_herder_put_config(trib_herder *h, const char *name, const trib_props *config, bool *created,
                                trib_error *err) {
     if (h->cluster) return herder_cluster_put(h, name, config, true, TRIB_TARGET_RUNNING, created, err);
-    pthread_mutex_lock(&h->lock);
-    json_t *j = put_locked(h, name, config, true, TRIB_TARGET_RUNNING, created, err);
-    pthread_mutex_unlock(&h->lock);
-    return j;
+    return put_standalone(h, name, config, true, TRIB_TARGET_RUNNING, created, err);
 }
 
 json_t *trib_herder_patch_config(trib_herder *h, const char *name, const json_t *patch, trib_error *err) {
@@ -511,37 +699,42 @@ json_t *trib_herder_patch_config(trib_herder *h, const char *name, const json_t 
         return NULL;
     }
     pthread_mutex_lock(&h->lock);
-    json_t *out = NULL;
     conn *c = herder_find_or_404(h, name, err);
-    if (c) {
-        trib_props *merged = trib_props_clone(c->config);
-        const char *k;
-        json_t *v;
-        bool bad = false;
-        json_object_foreach((json_t *)patch, k, v) {
-            if (json_is_null(v)) {
-                trib_props_remove(merged, k);
-            } else if (json_is_string(v)) {
-                trib_props_set(merged, k, json_string_value(v));
-            } else if (json_is_number(v) || json_is_boolean(v)) {
-                char *s = json_dumps(v, JSON_ENCODE_ANY);
-                trib_props_set(merged, k, s);
-                free(s);
-            } else {
-                trib_error_set(err, TRIB_ERR_INVALID, "config value for '%s' must be a string, number, boolean or null", k);
-                bad = true;
-                break;
-            }
-        }
-        if (!bad && h->cluster) {
-            pthread_mutex_unlock(&h->lock);
-            out = herder_cluster_put(h, name, merged, true, TRIB_TARGET_RUNNING, NULL, err);
+    trib_props *merged = c ? trib_props_clone(c->config) : NULL;
+    pthread_mutex_unlock(&h->lock);
+    if (!merged) return NULL;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)patch, k, v) {
+        if (json_is_null(v)) {
+            trib_props_remove(merged, k);
+        } else if (json_is_string(v)) {
+            trib_props_set(merged, k, json_string_value(v));
+        } else if (json_is_number(v) || json_is_boolean(v)) {
+            char *s = json_dumps(v, JSON_ENCODE_ANY);
+            trib_props_set(merged, k, s);
+            free(s);
+        } else {
+            trib_error_set(err, TRIB_ERR_INVALID, "config value for '%s' must be a string, number, boolean or null", k);
             trib_props_destroy(merged);
-            return out;
+            return NULL;
         }
-        if (!bad) out = put_locked(h, name, merged, true, TRIB_TARGET_RUNNING, NULL, err);
-        trib_props_destroy(merged);
     }
+    json_t *out = NULL;
+    if (h->cluster) {
+        out = herder_cluster_put(h, name, merged, true, TRIB_TARGET_RUNNING, NULL, err);
+        trib_props_destroy(merged);
+        return out;
+    }
+    const trib_connector_plugin *plugin = NULL;
+    trib_props *config = prepare_put(h, name, merged, &plugin, err);
+    trib_props_destroy(merged);
+    if (!config) return NULL;
+    pthread_mutex_lock(&h->lock);
+    if (!herder_find_or_404(h, name, err))   /* deleted while we validated: PATCH does not create */
+        trib_props_destroy(config);
+    else
+        out = put_locked(h, name, config, plugin, true, TRIB_TARGET_RUNNING, NULL, err);
     pthread_mutex_unlock(&h->lock);
     return out;
 }
@@ -642,14 +835,14 @@ int trib_herder_restart(trib_herder *h, const char *name, bool include_tasks, bo
     if (include_tasks) herder_stop_tasks(h, c, only_failed);
     if (restart_conn) {
         if (!include_tasks) {
-            /* restarting only the connector keeps its tasks running */
-            herder_stop_instance(c);
+            /* restarting only the connector keeps its tasks running;
+             * reconcile below requests the new start */
+            herder_stop_instance(h, c);
             c->failed = false;
-            if (c->target != TRIB_TARGET_STOPPED) herder_start_instance(c);
         } else {
             herder_stop_tasks(h, c, false);
             herder_free_task_configs(c);
-            herder_stop_instance(c);
+            herder_stop_instance(h, c);
             c->failed = false;
         }
     }
@@ -1104,6 +1297,11 @@ trib_herder *trib_herder_new(const trib_props *worker_props, trib_offset_store *
     (void)err;
     trib_herder *h = trib_xcalloc(1, sizeof *h);
     pthread_mutex_init(&h->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->cond, &ca);
+    pthread_condattr_destroy(&ca);
     h->worker_props = trib_props_clone(worker_props);
     h->offsets = offsets;
     h->worker_id = trib_xstrdup(worker_id);
@@ -1139,6 +1337,10 @@ void trib_herder_stop(trib_herder *h) {
         for (size_t k = 0; k < h->conns[i]->ntasks; k++)
             if (h->conns[i]->tasks[k]) trib_task_request_stop(h->conns[i]->tasks[k]);
     while (h->n > 0) herder_conn_destroy(h, h->conns[--h->n]);
+    /* Starters still running free their (removed) conns, stoppers finish
+     * stopping instances; h must outlive both. Bounded by the plugins'
+     * own timeouts. */
+    while (h->starters > 0 || h->stoppers > 0) pthread_cond_wait(&h->cond, &h->lock);
     pthread_mutex_unlock(&h->lock);
 }
 
@@ -1152,5 +1354,6 @@ void trib_herder_destroy(trib_herder *h) {
     free(h->worker_id);
     free(h->cluster_id);
     pthread_mutex_destroy(&h->lock);
+    pthread_cond_destroy(&h->cond);
     free(h);
 }

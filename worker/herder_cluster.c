@@ -196,7 +196,7 @@ static void apply_connector(trib_herder *h, const char *name, json_t *v) {
         if (!trib_props_equal(c->config, props) || c->plugin != plugin) {
             /* the connector restarts with its new config; it writes new
              * task configs, and tasks whose config changed restart then */
-            herder_stop_instance(c);
+            herder_stop_instance(h, c);
             c->failed = false;
             c->configs_written = false;
             trib_props_destroy(c->config);
@@ -552,7 +552,7 @@ static void handle_restart(trib_herder *h, conn *c, bool runs_connector) {
     } else {
         if (include_tasks) herder_stop_tasks(h, c, only_failed);
         if (runs_connector && (!only_failed || c->failed)) {
-            herder_stop_instance(c);
+            herder_stop_instance(h, c);
             c->failed = false;
             c->reported = NULL;
         }
@@ -612,20 +612,22 @@ static void run_placed(trib_herder *h, conn *c, bool member) {
     bool runs_connector = member && owner && strcmp(owner, h->worker_id) == 0;
     if (c->restart) handle_restart(h, c, runs_connector);
 
-    if (!runs_connector && c->started) {
-        herder_stop_instance(c);
+    if (!runs_connector && (c->started || c->starting)) {
+        herder_stop_instance(h, c);   /* a start in flight is invalidated */
         c->reported = NULL;
     }
     if (runs_connector) {
         if (c->target == TRIB_TARGET_STOPPED) {
-            herder_stop_instance(c);
+            herder_stop_instance(h, c);
             publish_empty_task_set(h, c);
             report_connector(h, c, "STOPPED");
         } else {
-            if (!c->started && !c->failed) herder_start_instance(c);
+            /* the start runs on a starter thread (herder_internal.h): a
+             * later tick sees the instance, or the failure */
+            if (!c->started && !c->failed && !c->starting) herder_start_instance(h, c);
             if (c->failed) {
                 report_connector(h, c, "FAILED");
-            } else {
+            } else if (c->started) {
                 /* as Connect, only a RUNNING connector generates task
                  * configs: one created PAUSED has none until resumed */
                 if (c->target == TRIB_TARGET_RUNNING &&
@@ -634,7 +636,7 @@ static void run_placed(trib_herder *h, conn *c, bool member) {
                 const char *raised = c->cctx ? trib_connector_context_error(c->cctx) : NULL;
                 if (raised) {
                     char *msg = trib_xstrdup(raised);
-                    herder_stop_instance(c);
+                    herder_stop_instance(h, c);
                     herder_set_failed(c, msg);
                     free(msg);
                     report_connector(h, c, "FAILED");
@@ -1151,7 +1153,7 @@ void herder_cluster_stop(trib_herder *h) {
             if (h->conns[i]->tasks[k]) trib_task_request_stop(h->conns[i]->tasks[k]);
     for (size_t i = 0; i < h->n; i++) {
         herder_stop_tasks(h, h->conns[i], false);
-        herder_stop_instance(h->conns[i]);
+        herder_stop_instance(h, h->conns[i]);
     }
     pthread_mutex_unlock(&h->lock);
     trib_coordinator_stop(cl->coord);

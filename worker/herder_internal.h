@@ -4,7 +4,15 @@
  * outside worker/.
  *
  * Locking: h->lock guards the connector table and every conn. Functions
- * here expect the caller to hold it unless they say otherwise.
+ * here expect the caller to hold it unless they say otherwise. No plugin
+ * start() runs under it: a start runs on its own thread (a "starter"),
+ * which takes the lock only to install the result, so a connector whose
+ * start blocks on the network stalls neither REST readers nor the other
+ * connectors; likewise plugin stop() runs on a "stopper" thread. While c->starting, the starter owns the start: anyone who
+ * would stop the instance bumps c->start_gen instead (the starter then
+ * stops what it got), and herder_conn_destroy leaves c to the starter
+ * (c->removed), which frees it; so c stays valid for the starter, and a
+ * second start of c is never requested while one is in flight.
  */
 #ifndef TRIB_WORKER_HERDER_INTERNAL_H
 #define TRIB_WORKER_HERDER_INTERNAL_H
@@ -29,6 +37,9 @@ typedef struct conn {
 
     void *ctx;                  /* connector instance, when started */
     bool started;
+    bool starting;              /* a starter thread runs plugin start() for this conn */
+    unsigned start_gen;         /* bumped to invalidate the start in flight */
+    bool removed;               /* out of the table while starting; the starter frees it */
     trib_connector_context *cctx;
     bool failed;                /* connector instance failed */
     char *trace;
@@ -48,6 +59,9 @@ typedef struct conn {
 
 struct trib_herder {
     pthread_mutex_t lock;
+    pthread_cond_t cond;        /* with lock: a starter finished (CLOCK_MONOTONIC) */
+    int starters;               /* starter threads running; trib_herder_stop waits for 0 */
+    int stoppers;               /* stopper threads running (herder_stop_instance); likewise */
     trib_props *worker_props;
     trib_offset_store *offsets;
     char *worker_id;
@@ -79,11 +93,20 @@ conn *herder_find_or(trib_herder *h, const char *name, const char *fmt, trib_err
 void herder_stop_tasks(trib_herder *h, conn *c, bool only_failed);
 void herder_free_task_configs(conn *c);
 void herder_set_failed(conn *c, const char *trace);
-void herder_stop_instance(conn *c);
-int herder_start_instance(conn *c);
+/* Detaches the connector instance from c and stops it on a stopper thread
+ * (plugin stop() may block: never under h->lock); for a start still in
+ * flight, invalidates it instead: its starter stops the instance. */
+void herder_stop_instance(trib_herder *h, conn *c);
+/* Requests a start of c's instance on a starter thread (c must be neither
+ * started nor starting); returns at once. The starter installs the
+ * instance, or marks c FAILED, under h->lock, and in standalone mode
+ * reconciles c then. -1 (c FAILED) when no thread could be started. */
+int herder_start_instance(trib_herder *h, conn *c);
 int herder_generate_task_configs(conn *c, trib_props ***out, size_t *n);
 bool herder_same_task_configs(conn *c, trib_props **cfgs, size_t n);
 void herder_start_task(trib_herder *h, conn *c, size_t i);
+/* Destroys c, which is out of the table; a starting c is only stopped and
+ * marked removed: its starter frees it. */
 void herder_conn_destroy(trib_herder *h, conn *c);
 json_t *herder_info_json(const conn *c);
 json_t *herder_status_json(trib_herder *h, const conn *c);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Attacks on a two-worker cluster (issue 14 items 5, 8, 9): count quotas
+# Attacks on a two-worker cluster (issue 14 items 5, 6, 8, 9): count quotas
 # are decided in the config log's order, so parallel creates through both
 # workers never exceed them; overflowing tasks.max is refused on the
 # cluster path too; a worker started without admin.token.file in a cluster
@@ -8,15 +8,17 @@
 . "$(dirname "$0")/lib.sh"
 require_services
 command -v jq >/dev/null || bail "jq is missing (scripts/deps installs it)"
-plan 15
+plan 24
 
 group=$(uniq_name tn-attack)
 echo "admin-$RANDOM-$RANDOM-cluster-token" > "$E2E_TMP/admin.token"
 p1=$(free_port); p2=$(free_port)
+# loopback allowed: item 6 below needs a local server that never answers
 write_dist_props "$E2E_TMP/w1.properties" "$p1" "$group" \
-  "admin.token.file=$E2E_TMP/admin.token" "tenant.key.secret.file=$E2E_TMP/key.secret"
+  "admin.token.file=$E2E_TMP/admin.token" "tenant.key.secret.file=$E2E_TMP/key.secret" "tenant.outbound.allow=127.0.0.1"
 # worker 2: the operator forgot admin.token.file
-write_dist_props "$E2E_TMP/w2.properties" "$p2" "$group" "tenant.key.secret.file=$E2E_TMP/key.secret"
+write_dist_props "$E2E_TMP/w2.properties" "$p2" "$group" "tenant.key.secret.file=$E2E_TMP/key.secret" \
+  "tenant.outbound.allow=127.0.0.1"
 start_dist_worker "$E2E_TMP/w1.properties" "$E2E_TMP/w1.log"; w1=$WORKER_PID
 wait_rest "$p1" 60 || bail "worker 1 did not start"
 start_dist_worker "$E2E_TMP/w2.properties" "$E2E_TMP/w2.log"; w2=$WORKER_PID
@@ -86,6 +88,51 @@ c2=$(topic_count "$topic"); t2=$(date +%s%N)
 rate=$(( (c2 - c1) * 1000000000 / (t2 - t1) ))
 ok $([ "$rate" -le 240 ] && [ "$rate" -ge 120 ] && echo 0 || echo 1) \
   "the tenant produces ${rate} records/s over both workers (quota 200/s; per-worker buckets would allow 400)"
+
+# item 6: a tenant's PostgresSource on a server that accepts and never
+# answers: its start (up to connect_timeout, 10 s) runs outside the herder's
+# lock on whichever worker runs it, so another tenant is served meanwhile
+hang_port=$(free_port)
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(50); s.settimeout(1); held = []; t = time.time()
+while time.time() - t < 60:
+    try: held.append(s.accept()[0])
+    except socket.timeout: pass' "$hang_port" &
+hang_pid=$!
+_tap_pids+=("$hang_pid")
+post "$ADMIN" "http://127.0.0.1:$p1/tenants" '{"name":"delta"}' >/dev/null
+post "$ADMIN" "http://127.0.0.1:$p1/tenants" '{"name":"omega"}' >/dev/null
+DK="Authorization: Bearer $(curl -s -X POST -H "$ADMIN" "http://127.0.0.1:$p1/tenants/delta/keys" | jq -r .key)"
+OK_="Authorization: Bearer $(curl -s -X POST -H "$ADMIN" "http://127.0.0.1:$p1/tenants/omega/keys" | jq -r .key)"
+sleep 1
+pg_hang="\"connector.class\":\"PostgresSource\",\"connection.url\":\"postgresql://127.0.0.1:$hang_port/db\",\"connection.user\":\"u\",\"topic.prefix\":\"delta.\",\"mode\":\"bulk\""
+is "$(post "$DK" "http://127.0.0.1:$p1/tenants/delta/connectors" "{\"name\":\"hang\",\"config\":{$pg_hang}}")" 201 \
+  "delta's PostgresSource on a server that never answers is created"
+sleep 1.5   # placed and its start in flight on one of the workers
+ms_of() { local t0; t0=$(date +%s%N); "$@" > "$E2E_TMP/last"; echo $(( ($(date +%s%N) - t0) / 1000000 )); }
+slow=""
+for p in "$p1" "$p2"; do
+  ms=$(ms_of curl -s -o /dev/null -w '%{http_code}' -H "$OK_" "http://127.0.0.1:$p/tenants/omega/connectors")
+  [ "$(cat "$E2E_TMP/last")" = 200 ] && [ "$ms" -lt 1000 ] || slow="$slow $p:${ms}ms:$(cat "$E2E_TMP/last")"
+done
+is "$slow" "" "omega's GET answers 200 in < 1 s on both workers while delta's start hangs"
+ms=$(ms_of post "$OK_" "http://127.0.0.1:$p2/tenants/omega/connectors" '{"name":"quick","config":{"connector.class":"DataGen","topic":"omega.t","rate":"1","value.shape":"string"}}')
+is "$(cat "$E2E_TMP/last")" 201 "omega creates a connector while delta's start hangs"
+ok $([ "$ms" -lt 1000 ] && echo 0 || echo 1) "omega's create answers in ${ms} ms (< 1 s)"
+wait_for 8 "[ \"\$(curl -s -H '$OK_' http://127.0.0.1:$p1/tenants/omega/connectors/quick/status | jq -r '.tasks[0].state')\" = RUNNING ]"
+ok $? "omega's task runs while delta's start still hangs"
+is "$(post "$DK" "http://127.0.0.1:$p2/tenants/delta/connectors" "{\"name\":\"hang2\",\"config\":{$pg_hang}}")" 201 \
+  "a second hanging connector hang2 is created"
+sleep 1.5
+is "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "$DK" "http://127.0.0.1:$p1/tenants/delta/connectors/hang2")" 204 \
+  "hang2 is deleted while its start hangs"
+wait_for 30 "[ \"\$(curl -s -H '$DK' http://127.0.0.1:$p2/tenants/delta/connectors/hang/status | jq -r .connector.state)\" = FAILED ]"
+ok $? "delta's hanging connector ends FAILED once connect_timeout expires"
+sleep 1
+is "$(curl -s -H "$DK" "http://127.0.0.1:$p1/tenants/delta/connectors" | jq -c 'sort'),$(curl -s -H "$DK" "http://127.0.0.1:$p2/tenants/delta/connectors" | jq -c 'sort')" '["hang"],["hang"]' \
+  "after the starts returned, hang2 stays deleted on both workers"
+kill "$hang_pid" 2>/dev/null
 
 kill -TERM "$w1" "$w2"
 wait_for 60 "! kill -0 $w1 && ! kill -0 $w2"

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_services
 command -v jq >/dev/null || bail "jq is missing (scripts/deps installs it)"
-plan 37
+plan 53
 
 ulimit -n 8192 2>/dev/null || true   # the worker must hold > 1,100 descriptors below
 port=$(free_port)
@@ -15,7 +15,8 @@ echo "admin-$RANDOM-$RANDOM-limits-token" > "$E2E_TMP/admin.token"
 mkdir -p "$E2E_TMP/staging"
 write_worker_props "$E2E_TMP/w.properties" "$port" "$E2E_TMP/offsets" \
   "admin.token.file=$E2E_TMP/admin.token" "tenant.staging.root=$E2E_TMP/staging" \
-  "tenant.key.secret.file=$E2E_TMP/key.secret" "tenant.store.file=$E2E_TMP/tenants.json"
+  "tenant.key.secret.file=$E2E_TMP/key.secret" "tenant.store.file=$E2E_TMP/tenants.json" \
+  "tenant.outbound.allow=127.0.0.1"   # item 6 below needs a server on loopback that never answers
 start_worker "$E2E_TMP/w.properties" "$E2E_TMP/worker.log"
 pid=$WORKER_PID
 wait_rest "$port" 60 || bail "worker did not start"
@@ -212,10 +213,53 @@ while time.time() - t < 90:
 hang_pid=$!
 _tap_pids+=("$hang_pid")
 sleep 0.5
-t0=$(date +%s%N)
-r=$(req POST /tenants/alpha/connectors "$AK" "{\"name\":\"hang\",\"config\":{\"connector.class\":\"PostgresSource\",\"connection.url\":\"postgresql://127.0.0.1:$hang_port/db\",\"topic.prefix\":\"alpha.\",\"mode\":\"bulk\"}}")
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-ok $([ "$ms" -lt 16000 ] && echo 0 || echo 1) "a PostgresSource on a server that never answers returns in ${ms} ms (connect_timeout 10 s), not never"
+# ms_of <command...>: runs it (output to $E2E_TMP/last) and prints its duration in ms
+ms_of() {
+  local t0; t0=$(date +%s%N)
+  "$@" > "$E2E_TMP/last"
+  echo $(( ($(date +%s%N) - t0) / 1000000 ))
+}
+pg_hang="\"connector.class\":\"PostgresSource\",\"connection.url\":\"postgresql://127.0.0.1:$hang_port/db\",\"topic.prefix\":\"alpha.\",\"mode\":\"bulk\",\"connection.user\":\"u\""
+ms=$(ms_of req POST /tenants/alpha/connectors "$AK" "{\"name\":\"hang\",\"config\":{$pg_hang}}")
+is "$(status "$(cat "$E2E_TMP/last")")" 201 "alpha's PostgresSource on a server that never answers is created"
+# start() runs on its own thread, outside the herder's lock: the create
+# answers at once (it used to wait out connect_timeout, 10 s)
+ok $([ "$ms" -lt 2000 ] && echo 0 || echo 1) "the create answers in ${ms} ms, not after the 10 s connect_timeout"
+is "$(req GET /tenants/alpha/connectors/hang/status "$AK" | cut -d' ' -f2- | jq -r .connector.state)" UNASSIGNED \
+  "while its start hangs, alpha's connector is UNASSIGNED"
+# ... and the other tenant is not held up meanwhile
+BK="Authorization: Bearer $(req POST /tenants/beta/keys "$ADMIN" | cut -d' ' -f2- | jq -r .key)"
+ms=$(ms_of req GET /tenants/beta/connectors "$BK")
+is "$(status "$(cat "$E2E_TMP/last")")" 200 "beta lists its connectors while alpha's start hangs"
+ok $([ "$ms" -lt 1000 ] && echo 0 || echo 1) "beta's GET /tenants/beta/connectors answers in ${ms} ms (< 1 s)"
+ms=$(ms_of req POST /tenants/beta/connectors "$BK" '{"name":"quick","config":{"connector.class":"DataGen","topic":"beta.t","rate":"1","value.shape":"string"}}')
+is "$(status "$(cat "$E2E_TMP/last")")" 201 "beta creates a connector while alpha's start hangs"
+ok $([ "$ms" -lt 1000 ] && echo 0 || echo 1) "beta's create answers in ${ms} ms (< 1 s)"
+wait_for 5 "[ \"\$(req GET /tenants/beta/connectors/quick/status '$BK' | cut -d' ' -f2- | jq -r '.tasks[0].state')\" = RUNNING ]"
+ok $? "beta's connector and its task run while alpha's start still hangs"
+# a delete while the start hangs: answered at once, and the start that
+# returns later is stopped, never resurrects the connector
+ms=$(ms_of req POST /tenants/alpha/connectors "$AK" "{\"name\":\"hang2\",\"config\":{$pg_hang}}")
+is "$(status "$(cat "$E2E_TMP/last")")" 201 "a second hanging connector hang2 is created"
+ms=$(ms_of req DELETE /tenants/alpha/connectors/hang2 "$AK")
+is "$(status "$(cat "$E2E_TMP/last")")" 204 "hang2 is deleted while its start hangs"
+ok $([ "$ms" -lt 1000 ] && echo 0 || echo 1) "the delete answers in ${ms} ms (< 1 s)"
+is "$(status "$(req GET /tenants/alpha/connectors/hang2/status "$AK")")" 404 "hang2 is gone at once"
+# a config change while the start hangs: the old start is discarded, the
+# new config is what runs (here: a port nothing listens on, refused at once)
+refused_port=$(free_port)
+r=$(req POST /tenants/alpha/connectors "$AK" "{\"name\":\"hang3\",\"config\":{$pg_hang}}")
+r=$(req PUT /tenants/alpha/connectors/hang3/config "$AK" "{${pg_hang/$hang_port/$refused_port}}")
+is "$(status "$r")" 200 "hang3's config is changed while its first start hangs"
+wait_for 25 "[ \"\$(req GET /tenants/alpha/connectors/hang/status '$AK' | cut -d' ' -f2- | jq -r .connector.state)\" = FAILED ]"
+ok $? "alpha's hanging connector ends FAILED once connect_timeout expires"
+wait_for 25 "req GET /tenants/alpha/connectors/hang3/status '$AK' | grep -q refused"
+ok $? "hang3 ends FAILED with its new config's error (connection refused), not the old start's"
+like "$(req GET /tenants/alpha/connectors/hang3/status "$AK" | cut -d' ' -f2- | jq -r .connector.state)" '^FAILED$' \
+  "hang3 is FAILED"
+sleep 1
+is "$(req GET /tenants/alpha/connectors "$AK" | cut -d' ' -f2- | jq -c 'map(select(startswith("hang"))) | sort')" '["hang","hang3"]' \
+  "after the starts returned, hang2 stays deleted (its late start was stopped, not installed)"
 kill "$hang_pid" 2>/dev/null
 
 # ---- the worker survived all of it ---------------------------------------------------------
