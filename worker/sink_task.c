@@ -548,6 +548,17 @@ void *trib_sink_task_main(void *arg) {
                 goto done;
             }
         }
+        if (nmsg > 0) {   /* once per batch: Connect's read total, bytes, and lag at the batch's end */
+            long long bytes = 0;
+            for (int i = 0; i < nmsg; i++) bytes += (long long)(msgs[i]->len + msgs[i]->key_len);
+            trib_task_count(&t->counters.read_total, nmsg);
+            trib_task_count(&t->counters.bytes_total, bytes);
+            int64_t lo, hi;   /* cached from fetch responses: no request */
+            const rd_kafka_message_t *last = msgs[nmsg - 1];
+            if (rd_kafka_get_watermark_offsets(l.rk, rd_kafka_topic_name(last->rkt), last->partition, &lo, &hi) ==
+                    RD_KAFKA_RESP_ERR_NO_ERROR && hi >= last->offset + 1)
+                atomic_store_explicit(&t->counters.lag_max, hi - (last->offset + 1), memory_order_relaxed);
+        }
         size_t nrec = 0;
         int rc = 0;
         for (int i = 0; i < nmsg && rc >= 0; i++) {
@@ -559,8 +570,16 @@ void *trib_sink_task_main(void *arg) {
             if (rc > 0) recs[nrec++] = r;
         }
         if (rc >= 0 && nrec > 0) {
+            int64_t put_us = trib_mono_us();
             rc = put_batch(&l, recs, nrec, &err);
-            if (rc == 0) atomic_fetch_add(&t->records, (long long)nrec);
+            put_us = trib_mono_us() - put_us;
+            if (rc == 0) {
+                atomic_fetch_add(&t->records, (long long)nrec);
+                trib_task_count(&t->counters.send_total, (long long)nrec);
+            }
+            trib_task_count(&t->counters.batches, 1);
+            trib_task_count(&t->counters.batch_us_sum, put_us);
+            trib_task_count_max(&t->counters.batch_us_max, put_us);
         }
         for (size_t i = 0; i < nrec; i++) trib_record_destroy(recs[i]);
         if (rc >= 0)
@@ -575,7 +594,15 @@ void *trib_sink_task_main(void *arg) {
         bool idle_with_pending = nmsg == 0 && has_pending(&l);
         if (trib_mono_ms() >= next_commit || trib_sink_task_context_take_commit_request(l.tctx) ||
             idle_with_pending) {
+            bool had_pending = has_pending(&l);   /* an empty commit is no commit in the metrics */
+            int64_t commit_us = trib_mono_us();
             if (flush_and_commit(&l, NULL, &err) < 0) goto fail;
+            commit_us = trib_mono_us() - commit_us;
+            if (had_pending) {
+                trib_task_count(&t->counters.commits, 1);
+                trib_task_count(&t->counters.commit_us_sum, commit_us);
+                trib_task_count_max(&t->counters.commit_us_max, commit_us);
+            }
             next_commit = trib_mono_ms() + flush_interval;
         }
     }

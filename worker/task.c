@@ -140,6 +140,10 @@ int64_t trib_task_record_count(trib_task *t) {
     return atomic_load(&t->records);
 }
 
+const trib_task_counters *trib_task_counters_of(const trib_task *t) {
+    return &t->counters;
+}
+
 void trib_task_request_stop(trib_task *t) {
     atomic_store(&t->stop, true);
 }
@@ -303,6 +307,9 @@ int trib_task_tolerate(trib_task *t, trib_stage stage, const trib_error *why, co
                        int32_t partition, int64_t offset, const void *raw_key, size_t raw_key_len,
                        const void *raw_value, size_t raw_value_len, const trib_header *headers,
                        size_t nheaders, const trib_record *rec, trib_error *err) {
+    trib_task_count(&t->counters.record_failures, 1);
+    trib_task_count(&t->counters.record_errors, 1);
+    atomic_store_explicit(&t->counters.last_error_ms, trib_now_ms(), memory_order_relaxed);
     if (t->policy.log_errors || !t->policy.tolerate_all) {
         if (t->policy.log_messages && raw_value)
             TRIB_ERROR("worker", "%s error in stage %s for %s-%d@%lld: %s (value: %.*s)", t->log_ctx,
@@ -317,7 +324,9 @@ int trib_task_tolerate(trib_task *t, trib_stage stage, const trib_error *why, co
                        trib_stage_name(stage), why->msg);
         return -1;
     }
+    trib_task_count(&t->counters.records_skipped, 1);
     if (!t->dlq) return 0;
+    trib_task_count(&t->counters.dlq_requests, 1);
     char *json = NULL;
     size_t json_len = 0;
     if (!raw_value && !raw_key && rec) {
@@ -331,6 +340,7 @@ int trib_task_tolerate(trib_task *t, trib_stage stage, const trib_error *why, co
         .headers = headers, .nheaders = nheaders, .class_name = stage_class(t, stage), .why = why,
     };
     int rc = trib_dlq_send(t->dlq, &e, err);
+    if (rc < 0) trib_task_count(&t->counters.dlq_failures, 1);
     free(json);
     return rc;
 }
@@ -365,6 +375,8 @@ int trib_task_retry_convert(trib_task *t, trib_convert_fn fn, void *arg, trib_er
         if (attempt == 0 || attempt % 10 == 0)
             TRIB_WARN("worker", "%s retriable conversion error, retrying: %s", t->log_ctx, err->msg);
         if (!trib_task_backoff(t, attempt, t->policy.retry_delay_max_ms)) return -1;
+        trib_task_count(&t->counters.record_failures, 1);   /* the attempt that is retried */
+        trib_task_count(&t->counters.retries, 1);
     }
 }
 
