@@ -12,6 +12,7 @@
  */
 #include "common/log.h"
 #include "common/util.h"
+#include "metrics/metrics.h"
 #include "rest/server.h"
 #include "rest/tenants.h"
 #include "worker/tenant_log_store.h"
@@ -89,7 +90,12 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
     }
     for (size_t i = 0; i < nlisteners; i++) {
         trib_rest_config rc = {.host = hosts[i], .port = ports[i]};
-        rest[i] = trib_rest_tenants_server_start(tenants, &rc, herder, &err);
+        trib_rest_tenants_configure(tenants, &rc);
+        trib_rest_router *router = trib_rest_router_new();
+        trib_rest_tenants_add_routes(tenants, router);
+        if (trib_config_bool(trib_worker_config(w), "tributary.metrics.enable"))
+            trib_metrics_add_routes(router, trib_rest_tenants_registry(tenants));
+        rest[i] = trib_rest_server_start_router(&rc, router, herder, &err);
         if (!rest[i]) {
             fprintf(stderr, "tributary: REST server on %s:%d: %s\n", *hosts[i] ? hosts[i] : "*", ports[i], err.msg);
             goto out;

@@ -213,7 +213,8 @@ static const char *const eos_values[] = {"disabled", "preparing", "enabled", NUL
      .doc = "File holding the bearer token that guards the admin and tenant-management REST endpoints."}, \
     {.name = "tributary.metrics.enable", .type = TRIB_CFG_BOOLEAN, .default_value = "true",                 \
      .importance = TRIB_IMP_LOW, .group = "Tributary",                                                      \
-     .doc = "Whether the worker collects metrics and serves them over the REST API."},                    \
+     .doc = "Whether the worker serves metrics at GET /metrics on its REST listeners (Prometheus text "    \
+            "or OpenMetrics; docs/metrics.md). false: the route is absent (404)."},                       \
     {.name = "tributary.task.auto.restart", .type = TRIB_CFG_BOOLEAN, .default_value = "true",              \
      .importance = TRIB_IMP_MEDIUM, .group = "Tributary",                                                   \
      .doc = "Restart FAILED tasks automatically with exponential backoff (1 s doubling to 5 min; reset "   \

@@ -1,0 +1,395 @@
+/*
+ * render.c: turns a herder snapshot (trib_herder_metrics), tenant usage and
+ * process figures into the Prometheus text format or OpenMetrics.
+ *
+ * Samples are grouped by family (one HELP and TYPE each, as both formats
+ * require) in a fixed table, so the output order is stable. Families with
+ * no sample are left out. As in Strimzi's rules, a name ending in _total is
+ * a counter and everything else a gauge; OpenMetrics names a counter family
+ * without its _total suffix and ends with "# EOF".
+ *
+ * The *_rate gauges are Connect's per-second rates. Connect computes them
+ * over a 30 s window; here the renderer keeps, per task, the counters of an
+ * earlier scrape (at least 1 s and at most about 30 s old) and divides the
+ * difference: process-wide state under a mutex, one worker per process.
+ */
+#include "metrics/metrics.h"
+#include "common/util.h"
+#include "tenants/guard.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <string.h>
+
+enum {
+    F_CONN_STATUS, F_CONN_CLASS, F_CONN_TYPE, F_CONN_VERSION,
+    F_TASK_STATUS, F_TASK_COMMIT_AVG, F_TASK_COMMIT_MAX,
+    F_SRC_POLL_TOTAL, F_SRC_POLL_RATE, F_SRC_WRITE_TOTAL, F_SRC_WRITE_RATE, F_SRC_POLL_AVG, F_SRC_POLL_MAX,
+    F_SINK_READ_TOTAL, F_SINK_READ_RATE, F_SINK_SEND_TOTAL, F_SINK_SEND_RATE, F_SINK_PUT_AVG, F_SINK_PUT_MAX,
+    F_SINK_LAG_MAX,
+    F_ERR_FAILURES, F_ERR_ERRORS, F_ERR_SKIPPED, F_ERR_RETRIES, F_ERR_DLQ_REQ, F_ERR_DLQ_FAIL, F_ERR_LAST,
+    F_WORKER_CONNS, F_WORKER_TASKS,
+    F_WC_TOTAL, F_WC_RUNNING, F_WC_PAUSED, F_WC_FAILED, F_WC_UNASSIGNED, F_WC_RESTARTING,
+    F_RB_REBALANCING, F_RB_COMPLETED, F_RB_AVG, F_RB_MAX, F_RB_SINCE, F_COORD_CONNS, F_COORD_TASKS,
+    F_PRODUCED_BYTES, F_CONSUMED_BYTES,
+    F_TEN_RECORDS, F_TEN_BYTES, F_TEN_THROTTLED, F_TEN_VIOLATIONS, F_TEN_TASKS, F_TEN_QUOTA,
+    F_CPU, F_RSS, F_VSIZE, F_FDS, F_MAX_FDS, F_START, F_THREADS,
+    F_COUNT
+};
+
+typedef struct family {
+    const char *name;
+    const char *help;
+    trib_strbuf s;
+} family;
+
+static const struct { const char *name, *help; } FAMILIES[F_COUNT] = {
+    [F_CONN_STATUS] = {"kafka_connect_connector_status", "Connector status on this worker (1 for the current status)."},
+    [F_CONN_CLASS] = {"kafka_connect_connector_connector_class", "Connector class (info series)."},
+    [F_CONN_TYPE] = {"kafka_connect_connector_connector_type", "Connector type, source or sink (info series)."},
+    [F_CONN_VERSION] = {"kafka_connect_connector_connector_version", "Connector plugin version (info series)."},
+    [F_TASK_STATUS] = {"kafka_connect_connector_task_status", "Task status on this worker (1 for the current status)."},
+    [F_TASK_COMMIT_AVG] = {"kafka_connect_connector_task_offset_commit_avg_time_ms", "Average offset commit time."},
+    [F_TASK_COMMIT_MAX] = {"kafka_connect_connector_task_offset_commit_max_time_ms", "Longest offset commit time."},
+    [F_SRC_POLL_TOTAL] = {"kafka_connect_source_task_source_record_poll_total", "Records returned by the source task's poll()."},
+    [F_SRC_POLL_RATE] = {"kafka_connect_source_task_source_record_poll_rate", "Records polled per second."},
+    [F_SRC_WRITE_TOTAL] = {"kafka_connect_source_task_source_record_write_total", "Records acknowledged by Kafka."},
+    [F_SRC_WRITE_RATE] = {"kafka_connect_source_task_source_record_write_rate", "Records written per second."},
+    [F_SRC_POLL_AVG] = {"kafka_connect_source_task_poll_batch_avg_time_ms", "Average time of a poll() returning records."},
+    [F_SRC_POLL_MAX] = {"kafka_connect_source_task_poll_batch_max_time_ms", "Longest poll() returning records."},
+    [F_SINK_READ_TOTAL] = {"kafka_connect_sink_task_sink_record_read_total", "Records read from Kafka by the sink task."},
+    [F_SINK_READ_RATE] = {"kafka_connect_sink_task_sink_record_read_rate", "Records read per second."},
+    [F_SINK_SEND_TOTAL] = {"kafka_connect_sink_task_sink_record_send_total", "Records put into the sink."},
+    [F_SINK_SEND_RATE] = {"kafka_connect_sink_task_sink_record_send_rate", "Records put per second."},
+    [F_SINK_PUT_AVG] = {"kafka_connect_sink_task_put_batch_avg_time_ms", "Average put() time."},
+    [F_SINK_PUT_MAX] = {"kafka_connect_sink_task_put_batch_max_time_ms", "Longest put() time."},
+    [F_SINK_LAG_MAX] = {"kafka_connect_sink_task_sink_record_lag_max", "Records behind the partition end, at the last batch."},
+    [F_ERR_FAILURES] = {"kafka_connect_task_error_total_record_failures", "Failed record operations, retried attempts included."},
+    [F_ERR_ERRORS] = {"kafka_connect_task_error_total_record_errors", "Records that reached the error handler."},
+    [F_ERR_SKIPPED] = {"kafka_connect_task_error_total_records_skipped", "Records skipped by errors.tolerance=all."},
+    [F_ERR_RETRIES] = {"kafka_connect_task_error_total_retries", "Retried operations."},
+    [F_ERR_DLQ_REQ] = {"kafka_connect_task_error_deadletterqueue_produce_requests", "Records sent to the dead letter queue."},
+    [F_ERR_DLQ_FAIL] = {"kafka_connect_task_error_deadletterqueue_produce_failures", "Failed dead letter queue writes."},
+    [F_ERR_LAST] = {"kafka_connect_task_error_last_error_timestamp", "Wall clock (ms) of the last record error, 0 if none."},
+    [F_WORKER_CONNS] = {"kafka_connect_worker_connector_count", "Connectors running on this worker."},
+    [F_WORKER_TASKS] = {"kafka_connect_worker_task_count", "Tasks on this worker."},
+    [F_WC_TOTAL] = {"kafka_connect_worker_connector_total_task_count", "Tasks of the connector on this worker."},
+    [F_WC_RUNNING] = {"kafka_connect_worker_connector_running_task_count", "Running tasks of the connector on this worker."},
+    [F_WC_PAUSED] = {"kafka_connect_worker_connector_paused_task_count", "Paused tasks of the connector on this worker."},
+    [F_WC_FAILED] = {"kafka_connect_worker_connector_failed_task_count", "Failed tasks of the connector on this worker."},
+    [F_WC_UNASSIGNED] = {"kafka_connect_worker_connector_unassigned_task_count", "Unassigned tasks of the connector on this worker."},
+    [F_WC_RESTARTING] = {"kafka_connect_worker_connector_restarting_task_count", "Restarting tasks of the connector on this worker."},
+    [F_RB_REBALANCING] = {"kafka_connect_worker_rebalance_rebalancing", "1 while the worker group rebalances."},
+    [F_RB_COMPLETED] = {"kafka_connect_worker_rebalance_completed_rebalances_total", "Rebalances this worker completed."},
+    [F_RB_AVG] = {"kafka_connect_worker_rebalance_rebalance_avg_time_ms", "Average rebalance time."},
+    [F_RB_MAX] = {"kafka_connect_worker_rebalance_rebalance_max_time_ms", "Longest rebalance time."},
+    [F_RB_SINCE] = {"kafka_connect_worker_rebalance_time_since_last_rebalance_ms", "Time since the last completed rebalance."},
+    [F_COORD_CONNS] = {"kafka_connect_coordinator_assigned_connectors", "Connectors assigned to this worker."},
+    [F_COORD_TASKS] = {"kafka_connect_coordinator_assigned_tasks", "Tasks assigned to this worker."},
+    [F_PRODUCED_BYTES] = {"tributary_task_produced_bytes_total", "Key and value bytes the source task had acknowledged by Kafka."},
+    [F_CONSUMED_BYTES] = {"tributary_task_consumed_bytes_total", "Key and value bytes the sink task read from Kafka."},
+    [F_TEN_RECORDS] = {"tributary_tenant_records_total", "Records of the tenant's tasks on this worker, by direction."},
+    [F_TEN_BYTES] = {"tributary_tenant_bytes_total", "Bytes of the tenant's tasks on this worker, by direction."},
+    [F_TEN_THROTTLED] = {"tributary_tenant_throttled_seconds_total", "Time the tenant's tasks waited on its quotas."},
+    [F_TEN_VIOLATIONS] = {"tributary_tenant_topic_violations_total", "Topics outside the tenant's prefix refused at run time."},
+    [F_TEN_TASKS] = {"tributary_tenant_active_tasks", "The tenant's tasks running on this worker."},
+    [F_TEN_QUOTA] = {"tributary_tenant_quota", "The tenant's quotas (counts: -1 unlimited; rates per second: 0 unlimited)."},
+    [F_CPU] = {"process_cpu_seconds_total", "User and system CPU time of the worker process."},
+    [F_RSS] = {"process_resident_memory_bytes", "Resident memory of the worker process."},
+    [F_VSIZE] = {"process_virtual_memory_bytes", "Virtual memory of the worker process."},
+    [F_FDS] = {"process_open_fds", "Open file descriptors."},
+    [F_MAX_FDS] = {"process_max_fds", "Limit of open file descriptors."},
+    [F_START] = {"process_start_time_seconds", "Start time of the process since the epoch."},
+    [F_THREADS] = {"process_threads", "Threads of the worker process."},
+};
+
+/* Label values are escaped as both formats require: \\, \" and \n. */
+static void put_label_value(trib_strbuf *sb, const char *v) {
+    for (const char *p = v; *p; p++) {
+        if (*p == '\\') trib_strbuf_puts(sb, "\\\\");
+        else if (*p == '"') trib_strbuf_puts(sb, "\\\"");
+        else if (*p == '\n') trib_strbuf_puts(sb, "\\n");
+        else trib_strbuf_putc(sb, *p);
+    }
+}
+
+/* One sample: nlabels name/value string pairs follow v. */
+static void add(family *fams, int f, double v, int nlabels, ...) {
+    trib_strbuf *sb = &fams[f].s;
+    trib_strbuf_puts(sb, fams[f].name);
+    va_list ap;
+    va_start(ap, nlabels);
+    for (int i = 0; i < nlabels; i++) {
+        const char *k = va_arg(ap, const char *), *val = va_arg(ap, const char *);
+        trib_strbuf_putc(sb, i == 0 ? '{' : ',');
+        trib_strbuf_printf(sb, "%s=\"", k);
+        put_label_value(sb, val ? val : "");
+        trib_strbuf_putc(sb, '"');
+    }
+    va_end(ap);
+    if (nlabels) trib_strbuf_putc(sb, '}');
+    if (isfinite(v) && v == (double)(long long)v && fabs(v) < 9e15) trib_strbuf_printf(sb, " %lld\n", (long long)v);
+    else if (isfinite(v)) trib_strbuf_printf(sb, " %.17g\n", v);
+    else trib_strbuf_puts(sb, " NaN\n");
+}
+
+static double num(const json_t *o, const char *k) {
+    return json_number_value(json_object_get(o, k));
+}
+
+static char *lower(const char *s) {
+    char *o = trib_xstrdup(s ? s : "unassigned");
+    for (char *p = o; *p; p++)
+        if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+    return o;
+}
+
+/* ---- rates ---- */
+
+static pthread_mutex_t rates_lock = PTHREAD_MUTEX_INITIALIZER;
+static json_t *rates_prev;   /* {"<connector>\n<task>": {"t": ms, "<counter>": n, "rate_<counter>": r}} */
+
+#define RATE_MIN_MS 1000
+#define RATE_WINDOW_MS 30000
+
+/* Per-second rate of counter `field` of a task since its kept sample;
+ * rotates the sample once it is older than the window. Caller holds
+ * rates_lock; next collects the entries of tasks still present. */
+static double rate_of(json_t *next, const char *key, const json_t *counters, const char *field, int64_t now) {
+    json_t *prev = json_object_get(rates_prev, key);
+    json_t *e = json_object_get(next, key);
+    if (!e) {
+        e = prev ? json_deep_copy(prev) : json_pack("{sI}", "t", (json_int_t)now);
+        json_object_set_new(next, key, e);
+    }
+    double cur = num(counters, field);
+    char rk[64];
+    snprintf(rk, sizeof rk, "rate_%s", field);
+    json_t *base = json_object_get(e, field);
+    double r = num(e, rk);
+    int64_t t = json_integer_value(json_object_get(e, "t"));
+    if (!base) {   /* first sight of this counter: a rate needs a second scrape */
+        json_object_set_new(e, field, json_real(cur));
+        return 0;
+    }
+    if (now - t >= RATE_MIN_MS) {
+        r = (cur - json_number_value(base)) * 1000.0 / (double)(now - t);
+        if (r < 0) r = 0;   /* the task restarted: its counters began again */
+        json_object_set_new(e, rk, json_real(r));
+        if (now - t >= RATE_WINDOW_MS) json_object_set_new(e, "rotate", json_true());
+    }
+    return r;
+}
+
+/* After all rates of a scrape: entries marked "rotate" restart their window. */
+static void rates_rotate(json_t *next, const json_t *snapshot_counters_by_key, int64_t now) {
+    const char *k;
+    json_t *e;
+    json_object_foreach(next, k, e) {
+        if (!json_is_true(json_object_get(e, "rotate"))) continue;
+        const json_t *c = json_object_get(snapshot_counters_by_key, k);
+        const char *f;
+        json_t *v;
+        json_t *fresh = json_pack("{sI}", "t", (json_int_t)now);
+        json_object_foreach(e, f, v) {
+            if (strncmp(f, "rate_", 5) == 0) json_object_set(fresh, f, v);
+            else if (strcmp(f, "t") != 0 && strcmp(f, "rotate") != 0) json_object_set_new(fresh, f, json_real(num(c, f)));
+        }
+        json_object_set_new(next, k, fresh);
+    }
+}
+
+/* ---- connectors and tasks ---- */
+
+static void task_metrics(family *fams, const char *conn, bool is_source, const json_t *task, json_t *rates_next,
+                         json_t *by_key, int64_t now) {
+    char tid[24];
+    snprintf(tid, sizeof tid, "%lld", (long long)json_integer_value(json_object_get(task, "id")));
+    char *st = lower(json_string_value(json_object_get(task, "state")));
+    add(fams, F_TASK_STATUS, 1, 3, "connector", conn, "task", tid, "status", st);
+    free(st);
+    const json_t *c = json_object_get(task, "counters");
+    if (!c) return;
+    char key[600];
+    snprintf(key, sizeof key, "%s\n%s", conn, tid);
+    json_object_set(by_key, key, (json_t *)c);
+#define L 2, "connector", conn, "task", tid
+    double commits = num(c, "commits"), batches = num(c, "batches");
+    add(fams, F_TASK_COMMIT_AVG, commits > 0 ? num(c, "commit_us_sum") / commits / 1000.0 : 0, L);
+    add(fams, F_TASK_COMMIT_MAX, num(c, "commit_us_max") / 1000.0, L);
+    double batch_avg = batches > 0 ? num(c, "batch_us_sum") / batches / 1000.0 : 0;
+    if (is_source) {
+        add(fams, F_SRC_POLL_TOTAL, num(c, "poll_total"), L);
+        add(fams, F_SRC_POLL_RATE, rate_of(rates_next, key, c, "poll_total", now), L);
+        add(fams, F_SRC_WRITE_TOTAL, num(c, "write_total"), L);
+        add(fams, F_SRC_WRITE_RATE, rate_of(rates_next, key, c, "write_total", now), L);
+        add(fams, F_SRC_POLL_AVG, batch_avg, L);
+        add(fams, F_SRC_POLL_MAX, num(c, "batch_us_max") / 1000.0, L);
+        add(fams, F_PRODUCED_BYTES, num(c, "bytes_total"), L);
+    } else {
+        add(fams, F_SINK_READ_TOTAL, num(c, "read_total"), L);
+        add(fams, F_SINK_READ_RATE, rate_of(rates_next, key, c, "read_total", now), L);
+        add(fams, F_SINK_SEND_TOTAL, num(c, "send_total"), L);
+        add(fams, F_SINK_SEND_RATE, rate_of(rates_next, key, c, "send_total", now), L);
+        add(fams, F_SINK_PUT_AVG, batch_avg, L);
+        add(fams, F_SINK_PUT_MAX, num(c, "batch_us_max") / 1000.0, L);
+        add(fams, F_SINK_LAG_MAX, num(c, "lag_max"), L);
+        add(fams, F_CONSUMED_BYTES, num(c, "bytes_total"), L);
+    }
+    add(fams, F_ERR_FAILURES, num(c, "record_failures"), L);
+    add(fams, F_ERR_ERRORS, num(c, "record_errors"), L);
+    add(fams, F_ERR_SKIPPED, num(c, "records_skipped"), L);
+    add(fams, F_ERR_RETRIES, num(c, "retries"), L);
+    add(fams, F_ERR_DLQ_REQ, num(c, "dlq_requests"), L);
+    add(fams, F_ERR_DLQ_FAIL, num(c, "dlq_failures"), L);
+    add(fams, F_ERR_LAST, num(c, "last_error_ms"), L);
+#undef L
+}
+
+static void herder_metrics(family *fams, const json_t *snap, int64_t now) {
+    int nconns = 0, ntasks = 0;
+    pthread_mutex_lock(&rates_lock);
+    json_t *rates_next = json_object(), *by_key = json_object();
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(snap, "connectors"), i, c) {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        bool is_source = strcmp(json_string_value(json_object_get(c, "type")), "source") == 0;
+        if (json_is_true(json_object_get(c, "local"))) {
+            nconns++;
+            char *st = lower(json_string_value(json_object_get(c, "state")));
+            add(fams, F_CONN_STATUS, 1, 2, "connector", name, "status", st);
+            free(st);
+            add(fams, F_CONN_CLASS, 1, 2, "connector", name, "connector_class",
+                json_string_value(json_object_get(c, "class")));
+            add(fams, F_CONN_TYPE, 1, 2, "connector", name, "connector_type", json_string_value(json_object_get(c, "type")));
+            add(fams, F_CONN_VERSION, 1, 2, "connector", name, "connector_version",
+                json_string_value(json_object_get(c, "version")));
+        }
+        int total = 0, running = 0, paused = 0, failed = 0, unassigned = 0, restarting = 0;
+        size_t k;
+        json_t *t;
+        json_array_foreach(json_object_get(c, "tasks"), k, t) {
+            if (!json_is_true(json_object_get(t, "local"))) continue;
+            total++;
+            const char *s = json_string_value(json_object_get(t, "state"));
+            if (!s || strcmp(s, "UNASSIGNED") == 0) unassigned++;
+            else if (strcmp(s, "RUNNING") == 0) running++;
+            else if (strcmp(s, "PAUSED") == 0) paused++;
+            else if (strcmp(s, "FAILED") == 0) failed++;
+            else if (strcmp(s, "RESTARTING") == 0) restarting++;
+            task_metrics(fams, name, is_source, t, rates_next, by_key, now);
+        }
+        ntasks += total;
+        if (total || json_is_true(json_object_get(c, "local"))) {
+            add(fams, F_WC_TOTAL, total, 1, "connector", name);
+            add(fams, F_WC_RUNNING, running, 1, "connector", name);
+            add(fams, F_WC_PAUSED, paused, 1, "connector", name);
+            add(fams, F_WC_FAILED, failed, 1, "connector", name);
+            add(fams, F_WC_UNASSIGNED, unassigned, 1, "connector", name);
+            add(fams, F_WC_RESTARTING, restarting, 1, "connector", name);
+        }
+    }
+    rates_rotate(rates_next, by_key, now);
+    json_decref(rates_prev);
+    rates_prev = rates_next;   /* tasks gone since the last scrape drop out */
+    pthread_mutex_unlock(&rates_lock);
+    json_decref(by_key);
+    add(fams, F_WORKER_CONNS, nconns, 0);
+    add(fams, F_WORKER_TASKS, ntasks, 0);
+    const json_t *rb = json_object_get(snap, "rebalance");
+    if (rb) {   /* distributed mode only, as in Connect */
+        double timed = num(rb, "timed"), last = num(rb, "last_completed_ms");
+        add(fams, F_RB_REBALANCING, json_is_true(json_object_get(rb, "rebalancing")) ? 1 : 0, 0);
+        add(fams, F_RB_COMPLETED, num(rb, "completed"), 0);
+        add(fams, F_RB_AVG, timed > 0 ? num(rb, "time_ms_sum") / timed : 0, 0);
+        add(fams, F_RB_MAX, num(rb, "time_ms_max"), 0);
+        add(fams, F_RB_SINCE, last > 0 ? (double)now - last : -1, 0);
+        add(fams, F_COORD_CONNS, nconns, 0);
+        add(fams, F_COORD_TASKS, ntasks, 0);
+    }
+}
+
+static void tenant_metrics(family *fams, trib_tenants *reg) {
+    json_t *names = trib_tenants_list(reg);
+    size_t i;
+    json_t *n;
+    json_array_foreach(names, i, n) {
+        const char *name = json_string_value(n);
+        json_t *u = trib_tenants_usage_json(reg, name, NULL);
+        trib_tenant *t = trib_tenants_get(reg, name, NULL);
+        if (u) {
+            add(fams, F_TEN_RECORDS, num(u, "records_in"), 2, "tenant", name, "direction", "in");
+            add(fams, F_TEN_RECORDS, num(u, "records_out"), 2, "tenant", name, "direction", "out");
+            add(fams, F_TEN_BYTES, num(u, "bytes_in"), 2, "tenant", name, "direction", "in");
+            add(fams, F_TEN_BYTES, num(u, "bytes_out"), 2, "tenant", name, "direction", "out");
+            add(fams, F_TEN_THROTTLED, num(u, "throttled_ms_in") / 1000.0, 2, "tenant", name, "direction", "in");
+            add(fams, F_TEN_THROTTLED, num(u, "throttled_ms_out") / 1000.0, 2, "tenant", name, "direction", "out");
+            add(fams, F_TEN_VIOLATIONS, num(u, "topic_violations"), 1, "tenant", name);
+            add(fams, F_TEN_TASKS, num(u, "guards"), 1, "tenant", name);
+        }
+        if (t) {
+            const trib_tenant_quotas *q = &t->quotas;
+            add(fams, F_TEN_QUOTA, (double)q->max_connectors, 2, "tenant", name, "quota", "max_connectors");
+            add(fams, F_TEN_QUOTA, (double)q->max_tasks, 2, "tenant", name, "quota", "max_tasks");
+            add(fams, F_TEN_QUOTA, q->records_in, 2, "tenant", name, "quota", "records_in_per_sec");
+            add(fams, F_TEN_QUOTA, q->bytes_in, 2, "tenant", name, "quota", "bytes_in_per_sec");
+            add(fams, F_TEN_QUOTA, q->records_out, 2, "tenant", name, "quota", "records_out_per_sec");
+            add(fams, F_TEN_QUOTA, q->bytes_out, 2, "tenant", name, "quota", "bytes_out_per_sec");
+        }
+        trib_tenant_free(t);
+        json_decref(u);
+    }
+    json_decref(names);
+}
+
+static void process_metrics(family *fams) {
+    trib_process_stats p;
+    trib_process_stats_read(&p);
+    if (p.cpu_seconds >= 0) add(fams, F_CPU, p.cpu_seconds, 0);
+    if (p.rss_bytes >= 0) add(fams, F_RSS, (double)p.rss_bytes, 0);
+    if (p.vsize_bytes >= 0) add(fams, F_VSIZE, (double)p.vsize_bytes, 0);
+    if (p.open_fds >= 0) add(fams, F_FDS, (double)p.open_fds, 0);
+    if (p.max_fds >= 0) add(fams, F_MAX_FDS, (double)p.max_fds, 0);
+    if (p.start_time_seconds >= 0) add(fams, F_START, p.start_time_seconds, 0);
+    if (p.threads >= 0) add(fams, F_THREADS, (double)p.threads, 0);
+}
+
+char *trib_metrics_render(const json_t *snapshot, trib_tenants *tenants, trib_metrics_format f, int64_t now_ms,
+                          size_t *len) {
+    family fams[F_COUNT];
+    for (int i = 0; i < F_COUNT; i++) {
+        fams[i].name = FAMILIES[i].name;
+        fams[i].help = FAMILIES[i].help;
+        trib_strbuf_init(&fams[i].s);
+    }
+    if (snapshot) herder_metrics(fams, snapshot, now_ms);
+    if (tenants) tenant_metrics(fams, tenants);
+    process_metrics(fams);
+
+    trib_strbuf out;
+    trib_strbuf_init(&out);
+    for (int i = 0; i < F_COUNT; i++) {
+        if (fams[i].s.len == 0) continue;
+        bool counter = trib_str_endswith(fams[i].name, "_total");
+        int name_len = (int)strlen(fams[i].name) - (counter && f == TRIB_METRICS_OPENMETRICS ? 6 : 0);
+        trib_strbuf_printf(&out, "# HELP %.*s %s\n# TYPE %.*s %s\n", name_len, fams[i].name, fams[i].help, name_len,
+                           fams[i].name, counter ? "counter" : "gauge");
+        trib_strbuf_append(&out, fams[i].s.data, fams[i].s.len);
+        trib_strbuf_free(&fams[i].s);
+    }
+    if (f == TRIB_METRICS_OPENMETRICS) trib_strbuf_puts(&out, "# EOF\n");
+    *len = out.len;
+    return trib_strbuf_take(&out);
+}
+
+trib_metrics_format trib_metrics_negotiate(const char *accept) {
+    return accept && strstr(accept, "application/openmetrics-text") ? TRIB_METRICS_OPENMETRICS
+                                                                     : TRIB_METRICS_PROMETHEUS;
+}
+
+const char *trib_metrics_content_type(trib_metrics_format f) {
+    return f == TRIB_METRICS_OPENMETRICS ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                                         : "text/plain; version=0.0.4; charset=utf-8";
+}
