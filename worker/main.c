@@ -52,6 +52,11 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* the format first, so the worker's own start-up lines use it (a bad
+     * value is refused with the other keys by trib_worker_new) */
+    trib_log_format fmt;
+    if (trib_log_format_parse(trib_props_get(props, "tributary.log.format"), &fmt) == 0) trib_log_set_format(fmt);
+
     trib_worker *w = trib_worker_new(props, mode, &err);
     trib_props *props_for_tenants = props;
     if (!w) {
