@@ -6,9 +6,9 @@
 #include "worker/connector_config.h"
 #include "common/util.h"
 #include "proto/converter.h"
+#include "transforms/java_regex.h"
 #include "transforms/transform.h"
 
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,12 +137,14 @@ static void validate_sink_topics(trib_config_report *r, const trib_props *config
         trib_config_report_error(r, "topics.regex", "Must configure one of topics or topics.regex");
     }
     if (*regex) {
-        regex_t re;
-        if (regcomp(&re, regex, REG_EXTENDED | REG_NOSUB) != 0)
-            trib_config_report_error(r, "topics.regex", "Invalid value %s for configuration topics.regex: "
-                                     "not a valid regular expression", regex);
-        else
-            regfree(&re);
+        /* The engine the sink matches topics with (worker/topic_regex.h),
+         * so a pattern cannot mean one thing here and another at run time. */
+        trib_error e;
+        trib_jregex *re = trib_jregex_compile(regex, &e);
+        if (!re)
+            trib_config_report_error(r, "topics.regex", "Invalid value %s for configuration topics.regex: %s", regex,
+                                     e.msg);
+        trib_jregex_free(re);
     }
     const char *dlq = trib_props_get_or(config, "errors.deadletterqueue.topic.name", "");
     for (size_t i = 0; *dlq && i < ntopics; i++)
