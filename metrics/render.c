@@ -16,6 +16,7 @@
 #include "metrics/metrics.h"
 #include "common/util.h"
 #include "tenants/guard.h"
+#include "transforms/quality.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -33,6 +34,7 @@ enum {
     F_WC_TOTAL, F_WC_RUNNING, F_WC_PAUSED, F_WC_FAILED, F_WC_UNASSIGNED, F_WC_RESTARTING,
     F_RB_REBALANCING, F_RB_COMPLETED, F_RB_AVG, F_RB_MAX, F_RB_SINCE, F_COORD_CONNS, F_COORD_TASKS,
     F_PRODUCED_BYTES, F_CONSUMED_BYTES,
+    F_QUALITY_RECORDS, F_QUALITY_RULES,
     F_TEN_RECORDS, F_TEN_BYTES, F_TEN_THROTTLED, F_TEN_VIOLATIONS, F_TEN_TASKS, F_TEN_QUOTA,
     F_CPU, F_RSS, F_VSIZE, F_FDS, F_MAX_FDS, F_START, F_THREADS,
     F_COUNT
@@ -89,6 +91,8 @@ static const struct { const char *name, *help; } FAMILIES[F_COUNT] = {
     [F_COORD_TASKS] = {"kafka_connect_coordinator_assigned_tasks", "Tasks assigned to this worker."},
     [F_PRODUCED_BYTES] = {"tributary_task_produced_bytes_total", "Key and value bytes the source task had acknowledged by Kafka."},
     [F_CONSUMED_BYTES] = {"tributary_task_consumed_bytes_total", "Key and value bytes the sink task read from Kafka."},
+    [F_QUALITY_RECORDS] = {"tributary_quality_records_total", "Records a Validate transform saw, by outcome."},
+    [F_QUALITY_RULES] = {"tributary_quality_rule_checks_total", "Validate rule evaluations, by result."},
     [F_TEN_RECORDS] = {"tributary_tenant_records_total", "Records of the tenant's tasks on this worker, by direction."},
     [F_TEN_BYTES] = {"tributary_tenant_bytes_total", "Bytes of the tenant's tasks on this worker, by direction."},
     [F_TEN_THROTTLED] = {"tributary_tenant_throttled_seconds_total", "Time the tenant's tasks waited on its quotas."},
@@ -311,6 +315,22 @@ static void herder_metrics(family *fams, const json_t *snap, int64_t now) {
     }
 }
 
+/* Validate's counters (transforms/quality.h), summed over this worker's
+ * tasks since it started; visited under the quality registry's lock. */
+static void quality_row(const trib_quality_transform_row *row, void *opaque) {
+    family *fams = opaque;
+    for (int o = 0; o < TRIB_QUALITY_OUTCOMES; o++)
+        add(fams, F_QUALITY_RECORDS, (double)row->outcomes[o], 3, "connector", row->connector, "transform",
+            row->alias, "outcome", trib_quality_outcome_name((trib_quality_outcome)o));
+    for (size_t i = 0; i < row->nrules; i++) {
+        const trib_quality_rule_row *r = &row->rules[i];
+        for (int passed = 1; passed >= 0; passed--)
+            add(fams, F_QUALITY_RULES, (double)(passed ? r->passed : r->failed), 7, "connector", row->connector,
+                "transform", row->alias, "rule", r->rule_id, "rule_type", r->rule_type, "column",
+                r->column ? r->column : "", "severity", r->severity, "result", passed ? "passed" : "failed");
+    }
+}
+
 static void tenant_metrics(family *fams, trib_tenants *reg) {
     json_t *names = trib_tenants_list(reg);
     size_t i;
@@ -365,6 +385,7 @@ char *trib_metrics_render(const json_t *snapshot, trib_tenants *tenants, trib_me
         trib_strbuf_init(&fams[i].s);
     }
     if (snapshot) herder_metrics(fams, snapshot, now_ms);
+    trib_quality_visit(NULL, quality_row, fams);
     if (tenants) tenant_metrics(fams, tenants);
     process_metrics(fams);
 

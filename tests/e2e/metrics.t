@@ -8,7 +8,7 @@
 # OpenMetrics variant, windowed rates, and tributary.metrics.enable=false.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 30
+plan 35
 
 N=300
 port=$(free_port)
@@ -75,6 +75,17 @@ wait_for 20 'test "$(metric "$(scrape)" "kafka_connect_source_task_source_record
 sleep 3
 rate=$(metric "$(scrape)" 'kafka_connect_source_task_source_record_poll_rate{connector="steady",task="0"}')
 ok "$(awk -v r="$rate" 'BEGIN { exit !(r >= 25 && r <= 100) }'; echo $?)" "source_record_poll_rate of a 50/s DataGen is near 50 ($rate)"
+
+# Validate's per-rule counters: order_id 0..99, the rule allows 0..79 and drops the rest
+rules=$(python3 -c 'import json; print(json.dumps(json.dumps([{"rule_id":"id_range","rule_type":"range","column":"order_id","parameters":{"min":0,"max":79},"severity":"error"}])))')
+rest POST "$port" /connectors "{\"name\":\"checked\",\"config\":{\"connector.class\":\"DataGen\",\"topic\":\"$topic-checked\",\"count\":\"100\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\",\"transforms\":\"check\",\"transforms.check.type\":\"Validate\",\"transforms.check.rules\":$rules,\"transforms.check.on.failure\":\"drop\"}}" >/dev/null
+wait_for 30 'test "$(metric "$(scrape)" "kafka_connect_source_task_source_record_write_total{connector=\"checked\",task=\"0\"}")" = 80'
+m=$(scrape)
+is "$(metric "$m" 'kafka_connect_source_task_source_record_poll_total{connector="checked",task="0"}')" 100 "Validate: the source polled 100 records"
+is "$(metric "$m" 'kafka_connect_source_task_source_record_write_total{connector="checked",task="0"}')" 80 "and wrote the 80 that passed"
+is "$(metric "$m" 'tributary_quality_rule_checks_total{connector="checked",transform="check",rule="id_range",rule_type="range",column="order_id",severity="error",result="failed"}')" 20 "rule id_range failed 20 times"
+is "$(metric "$m" 'tributary_quality_rule_checks_total{connector="checked",transform="check",rule="id_range",rule_type="range",column="order_id",severity="error",result="passed"}')" 80 "and passed 80 times"
+is "$(metric "$m" 'tributary_quality_records_total{connector="checked",transform="check",outcome="dropped"}')" 20 "20 records dropped by the transform"
 
 om=$(curl -sS -H 'Accept: application/openmetrics-text; version=1.0.0,text/plain;q=0.5' -D "$E2E_TMP/om.h" "http://127.0.0.1:$port/metrics")
 like "$(tr -d '\r' < "$E2E_TMP/om.h" | grep -i '^content-type')" 'application/openmetrics-text' "OpenMetrics when the Accept header asks"
