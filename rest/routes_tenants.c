@@ -264,7 +264,9 @@ typedef enum { ROUTE_OPEN, ROUTE_ADMIN_VIEW, ROUTE_ADMIN, ROUTE_TENANT } route_k
 
 static route_kind classify(const trib_rest_request *req) {
     const char *p = req->route->pattern;
-    if (strcmp(p, "/") == 0 || strcmp(p, "/health") == 0) return ROUTE_OPEN;
+    /* the console's static files (ui/) hold no data: the page asks for a credential itself */
+    if (strcmp(p, "/") == 0 || strcmp(p, "/health") == 0 || strcmp(p, "/ui") == 0 || strcmp(p, "/ui/{file}") == 0)
+        return ROUTE_OPEN;
     if (trib_str_startswith(p, "/tenants/{tenant}/connectors") ||
         trib_str_startswith(p, "/tenants/{tenant}/connector-plugins"))
         return ROUTE_TENANT;

@@ -15,6 +15,7 @@
 #include "metrics/metrics.h"
 #include "rest/server.h"
 #include "rest/tenants.h"
+#include "ui/ui.h"
 #include "worker/tenant_log_store.h"
 #include "worker/worker.h"
 
@@ -100,6 +101,7 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
         trib_rest_tenants_add_routes(tenants, router);
         if (trib_config_bool(trib_worker_config(w), "tributary.metrics.enable"))
             trib_metrics_add_routes(router, trib_rest_tenants_registry(tenants));
+        trib_ui_add_routes(router);
         rest[i] = trib_rest_server_start_router(&rc, router, herder, &err);
         if (!rest[i]) {
             fprintf(stderr, "tributary: REST server on %s:%d: %s\n", *hosts[i] ? hosts[i] : "*", ports[i], err.msg);

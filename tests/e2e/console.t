@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The web console (/ui) in a real headless browser: Debian's Chromium
+# driven over its DevTools protocol by console_browser.py. A tenant logs
+# in with its API key, creates a connector through the form (a validation
+# error first), pauses and resumes it, and never sees another tenant's
+# connector; the admin sees all, live rates, a FAILED task's trace and a
+# STOPPED connector's offsets. Screenshots of each page go to
+# $TRIB_ARTIFACTS_DIR/console (default: <build dir>/artifacts/console).
+. "$(dirname "$0")/lib.sh"
+require_services
+command -v chromium >/dev/null || bail "chromium is missing (scripts/deps installs it)"
+/usr/bin/python3 -c 'import websocket' 2>/dev/null || bail "python3-websocket is missing (scripts/deps installs it)"
+plan 20
+
+port=$(free_port)
+ART=${TRIB_ARTIFACTS_DIR:-${TRIB_BUILD_DIR:-$E2E_ROOT/build}/artifacts}/console
+rm -rf "$ART"
+echo "admin-$RANDOM-$RANDOM-console-token" > "$E2E_TMP/admin.token"
+write_worker_props "$E2E_TMP/w.properties" "$port" "$E2E_TMP/offsets" "tributary.task.auto.restart=false" \
+  "admin.token.file=$E2E_TMP/admin.token" "tenant.key.secret.file=$E2E_TMP/key.secret"
+start_worker "$E2E_TMP/w.properties" "$E2E_TMP/worker.log"
+wait_rest "$port" 30; ok $? "worker REST API is ready"
+admin=(-H "Authorization: Bearer $(cat "$E2E_TMP/admin.token")")
+api() { curl -sS "${admin[@]}" -H 'Content-Type: application/json' "$@"; }
+
+api -X POST --data '{"name":"acme"}' "http://127.0.0.1:$port/tenants" >/dev/null
+api -X POST --data '{"name":"globex"}' "http://127.0.0.1:$port/tenants" >/dev/null
+key=$(api -X POST "http://127.0.0.1:$port/tenants/acme/keys" | jq -r .key)
+gkey=$(api -X POST "http://127.0.0.1:$port/tenants/globex/keys" | jq -r .key)
+like "$key" '^trib_' "tenant acme has an API key"
+curl -sS -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+  --data '{"name":"existing","config":{"connector.class":"DataGen","topic":"acme.existing","rate":"20","value.shape":"string"}}' \
+  "http://127.0.0.1:$port/tenants/acme/connectors" >/dev/null
+curl -sS -X POST -H "Authorization: Bearer $gkey" -H 'Content-Type: application/json' \
+  --data '{"name":"secret-gen","config":{"connector.class":"DataGen","topic":"globex.t","rate":"1","value.shape":"string"}}' \
+  "http://127.0.0.1:$port/tenants/globex/connectors" >/dev/null
+# an admin sink whose task fails: the records are not JSON
+api -X POST --data "{\"name\":\"broken\",\"config\":{\"connector.class\":\"FileStreamSink\",\"topics\":\"acme.existing\",\"file\":\"$E2E_TMP/broken.txt\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\"}}" \
+  "http://127.0.0.1:$port/connectors" >/dev/null
+wait_for 30 'api "http://127.0.0.1:$port/connectors/broken/status" | grep -q FAILED'; ok $? "the admin's broken sink has a FAILED task"
+
+while read -r word rc desc; do
+  [ "$word" = RESULT ] && ok "$rc" "$desc"
+done < <(BASE="http://127.0.0.1:$port" ADMIN_TOKEN=$(cat "$E2E_TMP/admin.token") TENANT=acme TENANT_KEY=$key \
+  OTHER_CONNECTOR=globex/secret-gen FAILED_CONNECTOR=broken ARTIFACTS="$ART" \
+  timeout 180 /usr/bin/python3 "$(dirname "$0")/console_browser.py" 2>&1)
+n=$(ls "$ART"/*.png 2>/dev/null | wc -l)
+is "$n" 7 "seven screenshots saved in $ART"
+
+kill -TERM "$WORKER_PID"; wait "$WORKER_PID"
+is "$?" 0 "the worker stops with status 0"
+finish
