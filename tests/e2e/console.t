@@ -10,7 +10,7 @@
 require_services
 command -v chromium >/dev/null || bail "chromium is missing (scripts/deps installs it)"
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || bail "python3-websocket is missing (scripts/deps installs it)"
-plan 20
+plan 23
 
 port=$(free_port)
 ART=${TRIB_ARTIFACTS_DIR:-${TRIB_BUILD_DIR:-$E2E_ROOT/build}/artifacts}/console
@@ -38,6 +38,11 @@ curl -sS -X POST -H "Authorization: Bearer $gkey" -H 'Content-Type: application/
 api -X POST --data "{\"name\":\"broken\",\"config\":{\"connector.class\":\"FileStreamSink\",\"topics\":\"acme.existing\",\"file\":\"$E2E_TMP/broken.txt\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\"}}" \
   "http://127.0.0.1:$port/connectors" >/dev/null
 wait_for 30 'api "http://127.0.0.1:$port/connectors/broken/status" | grep -q FAILED'; ok $? "the admin's broken sink has a FAILED task"
+
+# /metrics names every tenant's connectors: admin token only
+is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")" 401 "/metrics without a credential is 401"
+is "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "http://127.0.0.1:$port/metrics")" 403 "/metrics with a tenant's key is 403"
+like "$(curl -s "${admin[@]}" "http://127.0.0.1:$port/metrics")" 'kafka_connect_connector_status\{connector="globex/secret-gen",status="running"\} 1' "/metrics with the admin token names tenant connectors by full name"
 
 while read -r word rc desc; do
   [ "$word" = RESULT ] && ok "$rc" "$desc"
