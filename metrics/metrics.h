@@ -34,12 +34,15 @@ trib_metrics_format trib_metrics_negotiate(const char *accept);
 const char *trib_metrics_content_type(trib_metrics_format f);
 
 /* Renders a herder snapshot (trib_herder_metrics) plus tenant usage
- * (tenants may be NULL) and process figures. now_ms is the wall clock,
+ * (tenants may be NULL) and process figures. With only_tenant set, only
+ * that tenant's connectors (under their local names), Validate counters
+ * and usage, and no worker or process figures. now_ms is the wall clock,
  * used for time-since figures. Returns a malloc'd string; *len its length. */
-char *trib_metrics_render(const json_t *snapshot, trib_tenants *tenants, trib_metrics_format f, int64_t now_ms,
-                          size_t *len);
+char *trib_metrics_render(const json_t *snapshot, trib_tenants *tenants, const char *only_tenant,
+                          trib_metrics_format f, int64_t now_ms, size_t *len);
 
-/* Adds GET /metrics to r. The handler reads the herder of the request and
+/* Adds GET /metrics and GET /tenants/{tenant}/metrics (the tenant's own
+ * series, for its API key) to r. The handler reads the herder of the request and
  * the tenant registry given here (may be NULL; borrowed, must outlive
  * every server using r). With tributary.metrics.enable=false the caller
  * does not add the route, so /metrics is 404 like any unknown path. */

@@ -206,8 +206,10 @@ static void rates_rotate(json_t *next, const json_t *snapshot_counters_by_key, i
 
 /* ---- connectors and tasks ---- */
 
-static void task_metrics(family *fams, const char *conn, bool is_source, const json_t *task, json_t *rates_next,
-                         json_t *by_key, int64_t now) {
+/* conn labels the series; full (the herder's name) keys the rate samples,
+ * so a tenant's scrape and the admin's share them. */
+static void task_metrics(family *fams, const char *conn, const char *full, bool is_source, const json_t *task,
+                         json_t *rates_next, json_t *by_key, int64_t now) {
     char tid[24];
     snprintf(tid, sizeof tid, "%lld", (long long)json_integer_value(json_object_get(task, "id")));
     char *st = lower(json_string_value(json_object_get(task, "state")));
@@ -216,7 +218,7 @@ static void task_metrics(family *fams, const char *conn, bool is_source, const j
     const json_t *c = json_object_get(task, "counters");
     if (!c) return;
     char key[600];
-    snprintf(key, sizeof key, "%s\n%s", conn, tid);
+    snprintf(key, sizeof key, "%s\n%s", full, tid);
     json_object_set(by_key, key, (json_t *)c);
 #define L 2, "connector", conn, "task", tid
     double commits = num(c, "commits"), batches = num(c, "batches");
@@ -251,14 +253,20 @@ static void task_metrics(family *fams, const char *conn, bool is_source, const j
 #undef L
 }
 
-static void herder_metrics(family *fams, const json_t *snap, int64_t now) {
+/* prefix: "<tenant>/" for a tenant's scrape (its connectors only, under
+ * their local names), NULL for the whole worker. */
+static void herder_metrics(family *fams, const json_t *snap, const char *prefix, int64_t now) {
     int nconns = 0, ntasks = 0;
     pthread_mutex_lock(&rates_lock);
-    json_t *rates_next = json_object(), *by_key = json_object();
+    /* a tenant's scrape sees part of the tasks: it must not drop the others' samples */
+    json_t *rates_next = prefix && rates_prev ? json_deep_copy(rates_prev) : json_object();
+    json_t *by_key = json_object();
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(snap, "connectors"), i, c) {
-        const char *name = json_string_value(json_object_get(c, "name"));
+        const char *full = json_string_value(json_object_get(c, "name"));
+        if (prefix && !trib_str_startswith(full, prefix)) continue;
+        const char *name = prefix ? full + strlen(prefix) : full;
         bool is_source = strcmp(json_string_value(json_object_get(c, "type")), "source") == 0;
         if (json_is_true(json_object_get(c, "local"))) {
             nconns++;
@@ -283,7 +291,7 @@ static void herder_metrics(family *fams, const json_t *snap, int64_t now) {
             else if (strcmp(s, "PAUSED") == 0) paused++;
             else if (strcmp(s, "FAILED") == 0) failed++;
             else if (strcmp(s, "RESTARTING") == 0) restarting++;
-            task_metrics(fams, name, is_source, t, rates_next, by_key, now);
+            task_metrics(fams, name, full, is_source, t, rates_next, by_key, now);
         }
         ntasks += total;
         if (total || json_is_true(json_object_get(c, "local"))) {
@@ -303,7 +311,7 @@ static void herder_metrics(family *fams, const json_t *snap, int64_t now) {
     add(fams, F_WORKER_CONNS, nconns, 0);
     add(fams, F_WORKER_TASKS, ntasks, 0);
     const json_t *rb = json_object_get(snap, "rebalance");
-    if (rb) {   /* distributed mode only, as in Connect */
+    if (rb && !prefix) {   /* the worker's own figures: not a tenant's business */   /* distributed mode only, as in Connect */
         double timed = num(rb, "timed"), last = num(rb, "last_completed_ms");
         add(fams, F_RB_REBALANCING, json_is_true(json_object_get(rb, "rebalancing")) ? 1 : 0, 0);
         add(fams, F_RB_COMPLETED, num(rb, "completed"), 0);
@@ -317,22 +325,30 @@ static void herder_metrics(family *fams, const json_t *snap, int64_t now) {
 
 /* Validate's counters (transforms/quality.h), summed over this worker's
  * tasks since it started; visited under the quality registry's lock. */
+typedef struct quality_ctx {
+    family *fams;
+    const char *prefix;   /* as in herder_metrics */
+} quality_ctx;
+
 static void quality_row(const trib_quality_transform_row *row, void *opaque) {
-    family *fams = opaque;
+    quality_ctx *q = opaque;
+    family *fams = q->fams;
+    if (q->prefix && !trib_str_startswith(row->connector, q->prefix)) return;
+    const char *conn = q->prefix ? row->connector + strlen(q->prefix) : row->connector;
     for (int o = 0; o < TRIB_QUALITY_OUTCOMES; o++)
-        add(fams, F_QUALITY_RECORDS, (double)row->outcomes[o], 3, "connector", row->connector, "transform",
+        add(fams, F_QUALITY_RECORDS, (double)row->outcomes[o], 3, "connector", conn, "transform",
             row->alias, "outcome", trib_quality_outcome_name((trib_quality_outcome)o));
     for (size_t i = 0; i < row->nrules; i++) {
         const trib_quality_rule_row *r = &row->rules[i];
         for (int passed = 1; passed >= 0; passed--)
-            add(fams, F_QUALITY_RULES, (double)(passed ? r->passed : r->failed), 7, "connector", row->connector,
+            add(fams, F_QUALITY_RULES, (double)(passed ? r->passed : r->failed), 7, "connector", conn,
                 "transform", row->alias, "rule", r->rule_id, "rule_type", r->rule_type, "column",
                 r->column ? r->column : "", "severity", r->severity, "result", passed ? "passed" : "failed");
     }
 }
 
-static void tenant_metrics(family *fams, trib_tenants *reg) {
-    json_t *names = trib_tenants_list(reg);
+static void tenant_metrics(family *fams, trib_tenants *reg, const char *only) {
+    json_t *names = only ? json_pack("[s]", only) : trib_tenants_list(reg);
     size_t i;
     json_t *n;
     json_array_foreach(names, i, n) {
@@ -376,18 +392,21 @@ static void process_metrics(family *fams) {
     if (p.threads >= 0) add(fams, F_THREADS, (double)p.threads, 0);
 }
 
-char *trib_metrics_render(const json_t *snapshot, trib_tenants *tenants, trib_metrics_format f, int64_t now_ms,
-                          size_t *len) {
+char *trib_metrics_render(const json_t *snapshot, trib_tenants *tenants, const char *only_tenant,
+                          trib_metrics_format f, int64_t now_ms, size_t *len) {
     family fams[F_COUNT];
     for (int i = 0; i < F_COUNT; i++) {
         fams[i].name = FAMILIES[i].name;
         fams[i].help = FAMILIES[i].help;
         trib_strbuf_init(&fams[i].s);
     }
-    if (snapshot) herder_metrics(fams, snapshot, now_ms);
-    trib_quality_visit(NULL, quality_row, fams);
-    if (tenants) tenant_metrics(fams, tenants);
-    process_metrics(fams);
+    char *prefix = only_tenant ? trib_xasprintf("%s/", only_tenant) : NULL;
+    if (snapshot) herder_metrics(fams, snapshot, prefix, now_ms);
+    quality_ctx q = {fams, prefix};
+    trib_quality_visit(NULL, quality_row, &q);
+    if (tenants) tenant_metrics(fams, tenants, only_tenant);
+    if (!only_tenant) process_metrics(fams);   /* the process is the operator's */
+    free(prefix);
 
     trib_strbuf out;
     trib_strbuf_init(&out);

@@ -268,7 +268,7 @@ static route_kind classify(const trib_rest_request *req) {
     if (strcmp(p, "/") == 0 || strcmp(p, "/health") == 0 || strcmp(p, "/ui") == 0 || strcmp(p, "/ui/{file}") == 0)
         return ROUTE_OPEN;
     if (trib_str_startswith(p, "/tenants/{tenant}/connectors") ||
-        trib_str_startswith(p, "/tenants/{tenant}/connector-plugins"))
+        trib_str_startswith(p, "/tenants/{tenant}/connector-plugins") || strcmp(p, "/tenants/{tenant}/metrics") == 0)
         return ROUTE_TENANT;
     if (strcmp(p, "/tenants/{tenant}") == 0 && strcmp(req->method, "DELETE") != 0) return ROUTE_TENANT;
     if (strcmp(p, "/tenants") == 0 || trib_str_startswith(p, "/tenants/")) return ROUTE_ADMIN;

@@ -10,7 +10,7 @@
 require_services
 command -v chromium >/dev/null || bail "chromium is missing (scripts/deps installs it)"
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || bail "python3-websocket is missing (scripts/deps installs it)"
-plan 23
+plan 28
 
 port=$(free_port)
 ART=${TRIB_ARTIFACTS_DIR:-${TRIB_BUILD_DIR:-$E2E_ROOT/build}/artifacts}/console
@@ -43,6 +43,12 @@ wait_for 30 'api "http://127.0.0.1:$port/connectors/broken/status" | grep -q FAI
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")" 401 "/metrics without a credential is 401"
 is "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "http://127.0.0.1:$port/metrics")" 403 "/metrics with a tenant's key is 403"
 like "$(curl -s "${admin[@]}" "http://127.0.0.1:$port/metrics")" 'kafka_connect_connector_status\{connector="globex/secret-gen",status="running"\} 1' "/metrics with the admin token names tenant connectors by full name"
+
+tm=$(curl -s -H "Authorization: Bearer $key" "http://127.0.0.1:$port/tenants/acme/metrics")
+like "$tm" 'kafka_connect_connector_status\{connector="existing",status="running"\} 1' "/tenants/acme/metrics names acme's connector by its local name"
+unlike "$tm" 'globex|secret-gen|process_' "and nothing of globex nor of the process"
+like "$tm" 'tributary_tenant_records_total\{tenant="acme",direction="in"\}' "and acme's usage"
+is "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $gkey" "http://127.0.0.1:$port/tenants/acme/metrics")" 403 "globex's key cannot read acme's metrics"
 
 while read -r word rc desc; do
   [ "$word" = RESULT ] && ok "$rc" "$desc"

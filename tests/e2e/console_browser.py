@@ -144,6 +144,8 @@ def main():
         ok = b.wait("document.querySelector('tr[data-connector=\"existing\"]') !== null")
         result(ok, "the tenant logs in and sees its connector")
         result(OTHER not in text(b), "another tenant's connector does not appear in the list")
+        ok = b.wait("Number((document.querySelector('tr[data-connector=\"existing\"] td:nth-child(5)') || {}).textContent) > 0", 20)
+        result(ok, "the tenant sees live rates from its own metrics")
         result(b.js("document.cookie") == "", "no cookie is set")
         b.shot("02-connectors-tenant.png")
 

@@ -34,7 +34,7 @@ int main(void) {
     plan(14);
     json_t *s = snapshot(42, 4, 10000);
     size_t len;
-    char *t = trib_metrics_render(s, NULL, TRIB_METRICS_PROMETHEUS, 1000000, &len);
+    char *t = trib_metrics_render(s, NULL, NULL, TRIB_METRICS_PROMETHEUS, 1000000, &len);
     is_int((long long)len, (long long)strlen(t), "the length is the text's");
     ok(has_line(t, "kafka_connect_connector_status{connector=\"we\\\"ird\\\\name\",status=\"running\"} 1"),
        "status series with lowercase status and escaped connector label");
@@ -54,7 +54,7 @@ int main(void) {
     ok(strstr(t, "# EOF") == NULL, "the text format has no # EOF");
     free(t);
 
-    t = trib_metrics_render(s, NULL, TRIB_METRICS_OPENMETRICS, 1000000, &len);
+    t = trib_metrics_render(s, NULL, NULL, TRIB_METRICS_OPENMETRICS, 1000000, &len);
     ok(len > 6 && strcmp(t + len - 6, "# EOF\n") == 0, "OpenMetrics ends with # EOF");
     ok(has_line(t, "# TYPE process_cpu_seconds counter"), "OpenMetrics counter family without _total");
     free(t);
