@@ -33,7 +33,7 @@ enum {
     F_WORKER_CONNS, F_WORKER_TASKS,
     F_WC_TOTAL, F_WC_RUNNING, F_WC_PAUSED, F_WC_FAILED, F_WC_UNASSIGNED, F_WC_RESTARTING,
     F_RB_REBALANCING, F_RB_COMPLETED, F_RB_AVG, F_RB_MAX, F_RB_SINCE, F_COORD_CONNS, F_COORD_TASKS,
-    F_PRODUCED_BYTES, F_CONSUMED_BYTES,
+    F_PRODUCED_BYTES, F_CONSUMED_BYTES, F_PRODUCER_OUT, F_CONSUMER_IN,
     F_QUALITY_RECORDS, F_QUALITY_RULES,
     F_TEN_RECORDS, F_TEN_BYTES, F_TEN_THROTTLED, F_TEN_VIOLATIONS, F_TEN_TASKS, F_TEN_QUOTA,
     F_CPU, F_RSS, F_VSIZE, F_FDS, F_MAX_FDS, F_START, F_THREADS,
@@ -93,6 +93,8 @@ static const struct { const char *name, *help; } FAMILIES[F_COUNT] = {
     [F_CONSUMED_BYTES] = {"tributary_task_consumed_bytes_total", "Key and value bytes the sink task read from Kafka."},
     [F_QUALITY_RECORDS] = {"tributary_quality_records_total", "Records a Validate transform saw, by outcome."},
     [F_QUALITY_RULES] = {"tributary_quality_rule_checks_total", "Validate rule evaluations, by result."},
+    [F_PRODUCER_OUT] = {"kafka_producer_outgoing_byte_total", "Bytes the task's producer sent to brokers (librdkafka tx_bytes, every 10 s)."},
+    [F_CONSUMER_IN] = {"kafka_consumer_incoming_byte_total", "Bytes the task's consumer received from brokers (librdkafka rx_bytes, every 10 s)."},
     [F_TEN_RECORDS] = {"tributary_tenant_records_total", "Records of the tenant's tasks on this worker, by direction."},
     [F_TEN_BYTES] = {"tributary_tenant_bytes_total", "Bytes of the tenant's tasks on this worker, by direction."},
     [F_TEN_THROTTLED] = {"tributary_tenant_throttled_seconds_total", "Time the tenant's tasks waited on its quotas."},
@@ -225,6 +227,7 @@ static void task_metrics(family *fams, const char *conn, const char *full, bool 
     add(fams, F_TASK_COMMIT_AVG, commits > 0 ? num(c, "commit_us_sum") / commits / 1000.0 : 0, L);
     add(fams, F_TASK_COMMIT_MAX, num(c, "commit_us_max") / 1000.0, L);
     double batch_avg = batches > 0 ? num(c, "batch_us_sum") / batches / 1000.0 : 0;
+    char cid[600];   /* the task client's default client.id, Strimzi's clientId label */
     if (is_source) {
         add(fams, F_SRC_POLL_TOTAL, num(c, "poll_total"), L);
         add(fams, F_SRC_POLL_RATE, rate_of(rates_next, key, c, "poll_total", now), L);
@@ -233,6 +236,8 @@ static void task_metrics(family *fams, const char *conn, const char *full, bool 
         add(fams, F_SRC_POLL_AVG, batch_avg, L);
         add(fams, F_SRC_POLL_MAX, num(c, "batch_us_max") / 1000.0, L);
         add(fams, F_PRODUCED_BYTES, num(c, "bytes_total"), L);
+        snprintf(cid, sizeof cid, "connector-producer-%s-%s", full, tid);
+        add(fams, F_PRODUCER_OUT, num(c, "client_bytes"), 1, "clientId", cid);
     } else {
         add(fams, F_SINK_READ_TOTAL, num(c, "read_total"), L);
         add(fams, F_SINK_READ_RATE, rate_of(rates_next, key, c, "read_total", now), L);
@@ -242,6 +247,8 @@ static void task_metrics(family *fams, const char *conn, const char *full, bool 
         add(fams, F_SINK_PUT_MAX, num(c, "batch_us_max") / 1000.0, L);
         add(fams, F_SINK_LAG_MAX, num(c, "lag_max"), L);
         add(fams, F_CONSUMED_BYTES, num(c, "bytes_total"), L);
+        snprintf(cid, sizeof cid, "connector-consumer-%s-%s", full, tid);
+        add(fams, F_CONSUMER_IN, num(c, "client_bytes"), 1, "clientId", cid);
     }
     add(fams, F_ERR_FAILURES, num(c, "record_failures"), L);
     add(fams, F_ERR_ERRORS, num(c, "record_errors"), L);

@@ -11,11 +11,11 @@
 
 static json_t *counters_json(const trib_task_counters *c) {
 #define C(f) #f, (json_int_t)atomic_load_explicit(&c->f, memory_order_relaxed)
-    return json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI}", C(poll_total), C(write_total),
+    return json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI}", C(poll_total), C(write_total),
                      C(read_total), C(send_total), C(bytes_total), C(batches), C(batch_us_sum), C(batch_us_max),
                      C(commits), C(commit_us_sum), C(commit_us_max), C(lag_max), C(record_failures),
                      C(record_errors), C(records_skipped), C(retries), C(dlq_requests), C(dlq_failures),
-                     C(last_error_ms));
+                     C(last_error_ms), C(client_bytes));
 #undef C
 }
 

@@ -385,6 +385,13 @@ static void track(sink_loop *l, const rd_kafka_message_t *m) {
 
 /* Puts one batch, retrying retriable failures. Records the task reports as
  * errant go to the DLQ through the context. */
+/* Consumer statistics (metrics' byte total); 0: librdkafka frees the JSON. */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+    (void)rk;
+    trib_task_client_stats(&((sink_loop *)opaque)->t->counters, json, len, "rx_bytes");
+    return 0;
+}
+
 static int put_batch(sink_loop *l, trib_record **recs, size_t n, trib_error *err) {
     trib_task *t = l->t;
     for (int attempt = 0;; attempt++) {
@@ -453,6 +460,7 @@ void *trib_sink_task_main(void *arg) {
     trib_props_set(defaults, "partition.assignment.strategy", "range");
     trib_props_set(defaults, "heartbeat.interval.ms", "500");
     trib_props_set(defaults, "enable.partition.eof", "false");
+    trib_props_set(defaults, "statistics.interval.ms", TRIB_TASK_STATS_INTERVAL);
     /* Prefetch that outlasts librdkafka 2.0's fetch pause. Once a
      * partition's local queue holds queued.min.messages, its fetcher stops
      * until the broker thread's next wake-up, up to 1 s later (the pause
@@ -474,6 +482,7 @@ void *trib_sink_task_main(void *arg) {
     }
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_opaque(conf, &l);
+    rd_kafka_conf_set_stats_cb(conf, stats_cb);
     l.rk = trib_kafka_new(RD_KAFKA_CONSUMER, conf, &err);
     if (!l.rk) goto fail;
     rd_kafka_poll_set_consumer(l.rk);

@@ -151,6 +151,13 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     }
 }
 
+/* Producer statistics (metrics' byte total); 0: librdkafka frees the JSON. */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+    (void)rk;
+    trib_task_client_stats(opaque, json, len, "tx_bytes");
+    return 0;
+}
+
 /* A new pending entry at the tail of the FIFO; takes the references. */
 static inflight *fifo_push(source_loop *l, json_t *partition, json_t *offset) {
     inflight_block *b = l->last;
@@ -581,6 +588,7 @@ void *trib_source_task_main(void *arg) {
     trib_props_set(defaults, "linger.ms", "5");
     trib_props_set(defaults, "batch.num.messages", "10000");
     trib_props_set(defaults, "queue.buffering.max.messages", "20000");
+    trib_props_set(defaults, "statistics.interval.ms", TRIB_TASK_STATS_INTERVAL);
     rd_kafka_conf_t *conf = trib_kafka_conf_new(TRIB_CLIENT_PRODUCER, t->worker_props, t->config, defaults, &err);
     trib_props_destroy(defaults);
     if (!conf) goto fail;
@@ -590,6 +598,7 @@ void *trib_source_task_main(void *arg) {
         goto fail;
     }
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_stats_cb(conf, stats_cb);
     rd_kafka_conf_set_opaque(conf, &t->counters);
     l.rk = trib_kafka_new(RD_KAFKA_PRODUCER, conf, &err);
     if (!l.rk) goto fail;

@@ -144,6 +144,13 @@ const trib_task_counters *trib_task_counters_of(const trib_task *t) {
     return &t->counters;
 }
 
+void trib_task_client_stats(trib_task_counters *c, const char *json, size_t len, const char *field) {
+    json_t *j = json_loadb(json, len, 0, NULL);
+    json_t *v = json_object_get(j, field);
+    if (json_is_integer(v)) atomic_store_explicit(&c->client_bytes, json_integer_value(v), memory_order_relaxed);
+    json_decref(j);
+}
+
 void trib_task_request_stop(trib_task *t) {
     atomic_store(&t->stop, true);
 }

@@ -112,7 +112,18 @@ typedef struct trib_task_counters {
     atomic_llong retries;
     atomic_llong dlq_requests, dlq_failures;
     atomic_llong last_error_ms;     /* wall clock of the last record error, 0 = none */
+    atomic_llong client_bytes;      /* librdkafka's statistics: bytes the task's producer sent
+                                     * (tx_bytes) or its consumer received (rx_bytes) */
 } trib_task_counters;
+
+/* librdkafka statistics.interval.ms for task clients: their byte totals
+ * (client_bytes) are that fresh. A few KB of JSON parsed per interval. */
+#define TRIB_TASK_STATS_INTERVAL "10000"
+
+/* A statistics callback's JSON: stores its top-level `field` ("tx_bytes"
+ * or "rx_bytes") in c->client_bytes. On the task's thread (librdkafka
+ * serves the callback from the task's poll). */
+void trib_task_client_stats(trib_task_counters *c, const char *json, size_t len, const char *field);
 
 /* The task's counters (borrowed; valid while the task is). */
 const trib_task_counters *trib_task_counters_of(const trib_task *t);

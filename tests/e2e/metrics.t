@@ -8,7 +8,7 @@
 # OpenMetrics variant, windowed rates, and tributary.metrics.enable=false.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 35
+plan 37
 
 N=300
 port=$(free_port)
@@ -52,6 +52,13 @@ like "$(metric "$m" 'process_resident_memory_bytes')" '^[1-9][0-9]{6,}$' "proces
 like "$(metric "$m" 'process_open_fds')" '^[1-9][0-9]*$' "process_open_fds is counted"
 ctype=$(curl -sS -o /dev/null -w '%{content_type}' "http://127.0.0.1:$port/metrics")
 like "$ctype" '^text/plain; version=0\.0\.4' "Prometheus text format by default"
+
+# librdkafka's byte totals arrive with its statistics (every 10 s): the
+# producer sent at least the record bytes, the consumer received at least them
+wait_for 25 'test "$(metric "$(scrape)" "kafka_consumer_incoming_byte_total{clientId=\"connector-consumer-sink-0\"}")" -gt "$produced"'
+m=$(scrape)
+ok "$([ "$(metric "$m" 'kafka_producer_outgoing_byte_total{clientId="connector-producer-gen-0"}')" -gt "$produced" ]; echo $?)" "kafka_producer_outgoing_byte_total exceeds the record bytes produced"
+ok "$([ "$(metric "$m" 'kafka_consumer_incoming_byte_total{clientId="connector-consumer-sink-0"}')" -gt "$produced" ]; echo $?)" "kafka_consumer_incoming_byte_total exceeds the record bytes consumed"
 
 # errors.tolerance=all with a DLQ: every record is an error, skipped and sent to the DLQ
 rest POST "$port" /connectors "{\"name\":\"tolerant\",\"config\":{\"connector.class\":\"FileStreamSink\",\"topics\":\"$topic\",\"file\":\"$E2E_TMP/tolerant.txt\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\",\"errors.tolerance\":\"all\",\"errors.deadletterqueue.topic.name\":\"$topic-dlq\",\"errors.deadletterqueue.topic.replication.factor\":\"1\"}}" >/dev/null
