@@ -31,7 +31,7 @@ enum {
     F_SINK_LAG_MAX,
     F_ERR_FAILURES, F_ERR_ERRORS, F_ERR_SKIPPED, F_ERR_RETRIES, F_ERR_DLQ_REQ, F_ERR_DLQ_FAIL, F_ERR_LAST,
     F_WORKER_CONNS, F_WORKER_TASKS,
-    F_WC_TOTAL, F_WC_RUNNING, F_WC_PAUSED, F_WC_FAILED, F_WC_UNASSIGNED, F_WC_RESTARTING,
+    F_WC_TOTAL, F_WC_RUNNING, F_WC_PAUSED, F_WC_FAILED, F_WC_UNASSIGNED, F_WC_RESTARTING, F_WC_DESTROYED,
     F_RB_REBALANCING, F_RB_COMPLETED, F_RB_AVG, F_RB_MAX, F_RB_SINCE, F_COORD_CONNS, F_COORD_TASKS,
     F_PRODUCED_BYTES, F_CONSUMED_BYTES, F_PRODUCER_OUT, F_CONSUMER_IN,
     F_QUALITY_RECORDS, F_QUALITY_RULES,
@@ -82,6 +82,7 @@ static const struct { const char *name, *help; } FAMILIES[F_COUNT] = {
     [F_WC_FAILED] = {"kafka_connect_worker_connector_failed_task_count", "Failed tasks of the connector on this worker."},
     [F_WC_UNASSIGNED] = {"kafka_connect_worker_connector_unassigned_task_count", "Unassigned tasks of the connector on this worker."},
     [F_WC_RESTARTING] = {"kafka_connect_worker_connector_restarting_task_count", "Restarting tasks of the connector on this worker."},
+    [F_WC_DESTROYED] = {"kafka_connect_worker_connector_destroyed_task_count", "Destroyed tasks of the connector on this worker: always 0 (a deleted task is removed, not kept as DESTROYED)."},
     [F_RB_REBALANCING] = {"kafka_connect_worker_rebalance_rebalancing", "1 while the worker group rebalances."},
     [F_RB_COMPLETED] = {"kafka_connect_worker_rebalance_completed_rebalances_total", "Rebalances this worker completed."},
     [F_RB_AVG] = {"kafka_connect_worker_rebalance_rebalance_avg_time_ms", "Average rebalance time."},
@@ -308,6 +309,7 @@ static void herder_metrics(family *fams, const json_t *snap, const char *prefix,
             add(fams, F_WC_FAILED, failed, 1, "connector", name);
             add(fams, F_WC_UNASSIGNED, unassigned, 1, "connector", name);
             add(fams, F_WC_RESTARTING, restarting, 1, "connector", name);
+            add(fams, F_WC_DESTROYED, 0, 1, "connector", name);   /* for Strimzi's per-status panel */
         }
     }
     rates_rotate(rates_next, by_key, now);

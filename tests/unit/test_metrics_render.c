@@ -31,7 +31,7 @@ static bool has_line(const char *text, const char *line) {
 }
 
 int main(void) {
-    plan(14);
+    plan(15);
     json_t *s = snapshot(42, 4, 10000);
     size_t len;
     char *t = trib_metrics_render(s, NULL, NULL, TRIB_METRICS_PROMETHEUS, 1000000, &len);
@@ -49,6 +49,8 @@ int main(void) {
     ok(has_line(t, "kafka_connect_worker_connector_failed_task_count{connector=\"we\\\"ird\\\\name\"} 1"),
        "failed task count per connector");
     ok(has_line(t, "kafka_connect_worker_task_count 2"), "worker task count");
+    ok(has_line(t, "kafka_connect_worker_connector_destroyed_task_count{connector=\"we\\\"ird\\\\name\"} 0"),
+       "destroyed task count is there, at 0");
     ok(has_line(t, "# TYPE process_cpu_seconds_total counter"), "a _total family is a counter");
     ok(strstr(t, "kafka_connect_worker_rebalance") == NULL, "no rebalance series in standalone mode");
     ok(strstr(t, "# EOF") == NULL, "the text format has no # EOF");
