@@ -10,7 +10,7 @@
 require_services
 command -v chromium >/dev/null || bail "chromium is missing (scripts/deps installs it)"
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || bail "python3-websocket is missing (scripts/deps installs it)"
-plan 28
+plan 29
 
 port=$(free_port)
 ART=${TRIB_ARTIFACTS_DIR:-${TRIB_BUILD_DIR:-$E2E_ROOT/build}/artifacts}/console
@@ -34,6 +34,11 @@ curl -sS -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/j
 curl -sS -X POST -H "Authorization: Bearer $gkey" -H 'Content-Type: application/json' \
   --data '{"name":"secret-gen","config":{"connector.class":"DataGen","topic":"globex.t","rate":"1","value.shape":"string"}}' \
   "http://127.0.0.1:$port/tenants/globex/connectors" >/dev/null
+# a tenant connector with a Validate rule (order_id 0..79 passes; 100 orders)
+rules=$(python3 -c 'import json; print(json.dumps(json.dumps([{"rule_id":"id_range","rule_type":"range","column":"order_id","parameters":{"min":0,"max":79},"severity":"error"}])))')
+curl -sS -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+  --data "{\"name\":\"checked\",\"config\":{\"connector.class\":\"DataGen\",\"topic\":\"acme.checked\",\"count\":\"100\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\",\"transforms\":\"check\",\"transforms.check.type\":\"Validate\",\"transforms.check.rules\":$rules,\"transforms.check.on.failure\":\"drop\"}}" \
+  "http://127.0.0.1:$port/tenants/acme/connectors" >/dev/null
 # an admin sink whose task fails: the records are not JSON
 api -X POST --data "{\"name\":\"broken\",\"config\":{\"connector.class\":\"FileStreamSink\",\"topics\":\"acme.existing\",\"file\":\"$E2E_TMP/broken.txt\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\"}}" \
   "http://127.0.0.1:$port/connectors" >/dev/null
@@ -56,7 +61,7 @@ done < <(BASE="http://127.0.0.1:$port" ADMIN_TOKEN=$(cat "$E2E_TMP/admin.token")
   OTHER_CONNECTOR=globex/secret-gen FAILED_CONNECTOR=broken ARTIFACTS="$ART" \
   timeout 180 /usr/bin/python3 "$(dirname "$0")/console_browser.py" 2>&1)
 n=$(ls "$ART"/*.png 2>/dev/null | wc -l)
-is "$n" 7 "seven screenshots saved in $ART"
+is "$n" 8 "eight screenshots saved in $ART"
 
 kill -TERM "$WORKER_PID"; wait "$WORKER_PID"
 is "$?" 0 "the worker stops with status 0"

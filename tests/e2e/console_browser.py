@@ -149,6 +149,14 @@ def main():
         result(b.js("document.cookie") == "", "no cookie is set")
         b.shot("02-connectors-tenant.png")
 
+        # Validate's rule counters: 100 orders, ids 0..79 pass, 80..99 fail
+        b.wait("document.querySelector(\"button[data-action='quality:checked']\") !== null", 20)
+        b.click("button[data-action='quality:checked']")
+        ok = b.wait("(() => { const r = document.querySelector('#quality-check tr[data-rule=\"id_range\"]'); "
+                    "return r && r.cells[4].textContent === '80' && r.cells[5].textContent === '20'; })()", 20)
+        result(ok, "the quality view shows rule id_range passed 80, failed 20")
+        b.shot("08-quality.png")
+
         # create through the form: first without the required topic
         b.click("#nav-create")
         b.wait("document.getElementById('plugin').options.length > 0")

@@ -127,6 +127,29 @@ async function showOffsets(name) {
   } catch (e) { d.append(el('p', { class: 'error' }, e.message)); }
 }
 
+// Validate's counters (GET .../quality): records by outcome, each rule's passes and failures.
+async function showQuality(name) {
+  const d = $('detail');
+  d.replaceChildren(el('h3', {}, 'Data quality of ' + name));
+  try {
+    const q = await api('GET', base() + '/connectors/' + encodeURIComponent(name) + '/quality');
+    for (const t of q.transforms || []) {
+      const recs = Object.entries(t.records || {}).map(([k, v]) => k + ' ' + v).join(', ');
+      const rows = (t.rules || []).map((r) => el('tr', { 'data-rule': r.rule_id },
+        el('td', {}, r.rule_id), el('td', {}, r.rule_type), el('td', {}, r.column || ''), el('td', {}, r.severity || ''),
+        el('td', {}, r.passed), el('td', {}, r.failed)));
+      d.append(el('h4', {}, 'Transform ' + t.alias), el('p', { class: 'note' }, 'Records: ' + recs),
+        el('table', { id: 'quality-' + t.alias },
+          el('thead', {}, el('tr', {}, ...['Rule', 'Type', 'Column', 'Severity', 'Passed', 'Failed'].map((h) => el('th', { scope: 'col' }, h)))),
+          el('tbody', {}, ...rows)));
+    }
+  } catch (e) { d.append(el('p', { class: 'error' }, e.message)); }
+}
+
+function hasValidate(config) {
+  return Object.entries(config || {}).some(([k, v]) => /^transforms\.[^.]+\.type$/.test(k) && /Validate/.test(v));
+}
+
 async function refresh() {
   let list;
   try { list = await api('GET', base() + '/connectors?expand=status&expand=info'); }
@@ -155,6 +178,7 @@ async function refresh() {
     acts.append(action('restart', 'POST', '/restart?includeTasks=true&onlyFailed=true', name));
     acts.append(el('button', { type: 'button', onclick: () => editConnector(name) }, 'edit'));
     if (state === 'STOPPED') acts.append(el('button', { type: 'button', onclick: () => showOffsets(name) }, 'offsets'));
+    if (hasValidate(info.config)) acts.append(el('button', { type: 'button', 'data-action': 'quality:' + name, onclick: () => showQuality(name) }, 'quality'));
     acts.append(action('delete', 'DELETE', '', name));
     const rate = r && name in r ? r[name].toFixed(1) : '';
     body.append(el('tr', { 'data-connector': name },
