@@ -35,7 +35,7 @@ enum {
     F_RB_REBALANCING, F_RB_COMPLETED, F_RB_AVG, F_RB_MAX, F_RB_SINCE, F_COORD_CONNS, F_COORD_TASKS,
     F_PRODUCED_BYTES, F_CONSUMED_BYTES, F_PRODUCER_OUT, F_CONSUMER_IN,
     F_QUALITY_RECORDS, F_QUALITY_RULES,
-    F_TEN_RECORDS, F_TEN_BYTES, F_TEN_THROTTLED, F_TEN_VIOLATIONS, F_TEN_TASKS, F_TEN_QUOTA,
+    F_TEN_RECORDS, F_TEN_BYTES, F_TEN_THROTTLED, F_TEN_VIOLATIONS, F_TEN_REJECTED, F_TEN_TASKS, F_TEN_QUOTA,
     F_CPU, F_RSS, F_VSIZE, F_FDS, F_MAX_FDS, F_START, F_THREADS,
     F_COUNT
 };
@@ -100,6 +100,7 @@ static const struct { const char *name, *help; } FAMILIES[F_COUNT] = {
     [F_TEN_BYTES] = {"tributary_tenant_bytes_total", "Bytes of the tenant's tasks on this worker, by direction."},
     [F_TEN_THROTTLED] = {"tributary_tenant_throttled_seconds_total", "Time the tenant's tasks waited on its quotas."},
     [F_TEN_VIOLATIONS] = {"tributary_tenant_topic_violations_total", "Topics outside the tenant's prefix refused at run time."},
+    [F_TEN_REJECTED] = {"tributary_tenant_rejected_requests_total", "Write requests on the tenant's routes that were refused (quota, validation, authorization)."},
     [F_TEN_TASKS] = {"tributary_tenant_active_tasks", "The tenant's tasks running on this worker."},
     [F_TEN_QUOTA] = {"tributary_tenant_quota", "The tenant's quotas (counts: -1 unlimited; rates per second: 0 unlimited)."},
     [F_CPU] = {"process_cpu_seconds_total", "User and system CPU time of the worker process."},
@@ -373,6 +374,7 @@ static void tenant_metrics(family *fams, trib_tenants *reg, const char *only) {
             add(fams, F_TEN_THROTTLED, num(u, "throttled_ms_out") / 1000.0, 2, "tenant", name, "direction", "out");
             add(fams, F_TEN_VIOLATIONS, num(u, "topic_violations"), 1, "tenant", name);
             add(fams, F_TEN_TASKS, num(u, "guards"), 1, "tenant", name);
+            add(fams, F_TEN_REJECTED, num(u, "rejected_requests"), 1, "tenant", name);
         }
         if (t) {
             const trib_tenant_quotas *q = &t->quotas;

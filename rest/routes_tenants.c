@@ -252,6 +252,8 @@ static void audit_req(trib_rest_tenants *t, const trib_rest_request *req, int st
         .detail = detail,
     };
     trib_audit_write(t->audit, &ev);
+    /* every write is audited, so this is where refused ones are counted (metrics) */
+    if (status >= 400 && ev.tenant) trib_tenants_note_rejected(t->reg, ev.tenant);
 }
 
 static const char *resp_message(const trib_rest_response *resp) {

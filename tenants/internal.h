@@ -24,6 +24,7 @@ typedef struct trib_tenant_rt {
     trib_tenant_bucket buckets[RT_NBUCKETS];
     atomic_ullong records[2], bytes[2], throttled_us[2];
     atomic_ullong violations;
+    atomic_ullong rejected;    /* refused write requests on the tenant's routes (metrics) */
     atomic_int guards;
 } trib_tenant_rt;
 

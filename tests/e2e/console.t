@@ -10,7 +10,7 @@
 require_services
 command -v chromium >/dev/null || bail "chromium is missing (scripts/deps installs it)"
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || bail "python3-websocket is missing (scripts/deps installs it)"
-plan 29
+plan 30
 
 port=$(free_port)
 ART=${TRIB_ARTIFACTS_DIR:-${TRIB_BUILD_DIR:-$E2E_ROOT/build}/artifacts}/console
@@ -49,6 +49,13 @@ is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")" 
 is "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "http://127.0.0.1:$port/metrics")" 403 "/metrics with a tenant's key is 403"
 like "$(curl -s "${admin[@]}" "http://127.0.0.1:$port/metrics")" 'kafka_connect_connector_status\{connector="globex/secret-gen",status="running"\} 1' "/metrics with the admin token names tenant connectors by full name"
 
+rej() { curl -s -H "Authorization: Bearer $key" "http://127.0.0.1:$port/tenants/acme/metrics" | awk '$1 == "tributary_tenant_rejected_requests_total{tenant=\"acme\"}" { print $2 }'; }
+before=$(rej)
+api -X PUT --data '{"max_connectors":2}' "http://127.0.0.1:$port/tenants/acme/quotas" >/dev/null
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+  --data '{"name":"third","config":{"connector.class":"DataGen","topic":"acme.third","value.shape":"string"}}' "http://127.0.0.1:$port/tenants/acme/connectors")
+is "$code:$(( $(rej) - before ))" "429:1" "a create over max_connectors is refused (429) and counted in tributary_tenant_rejected_requests_total"
+api -X PUT --data '{"max_connectors":10}' "http://127.0.0.1:$port/tenants/acme/quotas" >/dev/null
 tm=$(curl -s -H "Authorization: Bearer $key" "http://127.0.0.1:$port/tenants/acme/metrics")
 like "$tm" 'kafka_connect_connector_status\{connector="existing",status="running"\} 1' "/tenants/acme/metrics names acme's connector by its local name"
 unlike "$tm" 'globex|secret-gen|process_' "and nothing of globex nor of the process"
