@@ -10,7 +10,7 @@
 require_services
 command -v chromium >/dev/null || bail "chromium is missing (scripts/deps installs it)"
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || bail "python3-websocket is missing (scripts/deps installs it)"
-plan 30
+plan 33
 
 port=$(free_port)
 ART=${TRIB_ARTIFACTS_DIR:-${TRIB_BUILD_DIR:-$E2E_ROOT/build}/artifacts}/console

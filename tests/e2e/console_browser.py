@@ -192,6 +192,9 @@ def main():
         # the administrator: everyone's connectors, live rates, a FAILED task's trace, offsets when STOPPED
         b.click("#logout")
         b.wait("!document.getElementById('login').hidden")
+        result(b.js("document.getElementById('detail').textContent === '' && "
+                    "document.querySelectorAll('tr[data-connector]').length === 0"),
+               "log-out leaves nothing of the tenant's session on the page")
         b.type_into("login-tenant", "")
         b.type_into("login-key", os.environ["ADMIN_TOKEN"])
         b.click("#login-form button[type=submit]")
@@ -199,6 +202,20 @@ def main():
         result(ok and ("%s/made-in-browser" % tenant) in text(b), "the admin sees every tenant's connectors")
         ok = b.wait("[...document.querySelectorAll('tr[data-connector] td:nth-child(5)')].some(td => Number(td.textContent) > 0)", 20)
         result(ok, "live rates from /metrics show a moving connector")
+        # the admin acts on a tenant's connector: pause, then edit its rate through the form
+        full = tenant + "/existing"
+        b.click("button[data-action='pause:%s']" % full)
+        ok = b.wait("document.querySelector('tr[data-connector=\"%s\"] td:nth-child(3) .state-PAUSED') !== null" % full, 20)
+        st = rest("GET", "/tenants/%s/connectors/existing/status" % tenant, key)
+        result(ok and st["connector"]["state"] == "PAUSED", "the admin pauses a tenant's connector")
+        b.js("[...document.querySelectorAll('tr[data-connector=\"%s\"] button')].find(x => x.textContent === 'edit').click()" % full)
+        b.wait("document.getElementById('f-rate') !== null && document.getElementById('f-rate').value === '20'", 20)
+        b.type_into("f-rate", "7")
+        b.click("#create-form button[type=submit]")
+        b.wait("location.hash === '#connectors'", 20)
+        cfg = rest("GET", "/tenants/%s/connectors/existing/config" % tenant, key)
+        result(cfg.get("rate") == "7", "the admin edits it through the form (rate 20 -> %s)" % cfg.get("rate"))
+        b.wait("document.querySelector('tr[data-connector=\"broken\"]') !== null", 20)
         failed = os.environ["FAILED_CONNECTOR"]
         b.js("document.querySelectorAll('details').forEach(d => d.open = true)")
         trace = b.js("(document.querySelector('tr[data-connector=\"%s\"] details pre') || {}).textContent || ''" % failed)

@@ -27,6 +27,16 @@ function base() {
   return t ? '/tenants/' + encodeURIComponent(t) : '';
 }
 
+// A connector's URL. The administrator reaches a tenant's connector
+// ("acme/orders") through the tenant's routes, where its config may be
+// written (the admin routes refuse a "/" in names they write).
+function connUrl(name) {
+  const i = name.indexOf('/');
+  if (!S.getItem('tenant') && i > 0)
+    return '/tenants/' + encodeURIComponent(name.slice(0, i)) + '/connectors/' + encodeURIComponent(name.slice(i + 1));
+  return base() + '/connectors/' + encodeURIComponent(name);
+}
+
 async function api(method, path, body) {
   const opts = { method, headers: { Authorization: 'Bearer ' + (S.getItem('key') || '') } };
   if (body !== undefined) {
@@ -72,6 +82,13 @@ async function login(ev) {
 function logout() {
   S.clear();
   clearInterval(refreshTimer);
+  // nothing of this session may remain on the page for the next one
+  for (const id of ['detail', 'fields', 'plugin', 'list-error', 'create-error', 'rates-note']) $(id).replaceChildren();
+  $('conn-table').tBodies[0].replaceChildren();
+  $('cname').value = '';
+  plugins = [];
+  prevSamples = null;
+  lastRates = {};
   location.hash = '';
   show('login');
 }
@@ -106,7 +123,7 @@ async function rates() {
 function action(label, method, path, name) {
   return el('button', { type: 'button', 'data-action': label + ':' + name, onclick: async () => {
     if (label === 'delete' && !confirm('Delete connector ' + name + '?')) return;
-    try { await api(method, base() + '/connectors/' + encodeURIComponent(name) + path); $('list-error').textContent = ''; }
+    try { await api(method, connUrl(name) + path); $('list-error').textContent = ''; }
     catch (e) { $('list-error').textContent = label + ' ' + name + ': ' + e.message; }
     refresh();
   } }, label);
@@ -116,11 +133,11 @@ async function showOffsets(name) {
   const d = $('detail');
   d.replaceChildren(el('h3', {}, 'Offsets of ' + name));
   try {
-    const o = await api('GET', base() + '/connectors/' + encodeURIComponent(name) + '/offsets');
+    const o = await api('GET', connUrl(name) + '/offsets');
     d.append(el('pre', { id: 'offsets' }, JSON.stringify(o, null, 2)),
       el('button', { type: 'button', onclick: async () => {
         try {
-          const r = await api('DELETE', base() + '/connectors/' + encodeURIComponent(name) + '/offsets');
+          const r = await api('DELETE', connUrl(name) + '/offsets');
           d.append(el('p', { class: 'note' }, r.message || 'reset'));
         } catch (e) { d.append(el('p', { class: 'error' }, e.message)); }
       } }, 'Reset offsets'));
@@ -132,7 +149,7 @@ async function showQuality(name) {
   const d = $('detail');
   d.replaceChildren(el('h3', {}, 'Data quality of ' + name));
   try {
-    const q = await api('GET', base() + '/connectors/' + encodeURIComponent(name) + '/quality');
+    const q = await api('GET', connUrl(name) + '/quality');
     for (const t of q.transforms || []) {
       const recs = Object.entries(t.records || {}).map(([k, v]) => k + ' ' + v).join(', ');
       const rows = (t.rules || []).map((r) => el('tr', { 'data-rule': r.rule_id },
@@ -239,7 +256,7 @@ async function submitCreate(ev) {
       $('create-error').textContent = v.error_count + ' error(s)' + (other.length ? '\n' + other.join('\n') : '');
       return;
     }
-    await api('PUT', base() + '/connectors/' + encodeURIComponent(cfg.name) + '/config', cfg);
+    await api('PUT', connUrl(cfg.name) + '/config', cfg);
     location.hash = '#connectors';
   } catch (e) { $('create-error').textContent = e.message; }
 }
@@ -260,10 +277,14 @@ async function openForm() {
   if (pendingEdit) {
     const name = pendingEdit;
     pendingEdit = null;
-    values = await api('GET', base() + '/connectors/' + encodeURIComponent(name) + '/config');
+    values = await api('GET', connUrl(name) + '/config');
     const cls = values['connector.class'] || '';
-    const match = plugins.find((p) => p.class === cls || p.class.endsWith('.' + cls));
-    if (match) $('plugin').value = match.class;
+    // connector.class may be the class, its simple name or an alias (DataGen for DataGenConnector)
+    const simple = (c) => c.replace(/.*\./, '');
+    const match = plugins.find((p) => p.class === cls || simple(p.class) === cls || simple(p.class) === cls + 'Connector');
+    if (!match && !$('plugin').querySelector('option[value="' + CSS.escape(cls) + '"]'))
+      $('plugin').append(el('option', { value: cls }, cls));
+    $('plugin').value = match ? match.class : cls;
     $('cname').value = name;
   }
   await renderFields(values);
