@@ -301,9 +301,7 @@ async function route() {
     try { await openForm(); } catch (e) { $('create-error').textContent = e.message; }
     return;
   }
-  show('connectors');
-  prevSamples = null;
-  lastRates = {};
+  show('connectors');   // rate samples survive navigation; log-out drops them
   await refresh();
   refreshTimer = setInterval(refresh, 3000);
 }
