@@ -74,7 +74,8 @@ typedef struct trib_coordinator_rebalances {
 void trib_coordinator_rebalance_stats(trib_coordinator *c, trib_coordinator_rebalances *out);
 
 /* The live members' worker ids, sorted (a new JSON array), from the group
- * coordinator. Meant for the leader. */
+ * coordinator. Meant for the leader; one caller at a time (at most one
+ * request is in flight: see describe_q in coordinator.c). */
 json_t *trib_coordinator_members(trib_coordinator *c, trib_error *err);
 
 #endif
