@@ -10,14 +10,15 @@
 require_services
 command -v chromium >/dev/null || bail "chromium is missing (scripts/deps installs it)"
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || bail "python3-websocket is missing (scripts/deps installs it)"
-plan 33
+plan 36
 
 port=$(free_port)
 ART=${TRIB_ARTIFACTS_DIR:-${TRIB_BUILD_DIR:-$E2E_ROOT/build}/artifacts}/console
 rm -rf "$ART"
 echo "admin-$RANDOM-$RANDOM-console-token" > "$E2E_TMP/admin.token"
+mkdir -p "$E2E_TMP/staging"
 write_worker_props "$E2E_TMP/w.properties" "$port" "$E2E_TMP/offsets" "tributary.task.auto.restart=false" \
-  "admin.token.file=$E2E_TMP/admin.token" "tenant.key.secret.file=$E2E_TMP/key.secret"
+  "admin.token.file=$E2E_TMP/admin.token" "tenant.key.secret.file=$E2E_TMP/key.secret" "tenant.staging.root=$E2E_TMP/staging"
 start_worker "$E2E_TMP/w.properties" "$E2E_TMP/worker.log"
 wait_rest "$port" 30; ok $? "worker REST API is ready"
 admin=(-H "Authorization: Bearer $(cat "$E2E_TMP/admin.token")")
@@ -39,6 +40,14 @@ rules=$(python3 -c 'import json; print(json.dumps(json.dumps([{"rule_id":"id_ran
 curl -sS -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
   --data "{\"name\":\"checked\",\"config\":{\"connector.class\":\"DataGen\",\"topic\":\"acme.checked\",\"count\":\"100\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\",\"transforms\":\"check\",\"transforms.check.type\":\"Validate\",\"transforms.check.rules\":$rules,\"transforms.check.on.failure\":\"drop\"}}" \
   "http://127.0.0.1:$port/tenants/acme/connectors" >/dev/null
+# a tenant SpoolDir connector for the upload page
+schema='{\"type\":\"record\",\"name\":\"reading\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"speed\",\"type\":\"double\"}]}'
+code=$(curl -s -o "$E2E_TMP/csv.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/json' --data "{\"name\":\"csv\",\"config\":{
+  \"connector.class\":\"SpoolDirCsvSource\",\"topic\":\"acme.readings\",\"input.path\":\"in\",\"finished.path\":\"finished\",\"error.path\":\"error\",
+  \"input.file.pattern\":\".*\\\\.csv\",\"csv.first.row.as.header\":\"true\",\"value.schema\":\"$schema\",\"empty.poll.wait.ms\":\"100\"}}" \
+  "http://127.0.0.1:$port/tenants/acme/connectors")
+is "$code" 201 "tenant acme has a SpoolDirCsvSource for uploads"
+printf 'id,speed\n1,1.5\n2,2.5\n3,3.5\n' > "$E2E_TMP/readings.csv"
 # an admin sink whose task fails: the records are not JSON
 api -X POST --data "{\"name\":\"broken\",\"config\":{\"connector.class\":\"FileStreamSink\",\"topics\":\"acme.existing\",\"file\":\"$E2E_TMP/broken.txt\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\"}}" \
   "http://127.0.0.1:$port/connectors" >/dev/null
@@ -65,10 +74,10 @@ is "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $gkey" "h
 while read -r word rc desc; do
   [ "$word" = RESULT ] && ok "$rc" "$desc"
 done < <(BASE="http://127.0.0.1:$port" ADMIN_TOKEN=$(cat "$E2E_TMP/admin.token") TENANT=acme TENANT_KEY=$key \
-  OTHER_CONNECTOR=globex/secret-gen FAILED_CONNECTOR=broken ARTIFACTS="$ART" \
+  OTHER_CONNECTOR=globex/secret-gen FAILED_CONNECTOR=broken ARTIFACTS="$ART" UPLOAD_FILE="$E2E_TMP/readings.csv" \
   timeout 180 /usr/bin/python3 "$(dirname "$0")/console_browser.py" 2>&1)
 n=$(ls "$ART"/*.png 2>/dev/null | wc -l)
-is "$n" 8 "eight screenshots saved in $ART"
+is "$n" 9 "nine screenshots saved in $ART"
 
 kill -TERM "$WORKER_PID"; wait "$WORKER_PID"
 is "$?" 0 "the worker stops with status 0"

@@ -157,6 +157,24 @@ def main():
         result(ok, "the quality view shows rule id_range passed 80, failed 20")
         b.shot("08-quality.png")
 
+        # a SpoolDir connector's files: upload one through the page and watch it finish
+        csv_path = os.environ["UPLOAD_FILE"]
+        b.wait("document.querySelector(\"button[data-action='files:csv']\") !== null", 20)
+        b.click("button[data-action='files:csv']")
+        b.wait("document.getElementById('file-input') !== null")
+        root = b.call("DOM.getDocument")["root"]["nodeId"]
+        node = b.call("DOM.querySelector", nodeId=root, selector="#file-input")["nodeId"]
+        b.call("DOM.setFileInputFiles", files=[csv_path], nodeId=node)
+        b.click("#upload-button")
+        ok = b.wait("document.getElementById('upload-progress').value === 100 && "
+                    "/uploaded/.test(document.getElementById('upload-status').textContent)", 20)
+        result(ok, "the upload's progress bar reaches 100%%: %r" % b.js("document.getElementById('upload-status').textContent"))
+        name = os.path.basename(csv_path)
+        ok = b.wait("(() => { const r = document.querySelector('#files-list tr[data-file=\"%s\"]'); "
+                    "return r && r.cells[1].textContent === 'FINISHED' && r.cells[3].textContent === '3'; })()" % name, 40)
+        result(ok, "the file's row turns FINISHED with its 3 rows")
+        b.shot("09-files.png")
+
         # create through the form: first without the required topic
         b.click("#nav-create")
         b.wait("document.getElementById('plugin').options.length > 0")

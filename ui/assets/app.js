@@ -83,6 +83,7 @@ function logout() {
   S.clear();
   clearInterval(refreshTimer);
   // nothing of this session may remain on the page for the next one
+  clearInterval(filesTimer);
   for (const id of ['detail', 'fields', 'plugin', 'list-error', 'create-error', 'rates-note']) $(id).replaceChildren();
   $('conn-table').tBodies[0].replaceChildren();
   $('cname').value = '';
@@ -163,6 +164,63 @@ async function showQuality(name) {
   } catch (e) { d.append(el('p', { class: 'error' }, e.message)); }
 }
 
+// A SpoolDir connector's files: upload with a progress bar (the body is
+// the file's bytes, streamed to the connector's input.path), and each
+// file's state, progress and timings from GET .../files, refreshed while shown.
+let filesTimer = null;
+
+async function listFiles(name) {
+  const box = $('files-list');
+  if (!box) { clearInterval(filesTimer); return; }
+  try {
+    const files = await api('GET', connUrl(name) + '/files');
+    const rows = (Array.isArray(files) ? files : files.files || []).map((f) => {
+      const t = f.timings || {};
+      return el('tr', { 'data-file': f.name },
+        el('td', {}, f.name), el('td', { class: 'state-' + f.state }, f.state),
+        el('td', {}, el('progress', { max: '100', value: String(f.percent || 0) }), ' ' + (f.percent || 0) + '%'),
+        el('td', {}, f.rows_done != null ? f.rows_done : ''), el('td', {}, f.rows_rejected != null ? f.rows_rejected : ''),
+        el('td', {}, t.upload_ms != null ? t.upload_ms + ' ms' : ''), el('td', {}, t.processing_ms != null ? t.processing_ms + ' ms' : ''));
+    });
+    box.replaceChildren(el('table', {},
+      el('thead', {}, el('tr', {}, ...['File', 'State', 'Progress', 'Rows', 'Rejected', 'Upload', 'Processing'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, ...rows)));
+  } catch (e) { box.replaceChildren(el('p', { class: 'error' }, e.message)); }
+}
+
+function upload(name) {
+  const f = $('file-input').files[0];
+  if (!f) return;
+  const bar = $('upload-progress');
+  const xhr = new XMLHttpRequest();
+  xhr.open('POST', connUrl(name) + '/files/' + encodeURIComponent(f.name));
+  xhr.setRequestHeader('Authorization', 'Bearer ' + (S.getItem('key') || ''));
+  xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+  xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) bar.value = Math.round((100 * ev.loaded) / ev.total); };
+  xhr.onload = () => {
+    let msg = 'uploaded';
+    if (xhr.status !== 201) { try { msg = JSON.parse(xhr.responseText).message; } catch (e) { msg = 'HTTP ' + xhr.status; } }
+    else bar.value = 100;
+    $('upload-status').textContent = f.name + ': ' + msg;
+    listFiles(name);
+  };
+  xhr.onerror = () => { $('upload-status').textContent = f.name + ': upload failed'; };
+  bar.value = 0;
+  xhr.send(f);
+}
+
+function showFiles(name) {
+  clearInterval(filesTimer);
+  const d = $('detail');
+  d.replaceChildren(el('h3', {}, 'Files of ' + name),
+    el('label', { for: 'file-input' }, 'File to upload'), el('input', { id: 'file-input', type: 'file' }),
+    el('button', { type: 'button', id: 'upload-button', onclick: () => upload(name) }, 'Upload'),
+    el('progress', { id: 'upload-progress', max: '100', value: '0', 'aria-label': 'upload progress' }),
+    el('p', { id: 'upload-status', role: 'status' }), el('div', { id: 'files-list' }));
+  listFiles(name);
+  filesTimer = setInterval(() => listFiles(name), 2000);
+}
+
 function hasValidate(config) {
   return Object.entries(config || {}).some(([k, v]) => /^transforms\.[^.]+\.type$/.test(k) && /Validate/.test(v));
 }
@@ -195,6 +253,8 @@ async function refresh() {
     acts.append(action('restart', 'POST', '/restart?includeTasks=true&onlyFailed=true', name));
     acts.append(el('button', { type: 'button', onclick: () => editConnector(name) }, 'edit'));
     if (state === 'STOPPED') acts.append(el('button', { type: 'button', onclick: () => showOffsets(name) }, 'offsets'));
+    if (/SpoolDir/.test((info.config || {})['connector.class'] || ''))
+      acts.append(el('button', { type: 'button', 'data-action': 'files:' + name, onclick: () => showFiles(name) }, 'files'));
     if (hasValidate(info.config)) acts.append(el('button', { type: 'button', 'data-action': 'quality:' + name, onclick: () => showQuality(name) }, 'quality'));
     acts.append(action('delete', 'DELETE', '', name));
     const rate = r && name in r ? r[name].toFixed(1) : '';
