@@ -197,6 +197,9 @@ void trib_rest_response_free(trib_rest_response *r) {
     free(r->location);
     free(r->allow);
     if (!r->text_static) free(r->text);
+    free(r->upgrade);
+    free(r->upgrade_accept);
+    if (r->upgrade_free && r->upgrade_arg) r->upgrade_free(r->upgrade_arg);
     memset(r, 0, sizeof *r);
 }
 
