@@ -16,6 +16,7 @@
 #include "metrics/metrics.h"
 #include "common/util.h"
 #include "tenants/guard.h"
+#include "rest/ingest_publisher.h"
 #include "transforms/quality.h"
 
 #include <math.h>
@@ -35,6 +36,7 @@ enum {
     F_RB_REBALANCING, F_RB_COMPLETED, F_RB_AVG, F_RB_MAX, F_RB_SINCE, F_COORD_CONNS, F_COORD_TASKS,
     F_PRODUCED_BYTES, F_CONSUMED_BYTES, F_PRODUCER_OUT, F_CONSUMER_IN,
     F_QUALITY_RECORDS, F_QUALITY_RULES,
+    F_INGEST_REQUESTS, F_INGEST_RECORDS, F_INGEST_THROTTLED, F_INGEST_LATENCY,
     F_TEN_RECORDS, F_TEN_BYTES, F_TEN_THROTTLED, F_TEN_VIOLATIONS, F_TEN_REJECTED, F_TEN_TASKS, F_TEN_QUOTA,
     F_CPU, F_RSS, F_VSIZE, F_FDS, F_MAX_FDS, F_START, F_THREADS,
     F_COUNT
@@ -96,6 +98,10 @@ static const struct { const char *name, *help; } FAMILIES[F_COUNT] = {
     [F_QUALITY_RULES] = {"tributary_quality_rule_checks_total", "Validate rule evaluations, by result."},
     [F_PRODUCER_OUT] = {"kafka_producer_outgoing_byte_total", "Bytes the task's producer sent to brokers (librdkafka tx_bytes, every 10 s)."},
     [F_CONSUMER_IN] = {"kafka_consumer_incoming_byte_total", "Bytes the task's consumer received from brokers (librdkafka rx_bytes, every 10 s)."},
+    [F_INGEST_REQUESTS] = {"tributary_ingest_requests_total", "HTTP ingest requests this worker served for the connector."},
+    [F_INGEST_RECORDS] = {"tributary_ingest_records_total", "HTTP ingest records by result: accepted (acknowledged by Kafka), rejected, dead_lettered, failed."},
+    [F_INGEST_THROTTLED] = {"tributary_ingest_throttled_requests_total", "HTTP ingest requests answered 429."},
+    [F_INGEST_LATENCY] = {"tributary_ingest_latency_seconds", "From a request's complete body to Kafka's acknowledgement, per accepted record."},
     [F_TEN_RECORDS] = {"tributary_tenant_records_total", "Records of the tenant's tasks on this worker, by direction."},
     [F_TEN_BYTES] = {"tributary_tenant_bytes_total", "Bytes of the tenant's tasks on this worker, by direction."},
     [F_TEN_THROTTLED] = {"tributary_tenant_throttled_seconds_total", "Time the tenant's tasks waited on its quotas."},
@@ -262,6 +268,36 @@ static void task_metrics(family *fams, const char *conn, const char *full, bool 
 #undef L
 }
 
+/* HTTP ingest's counters of a connector (rest/ingest_publisher.h), if this
+ * worker served it; the latency histogram with cumulative buckets. */
+static void ingest_metrics(family *fams, const char *conn, const char *full) {
+    trib_ingest_metrics m;
+    if (trib_ingest_metrics_read(full, &m) < 0) return;
+    add(fams, F_INGEST_REQUESTS, (double)m.requests, 1, "connector", conn);
+    add(fams, F_INGEST_RECORDS, (double)m.records_accepted, 2, "connector", conn, "result", "accepted");
+    add(fams, F_INGEST_RECORDS, (double)m.records_rejected, 2, "connector", conn, "result", "rejected");
+    add(fams, F_INGEST_RECORDS, (double)m.records_dead_lettered, 2, "connector", conn, "result", "dead_lettered");
+    add(fams, F_INGEST_RECORDS, (double)m.records_failed, 2, "connector", conn, "result", "failed");
+    add(fams, F_INGEST_THROTTLED, (double)m.requests_throttled, 1, "connector", conn);
+    trib_strbuf *sb = &fams[F_INGEST_LATENCY].s;
+    uint64_t cum = 0;
+    char le[32];
+    for (int i = 0; i <= TRIB_INGEST_LATENCY_BUCKETS; i++) {
+        cum += m.latency_buckets[i];
+        if (i < TRIB_INGEST_LATENCY_BUCKETS) snprintf(le, sizeof le, "%g", trib_ingest_latency_bounds_ms[i] / 1000.0);
+        else snprintf(le, sizeof le, "+Inf");
+        trib_strbuf_puts(sb, "tributary_ingest_latency_seconds_bucket{connector=\"");
+        put_label_value(sb, conn);
+        trib_strbuf_printf(sb, "\",le=\"%s\"} %llu\n", le, (unsigned long long)cum);
+    }
+    trib_strbuf_puts(sb, "tributary_ingest_latency_seconds_sum{connector=\"");
+    put_label_value(sb, conn);
+    trib_strbuf_printf(sb, "\"} %.17g\n", m.latency_sum_ms / 1000.0);
+    trib_strbuf_puts(sb, "tributary_ingest_latency_seconds_count{connector=\"");
+    put_label_value(sb, conn);
+    trib_strbuf_printf(sb, "\"} %llu\n", (unsigned long long)m.latency_count);
+}
+
 /* prefix: "<tenant>/" for a tenant's scrape (its connectors only, under
  * their local names), NULL for the whole worker. */
 static void herder_metrics(family *fams, const json_t *snap, const char *prefix, int64_t now) {
@@ -276,6 +312,7 @@ static void herder_metrics(family *fams, const json_t *snap, const char *prefix,
         const char *full = json_string_value(json_object_get(c, "name"));
         if (prefix && !trib_str_startswith(full, prefix)) continue;
         const char *name = prefix ? full + strlen(prefix) : full;
+        ingest_metrics(fams, name, full);
         bool is_source = strcmp(json_string_value(json_object_get(c, "type")), "source") == 0;
         if (json_is_true(json_object_get(c, "local"))) {
             nconns++;
@@ -424,9 +461,10 @@ char *trib_metrics_render(const json_t *snapshot, trib_tenants *tenants, const c
     for (int i = 0; i < F_COUNT; i++) {
         if (fams[i].s.len == 0) continue;
         bool counter = trib_str_endswith(fams[i].name, "_total");
+        bool histogram = i == F_INGEST_LATENCY;
         int name_len = (int)strlen(fams[i].name) - (counter && f == TRIB_METRICS_OPENMETRICS ? 6 : 0);
         trib_strbuf_printf(&out, "# HELP %.*s %s\n# TYPE %.*s %s\n", name_len, fams[i].name, fams[i].help, name_len,
-                           fams[i].name, counter ? "counter" : "gauge");
+                           fams[i].name, histogram ? "histogram" : counter ? "counter" : "gauge");
         trib_strbuf_append(&out, fams[i].s.data, fams[i].s.len);
         trib_strbuf_free(&fams[i].s);
     }
