@@ -46,6 +46,27 @@ typedef void (*trib_log_visit_fn)(const char *name, trib_log_level level,
                                   int64_t last_modified_ms, void *opaque);
 void trib_log_foreach(trib_log_visit_fn fn, void *opaque);
 
+/* Line format (worker property tributary.log.format). TEXT is the line
+ * shown above. JSON is one object per line for log shippers:
+ *   {"time":"2026-11-23T03:05:06.123Z","level":"INFO","logger":"worker",
+ *    "connector":"orders","task":0,"message":"task is RUNNING"}
+ * where connector and task come from a leading "[connector:task]" (or
+ * "[connector]") in the message, the convention of every task and
+ * connector line, and are left out when there is none. The message is the
+ * same text as in TEXT format, so JSON prints nothing TEXT would not. */
+typedef enum trib_log_format {
+    TRIB_LOG_FORMAT_TEXT,
+    TRIB_LOG_FORMAT_JSON,
+} trib_log_format;
+void trib_log_set_format(trib_log_format f);
+/* "text" / "json" (any case); -1 if unknown. */
+int trib_log_format_parse(const char *name, trib_log_format *out);
+
+/* Formats one JSON log line (with its newline) into buf; for tests and
+ * trib_log. Returns the length written (truncated messages end in "..."). */
+size_t trib_log_format_json(char *buf, size_t cap, const char *time, trib_log_level level, const char *facility,
+                            const char *message);
+
 /* Effective level of a name (longest configured prefix). */
 trib_log_level trib_log_effective(const char *name);
 

@@ -196,6 +196,7 @@ void trib_rest_response_free(trib_rest_response *r) {
     json_decref(r->body);
     free(r->location);
     free(r->allow);
+    if (!r->text_static) free(r->text);
     free(r->upgrade);
     free(r->upgrade_accept);
     if (r->upgrade_free && r->upgrade_arg) r->upgrade_free(r->upgrade_arg);

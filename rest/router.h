@@ -121,6 +121,14 @@ struct trib_rest_response {
     json_t *body;      /* owned; NULL for an empty body */
     char *location;    /* owned; Location header or NULL */
     char *allow;       /* owned; Allow header or NULL */
+    /* A body that is not JSON (metrics text, console assets), used when
+     * body is NULL: text is owned unless text_static; content_type and
+     * headers (NULL-terminated name, value pairs) are static strings. */
+    char *text;
+    size_t text_len;
+    bool text_static;
+    const char *content_type;
+    const char *const *headers;
     int retry_after;   /* Retry-After seconds (429/503), 0 for none */
     /* Protocol upgrade (status 101, WebSocket): the server adds
      * "Upgrade: <upgrade>" and "Sec-WebSocket-Accept: <upgrade_accept>"

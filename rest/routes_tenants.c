@@ -253,6 +253,8 @@ static void audit_req(trib_rest_tenants *t, const trib_rest_request *req, int st
         .detail = detail,
     };
     trib_audit_write(t->audit, &ev);
+    /* every write is audited, so this is where refused ones are counted (metrics) */
+    if (status >= 400 && ev.tenant) trib_tenants_note_rejected(t->reg, ev.tenant);
 }
 
 static const char *resp_message(const trib_rest_response *resp) {
@@ -265,10 +267,12 @@ typedef enum { ROUTE_OPEN, ROUTE_ADMIN_VIEW, ROUTE_ADMIN, ROUTE_TENANT } route_k
 
 static route_kind classify(const trib_rest_request *req) {
     const char *p = req->route->pattern;
-    if (strcmp(p, "/") == 0 || strcmp(p, "/health") == 0) return ROUTE_OPEN;
+    /* the console's static files (ui/) hold no data: the page asks for a credential itself */
+    if (strcmp(p, "/") == 0 || strcmp(p, "/health") == 0 || strcmp(p, "/ui") == 0 || strcmp(p, "/ui/{file}") == 0)
+        return ROUTE_OPEN;
     if (trib_str_startswith(p, "/tenants/{tenant}/connectors") ||
         trib_str_startswith(p, "/tenants/{tenant}/connector-plugins") ||
-        trib_str_startswith(p, "/tenants/{tenant}/ingest/"))
+        trib_str_startswith(p, "/tenants/{tenant}/ingest/") || strcmp(p, "/tenants/{tenant}/metrics") == 0)
         return ROUTE_TENANT;
     if (strcmp(p, "/tenants/{tenant}") == 0 && strcmp(req->method, "DELETE") != 0) return ROUTE_TENANT;
     if (strcmp(p, "/tenants") == 0 || trib_str_startswith(p, "/tenants/")) return ROUTE_ADMIN;

@@ -287,15 +287,22 @@ static enum MHD_Result respond(req_state *st, trib_rest_response *r) {
         TRIB_WARN("rest", "%s %s -> %d: %s", st->method, log_path(st, path, sizeof path),
                   r->status, msg ? msg : "");
     }
-    struct MHD_Response *resp =
-        buf ? MHD_create_response_from_buffer_with_free_callback(len, buf, free)
-            : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp;
+    if (buf)
+        resp = MHD_create_response_from_buffer_with_free_callback(len, buf, free);
+    else if (r->text)   /* a text body: MHD copies it unless it is static */
+        resp = MHD_create_response_from_buffer(r->text_len, r->text,
+                                               r->text_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
+    else
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!resp) {
         free(buf);
         trib_rest_response_free(r);
         return MHD_NO;
     }
     if (r->body) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    else if (r->text && r->content_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    for (const char *const *h = r->headers; h && h[0] && h[1]; h += 2) MHD_add_response_header(resp, h[0], h[1]);
     if (r->location) MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
     if (r->allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
     if (r->retry_after > 0) {

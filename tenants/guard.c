@@ -204,6 +204,14 @@ json_t *trib_tenants_usage_json(trib_tenants *reg, const char *tenant, trib_erro
                           "throttled_ms_out", (json_int_t)(atomic_load(&rt->throttled_us[1]) / 1000),
                           "topic_violations", (json_int_t)atomic_load(&rt->violations), "guards",
                           atomic_load(&rt->guards));
+    json_object_set_new(o, "rejected_requests", json_integer((json_int_t)atomic_load(&rt->rejected)));
     trib_tenant_rt_unref(rt);
     return o;
+}
+
+void trib_tenants_note_rejected(trib_tenants *reg, const char *tenant) {
+    trib_tenant_rt *rt = trib_tenants_rt_acquire(reg, tenant);
+    if (!rt) return;
+    atomic_fetch_add(&rt->rejected, 1);
+    trib_tenant_rt_unref(rt);
 }

@@ -108,9 +108,14 @@ const char *trib_tenant_guard_tenant(const trib_tenant_guard *g);
 
 /* Usage of a tenant on this worker, for status and metrics:
  * {"records_in","bytes_in","records_out","bytes_out" (totals),
- *  "throttled_ms_in","throttled_ms_out","topic_violations","guards"}.
+ *  "throttled_ms_in","throttled_ms_out","topic_violations","guards",
+ *  "rejected_requests"}.
  * NULL (NOT_FOUND) for an unknown tenant. */
 json_t *trib_tenants_usage_json(trib_tenants *reg, const char *tenant, trib_error *err);
+
+/* Counts one refused request (4xx/5xx) of the tenant's; unknown tenants
+ * are ignored. For the REST layer's audit path. */
+void trib_tenants_note_rejected(trib_tenants *reg, const char *tenant);
 
 /* Process-wide count of throttle() calls with a non-NULL guard: lets tests
  * tell whether the task loops call the hooks at all. */

@@ -25,6 +25,7 @@ typedef struct trib_tenant_rt {
     trib_tenant_bucket buckets[RT_NBUCKETS];
     atomic_ullong records[2], bytes[2], throttled_us[2];
     atomic_ullong violations;
+    atomic_ullong rejected;    /* refused write requests on the tenant's routes (metrics) */
     atomic_int guards;
     /* This worker's share of the tenant's rate quotas, per direction (in:
      * source tasks, out: sink tasks), from the cluster's placement; 1 in

@@ -38,6 +38,9 @@ struct trib_coordinator {
     int64_t session_ms;
     atomic_llong last_poll_ms;
     atomic_bool suspect;
+    /* rebalance figures (trib_coordinator_rebalance_stats), guarded by lock */
+    int64_t rebalance_start_ms;   /* monotonic; 0 = not rebalancing */
+    trib_coordinator_rebalances rb;
     /* DescribeConsumerGroups (trib_coordinator_members, herder thread
      * only): its results arrive on describe_q; describe_pending while one
      * is in flight. librdkafka (2.0.2, and 2.8.0 without our patch) can
@@ -56,12 +59,22 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topi
     bool zero = rd_kafka_topic_partition_list_find(parts, c->topic, 0) != NULL;
     pthread_mutex_lock(&c->lock);
     if (code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        c->rb.completed++;
+        c->rb.last_completed_ms = trib_now_ms();
+        if (c->rebalance_start_ms) {
+            int64_t took = trib_mono_ms() - c->rebalance_start_ms;
+            c->rb.timed++;
+            c->rb.time_ms_sum += took;
+            if (took > c->rb.time_ms_max) c->rb.time_ms_max = took;
+            c->rebalance_start_ms = 0;
+        }
         if (atomic_exchange(&c->suspect, false)) TRIB_INFO("coordinator", "rejoined the worker group");
         e = rd_kafka_incremental_assign(rk, parts);
         rd_kafka_pause_partitions(rk, parts);
         c->owned += parts->cnt;
         if (zero) c->leader = true;
     } else {
+        if (!c->rebalance_start_ms) c->rebalance_start_ms = trib_mono_ms();
         bool lost = rd_kafka_assignment_lost(rk);
         e = rd_kafka_incremental_unassign(rk, parts);
         c->owned -= parts->cnt;
@@ -104,6 +117,7 @@ trib_coordinator *trib_coordinator_start(const trib_coordinator_spec *spec, trib
     c->on_change = spec->on_change;
     c->opaque = spec->opaque;
     pthread_mutex_init(&c->lock, NULL);
+    c->rebalance_start_ms = trib_mono_ms();   /* the first join is a rebalance */
     atomic_init(&c->stop, false);
     atomic_init(&c->generation, 0);
     atomic_init(&c->last_poll_ms, 0);
@@ -285,4 +299,13 @@ json_t *trib_coordinator_members(trib_coordinator *c, trib_error *err) {
     }
     rd_kafka_event_destroy(ev);
     return out;
+}
+
+void trib_coordinator_rebalance_stats(trib_coordinator *c, trib_coordinator_rebalances *out) {
+    pthread_mutex_lock(&c->lock);
+    *out = c->rb;
+    out->rebalancing = c->rebalance_start_ms != 0;
+    out->owned = c->owned;
+    out->leader = c->leader;
+    pthread_mutex_unlock(&c->lock);
 }

@@ -58,6 +58,21 @@ bool trib_coordinator_lease_valid(trib_coordinator *c);
 /* Increases on every assignment change seen by this worker. */
 int64_t trib_coordinator_generation(trib_coordinator *c);
 
+/* Rebalance figures for metrics (Connect's connect-worker-rebalance-metrics).
+ * A rebalance starts when the worker joins or has slots revoked, and
+ * completes with the next assignment callback (the cooperative protocol
+ * ends every rebalance with one, possibly empty). */
+typedef struct trib_coordinator_rebalances {
+    bool rebalancing;             /* started and not yet completed */
+    int64_t completed;            /* assignment callbacks seen */
+    int64_t timed;                /* completed rebalances whose start was seen */
+    int64_t time_ms_sum, time_ms_max;
+    int64_t last_completed_ms;    /* wall clock; 0 = none yet */
+    int owned;                    /* slots held now */
+    bool leader;
+} trib_coordinator_rebalances;
+void trib_coordinator_rebalance_stats(trib_coordinator *c, trib_coordinator_rebalances *out);
+
 /* The live members' worker ids, sorted (a new JSON array), from the group
  * coordinator. Meant for the leader; one caller at a time (at most one
  * request is in flight: see describe_q in coordinator.c). */

@@ -133,6 +133,19 @@ void trib_herder_log_subscribe(trib_herder *h, trib_herder_log_fn fn, void *opaq
  * POST /connectors, or a flat JSON or .properties config). */
 int trib_herder_create_from_file(trib_herder *h, const char *path, trib_error *err);
 
+/* This worker's view for metrics (metrics/): a new JSON object
+ *   {"worker_id", "distributed": bool,
+ *    "rebalance": {"rebalancing","completed","timed","time_ms_sum",
+ *                  "time_ms_max","last_completed_ms","owned","leader"}
+ *                 (distributed mode only),
+ *    "connectors": [{"name","class","type","version","state","trace"?,
+ *                    "local": bool (the connector instance runs here),
+ *                    "tasks": [{"id","state","trace"?,"local": bool,
+ *                               "counters": {...} (local tasks only:
+ *                               trib_task_counters' fields by name)}]}]}
+ * States are Connect's (RUNNING ...). Holds the herder lock only while
+ * copying. */
+json_t *trib_herder_metrics(trib_herder *h);
 /* The worker's config (borrowed, valid for the herder's life): for
  * clients the REST layer creates itself, such as HTTP ingest's producers. */
 const trib_props *trib_herder_worker_props(const trib_herder *h);

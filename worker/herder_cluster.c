@@ -1205,6 +1205,15 @@ int trib_herder_join_cluster(trib_herder *h, const trib_config *wcfg, trib_error
 
 /* ---- the config log for other layers (tenants) ----------------------------------------------- */
 
+json_t *herder_cluster_rebalance_json(trib_herder *h) {
+    trib_coordinator_rebalances rb;
+    trib_coordinator_rebalance_stats(h->cluster->coord, &rb);
+    return json_pack("{sb sI sI sI sI sI si sb}", "rebalancing", rb.rebalancing, "completed", (json_int_t)rb.completed,
+                     "timed", (json_int_t)rb.timed, "time_ms_sum", (json_int_t)rb.time_ms_sum, "time_ms_max",
+                     (json_int_t)rb.time_ms_max, "last_completed_ms", (json_int_t)rb.last_completed_ms, "owned",
+                     rb.owned, "leader", rb.leader);
+}
+
 const trib_props *trib_herder_worker_props(const trib_herder *h) {
     return h->worker_props;
 }

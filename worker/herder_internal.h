@@ -164,6 +164,8 @@ json_t *herder_cluster_status(trib_herder *h, const conn *c);
 json_t *herder_cluster_task_status(trib_herder *h, const conn *c, size_t i);
 /* Active topics from the status topic: adds the connector's to set. */
 void herder_cluster_topics(trib_herder *h, const conn *c, json_t *set);
+/* Rebalance figures of the worker group (new object; see trib_herder_metrics). */
+json_t *herder_cluster_rebalance_json(trib_herder *h);
 /* Tombstones the connector's active topics; local tasks forget theirs.
  * Caller holds h->lock. */
 void herder_cluster_reset_topics(trib_herder *h, conn *c);

@@ -12,9 +12,11 @@
  */
 #include "common/log.h"
 #include "common/util.h"
+#include "metrics/metrics.h"
 #include "rest/ingest_publisher.h"
 #include "rest/server.h"
 #include "rest/tenants.h"
+#include "ui/ui.h"
 #include "worker/tenant_log_store.h"
 #include "worker/worker.h"
 
@@ -51,6 +53,11 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    /* the format first, so the worker's own start-up lines use it (a bad
+     * value is refused with the other keys by trib_worker_new) */
+    trib_log_format fmt;
+    if (trib_log_format_parse(trib_props_get(props, "tributary.log.format"), &fmt) == 0) trib_log_set_format(fmt);
 
     trib_worker *w = trib_worker_new(props, mode, &err);
     trib_props *props_for_tenants = props;
@@ -90,7 +97,13 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
     }
     for (size_t i = 0; i < nlisteners; i++) {
         trib_rest_config rc = {.host = hosts[i], .port = ports[i]};
-        rest[i] = trib_rest_tenants_server_start(tenants, &rc, herder, &err);
+        trib_rest_tenants_configure(tenants, &rc);
+        trib_rest_router *router = trib_rest_router_new();
+        trib_rest_tenants_add_routes(tenants, router);
+        if (trib_config_bool(trib_worker_config(w), "tributary.metrics.enable"))
+            trib_metrics_add_routes(router, trib_rest_tenants_registry(tenants));
+        trib_ui_add_routes(router);
+        rest[i] = trib_rest_server_start_router(&rc, router, herder, &err);
         if (!rest[i]) {
             fprintf(stderr, "tributary: REST server on %s:%d: %s\n", *hosts[i] ? hosts[i] : "*", ports[i], err.msg);
             goto out;

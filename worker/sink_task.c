@@ -385,6 +385,13 @@ static void track(sink_loop *l, const rd_kafka_message_t *m) {
 
 /* Puts one batch, retrying retriable failures. Records the task reports as
  * errant go to the DLQ through the context. */
+/* Consumer statistics (metrics' byte total); 0: librdkafka frees the JSON. */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+    (void)rk;
+    trib_task_client_stats(&((sink_loop *)opaque)->t->counters, json, len, "rx_bytes");
+    return 0;
+}
+
 static int put_batch(sink_loop *l, trib_record **recs, size_t n, trib_error *err) {
     trib_task *t = l->t;
     for (int attempt = 0;; attempt++) {
@@ -463,6 +470,7 @@ void *trib_sink_task_main(void *arg) {
         trib_props_set(defaults, "session.timeout.ms", st);
     }
     trib_props_set(defaults, "enable.partition.eof", "false");
+    trib_props_set(defaults, "statistics.interval.ms", TRIB_TASK_STATS_INTERVAL);
     /* Prefetch that outlasts librdkafka 2.0's fetch pause. Once a
      * partition's local queue holds queued.min.messages, its fetcher stops
      * until the broker thread's next wake-up, up to 1 s later (the pause
@@ -484,6 +492,7 @@ void *trib_sink_task_main(void *arg) {
     }
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_opaque(conf, &l);
+    rd_kafka_conf_set_stats_cb(conf, stats_cb);
     l.rk = trib_kafka_new(RD_KAFKA_CONSUMER, conf, &err);
     if (!l.rk) goto fail;
     rd_kafka_poll_set_consumer(l.rk);
@@ -578,6 +587,17 @@ void *trib_sink_task_main(void *arg) {
                 goto done;
             }
         }
+        if (nmsg > 0) {   /* once per batch: Connect's read total, bytes, and lag at the batch's end */
+            long long bytes = 0;
+            for (int i = 0; i < nmsg; i++) bytes += (long long)(msgs[i]->len + msgs[i]->key_len);
+            trib_task_count(&t->counters.read_total, nmsg);
+            trib_task_count(&t->counters.bytes_total, bytes);
+            int64_t lo, hi;   /* cached from fetch responses: no request */
+            const rd_kafka_message_t *last = msgs[nmsg - 1];
+            if (rd_kafka_get_watermark_offsets(l.rk, rd_kafka_topic_name(last->rkt), last->partition, &lo, &hi) ==
+                    RD_KAFKA_RESP_ERR_NO_ERROR && hi >= last->offset + 1)
+                atomic_store_explicit(&t->counters.lag_max, hi - (last->offset + 1), memory_order_relaxed);
+        }
         size_t nrec = 0;
         int rc = 0;
         if (nmsg > 0) trib_transform_chain_batch_begin(t->chain);
@@ -590,8 +610,16 @@ void *trib_sink_task_main(void *arg) {
             if (rc > 0) recs[nrec++] = r;
         }
         if (rc >= 0 && nrec > 0) {
+            int64_t put_us = trib_mono_us();
             rc = put_batch(&l, recs, nrec, &err);
-            if (rc == 0) atomic_fetch_add(&t->records, (long long)nrec);
+            put_us = trib_mono_us() - put_us;
+            if (rc == 0) {
+                atomic_fetch_add(&t->records, (long long)nrec);
+                trib_task_count(&t->counters.send_total, (long long)nrec);
+            }
+            trib_task_count(&t->counters.batches, 1);
+            trib_task_count(&t->counters.batch_us_sum, put_us);
+            trib_task_count_max(&t->counters.batch_us_max, put_us);
         }
         for (size_t i = 0; i < nrec; i++) trib_record_destroy(recs[i]);
         if (rc >= 0)
@@ -606,7 +634,15 @@ void *trib_sink_task_main(void *arg) {
         bool idle_with_pending = nmsg == 0 && has_pending(&l);
         if (trib_mono_ms() >= next_commit || trib_sink_task_context_take_commit_request(l.tctx) ||
             idle_with_pending) {
+            bool had_pending = has_pending(&l);   /* an empty commit is no commit in the metrics */
+            int64_t commit_us = trib_mono_us();
             if (flush_and_commit(&l, NULL, &err) < 0) goto fail;
+            commit_us = trib_mono_us() - commit_us;
+            if (had_pending) {
+                trib_task_count(&t->counters.commits, 1);
+                trib_task_count(&t->counters.commit_us_sum, commit_us);
+                trib_task_count_max(&t->counters.commit_us_max, commit_us);
+            }
             next_commit = trib_mono_ms() + flush_interval;
         }
     }

@@ -140,11 +140,22 @@ static void topic_handles_free(source_loop *l) {
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
-    (void)opaque;
     inflight *e = m->_private;
     if (!e) return;
     e->status = m->err ? -1 : 1;
     e->err = m->err;
+    if (!m->err && opaque) {   /* served on the task's thread (rd_kafka_poll/flush) */
+        trib_task_counters *c = opaque;
+        trib_task_count(&c->write_total, 1);
+        trib_task_count(&c->bytes_total, (long long)(m->len + m->key_len));
+    }
+}
+
+/* Producer statistics (metrics' byte total); 0: librdkafka frees the JSON. */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+    (void)rk;
+    trib_task_client_stats(opaque, json, len, "tx_bytes");
+    return 0;
 }
 
 /* A new pending entry at the tail of the FIFO; takes the references. */
@@ -592,6 +603,7 @@ void *trib_source_task_main(void *arg) {
     trib_props_set(defaults, "linger.ms", "5");
     trib_props_set(defaults, "batch.num.messages", "10000");
     trib_props_set(defaults, "queue.buffering.max.messages", "20000");
+    trib_props_set(defaults, "statistics.interval.ms", TRIB_TASK_STATS_INTERVAL);
     rd_kafka_conf_t *conf = trib_kafka_conf_new(TRIB_CLIENT_PRODUCER, t->worker_props, t->config, defaults, &err);
     trib_props_destroy(defaults);
     if (!conf) goto fail;
@@ -601,6 +613,8 @@ void *trib_source_task_main(void *arg) {
         goto fail;
     }
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_stats_cb(conf, stats_cb);
+    rd_kafka_conf_set_opaque(conf, &t->counters);
     l.rk = trib_kafka_new(RD_KAFKA_PRODUCER, conf, &err);
     if (!l.rk) goto fail;
 
@@ -655,6 +669,7 @@ void *trib_source_task_main(void *arg) {
             continue;
         }
         trib_task_set_state(t, TRIB_STATE_RUNNING, NULL);
+        int64_t poll_us = trib_mono_us();
         if (t->plugin->source->poll(ctx, &batch, &err) < 0) {
             trib_record_batch_clear(&batch);
             if (!trib_error_is_retriable(&err)) goto fail;
@@ -663,6 +678,13 @@ void *trib_source_task_main(void *arg) {
             continue;
         }
         poll_attempt = 0;
+        if (batch.n > 0) {   /* Connect's poll-batch time and poll total: once per batch */
+            poll_us = trib_mono_us() - poll_us;
+            trib_task_count(&t->counters.poll_total, (long long)batch.n);
+            trib_task_count(&t->counters.batches, 1);
+            trib_task_count(&t->counters.batch_us_sum, poll_us);
+            trib_task_count_max(&t->counters.batch_us_max, poll_us);
+        }
         if (eos && batch.n > 0) {
             rd_kafka_error_t *e = rd_kafka_begin_transaction(l.rk);
             if (e) {
@@ -722,7 +744,12 @@ void *trib_source_task_main(void *arg) {
         if (eos) {
             if (polled > 0 && eos_commit(&l, &err) < 0) goto fail;
         } else if (trib_mono_ms() >= next_flush) {
+            int64_t commit_us = trib_mono_us();
             if (commit_offsets(&l, true, &err) < 0) goto fail;
+            commit_us = trib_mono_us() - commit_us;
+            trib_task_count(&t->counters.commits, 1);
+            trib_task_count(&t->counters.commit_us_sum, commit_us);
+            trib_task_count_max(&t->counters.commit_us_max, commit_us);
             next_flush = trib_mono_ms() + flush_interval;
         } else if (advance_acked(&l, true, &err) < 0) {
             goto fail;

@@ -141,6 +141,17 @@ int64_t trib_task_record_count(trib_task *t) {
     return atomic_load(&t->records);
 }
 
+const trib_task_counters *trib_task_counters_of(const trib_task *t) {
+    return &t->counters;
+}
+
+void trib_task_client_stats(trib_task_counters *c, const char *json, size_t len, const char *field) {
+    json_t *j = json_loadb(json, len, 0, NULL);
+    json_t *v = json_object_get(j, field);
+    if (json_is_integer(v)) atomic_store_explicit(&c->client_bytes, json_integer_value(v), memory_order_relaxed);
+    json_decref(j);
+}
+
 void trib_task_request_stop(trib_task *t) {
     atomic_store(&t->stop, true);
 }
@@ -314,6 +325,9 @@ int trib_task_tolerate(trib_task *t, trib_stage stage, const trib_error *why, co
                        int32_t partition, int64_t offset, const void *raw_key, size_t raw_key_len,
                        const void *raw_value, size_t raw_value_len, const trib_header *headers,
                        size_t nheaders, const trib_record *rec, trib_error *err) {
+    trib_task_count(&t->counters.record_failures, 1);
+    trib_task_count(&t->counters.record_errors, 1);
+    atomic_store_explicit(&t->counters.last_error_ms, trib_now_ms(), memory_order_relaxed);
     if (t->policy.log_errors || !t->policy.tolerate_all) {
         if (t->policy.log_messages && raw_value)
             TRIB_ERROR("worker", "%s error in stage %s for %s-%d@%lld: %s (value: %.*s)", t->log_ctx,
@@ -328,6 +342,7 @@ int trib_task_tolerate(trib_task *t, trib_stage stage, const trib_error *why, co
                        trib_stage_name(stage), why->msg);
         return -1;
     }
+    trib_task_count(&t->counters.records_skipped, 1);
     if (!t->dlq) return 0;
     return send_to_dlq(t, stage, why, topic, partition, offset, raw_key, raw_key_len, raw_value, raw_value_len,
                        headers, nheaders, rec, err);
@@ -364,6 +379,7 @@ static int send_to_dlq(trib_task *t, trib_stage stage, const trib_error *why, co
                        int32_t partition, int64_t offset, const void *raw_key, size_t raw_key_len,
                        const void *raw_value, size_t raw_value_len, const trib_header *headers, size_t nheaders,
                        const trib_record *rec, trib_error *err) {
+    trib_task_count(&t->counters.dlq_requests, 1);
     char *json = NULL;
     size_t json_len = 0;
     if (!raw_value && !raw_key && rec) {
@@ -377,6 +393,7 @@ static int send_to_dlq(trib_task *t, trib_stage stage, const trib_error *why, co
         .headers = headers, .nheaders = nheaders, .class_name = stage_class(t, stage), .why = why,
     };
     int rc = trib_dlq_send(t->dlq, &e, err);
+    if (rc < 0) trib_task_count(&t->counters.dlq_failures, 1);
     free(json);
     return rc;
 }
@@ -411,6 +428,8 @@ int trib_task_retry_convert(trib_task *t, trib_convert_fn fn, void *arg, trib_er
         if (attempt == 0 || attempt % 10 == 0)
             TRIB_WARN("worker", "%s retriable conversion error, retrying: %s", t->log_ctx, err->msg);
         if (!trib_task_backoff(t, attempt, t->policy.retry_delay_max_ms)) return -1;
+        trib_task_count(&t->counters.record_failures, 1);   /* the attempt that is retried */
+        trib_task_count(&t->counters.retries, 1);
     }
 }
 

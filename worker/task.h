@@ -7,6 +7,7 @@
 #ifndef TRIB_WORKER_TASK_H
 #define TRIB_WORKER_TASK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -87,5 +88,53 @@ json_t *trib_task_topics(trib_task *t);
 /* Records processed since start (polled for sources, put for sinks), for
  * metrics and tests. */
 int64_t trib_task_record_count(trib_task *t);
+
+/* Per-task counters for metrics (metrics/, docs/metrics.md), Kafka
+ * Connect's source-task, sink-task, connector-task and task-error groups.
+ * Only the task's own thread writes them (trib_task_count), once per batch
+ * where it can, with relaxed atomics and no read-modify-write: the hot
+ * path pays a plain add and store, no lock and no locked instruction. A
+ * scrape reads them with relaxed loads; it may see one counter a batch
+ * ahead of another, which a monotonic counter tolerates. Times are in
+ * microseconds. */
+typedef struct trib_task_counters {
+    atomic_llong poll_total;        /* source: records returned by poll() */
+    atomic_llong write_total;       /* source: records acknowledged by Kafka */
+    atomic_llong read_total;        /* sink: records read from Kafka */
+    atomic_llong send_total;        /* sink: records handed to put() and accepted */
+    atomic_llong bytes_total;       /* key+value bytes produced (source) or consumed (sink) */
+    atomic_llong batches, batch_us_sum, batch_us_max;     /* sink put() / source poll() calls */
+    atomic_llong commits, commit_us_sum, commit_us_max;   /* offset commits */
+    atomic_llong lag_max;           /* sink: records behind the end of the partition, last batch */
+    atomic_llong record_failures;   /* failed attempts (retries included) */
+    atomic_llong record_errors;     /* records that reached the error handler */
+    atomic_llong records_skipped;   /* records dropped by errors.tolerance=all */
+    atomic_llong retries;
+    atomic_llong dlq_requests, dlq_failures;
+    atomic_llong last_error_ms;     /* wall clock of the last record error, 0 = none */
+    atomic_llong client_bytes;      /* librdkafka's statistics: bytes the task's producer sent
+                                     * (tx_bytes) or its consumer received (rx_bytes) */
+} trib_task_counters;
+
+/* librdkafka statistics.interval.ms for task clients: their byte totals
+ * (client_bytes) are that fresh. A few KB of JSON parsed per interval. */
+#define TRIB_TASK_STATS_INTERVAL "10000"
+
+/* A statistics callback's JSON: stores its top-level `field` ("tx_bytes"
+ * or "rx_bytes") in c->client_bytes. On the task's thread (librdkafka
+ * serves the callback from the task's poll). */
+void trib_task_client_stats(trib_task_counters *c, const char *json, size_t len, const char *field);
+
+/* The task's counters (borrowed; valid while the task is). */
+const trib_task_counters *trib_task_counters_of(const trib_task *t);
+
+/* Adds n to a counter. For the task's own thread only (single writer). */
+static inline void trib_task_count(atomic_llong *c, long long n) {
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
+}
+/* Raises a maximum. Single writer, as trib_task_count. */
+static inline void trib_task_count_max(atomic_llong *c, long long v) {
+    if (v > atomic_load_explicit(c, memory_order_relaxed)) atomic_store_explicit(c, v, memory_order_relaxed);
+}
 
 #endif

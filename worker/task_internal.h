@@ -38,6 +38,7 @@ struct trib_task {
     atomic_bool paused;
     atomic_int refs;           /* owner + thread; the last one frees */
     atomic_llong records;
+    trib_task_counters counters;  /* task.h; written by the task thread only */
     trib_tenant_guard *guard;  /* tenants/guard.h; NULL for admin connectors */
 
     pthread_mutex_t lock;      /* guards state, trace, done */

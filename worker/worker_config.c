@@ -146,6 +146,7 @@ static int validate_override_policy(const trib_config_def *def, const char *valu
 /* ---- tables ---------------------------------------------------------------------- */
 
 static const char *const eos_values[] = {"disabled", "preparing", "enabled", NULL};
+static const char *const log_formats[] = {"text", "json", NULL};
 
 #define MS_ROW(n, dflt, grp, imp, text) \
     {.name = n, .type = TRIB_CFG_LONG, .default_value = dflt, .has_min = true, .min = 0, \
@@ -216,7 +217,12 @@ static const char *const eos_values[] = {"disabled", "preparing", "enabled", NUL
      .doc = "File holding the bearer token that guards the admin and tenant-management REST endpoints."}, \
     {.name = "tributary.metrics.enable", .type = TRIB_CFG_BOOLEAN, .default_value = "true",                 \
      .importance = TRIB_IMP_LOW, .group = "Tributary",                                                      \
-     .doc = "Reserved for metrics, which the worker does not serve yet; no effect (a warning when set)."}, \
+     .doc = "Whether the worker serves metrics at GET /metrics on its REST listeners (Prometheus text "    \
+            "or OpenMetrics; docs/metrics.md). false: the route is absent (404)."},                       \
+    {.name = "tributary.log.format", .type = TRIB_CFG_STRING, .default_value = "text", .one_of = log_formats, \
+     .importance = TRIB_IMP_LOW, .group = "Tributary",                                                      \
+     .doc = "Format of the log lines on stderr: text (time level [logger] message) or json (one object per " \
+            "line: time, level, logger, connector, task, message)."},                                      \
     {.name = "tributary.task.auto.restart", .type = TRIB_CFG_BOOLEAN, .default_value = "true",              \
      .importance = TRIB_IMP_MEDIUM, .group = "Tributary",                                                   \
      .doc = "Restart FAILED tasks automatically with exponential backoff (1 s doubling to 5 min; reset "   \
@@ -341,7 +347,6 @@ static const struct {
      "an offset commit stages only the offsets of records already acknowledged, so it never waits for a flush"},
     {"worker.sync.timeout.ms", "the config topic is read continuously, and a wait for a config write to be applied "
                                "has its own fixed bound"},
-    {"tributary.metrics.enable", "the worker serves no metrics yet"},
     {"topic.creation.enable", "Tributary creates no topics for source connectors (the broker's auto-creation applies)"},
 };
 
