@@ -29,7 +29,6 @@ struct trib_coordinator {
     atomic_bool stop;
     pthread_mutex_t lock;
     int owned;           /* number of slots held */
-    atomic_bool ever_assigned;
     bool leader;         /* holds slot 0 */
     atomic_llong generation;
     /* Local lease: the poll thread's last turn. A process frozen (SIGSTOP,
@@ -48,7 +47,6 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topi
     bool zero = rd_kafka_topic_partition_list_find(parts, c->topic, 0) != NULL;
     pthread_mutex_lock(&c->lock);
     if (code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        atomic_store(&c->ever_assigned, true);
         if (atomic_exchange(&c->suspect, false)) TRIB_INFO("coordinator", "rejoined the worker group");
         e = rd_kafka_incremental_assign(rk, parts);
         rd_kafka_pause_partitions(rk, parts);
@@ -101,7 +99,6 @@ trib_coordinator *trib_coordinator_start(const trib_coordinator_spec *spec, trib
     atomic_init(&c->generation, 0);
     atomic_init(&c->last_poll_ms, 0);
     atomic_init(&c->suspect, false);
-    atomic_init(&c->ever_assigned, false);
     /* librdkafka's session default is 45 s; the worker's is 10 s */
     c->session_ms = spec->session_timeout_ms > 0 ? spec->session_timeout_ms : 45000;
 
@@ -178,7 +175,7 @@ void trib_coordinator_stop(trib_coordinator *c) {
      * session.timeout.ms (with static membership the broker keeps the
      * slots for the instance until the session times out, by design) */
     c->on_change = NULL;
-    trib_kafka_consumer_close_after_join(c->rk, &c->ever_assigned, 15000);
+    rd_kafka_consumer_close(c->rk);
     rd_kafka_destroy(c->rk);
     free(c->group_id);
     free(c->topic);

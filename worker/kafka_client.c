@@ -287,17 +287,6 @@ int trib_kafka_describe_topic(rd_kafka_t *rk, const char *topic, int *partitions
     return rc;
 }
 
-void trib_kafka_consumer_close_after_join(rd_kafka_t *rk, atomic_bool *assigned, int max_wait_ms) {
-    int64_t deadline = trib_mono_ms() + max_wait_ms;
-    while (!atomic_load(assigned) && trib_mono_ms() < deadline) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-        if (m) rd_kafka_message_destroy(m);
-    }
-    if (!atomic_load(assigned))
-        TRIB_WARN("kafka", "closing a consumer that never joined its group (librdkafka may abort: issue #4381)");
-    rd_kafka_consumer_close(rk);
-}
-
 char *trib_kafka_cluster_id(rd_kafka_t *rk, int timeout_ms) {
     char *id = rd_kafka_clusterid(rk, timeout_ms);
     if (!id) return NULL;

@@ -12,7 +12,6 @@
 #define TRIB_WORKER_KAFKA_CLIENT_H
 
 #include <librdkafka/rdkafka.h>
-#include <stdatomic.h>
 
 #include "common/error.h"
 #include "common/props.h"
@@ -54,14 +53,6 @@ int trib_kafka_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions, i
  * (malloc'd, caller frees). NOT_FOUND if it does not exist. */
 int trib_kafka_describe_topic(rd_kafka_t *rk, const char *topic, int *partitions,
                               char **cleanup_policy, int timeout_ms, trib_error *err);
-
-/* Closes a cooperative-sticky consumer. librdkafka 2.0.2 (Debian 12)
- * aborts when such a consumer is closed before its first assignment
- * (librdkafka issue #4381, fixed in 2.3.0), so when *assigned (set by the
- * caller's rebalance callback) is still false this first polls, for at
- * most max_wait_ms, until the group has assigned it. Messages polled
- * meanwhile are dropped (never processed, so never committed). */
-void trib_kafka_consumer_close_after_join(rd_kafka_t *rk, atomic_bool *assigned, int max_wait_ms);
 
 /* The cluster id, or NULL (caller frees). */
 char *trib_kafka_cluster_id(rd_kafka_t *rk, int timeout_ms);

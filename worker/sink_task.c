@@ -38,10 +38,8 @@ typedef struct sink_loop {
     unsigned rebalances;  /* rebalance callbacks so far (see the poll loop) */
     trib_error fail_err;
     bool paused_all;      /* paused because of target state PAUSED */
-    atomic_bool ever_assigned;  /* see trib_kafka_consumer_close_after_join */
+    atomic_bool ever_assigned;  /* polled faster until the first assignment */
     bool closing;         /* assignments now are not opened in the task */
-    bool subscribed;
-    int join_wait_ms;     /* bound of the wait for a first assignment at close */
     trib_join_gate *gate; /* sibling tasks join one after the other (join_gate.h) */
     int max_batch;
     trib_topic_regex *regex;   /* topics.regex, resolved from metadata (topic_regex.h) */
@@ -289,7 +287,6 @@ static int subscribe(sink_loop *l, trib_error *err) {
     rd_kafka_resp_err_t e = rd_kafka_subscribe(l->rk, sub);
     rd_kafka_topic_partition_list_destroy(sub);
     if (e) return trib_kafka_error(err, e, "subscribe");
-    l->subscribed = true;
     return 0;
 }
 
@@ -417,11 +414,6 @@ void *trib_sink_task_main(void *arg) {
     rd_kafka_message_t **msgs = NULL;
     trib_record **recs = NULL;
     atomic_init(&l.ever_assigned, false);
-    {
-        /* stay within task.shutdown.graceful.timeout.ms */
-        int64_t g = trib_worker_config_long(t->worker_props, "task.shutdown.graceful.timeout.ms");
-        l.join_wait_ms = g > 2000 ? (int)(g - 1000) : 1000;
-    }
     l.assigned = rd_kafka_topic_partition_list_new(8);
     l.pending = rd_kafka_topic_partition_list_new(8);
 
@@ -612,7 +604,7 @@ done:
     /* Graceful stop: closing the consumer revokes every partition, which
      * flushes, commits and closes them through the rebalance callback. */
     l.closing = true;
-    if (l.rk) trib_kafka_consumer_close_after_join(l.rk, &l.ever_assigned, l.subscribed ? l.join_wait_ms : 0);
+    if (l.rk) rd_kafka_consumer_close(l.rk);
     if (l.failed) TRIB_ERROR("worker", "%s error while closing: %s", t->log_ctx, l.fail_err.msg);
     if (started) t->plugin->sink->stop(l.ctx);
     trib_task_set_state(t, TRIB_STATE_UNASSIGNED, NULL);
@@ -623,7 +615,7 @@ fail:
     /* Do not commit anything more: the failed batch was not written. */
     l.failed = true;
     l.closing = true;
-    if (l.rk) trib_kafka_consumer_close_after_join(l.rk, &l.ever_assigned, l.subscribed ? l.join_wait_ms : 0);
+    if (l.rk) rd_kafka_consumer_close(l.rk);
     if (started) t->plugin->sink->stop(l.ctx);
 
 cleanup:
