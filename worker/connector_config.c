@@ -11,8 +11,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-static const char *const tolerance_values[] = {"none", "all", NULL};
+/* "data" is the MongoDB connector's value (tolerate data errors, not
+ * network ones); the runtime's tolerated errors are all data errors, and
+ * sinks retry network errors rather than report them, so it acts as "all". */
+static const char *const tolerance_values[] = {"none", "all", "data", NULL};
 static const char *const eos_support_values[] = {"requested", "required", NULL};
 static const char *const txn_boundary_values[] = {"poll", "interval", "connector", NULL};
 
@@ -195,7 +199,7 @@ int trib_error_policy_load(const trib_props *config, trib_error_policy *out, tri
     memset(out, 0, sizeof *out);
     trib_config *c = trib_config_bind(trib_connector_common_defs, config, "", err);
     if (!c) return -1;
-    out->tolerate_all = strcmp(trib_config_string(c, "errors.tolerance"), "all") == 0;
+    out->tolerate_all = strcasecmp(trib_config_string(c, "errors.tolerance"), "none") != 0;
     out->log_errors = trib_config_bool(c, "errors.log.enable");
     out->log_messages = trib_config_bool(c, "errors.log.include.messages");
     out->retry_timeout_ms = trib_config_long(c, "errors.retry.timeout");

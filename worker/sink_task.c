@@ -40,6 +40,7 @@ typedef struct sink_loop {
     bool paused_all;      /* paused because of target state PAUSED */
     atomic_bool ever_assigned;  /* polled faster until the first assignment */
     bool closing;         /* assignments now are not opened in the task */
+    bool subscribed;      /* a topics.regex subscription is in place (topic_regex.h) */
     trib_join_gate *gate; /* sibling tasks join one after the other (join_gate.h) */
     int max_batch;
     trib_topic_regex *regex;   /* topics.regex, resolved from metadata (topic_regex.h) */
