@@ -147,3 +147,8 @@ int trib_rest_query_bool(const trib_rest_request *req, const char *name, bool df
     return trib_error_set(err, TRIB_ERR_INVALID,
                           "query parameter '%s' must be true or false, got '%s'", name, v);
 }
+
+bool trib_rest_query_flag(const trib_rest_request *req, const char *name, bool dflt) {
+    const char *v = trib_rest_kv_get(&req->query, name);
+    return v ? strcasecmp(v, "true") == 0 : dflt;
+}

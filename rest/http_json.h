@@ -54,5 +54,10 @@ trib_props *trib_rest_props_from(const json_t *obj, const char *what, trib_error
  * anything else is INVALID naming the parameter. */
 int trib_rest_query_bool(const trib_rest_request *req, const char *name, bool dflt, bool *out,
                          trib_error *err);
+/* A Connect route's boolean query parameter, read as Jersey reads a
+ * `boolean` @QueryParam (Boolean.valueOf): absent -> dflt, "true" in any case
+ * -> true, anything else -> false. A client written for Connect that sends
+ * "yes" or "1" gets the same behaviour as from Connect, not a 400. */
+bool trib_rest_query_flag(const trib_rest_request *req, const char *name, bool dflt);
 
 #endif

@@ -1129,6 +1129,12 @@ void trib_rest_tenants_add_routes(trib_rest_tenants *t, trib_rest_router *r) {
     trib_rest_add_default_routes(r);
 }
 
+void trib_rest_tenants_audit(const trib_rest_request *req, int status, const char *connector, const char *detail) {
+    const trib_rest_config *cfg = trib_rest_request_config(req);
+    if (!cfg || cfg->auth != auth_hook) return;   /* a server without the tenant layer keeps no audit log */
+    audit_req(cfg->hook_opaque, req, status, connector, detail);
+}
+
 static int chained_log(void *opaque, const char *logger, const char *level, trib_error *err) {
     trib_rest_tenants *t = opaque;
     return t->chained_log(t->chained_opaque, logger, level, err);

@@ -13,6 +13,12 @@
  *  - last call: parse the JSON body, run the auth hook and the handler,
  *    serialize the response;
  *  - completion callback: one DEBUG line (method, path, status), free state.
+ *
+ * Streamed bodies (TRIB_REST_STREAM routes, uploads) take a side path: the
+ * auth hook runs at the first call, the route's sink is opened before any
+ * byte is read, each piece goes to the sink (through MHD's post processor
+ * for multipart/form-data, so only the file part's bytes), and the sink is
+ * aborted if the request ends any other way than through its handler.
  */
 #include "rest/server.h"
 
@@ -65,6 +71,13 @@ typedef struct req_state {
     size_t drained;
     trib_strbuf body;
     trib_rest_request req;
+    /* streamed bodies */
+    const trib_rest_stream_ops *stream;
+    struct MHD_PostProcessor *pp;   /* multipart/form-data */
+    bool stream_failed;             /* a write refused: answer stream_resp after draining */
+    bool file_part_seen;
+    char *file_part_key;            /* "<field>\n<filename>" of the part streamed */
+    trib_rest_response stream_resp;
 } req_state;
 
 static req_state *state_new(trib_rest_server *srv, const char *uri) {
@@ -80,6 +93,10 @@ static req_state *state_new(trib_rest_server *srv, const char *uri) {
 
 static void state_free(req_state *st) {
     if (!st) return;
+    if (st->req.stream && st->stream) st->stream->abort(st->req.stream);   /* never finished: discard */
+    if (st->pp) MHD_destroy_post_processor(st->pp);
+    trib_rest_response_free(&st->stream_resp);
+    free(st->file_part_key);
     free(st->target);
     free(st->path);
     trib_strbuf_free(&st->body);
@@ -216,6 +233,103 @@ static const char *short_path(const req_state *st, char *buf, size_t cap) {
     return buf;
 }
 
+/* Multipart: the bytes of the first part that carries a file name go to
+ * the sink; other form fields are ignored. */
+static enum MHD_Result on_form_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                                    const char *content_type, const char *transfer_encoding, const char *data,
+                                    uint64_t off, size_t size) {
+    (void)content_type;
+    (void)transfer_encoding;
+    (void)off;
+    (void)kind;
+    req_state *st = cls;
+    if (!filename || !key || st->stream_failed) return MHD_YES;
+    if (!st->file_part_key) st->file_part_key = trib_xasprintf("%s\n%s", key, filename);
+    size_t kl = strlen(key);
+    if (strncmp(st->file_part_key, key, kl) != 0 || st->file_part_key[kl] != '\n' ||
+        strcmp(st->file_part_key + kl + 1, filename) != 0)
+        return MHD_YES;   /* a second file in the form: not ours */
+    st->file_part_seen = true;
+    if (size && st->stream->write(st->req.stream, data, size, &st->stream_resp) < 0) st->stream_failed = true;
+    return MHD_YES;
+}
+
+/* First call of a streamed route: authenticate, then open the sink. */
+static enum MHD_Result begin_stream(req_state *st) {
+    trib_rest_server *srv = st->srv;
+    trib_error err = {0};
+    char pbuf[256];
+    if ((st->req.route->flags & TRIB_REST_NEEDS_HERDER) && !srv->herder)
+        return respond_error(st, 503, NULL, "Worker is still starting up: %s %s is not available yet",
+                             st->method, short_path(st, pbuf, sizeof pbuf));
+    st->req.host = header(st, MHD_HTTP_HEADER_HOST);
+    if (srv->cfg.auth && srv->cfg.auth(srv->cfg.hook_opaque, &st->req, &err) < 0) {
+        trib_rest_response r = {0};
+        if (err.code == TRIB_OK) err.code = TRIB_ERR_UNAUTHORIZED;
+        trib_rest_reply_err(&r, &err);
+        return respond(st, &r);
+    }
+    st->stream = trib_rest_route_stream(st->req.route);
+    const char *ct = header(st, MHD_HTTP_HEADER_CONTENT_TYPE);
+    bool multipart = ct && strncasecmp(ct, "multipart/form-data", 19) == 0;
+    trib_rest_response r = {0};
+    st->req.stream = st->stream ? st->stream->open(&st->req, &r) : NULL;
+    if (!st->req.stream) {
+        if (r.status == 0) r.status = 500, r.body = trib_rest_error_json(500, "upload could not start");
+        return respond(st, &r);
+    }
+    if (multipart) {
+        st->pp = MHD_create_post_processor(st->conn, 64 * 1024, on_form_part, st);
+        if (!st->pp) return respond_error(st, 400, NULL, "Malformed multipart/form-data Content-Type (no boundary)");
+    }
+    return MHD_YES;
+}
+
+/* Upload calls of a streamed route. */
+static enum MHD_Result stream_piece(req_state *st, const char *data, size_t n) {
+    if (st->stream_failed) {
+        st->drained += n;
+        return st->drained > DRAIN_LIMIT ? MHD_NO : MHD_YES;
+    }
+    if (st->pp) {
+        if (MHD_post_process(st->pp, data, n) != MHD_YES && !st->stream_failed) {
+            st->stream_failed = true;
+            st->stream_resp.status = 400;
+            st->stream_resp.body = trib_rest_error_json(400, "Malformed multipart/form-data body");
+        }
+    } else if (st->stream->write(st->req.stream, data, n, &st->stream_resp) < 0) {
+        st->stream_failed = true;
+    }
+    if (st->stream_failed) {
+        st->stream->abort(st->req.stream);   /* nothing of a refused upload stays */
+        st->req.stream = NULL;
+    }
+    return MHD_YES;
+}
+
+/* Last call of a streamed route: the refusal, or the handler. */
+static enum MHD_Result finish_stream(req_state *st) {
+    if (!st->stream_failed && st->pp && !st->file_part_seen) {
+        st->stream_failed = true;
+        st->stream_resp.status = 400;
+        st->stream_resp.body = trib_rest_error_json(400, "The multipart/form-data body has no file part");
+    }
+    if (st->stream_failed) {
+        trib_rest_response r = st->stream_resp;
+        memset(&st->stream_resp, 0, sizeof st->stream_resp);
+        if (r.status == 0) r.status = 500, r.body = trib_rest_error_json(500, "upload failed");
+        return respond(st, &r);
+    }
+    trib_rest_response r = {0};
+    st->req.route->handler(&st->req, &r);   /* owns req.stream now */
+    if (r.status < 100 || r.status > 599) {
+        trib_rest_response_free(&r);
+        return respond_error(st, 500, NULL, "handler for %s %s produced no response", st->method,
+                             st->req.route->pattern);
+    }
+    return respond(st, &r);
+}
+
 /* First call: everything decidable from the request line and headers. */
 static enum MHD_Result begin(req_state *st) {
     trib_rest_server *srv = st->srv;
@@ -248,6 +362,7 @@ static enum MHD_Result begin(req_state *st) {
         return ret;
     }
 
+    if (st->req.route->flags & TRIB_REST_STREAM) return begin_stream(st);
     const char *cl = header(st, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
         char *end;
@@ -319,6 +434,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         if (st->responded) return MHD_YES;
+        if (st->stream) return stream_piece(st, upload_data, n);
         if (st->too_large) {
             st->drained += n;
             return st->drained > DRAIN_LIMIT ? MHD_NO : MHD_YES;
@@ -336,6 +452,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
     if (st->responded) return MHD_YES;
+    if (st->stream) return finish_stream(st);
     if (st->too_large)
         return respond_error(st, 413, NULL, "Request body exceeds the limit of %zu bytes",
                              srv->cfg.max_body_bytes);

@@ -16,6 +16,8 @@
 extern const trib_config_def trib_connector_common_defs[];
 extern const trib_config_def trib_connector_sink_defs[];
 extern const trib_config_def trib_connector_source_defs[];
+/* errors.deadletterqueue.*: described for sinks, honoured for both kinds */
+extern const trib_config_def trib_connector_dlq_defs[];
 
 /* Validates config (which must hold connector.class unless plugin_hint is
  * given) into a new report the caller owns. *plugin_out (may be NULL) gets

@@ -38,6 +38,15 @@ struct trib_coordinator {
     int64_t session_ms;
     atomic_llong last_poll_ms;
     atomic_bool suspect;
+    /* DescribeConsumerGroups (trib_coordinator_members, herder thread
+     * only): its results arrive on describe_q; describe_pending while one
+     * is in flight. librdkafka (2.0.2, and 2.8.0 without our patch) can
+     * abort in a coordinator-targeted Admin request that fails while the
+     * broker is unreachable (issue #4605, "eonce->refcnt > 0"), so at most
+     * one is in flight and none is sent while the cluster does not answer
+     * a metadata request. */
+    rd_kafka_queue_t *describe_q;
+    bool describe_pending;
 };
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topic_partition_list_t *parts,
@@ -138,6 +147,7 @@ trib_coordinator *trib_coordinator_start(const trib_coordinator_spec *spec, trib
     c->rk = trib_kafka_new(RD_KAFKA_CONSUMER, conf, err);
     if (!c->rk) goto fail;
     rd_kafka_poll_set_consumer(c->rk);
+    c->describe_q = rd_kafka_queue_new(c->rk);
     if (trib_kafka_ensure_topic(c->rk, c->topic, spec->partitions, -1, NULL, 15000, err) < 0) goto fail;
     int have = 0;
     if (trib_kafka_describe_topic(c->rk, c->topic, &have, NULL, 15000, err) < 0) goto fail;
@@ -158,6 +168,7 @@ trib_coordinator *trib_coordinator_start(const trib_coordinator_spec *spec, trib
     }
     return c;
 fail:
+    if (c->describe_q) rd_kafka_queue_destroy(c->describe_q);
     if (c->rk) rd_kafka_destroy(c->rk);
     free(c->group_id);
     free(c->topic);
@@ -176,6 +187,7 @@ void trib_coordinator_stop(trib_coordinator *c) {
      * slots for the instance until the session times out, by design) */
     c->on_change = NULL;
     rd_kafka_consumer_close(c->rk);
+    rd_kafka_queue_destroy(c->describe_q);
     rd_kafka_destroy(c->rk);
     free(c->group_id);
     free(c->topic);
@@ -214,17 +226,31 @@ static int cmp_json_str(const void *a, const void *b) {
 }
 
 json_t *trib_coordinator_members(trib_coordinator *c, trib_error *err) {
-    char errstr[256];
-    const char *groups[] = {c->group_id};
-    rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
-    rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(c->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
-    rd_kafka_AdminOptions_set_request_timeout(o, 5000, errstr, sizeof errstr);
-    rd_kafka_DescribeConsumerGroups(c->rk, groups, 1, o, q);
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 7000);
+    if (!c->describe_pending) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t me = rd_kafka_metadata(c->rk, 0, NULL, &md, 2000);
+        if (me) {
+            trib_kafka_error(err, me, "describe worker group: the cluster does not answer");
+            return NULL;
+        }
+        rd_kafka_metadata_destroy(md);
+        char errstr[256];
+        const char *groups[] = {c->group_id};
+        rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(c->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+        rd_kafka_AdminOptions_set_request_timeout(o, 5000, errstr, sizeof errstr);
+        rd_kafka_DescribeConsumerGroups(c->rk, groups, 1, o, c->describe_q);
+        rd_kafka_AdminOptions_destroy(o);
+        c->describe_pending = true;
+    }
+    /* a result that comes later is collected by the next call */
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(c->describe_q, 7000);
     json_t *out = NULL;
     if (!ev) {
         trib_error_set(err, TRIB_ERR_TIMEOUT, "kafka: describe group %s timed out", c->group_id);
-    } else if (rd_kafka_event_error(ev)) {
+        return NULL;
+    }
+    c->describe_pending = false;
+    if (rd_kafka_event_error(ev)) {
         trib_kafka_error(err, rd_kafka_event_error(ev), "describe worker group");
     } else {
         size_t n;
@@ -257,8 +283,6 @@ json_t *trib_coordinator_members(trib_coordinator *c, trib_error *err) {
             free(items);
         }
     }
-    if (ev) rd_kafka_event_destroy(ev);
-    rd_kafka_AdminOptions_destroy(o);
-    rd_kafka_queue_destroy(q);
+    rd_kafka_event_destroy(ev);
     return out;
 }

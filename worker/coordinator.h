@@ -59,7 +59,8 @@ bool trib_coordinator_lease_valid(trib_coordinator *c);
 int64_t trib_coordinator_generation(trib_coordinator *c);
 
 /* The live members' worker ids, sorted (a new JSON array), from the group
- * coordinator. Meant for the leader. */
+ * coordinator. Meant for the leader; one caller at a time (at most one
+ * request is in flight: see describe_q in coordinator.c). */
 json_t *trib_coordinator_members(trib_coordinator *c, trib_error *err);
 
 #endif

@@ -53,6 +53,13 @@ struct herder_cluster {
     json_t *staged;            /* {"<n>": {"<i>": {props}}} task configs before commit */
     json_t *results;           /* {"<write id>": "created"|"updated"|"rejected"|"deleted"} */
     json_t *waiting;           /* {"<n>/<i>": mono ms since we wait for the old owner} */
+    /* {"<n>/<i>": placement epoch at which this worker started the task}.
+     * Task status carries this epoch, not the current one: a former owner
+     * whose task stops late (after the grace period, or a zombie resumed
+     * by SIGCONT) then reports under an older epoch than the new owner's
+     * RUNNING, and the status store's rule keeps the new owner's state. */
+    json_t *task_epochs;
+    pthread_mutex_t epochs_lock;  /* task threads read task_epochs */
 
     json_t *extra;             /* {"tenant-<t>": value}: records for other layers */
     pthread_mutex_t sub_lock;  /* orders replay and live delivery to the subscriber */
@@ -62,6 +69,7 @@ struct herder_cluster {
     int64_t rebalance_delay_ms;  /* scheduled.rebalance.max.delay.ms */
     json_t *departed;          /* {"<worker>": mono ms first seen gone} (leader) */
     json_t *seen;              /* {"<worker>": true}: members seen while this worker leads */
+    bool leading;              /* lead() ran on the last tick */
     int64_t last_placement_ms;
     int64_t seen_generation;
     bool was_member;
@@ -287,12 +295,24 @@ static void report_connector(trib_herder *h, conn *c, const char *state) {
         TRIB_WARN("herder", "[%s] cannot write connector status: %s", c->name, err.msg);
 }
 
+/* The epoch this worker started connector's task under (see task_epochs);
+ * the current epoch when it has no record. Any thread. */
+static int64_t task_start_epoch(herder_cluster *cl, const char *connector, int task_id) {
+    char unit[600];
+    snprintf(unit, sizeof unit, "%s/%d", connector, task_id);
+    pthread_mutex_lock(&cl->epochs_lock);
+    json_t *e = json_object_get(cl->task_epochs, unit);
+    int64_t epoch = e ? (int64_t)json_integer_value(e) : atomic_load(&cl->epoch);
+    pthread_mutex_unlock(&cl->epochs_lock);
+    return epoch;
+}
+
 /* Task state changes, from task threads. */
 static void task_listener(void *opaque, const char *connector, int task_id, trib_state state, const char *trace) {
     trib_herder *h = opaque;
     trib_error err;
     if (trib_status_store_put(h->cluster->status, connector, task_id, trib_state_name(state), trace,
-                              atomic_load(&h->cluster->epoch), &err) < 0)
+                              task_start_epoch(h->cluster, connector, task_id), &err) < 0)
         TRIB_WARN("herder", "[%s:%d] cannot write task status: %s", connector, task_id, err.msg);
 }
 
@@ -356,6 +376,11 @@ static void start_task_here(trib_herder *h, conn *c, size_t i) {
         spec.sync_offsets = sync_offsets;
         spec.sync_opaque = h->offsets;
     }
+    char unit[600];
+    snprintf(unit, sizeof unit, "%s/%zu", c->name, i);
+    pthread_mutex_lock(&cl->epochs_lock);
+    json_object_set_new(cl->task_epochs, unit, json_integer(atomic_load(&cl->epoch)));
+    pthread_mutex_unlock(&cl->epochs_lock);
     trib_error err;
     c->tasks[i] = trib_task_start(&spec, &err);
     if (!c->tasks[i]) TRIB_ERROR("herder", "[%s:%zu] cannot start task: %s", c->name, i, err.msg);
@@ -368,8 +393,11 @@ static bool must_wait_for_old_owner(trib_herder *h, conn *c, size_t i) {
     herder_cluster *cl = h->cluster;
     json_t *st = trib_status_store_get(cl->status, c->name, (int)i);
     const char *state = json_string_value(json_object_get(st, "state"));
-    const char *wid = json_string_value(json_object_get(st, "worker_id"));
-    bool busy = st && state && wid && strcmp(wid, h->worker_id) != 0 &&
+    /* copied: st is released below and the warning at the end names it */
+    char wid[256] = "";
+    const char *w = json_string_value(json_object_get(st, "worker_id"));
+    if (w) snprintf(wid, sizeof wid, "%s", w);
+    bool busy = st && state && w && strcmp(wid, h->worker_id) != 0 &&
                 (strcmp(state, "RUNNING") == 0 || strcmp(state, "PAUSED") == 0) &&
                 json_integer_value(json_object_get(st, "generation")) < atomic_load(&cl->epoch);
     if (busy) {
@@ -397,7 +425,7 @@ static bool must_wait_for_old_owner(trib_herder *h, conn *c, size_t i) {
     }
     if (now - json_integer_value(since) < h->shutdown_ms + 2000) return true;
     TRIB_WARN("herder", "[%s:%zu] previous owner %s did not report stopping in time; starting anyway", c->name, i,
-              wid ? wid : "?");
+              wid[0] ? wid : "?");
     json_object_del(cl->waiting, unit);
     return false;
 }
@@ -431,9 +459,29 @@ static void publish_task_configs(trib_herder *h, conn *c) {
         free(key);
     }
     if (rc < 0) TRIB_WARN("herder", "[%s] cannot write task configs (will retry): %s", c->name, err.msg);
-    else c->configs_written = true;
+    else {
+        c->configs_written = true;
+        c->empty_written = false;
+    }
     for (size_t i = 0; i < n; i++) trib_props_destroy(cfgs[i]);
     free(cfgs);
+}
+
+/* Stopping a connector empties its task set in the log, as Connect does
+ * (KIP-875): status and /tasks then list no tasks, which is what scripts
+ * wait for before altering offsets. Resuming publishes task configs anew. */
+static void publish_empty_task_set(trib_herder *h, conn *c) {
+    if (c->ntasks == 0 || c->empty_written) return;
+    char *key = trib_xasprintf("commit-%s", c->name);
+    static const char text[] = "{\"tasks\":0}";
+    trib_error err;
+    if (trib_kafka_log_write(h->cluster->config, 0, key, strlen(key), text, sizeof text - 1, NULL, NULL, &err) < 0) {
+        TRIB_WARN("herder", "[%s] cannot write the empty task set (will retry): %s", c->name, err.msg);
+    } else {
+        c->empty_written = true;
+        c->configs_written = false;
+    }
+    free(key);
 }
 
 static void handle_restart(trib_herder *h, conn *c, bool runs_connector) {
@@ -517,13 +565,17 @@ static void run_placed(trib_herder *h, conn *c, bool member) {
     if (runs_connector) {
         if (c->target == TRIB_TARGET_STOPPED) {
             herder_stop_instance(c);
+            publish_empty_task_set(h, c);
             report_connector(h, c, "STOPPED");
         } else {
             if (!c->started && !c->failed) herder_start_instance(c);
             if (c->failed) {
                 report_connector(h, c, "FAILED");
             } else {
-                if (!c->configs_written || (c->cctx && trib_connector_context_take_reconfiguration(c->cctx)))
+                /* as Connect, only a RUNNING connector generates task
+                 * configs: one created PAUSED has none until resumed */
+                if (c->target == TRIB_TARGET_RUNNING &&
+                    (!c->configs_written || (c->cctx && trib_connector_context_take_reconfiguration(c->cctx))))
                     publish_task_configs(h, c);
                 const char *raised = c->cctx ? trib_connector_context_error(c->cctx) : NULL;
                 if (raised) {
@@ -754,7 +806,26 @@ static void lead(trib_herder *h) {
     json_t *cur = json_object();
     json_object_set_new(cur, "connectors", cc ? json_incref(cc) : json_object());
     json_object_set_new(cur, "tasks", ct ? json_incref(ct) : json_object());
-    bool changed = !json_equal(next, cur);
+    /* The departure clocks go into the placement record, so a leader
+     * that takes over honours them (adopt_departed) instead of moving the
+     * held work at once or waiting a whole delay again. Wall-clock ms:
+     * monotonic clocks are per host. */
+    json_t *departed = json_object();
+    {
+        int64_t wall = trib_now_ms();
+        const char *k;
+        json_t *v;
+        json_object_foreach(cl->departed, k, v)
+            json_object_set_new(departed, k, json_integer(wall - (now - json_integer_value(v))));
+    }
+    bool same_departed = json_object_size(departed) == json_object_size(json_object_get(cl->placement, "departed"));
+    {
+        const char *k;
+        json_t *v;
+        json_object_foreach(departed, k, v)
+            if (!json_object_get(json_object_get(cl->placement, "departed"), k)) same_departed = false;
+    }
+    bool changed = !json_equal(next, cur) || !same_departed;
     json_int_t epoch = atomic_load(&cl->epoch) + 1;
     pthread_mutex_unlock(&h->lock);
     json_decref(cur);
@@ -762,6 +833,7 @@ static void lead(trib_herder *h) {
         json_object_set_new(next, "epoch", json_integer(epoch));
         json_object_set(next, "members", members);
         json_object_set_new(next, "leader", json_string(h->worker_id));
+        json_object_set(next, "departed", departed);
         char *text = json_dumps(next, JSON_COMPACT);
         if (trib_kafka_log_write(cl->config, 0, "placement", strlen("placement"), text, strlen(text), NULL, NULL, &err) < 0) {
             TRIB_WARN("herder", "leader: cannot write placement: %s", err.msg);
@@ -772,18 +844,48 @@ static void lead(trib_herder *h) {
         }
         free(text);
     }
+    json_decref(departed);
     json_decref(next);
     json_decref(members);
     json_decref(held);
+}
+
+/* A worker that takes the lead continues the departure clocks its
+ * predecessor wrote into the placement (scheduled.rebalance.max.delay.ms):
+ * those workers count as seen, gone since the recorded time. A worker that
+ * left without a recorded departure (typically the previous leader
+ * itself) still has its work reassigned at once, as in Kafka Connect. */
+static void adopt_departed(herder_cluster *cl) {
+    if (cl->rebalance_delay_ms <= 0) return;
+    int64_t now = trib_mono_ms(), wall = trib_now_ms();
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(cl->placement, "departed"), k, v) {
+        if (!json_is_integer(v)) continue;
+        int64_t gone_for = wall - (int64_t)json_integer_value(v);
+        if (gone_for < 0) gone_for = 0;   /* clocks of two hosts disagree: count from now */
+        json_object_set_new(cl->departed, k, json_integer(now - gone_for));
+        json_object_set_new(cl->seen, k, json_true());
+        TRIB_INFO("herder", "leader: worker %s departed %lld ms ago (from the placement record)", k,
+                  (long long)gone_for);
+    }
 }
 
 void herder_cluster_tick(trib_herder *h) {
     herder_cluster *cl = h->cluster;
     bool member = trib_coordinator_is_member(cl->coord);
     if (member && trib_coordinator_is_leader(cl->coord)) {
+        if (!cl->leading) {
+            pthread_mutex_lock(&h->lock);
+            adopt_departed(cl);
+            pthread_mutex_unlock(&h->lock);
+        }
+        cl->leading = true;
         lead(h);
-    } else if (json_object_size(cl->seen) || json_object_size(cl->departed)) {
-        /* lost the lead: a later lead starts from what it witnesses then */
+    } else {
+        /* lost the lead (or never had it): a later lead starts from what it
+         * witnesses then and from the clocks in the placement record */
+        cl->leading = false;
         json_object_clear(cl->seen);
         json_object_clear(cl->departed);
     }
@@ -872,7 +974,7 @@ int herder_cluster_delete(trib_herder *h, const char *name, trib_error *err) {
 
 int herder_cluster_set_target(trib_herder *h, const char *name, trib_target_state s, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    conn *c = herder_find_or(h, name, "Unknown connector %s", err);
     pthread_mutex_unlock(&h->lock);
     if (!c) return -1;
     char *key = trib_xasprintf("target-state-%s", name);
@@ -945,6 +1047,8 @@ int herder_cluster_start(trib_herder *h, const herder_cluster_spec *spec, trib_e
     cl->departed = json_object();
     cl->seen = json_object();
     cl->extra = json_object();
+    cl->task_epochs = json_object();
+    pthread_mutex_init(&cl->epochs_lock, NULL);
     pthread_mutex_init(&cl->sub_lock, NULL);
     cl->rebalance_delay_ms = spec->rebalance_delay_ms;
     atomic_init(&cl->epoch, 0);
@@ -1011,6 +1115,8 @@ void herder_cluster_stop(trib_herder *h) {
     json_decref(cl->departed);
     json_decref(cl->seen);
     json_decref(cl->extra);
+    json_decref(cl->task_epochs);
+    pthread_mutex_destroy(&cl->epochs_lock);
     pthread_mutex_destroy(&cl->sub_lock);
     free(cl->offsets_topic);
     free(cl->group_id);

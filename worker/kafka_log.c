@@ -277,6 +277,80 @@ int trib_kafka_log_read_to_end(trib_kafka_log *l, int timeout_ms, trib_error *er
     return rc;
 }
 
+/* targets[p] = partition p's end offset counting records of transactions
+ * still open (read_uncommitted ListOffsets; a read_committed consumer's
+ * watermark query stops at the last stable offset). Retries retriable
+ * errors until deadline (mono ms). */
+static int uncommitted_end_offsets(trib_kafka_log *l, int64_t *targets, int64_t deadline, trib_error *err) {
+    for (int attempt = 0;; attempt++) {
+        int64_t left = deadline - trib_mono_ms();
+        if (left < 1) left = 1;
+        char errstr[256];
+        rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(l->partitions);
+        for (int p = 0; p < l->partitions; p++)
+            rd_kafka_topic_partition_list_add(parts, l->topic, p)->offset = RD_KAFKA_OFFSET_SPEC_LATEST;
+        rd_kafka_queue_t *q = rd_kafka_queue_new(l->consumer);
+        rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(l->consumer, RD_KAFKA_ADMIN_OP_LISTOFFSETS);
+        rd_kafka_AdminOptions_set_request_timeout(opts, (int)(left < 10000 ? left : 10000), errstr, sizeof errstr);
+        rd_kafka_error_t *ie = rd_kafka_AdminOptions_set_isolation_level(opts, RD_KAFKA_ISOLATION_LEVEL_READ_UNCOMMITTED);
+        if (ie) rd_kafka_error_destroy(ie);   /* the default is read_uncommitted anyway */
+        rd_kafka_ListOffsets(l->consumer, parts, opts, q);
+        rd_kafka_topic_partition_list_destroy(parts);
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, (int)(left < 10000 ? left : 10000) + 2000);
+        rd_kafka_resp_err_t code = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s", ev && code ? rd_kafka_event_error_string(ev) : rd_kafka_err2str(code));
+        int found = 0;
+        if (!code) {
+            size_t n;
+            const rd_kafka_ListOffsetsResultInfo_t **infos =
+                rd_kafka_ListOffsets_result_infos(rd_kafka_event_ListOffsets_result(ev), &n);
+            for (size_t i = 0; i < n && !code; i++) {
+                const rd_kafka_topic_partition_t *tp = rd_kafka_ListOffsetsResultInfo_topic_partition(infos[i]);
+                if (tp->err) {
+                    code = tp->err;
+                    snprintf(msg, sizeof msg, "partition %d: %s", (int)tp->partition, rd_kafka_err2str(tp->err));
+                } else if (tp->partition >= 0 && tp->partition < l->partitions) {
+                    targets[tp->partition] = tp->offset;
+                    found++;
+                }
+            }
+            if (!code && found != l->partitions) {
+                code = RD_KAFKA_RESP_ERR__PARTIAL;
+                snprintf(msg, sizeof msg, "%d of %d partitions answered", found, l->partitions);
+            }
+        }
+        if (ev) rd_kafka_event_destroy(ev);
+        rd_kafka_AdminOptions_destroy(opts);
+        rd_kafka_queue_destroy(q);
+        if (!code) return 0;
+        /* a leader moving (broker restart) answers with a retriable error */
+        bool retriable = trib_kafka_err_is_retriable(code) || code == RD_KAFKA_RESP_ERR__PARTIAL ||
+                         code == RD_KAFKA_RESP_ERR__TIMED_OUT;
+        if (!retriable || trib_mono_ms() >= deadline)
+            return trib_error_set(err, retriable ? TRIB_ERR_TIMEOUT : TRIB_ERR_FATAL,
+                                  "kafka: listing end offsets of %s: %s", l->topic, msg);
+        trib_sleep_ms(attempt < 5 ? 100 << attempt : 2000);
+    }
+}
+
+int trib_kafka_log_read_past_open_transactions(trib_kafka_log *l, int timeout_ms, trib_error *err) {
+    int64_t *targets = trib_xcalloc((size_t)l->partitions, sizeof *targets);
+    int64_t deadline = trib_mono_ms() + timeout_ms;
+    int rc = uncommitted_end_offsets(l, targets, deadline, err);
+    if (rc == 0) {
+        timeout_ms = (int)(deadline - trib_mono_ms());
+        if (timeout_ms < 1) timeout_ms = 1;
+        rc = wait_until(l, targets, timeout_ms, err);
+        if (rc < 0)
+            trib_error_set(err, TRIB_ERR_TIMEOUT,
+                           "kafka: %s: a transaction still open on the topic kept its last records unreadable "
+                           "for %d ms", l->topic, timeout_ms);
+    }
+    free(targets);
+    return rc;
+}
+
 int trib_kafka_log_wait_applied(trib_kafka_log *l, int32_t partition, int64_t offset, int timeout_ms,
                                 trib_error *err) {
     int64_t *targets = trib_xcalloc((size_t)l->partitions, sizeof *targets);

@@ -59,6 +59,16 @@ int trib_kafka_log_write(trib_kafka_log *l, int32_t partition, const void *key, 
  * before this call (up to timeout_ms). */
 int trib_kafka_log_read_to_end(trib_kafka_log *l, int timeout_ms, trib_error *err);
 
+/* Like read_to_end, but also waits for the records of transactions still
+ * open when it is called: the end offsets are read uncommitted (as Kafka
+ * Connect's KafkaBasedLog.readToEnd does), and the read_committed reader
+ * reaches them only once such transactions commit or abort. An exactly-once
+ * source task reads its predecessor's last offsets this way: another task's
+ * open transaction on the same offsets partition would otherwise hide them
+ * (issue 15). TIMEOUT (retriable) when a transaction stays open past
+ * timeout_ms; the broker aborts one after its transaction.timeout.ms. */
+int trib_kafka_log_read_past_open_transactions(trib_kafka_log *l, int timeout_ms, trib_error *err);
+
 /* Blocks until the reader has applied the record at (partition, offset). */
 int trib_kafka_log_wait_applied(trib_kafka_log *l, int32_t partition, int64_t offset, int timeout_ms,
                                 trib_error *err);

@@ -83,5 +83,5 @@ trib_offset_store *trib_offset_store_kafka_start(const trib_props *worker_props,
 int trib_offset_store_kafka_sync(trib_offset_store *s, int timeout_ms, trib_error *err) {
     kafka_offsets *k = trib_offset_store_impl(s, &kafka_ops);
     if (!k) return 0;
-    return trib_kafka_log_read_to_end(k->log, timeout_ms, err);
+    return trib_kafka_log_read_past_open_transactions(k->log, timeout_ms, err);
 }

@@ -441,17 +441,27 @@ void *trib_sink_task_main(void *arg) {
     trib_props_set(defaults, "enable.auto.offset.store", "false");
     trib_props_set(defaults, "auto.offset.reset", "earliest");
     trib_props_set(defaults, "isolation.level", "read_committed");
-    /* The eager range assignor, as Connect's sink consumers use in effect
-     * (their default list starts with RangeAssignor), with a 500 ms
-     * heartbeat: a task learns of a rebalance at its next heartbeat, so the
-     * usual start (one task's consumer joins first and gets every
-     * partition, its siblings join a moment later) settles in one round of
-     * at most half a second. cooperative-sticky needs two rounds (revoke,
-     * then assign) and, in librdkafka 2.0.2, lost partitions and refused
-     * commits between them; with the default 3 s heartbeat a 2-task start
-     * took 6 s. Both can be set with consumer.* / consumer.override.*. */
-    trib_props_set(defaults, "partition.assignment.strategy", "range");
+    /* Cooperative incremental rebalancing (Connect's sink consumers use
+     * the eager range assignor in effect): when a task's worker dies and
+     * the task restarts elsewhere, its new consumer's join starts a
+     * rebalance that waits for the dead member until its session times
+     * out. Eager members revoke everything and wait with it, so the whole
+     * connector stopped delivering; cooperative ones keep their
+     * partitions and keep consuming, and only the dead member's partitions
+     * wait. The session timeout is the worker's (session.timeout.ms,
+     * 10 s by default) rather than librdkafka's 45 s, so that wait is as
+     * short as the worker group's own failover. A 500 ms heartbeat: a
+     * task learns of a rebalance at its next heartbeat, so the two rounds
+     * of a cooperative start (revoke, then assign) take about a second.
+     * All of them can be set with consumer.* / consumer.override.*. */
+    trib_props_set(defaults, "partition.assignment.strategy", "cooperative-sticky");
     trib_props_set(defaults, "heartbeat.interval.ms", "500");
+    {
+        char st[32];
+        snprintf(st, sizeof st, "%lld",
+                 (long long)trib_worker_config_long(t->worker_props, "session.timeout.ms"));
+        trib_props_set(defaults, "session.timeout.ms", st);
+    }
     trib_props_set(defaults, "enable.partition.eof", "false");
     /* Prefetch that outlasts librdkafka 2.0's fetch pause. Once a
      * partition's local queue holds queued.min.messages, its fetcher stops

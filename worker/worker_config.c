@@ -301,6 +301,10 @@ const trib_config_def *trib_worker_config_defs(trib_worker_mode mode) {
 int64_t trib_worker_config_long(const trib_props *props, const char *key) {
     const trib_config_def *d = standalone_defs;
     while (d->name && strcmp(d->name, key) != 0) d++;
+    if (!d->name) {   /* a distributed-mode key (its default applies in standalone mode too) */
+        d = distributed_defs;
+        while (d->name && strcmp(d->name, key) != 0) d++;
+    }
     if (!d->name || (d->type != TRIB_CFG_LONG && d->type != TRIB_CFG_INT) || !d->default_value) {
         TRIB_ERROR("worker", "no numeric worker setting named %s", key);
         abort();

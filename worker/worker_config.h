@@ -49,8 +49,8 @@ int trib_worker_parse_listener(const char *url, char **host, int *port, trib_err
  * that has them unbound (tasks, the herder): the value when it parses and
  * is at least the row's minimum, else the table's default, so a default
  * lives in one place (the table) and not also at each reader. key must be
- * a LONG or INT row of the standalone table (a programming error
- * otherwise: aborts). */
+ * a LONG or INT row of the standalone or the distributed table (a
+ * programming error otherwise: aborts). */
 int64_t trib_worker_config_long(const trib_props *props, const char *key);
 
 /* "host:port" workers advertise in status (worker_id): rest.advertised.*

@@ -3,10 +3,12 @@
 # SIGSTOP/SIGCONT of a worker (a zombie that wakes after its tasks moved):
 # a checker replays every task start and stop from the workers' logs. The
 # woken zombie holds its work (local lease) and its exactly-once
-# transactions are fenced: every record is in the topic exactly once.
+# transactions are fenced: every record is in the topic exactly once. Its
+# late status reports never overwrite the new owners': at the end every
+# worker shows every task RUNNING, on the same worker (issue 15 item 3).
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 7
+plan 9
 
 group=$(uniq_name dist-zb)
 topic=$group-out
@@ -50,4 +52,21 @@ rc=$?
 diag "$report"
 ok $rc "no task ran on two workers at once (checker over every start and stop)"
 like "$report" 'intervals=[0-9]' "the checker saw the task runs"
+
+# status_views: each worker's view of the tasks, one JSON line per distinct view
+status_views() {
+  for p in "${ports[@]}"; do
+    curl -s "http://127.0.0.1:$p/connectors/z/status" | jq -c '[.tasks[] | {id, state, worker_id}] | sort_by(.id)'
+  done | sort -u
+}
+views_agree() {
+  local v; v=$(status_views)
+  [ "$(wc -l <<<"$v")" -eq 1 ] && jq -e 'length == 3 and all(.[]; .state == "RUNNING")' <<<"$v" >/dev/null
+}
+wait_for 30 views_agree
+ok $? "every worker shows the 3 tasks RUNNING, each on the same worker"
+sleep 5
+views_agree
+ok $? "and still does 5 s later (no late report from a former owner overwrote them)"
+diag "$(status_views)"
 finish
