@@ -40,6 +40,7 @@ extern const trib_connector_plugin trib_spooldir_csv_plugin;
 extern const trib_connector_plugin trib_spooldir_json_plugin;
 extern const trib_connector_plugin trib_spooldir_schemaless_json_plugin;
 extern const trib_connector_plugin trib_spooldir_lines_plugin;
+extern const trib_connector_plugin trib_http_ingest_plugin;
 
 /* Keys of Confluent's and Debezium's JDBC connectors that Tributary's
  * PostgreSQL connectors do not honour (everything else they take as is:
@@ -114,6 +115,8 @@ static const trib_connector_info catalog[] = {
      "SpoolDirSchemaLessJsonSource", "1.0.0", TRIB_CONNECTOR_SOURCE, NULL, &trib_spooldir_schemaless_json_plugin},
     {"com.github.jcustenborder.kafka.connect.spooldir.SpoolDirLineDelimitedSourceConnector",
      "SpoolDirLineDelimitedSource", "1.0.0", TRIB_CONNECTOR_SOURCE, NULL, &trib_spooldir_lines_plugin},
+    {"io.tributary.connect.http.HttpIngestSourceConnector", "HttpIngest", "1.0.0", TRIB_CONNECTOR_SOURCE, NULL,
+     &trib_http_ingest_plugin},
     {"com.mongodb.kafka.connect.MongoSinkConnector", "MongoSink", "1.0.0", TRIB_CONNECTOR_SINK, "mongo", NULL},
     {"com.mongodb.kafka.connect.MongoSourceConnector", "MongoSource", "1.0.0", TRIB_CONNECTOR_SOURCE, "mongo", NULL},
     {0},

@@ -47,7 +47,9 @@ int trib_rest_opt_string(const json_t *obj, const char *field, const char **out,
 
 /* A JSON object of config values as trib_props (strings; numbers and
  * booleans stringified as Connect's Map<String,String> binding does);
- * INVALID naming `what` and the offending key otherwise. */
+ * INVALID naming `what` and the offending key otherwise, and INVALID naming
+ * the limit for more than TRIB_CONNECTOR_MAX_KEYS keys or
+ * TRIB_CONNECTOR_MAX_TRANSFORMS transforms or predicates. */
 trib_props *trib_rest_props_from(const json_t *obj, const char *what, trib_error *err);
 
 /* Boolean query parameter: absent -> dflt; "true"/"false" in any case;

@@ -196,6 +196,9 @@ void trib_rest_response_free(trib_rest_response *r) {
     json_decref(r->body);
     free(r->location);
     free(r->allow);
+    free(r->upgrade);
+    free(r->upgrade_accept);
+    if (r->upgrade_free && r->upgrade_arg) r->upgrade_free(r->upgrade_arg);
     memset(r, 0, sizeof *r);
 }
 

@@ -121,7 +121,24 @@ struct trib_rest_response {
     json_t *body;      /* owned; NULL for an empty body */
     char *location;    /* owned; Location header or NULL */
     char *allow;       /* owned; Allow header or NULL */
+    int retry_after;   /* Retry-After seconds (429/503), 0 for none */
+    /* Protocol upgrade (status 101, WebSocket): the server adds
+     * "Upgrade: <upgrade>" and "Sec-WebSocket-Accept: <upgrade_accept>"
+     * (both owned) and, once libmicrohttpd hands the connection over,
+     * calls on_upgrade, which takes ownership of upgrade_arg and must
+     * call trib_rest_upgrade_close(handle) when it is done with fd.
+     * extra/extra_len are bytes the client sent after its request (the
+     * first frames), valid during the call only. If the connection ends
+     * before that, upgrade_free(upgrade_arg) is called instead. */
+    char *upgrade;
+    char *upgrade_accept;
+    void (*on_upgrade)(void *arg, int fd, const char *extra, size_t extra_len, void *handle);
+    void (*upgrade_free)(void *arg);
+    void *upgrade_arg;
 };
+
+/* Closes an upgraded connection (the handle given to on_upgrade). */
+void trib_rest_upgrade_close(void *handle);
 
 void trib_rest_response_free(trib_rest_response *r);
 

@@ -149,6 +149,7 @@ int trib_tenants_set_quotas(trib_tenants *r, const char *name, const trib_tenant
 /* A copy of the tenant (caller frees) or NULL with NOT_FOUND. */
 trib_tenant *trib_tenants_get(trib_tenants *r, const char *name, trib_error *err);
 bool trib_tenants_exists(trib_tenants *r, const char *name);
+size_t trib_tenants_count(trib_tenants *r);
 /* Sorted JSON array of tenant names. */
 json_t *trib_tenants_list(trib_tenants *r);
 

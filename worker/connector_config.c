@@ -62,7 +62,8 @@ const trib_config_def trib_connector_common_defs[] = {
             "\"FileStreamSink\" or \"FileStreamSinkConnector\" to make the configuration a bit shorter",
      .group = COMMON, .order = 2, .width = TRIB_WIDTH_LONG, .display_name = "Connector class"},
     {.name = "tasks.max", .type = TRIB_CFG_INT, .default_value = "1", .importance = TRIB_IMP_HIGH,
-     .has_min = true, .min = 1, .doc = "Maximum number of tasks to use for this connector.",
+     .has_min = true, .min = 1, .has_max = true, .max = TRIB_CONNECTOR_MAX_TASKS,
+     .doc = "Maximum number of tasks to use for this connector.",
      .group = COMMON, .order = 3, .width = TRIB_WIDTH_SHORT, .display_name = "Tasks max"},
     {.name = "tasks.max.enforce", .type = TRIB_CFG_BOOLEAN, .default_value = "true", .importance = TRIB_IMP_LOW,
      .doc = "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector. By "
@@ -298,10 +299,45 @@ static void embed_plugin_groups(trib_config_report *r, const trib_props *config)
     }
 }
 
+static bool list_too_long(const trib_props *config, const char *key, trib_error *err) {
+    size_t n = 0;
+    char **v = trib_split_list(trib_props_get(config, key), &n);
+    trib_strv_free(v);
+    if (n <= TRIB_CONNECTOR_MAX_TRANSFORMS) return false;
+    trib_error_set(err, TRIB_ERR_INVALID, "%s: %zu entries; a connector config may have at most %d", key, n,
+                   TRIB_CONNECTOR_MAX_TRANSFORMS);
+    return true;
+}
+
+/* The key to report a size violation under, or NULL when within bounds. */
+static const char *size_violation(const trib_props *config, trib_error *err) {
+    size_t n = trib_props_count(config);
+    if (n > TRIB_CONNECTOR_MAX_KEYS) {
+        trib_error_set(err, TRIB_ERR_INVALID, "config: %zu keys; a connector config may have at most %d", n,
+                       TRIB_CONNECTOR_MAX_KEYS);
+        return "name";
+    }
+    if (list_too_long(config, "transforms", err)) return "transforms";
+    if (list_too_long(config, "predicates", err)) return "predicates";
+    return NULL;
+}
+
+int trib_connector_config_check_size(const trib_props *config, trib_error *err) {
+    return size_violation(config, err) ? -1 : 0;
+}
+
 trib_config_report *trib_connector_config_validate(const trib_props *config,
                                                    const char *plugin_hint,
                                                    const trib_connector_plugin **plugin_out) {
     trib_config_report *r = trib_config_report_new();
+    trib_error serr;
+    const char *too_big = size_violation(config, &serr);
+    if (too_big) {
+        /* Nothing else is checked: that would walk the oversized config. */
+        if (plugin_out) *plugin_out = NULL;
+        trib_config_report_error(r, too_big, "%s", serr.msg);
+        return r;
+    }
     const char *cls = trib_props_get(config, "connector.class");
     if (!cls && plugin_hint) cls = plugin_hint;
     const trib_connector_info *info = cls ? trib_connector_lookup(cls) : NULL;

@@ -188,6 +188,10 @@ static char *task_class_of(const trib_connector_plugin *p) {
 int herder_generate_task_configs(conn *c, trib_props ***out, size_t *n) {
     int64_t max_tasks = 1;
     trib_parse_int64(trib_props_get(c->config, "tasks.max"), &max_tasks);
+    /* Validation bounds it, but a config can reach the herder from the
+     * config topic without validation: never let it wrap the int below. */
+    if (max_tasks < 1) max_tasks = 1;
+    if (max_tasks > TRIB_CONNECTOR_MAX_TASKS) max_tasks = TRIB_CONNECTOR_MAX_TASKS;
     trib_props **raw = NULL;
     size_t nraw = 0;
     trib_error err;

@@ -92,6 +92,9 @@ conn *herder_add(trib_herder *h, const char *name, trib_props *config, const tri
                  trib_target_state target);
 /* Removes c from the table and destroys it. */
 void herder_remove(trib_herder *h, conn *c);
+/* Sizes this worker's share of tenants' rate quotas from a placement
+ * (herder_tenant_share.c); h->lock held. */
+void herder_apply_tenant_shares(trib_herder *h, const json_t *placement);
 
 /* Restarts this worker's FAILED tasks of c after an exponential backoff
  * (tributary.task.auto.restart); reconcile then starts them again. */
