@@ -4,7 +4,9 @@
 #   bench/run-all.sh [SCENARIO...]      scenarios: startup sink source failover
 #                                       (default: those four), mongo (only when
 #                                       named: 1M documents into SecantusDB
-#                                       take hours for three systems)
+#                                       take hours for three systems), shapes
+#                                       (only when named: four record shapes
+#                                       of 500k records, three systems each)
 #   bench/run-all.sh --report-only      rewrite BENCHMARKS.md from the results
 #                                       already in $BENCH_OUT
 #
@@ -28,8 +30,8 @@ SCENARIOS=()
 for a in "$@"; do
     case $a in
         --report-only) report_only=1 ;;
-        startup|sink|source|failover|mongo) SCENARIOS+=("$a") ;;
-        *) bench_die "unknown argument '$a' (scenarios: startup sink source failover mongo; or --report-only)" ;;
+        startup|sink|source|failover|mongo|shapes) SCENARIOS+=("$a") ;;
+        *) bench_die "unknown argument '$a' (scenarios: startup sink source failover mongo shapes; or --report-only)" ;;
     esac
 done
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(startup sink source failover)
@@ -37,16 +39,16 @@ done
 script_of() {
     case $1 in
         startup) echo startup.sh ;; sink) echo sink_pg.sh ;; source) echo source_datagen.sh ;; failover) echo failover.sh ;;
-        mongo) echo sink_mongo.sh ;;
+        mongo) echo sink_mongo.sh ;; shapes) echo sink_shapes.sh ;;
     esac
 }
 limit_of() {
     local v="BENCH_LIMIT_${1^^}" d
-    case $1 in startup) d=3600 ;; sink) d=10800 ;; source) d=3600 ;; failover) d=10800 ;; mongo) d=21600 ;; esac
+    case $1 in startup) d=3600 ;; sink) d=10800 ;; source) d=3600 ;; failover) d=10800 ;; mongo) d=21600 ;; shapes) d=14400 ;; esac
     echo "${!v:-$d}"
 }
 result_of() {
-    case $1 in startup) echo startup ;; sink) echo sink_pg ;; source) echo source ;; failover) echo failover ;; mongo) echo sink_mongo ;; esac
+    case $1 in startup) echo startup ;; sink) echo sink_pg ;; source) echo source ;; failover) echo failover ;; mongo) echo sink_mongo ;; shapes) echo sink_shapes ;; esac
 }
 
 if [ "$report_only" = 0 ]; then
@@ -151,6 +153,7 @@ measured on the same machine with the same services.
 EOF
     section startup "Start-up time and memory"
     section sink "Kafka → PostgreSQL sink (Avro records, 10 columns)"
+    section shapes "Kafka → PostgreSQL sink: wide, JSON-envelope, skewed-upsert and large records against N COPY BINARY streams"
     section source "Source → Kafka"
     section failover "Failover: SIGKILL one of three workers"
     section mongo "Kafka → MongoDB sink (Avro records, 10 fields)"

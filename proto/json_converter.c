@@ -398,14 +398,25 @@ static void jctx_init(jctx *c, const trib_json_opts *o, trib_error *err) {
     c->plen = 0;
 }
 
+/* Runs for every field of every record (the path is only read when an
+ * error is reported), so names are copied rather than formatted. */
 static size_t path_push(jctx *c, const char *name, long index) {
     size_t old = c->plen;
-    int n;
-    if (name)
-        n = snprintf(c->path + c->plen, sizeof c->path - c->plen, "%s%s", c->plen ? "." : "", name);
-    else
-        n = snprintf(c->path + c->plen, sizeof c->path - c->plen, "[%ld]", index);
-    if (n > 0) c->plen = c->plen + (size_t)n < sizeof c->path ? c->plen + (size_t)n : sizeof c->path - 1;
+    if (!name) {
+        int n = snprintf(c->path + c->plen, sizeof c->path - c->plen, "[%ld]", index);
+        if (n > 0) c->plen = c->plen + (size_t)n < sizeof c->path ? c->plen + (size_t)n : sizeof c->path - 1;
+        return old;
+    }
+    size_t room = sizeof c->path - 1 - c->plen;   /* bytes left before the terminator */
+    if (c->plen && room) {
+        c->path[c->plen++] = '.';
+        room--;
+    }
+    size_t len = strlen(name);
+    if (len > room) len = room;
+    memcpy(c->path + c->plen, name, len);
+    c->plen += len;
+    c->path[c->plen] = '\0';
     return old;
 }
 
@@ -1264,7 +1275,9 @@ static const trib_config_def json_config[] = {
 /* Schema caches, as Connect's fromConnectSchemaCache/toConnectSchemaCache:
  * bounded by schemas.cache.size, least recently used evicted. Outgoing
  * schemas are keyed by identity (schemas are immutable and shared, so a
- * connector's records reuse one pointer); incoming ones by JSON content. */
+ * connector's records reuse one pointer); incoming ones by the exact text of
+ * the envelope's "schema" member, so a hit costs a hash and a memcmp and the
+ * schema JSON is neither parsed nor built into a tree (json_to_connect). */
 typedef struct out_entry {
     trib_schema *schema;   /* holds a reference so the pointer stays unique */
     char *text;
@@ -1274,7 +1287,8 @@ typedef struct out_entry {
 
 typedef struct in_entry {
     uint64_t hash;
-    json_t *json;
+    char *text;   /* the envelope's "schema" member, byte for byte */
+    size_t len;
     trib_schema *schema;
     uint64_t used;
 } in_entry;
@@ -1314,7 +1328,7 @@ static void json_destroy(void *ctx) {
     }
     free(jc->outc);
     for (size_t i = 0; i < jc->nin; i++) {
-        json_decref(jc->inc[i].json);
+        free(jc->inc[i].text);
         trib_schema_unref(jc->inc[i].schema);
     }
     free(jc->inc);
@@ -1416,55 +1430,47 @@ static uint64_t mix(uint64_t h, const void *p, size_t n) {
     return h;
 }
 
-/* Structural hash of a JSON tree (key order counts; equal trees that differ
- * in key order merely miss the cache). */
-static uint64_t json_hash(const json_t *j, uint64_t h) {
-    char tag = (char)json_typeof(j);
-    h = mix(h, &tag, 1);
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-        const char *k;
-        json_t *v;
-        json_object_foreach((json_t *)j, k, v) {
-            h = mix(h, k, strlen(k) + 1);
-            h = json_hash(v, h);
-        }
-        return h;
-    }
-    case JSON_ARRAY: {
-        size_t i;
-        json_t *v;
-        json_array_foreach(j, i, v) h = json_hash(v, h);
-        return h;
-    }
-    case JSON_STRING: return mix(h, json_string_value(j), json_string_length(j));
-    case JSON_INTEGER: {
-        json_int_t v = json_integer_value(j);
-        return mix(h, &v, sizeof v);
-    }
-    case JSON_REAL: {
-        double d = json_real_value(j);
-        return mix(h, &d, sizeof d);
-    }
-    default: return h;
-    }
+static json_t *load_value(const char *text, size_t len);
+
+/* Parses the schema JSON text (one JSON value, big numbers protected as
+ * the whole document would be) into a Connect schema. -2 (err untouched)
+ * when the text is not JSON, so the caller can report it as the generic
+ * path does; -1 with err set when it is not a valid Connect schema. */
+static int parse_schema_text(json_conv *jc, const char *text, size_t len, trib_schema **out, trib_error *err) {
+    *out = NULL;
+    json_t *sj = load_value(text, len);
+    if (!sj) return -2;
+    jctx c;
+    jctx_init(&c, &jc->opts, err);
+    int rc = parse_schema(&c, sj, out);
+    json_decref(sj);
+    return rc;
 }
 
-static int schema_from_json(json_conv *jc, const json_t *sj, trib_schema **out, trib_error *err) {
+/* The Connect schema for the envelope's "schema" member given as text:
+ * from the cache when these exact bytes were seen before, else parsed and
+ * cached (bounded by schemas.cache.size, least recently used evicted).
+ * Equal bytes are the same JSON, so a hit is exact; equal JSON written
+ * differently (spacing, key order) merely misses. The caller owns *out
+ * (NULL for a "null" schema). Returns 0, -1 or -2 as parse_schema_text. */
+static int schema_from_text(json_conv *jc, const char *text, size_t len, trib_schema **out, trib_error *err) {
     *out = NULL;
-    if (json_is_null(sj)) return 0;
-    uint64_t h = json_hash(sj, 1469598103934665603ULL);
+    if (len == 4 && memcmp(text, "null", 4) == 0) return 0;
     jc->tick++;
+    /* A topic's records usually repeat the last schema: compare before hashing. */
     if (jc->nin) {
         in_entry *e = &jc->inc[jc->last_in];
-        if (e->hash == h && json_equal(e->json, (json_t *)sj)) {
+        if (e->len == len && (e->text == text || memcmp(e->text, text, len) == 0)) {
             e->used = jc->tick;
             *out = trib_schema_ref(e->schema);
             return 0;
         }
+    }
+    uint64_t h = mix(1469598103934665603ULL, text, len);
+    if (jc->nin) {
         for (size_t i = 0; i < jc->nin; i++) {
-            e = &jc->inc[i];
-            if (e->hash == h && json_equal(e->json, (json_t *)sj)) {
+            in_entry *e = &jc->inc[i];
+            if (e->hash == h && e->len == len && memcmp(e->text, text, len) == 0) {
                 e->used = jc->tick;
                 jc->last_in = i;
                 *out = trib_schema_ref(e->schema);
@@ -1472,24 +1478,149 @@ static int schema_from_json(json_conv *jc, const json_t *sj, trib_schema **out, 
             }
         }
     }
-    jctx c;
-    jctx_init(&c, &jc->opts, err);
-    if (parse_schema(&c, sj, out)) return -1;
-    if (jc->cache_size == 0) return 0;
+    int rc = parse_schema_text(jc, text, len, out, err);
+    if (rc) return rc;
+    if (jc->cache_size == 0 || !*out) return 0;
     if (!jc->inc) jc->inc = trib_xcalloc(jc->cache_size, sizeof *jc->inc);
     size_t slot = lru_victim(jc->nin, jc->cache_size, jc->inc, sizeof *jc->inc, offsetof(in_entry, used));
     if (slot == jc->nin) {
         jc->nin++;
     } else {
-        json_decref(jc->inc[slot].json);
+        free(jc->inc[slot].text);
         trib_schema_unref(jc->inc[slot].schema);
     }
     jc->inc[slot].hash = h;
-    jc->inc[slot].json = json_incref((json_t *)sj);
+    jc->inc[slot].text = trib_xstrndup(text, len);
+    jc->inc[slot].len = len;
     jc->inc[slot].schema = trib_schema_ref(*out);
     jc->inc[slot].used = jc->tick;
     jc->last_in = slot;
     return 0;
+}
+
+/* ---- envelope split: where the "schema" and "payload" texts are ------------------------------------ */
+
+/* The envelope is split into its two member texts without building a tree,
+ * so the schema text can be looked up in the cache and only the payload is
+ * parsed (by jansson). This is not a JSON parser: it only finds where a
+ * value ends (strings and bracket depth), and it accepts only the plain
+ * form {"schema":S,"payload":P} (either order, JSON whitespace anywhere,
+ * keys without escapes). Anything else (escaped or duplicate keys, extra
+ * members, broken text) returns false and takes the generic path, which
+ * parses the whole document and reports errors as before. It cannot
+ * accept a document jansson would refuse: P is parsed by jansson on its
+ * own, and S is either parsed by jansson or byte-identical to a text that
+ * was; with the punctuation checked here, both being valid values makes
+ * the document valid and gives the same two members. (One difference:
+ * jansson's nesting limit then applies to each member rather than to the
+ * document, so a member may be one level deeper than the generic path
+ * allows.) */
+typedef struct text_span {
+    const char *p;
+    size_t n;
+} text_span;
+
+static size_t skip_ws(const char *p, size_t n, size_t i) {
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) i++;
+    return i;
+}
+
+/* End (one past) of the JSON value starting at i, or 0 if unterminated. */
+static size_t value_end(const char *p, size_t n, size_t i) {
+    if (i >= n) return 0;
+    if (p[i] == '"' || p[i] == '{' || p[i] == '[') {
+        size_t depth = 0;
+        bool in_str = false;
+        for (; i < n; i++) {
+            char c = p[i];
+            if (in_str) {
+                if (c == '\\') i++;
+                else if (c == '"') {
+                    in_str = false;
+                    if (depth == 0) return i + 1;
+                }
+            } else if (c == '"') {
+                in_str = true;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                if (depth == 0) return 0;
+                if (--depth == 0) return i + 1;
+            }
+        }
+        return 0;
+    }
+    size_t start = i;   /* a scalar: number, true, false, null */
+    while (i < n && p[i] != ',' && p[i] != '}' && p[i] != ']' && p[i] != ' ' && p[i] != '\t' && p[i] != '\r' &&
+           p[i] != '\n')
+        i++;
+    return i > start ? i : 0;
+}
+
+/* Reads `"key" : value` at i; sets which (0 schema, 1 payload) and the
+ * value's span, returns the index after the value or 0. */
+static size_t read_member(const char *p, size_t n, size_t i, int *which, text_span *v) {
+    if (n - i >= 8 && memcmp(p + i, "\"schema\"", 8) == 0) {
+        *which = 0;
+        i += 8;
+    } else if (n - i >= 9 && memcmp(p + i, "\"payload\"", 9) == 0) {
+        *which = 1;
+        i += 9;
+    } else {
+        return 0;
+    }
+    i = skip_ws(p, n, i);
+    if (i >= n || p[i] != ':') return 0;
+    i = skip_ws(p, n, i + 1);
+    size_t e = value_end(p, n, i);
+    if (!e) return 0;
+    v->p = p + i;
+    v->n = e - i;
+    return e;
+}
+
+/* hint: the schema text seen last, or NULL. When the envelope starts with
+ * a "schema" member whose value begins with exactly those bytes, the value
+ * ends there: a cached schema text is a JSON object, whose end depends only
+ * on its own bytes, so value_end would stop at the same place. That skips
+ * scanning the schema, usually most of the record. */
+static bool envelope_split(const char *p, size_t n, const in_entry *hint, text_span *schema, text_span *payload) {
+    text_span m[2];
+    int w0, w1;
+    size_t i = skip_ws(p, n, 0);
+    if (i >= n || p[i] != '{') return false;
+    i = skip_ws(p, n, i + 1);
+    size_t j;
+    if (hint && n - i >= 8 && memcmp(p + i, "\"schema\"", 8) == 0 && (j = skip_ws(p, n, i + 8)) < n && p[j] == ':' &&
+        (j = skip_ws(p, n, j + 1)) < n && n - j >= hint->len && memcmp(p + j, hint->text, hint->len) == 0) {
+        w0 = 0;
+        m[0].p = p + j;
+        m[0].n = hint->len;
+        i = j + hint->len;
+    } else if (!(i = read_member(p, n, i, &w0, &m[0]))) {
+        return false;
+    }
+    i = skip_ws(p, n, i);
+    if (i >= n || p[i] != ',') return false;
+    i = skip_ws(p, n, i + 1);
+    if (!(i = read_member(p, n, i, &w1, &m[1])) || w0 == w1) return false;
+    i = skip_ws(p, n, i);
+    if (i >= n || p[i] != '}') return false;
+    if (skip_ws(p, n, i + 1) != n) return false;
+    *schema = m[w0 == 0 ? 0 : 1];
+    *payload = m[w0 == 0 ? 1 : 0];
+    return true;
+}
+
+/* Parses one JSON value's text (big numbers protected). NULL if invalid. */
+static json_t *load_value(const char *text, size_t len) {
+    json_error_t jerr;
+    size_t plen = 0;
+    char *protected = protect_big_numbers(text, len, &plen);
+    json_t *j = protected ? json_loadb(protected, plen, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr)
+                          : json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    free(protected);
+    return j;
 }
 
 #define ENVELOPE_MSG                                                                                            \
@@ -1497,20 +1628,12 @@ static int schema_from_json(json_conv *jc, const json_t *sj, trib_schema **out, 
     "fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter "      \
     "configuration."
 
-static int json_to_connect(void *ctx, const char *topic, const void *data, size_t len, trib_schema **schema,
-                           trib_value **v, trib_error *err) {
-    (void)topic;
-    json_conv *jc = ctx;
-    *schema = NULL;
-    *v = NULL;
-    if (!data) return 0;   /* tombstone */
-    const char *p = data;
-    size_t ws = 0;
-    while (ws < len && (p[ws] == ' ' || p[ws] == '\t' || p[ws] == '\r' || p[ws] == '\n')) ws++;
-    if (ws == len) {   /* no content: Jackson reads a missing node */
-        if (jc->schemas_enable) return trib_error_set(err, TRIB_ERR_INVALID, ENVELOPE_MSG);
-        return 0;
-    }
+/* The generic path: the whole document through jansson, the schema member
+ * parsed from its tree without the cache. It serves what envelope_split
+ * does not take (schemaless data, unusual envelopes) and reports every
+ * malformed-input error. */
+static int to_connect_generic(json_conv *jc, const char *data, size_t len, trib_schema **schema, trib_value **v,
+                              trib_error *err) {
     json_error_t jerr;
     size_t plen = 0;
     char *protected = protect_big_numbers(data, len, &plen);
@@ -1523,6 +1646,8 @@ static int json_to_connect(void *ctx, const char *topic, const void *data, size_
                               "(line %d, column %d)",
                               jerr.text, jerr.line, jerr.column);
     const json_t *payload = root;
+    jctx c;
+    jctx_init(&c, &jc->opts, err);
     int rc = 0;
     if (jc->schemas_enable) {
         if (!json_is_object(root) || json_object_size(root) != 2 || !json_object_get(root, "schema") ||
@@ -1531,14 +1656,51 @@ static int json_to_connect(void *ctx, const char *topic, const void *data, size_
             return trib_error_set(err, TRIB_ERR_INVALID, ENVELOPE_MSG);
         }
         payload = json_object_get(root, "payload");
-        rc = schema_from_json(jc, json_object_get(root, "schema"), schema, err);
+        rc = parse_schema(&c, json_object_get(root, "schema"), schema);
+    }
+    if (rc == 0) rc = to_value(&c, *schema, payload, v);
+    json_decref(root);
+    return rc;
+}
+
+/* The envelope's fast path: schema from the text cache, payload alone
+ * through jansson. Returns 1 when it cannot decide (the generic path then
+ * handles the record and its error text), else 0 / -1. */
+static int to_connect_envelope(json_conv *jc, const char *data, size_t len, trib_schema **schema, trib_value **v,
+                               trib_error *err) {
+    text_span st, pt;
+    if (!envelope_split(data, len, jc->nin ? &jc->inc[jc->last_in] : NULL, &st, &pt)) return 1;
+    json_t *payload = load_value(pt.p, pt.n);
+    if (!payload) return 1;
+    int rc = schema_from_text(jc, st.p, st.n, schema, err);
+    if (rc == -2) {
+        json_decref(payload);
+        return 1;
     }
     if (rc == 0) {
         jctx c;
         jctx_init(&c, &jc->opts, err);
         rc = to_value(&c, *schema, payload, v);
     }
-    json_decref(root);
+    json_decref(payload);
+    return rc;
+}
+
+static int json_to_connect(void *ctx, const char *topic, const void *data, size_t len, trib_schema **schema,
+                           trib_value **v, trib_error *err) {
+    (void)topic;
+    json_conv *jc = ctx;
+    *schema = NULL;
+    *v = NULL;
+    if (!data) return 0;   /* tombstone */
+    const char *p = data;
+    size_t ws = skip_ws(p, len, 0);
+    if (ws == len) {   /* no content: Jackson reads a missing node */
+        if (jc->schemas_enable) return trib_error_set(err, TRIB_ERR_INVALID, ENVELOPE_MSG);
+        return 0;
+    }
+    int rc = jc->schemas_enable ? to_connect_envelope(jc, p, len, schema, v, err) : 1;
+    if (rc == 1) rc = to_connect_generic(jc, p, len, schema, v, err);
     if (rc) {
         trib_schema_unref(*schema);
         *schema = NULL;
