@@ -4,8 +4,8 @@
  *
  * A catalog entry names a plugin (class, alias, version, kind) and where its
  * code is: built into the core (file, datagen), or in a plugin module
- * (common/module.h) loaded on first use (postgres: it needs libpq, which an
- * idle worker should not map). Listing plugins (GET /connector-plugins) and
+ * (common/module.h) loaded on first use (postgres: it needs libpq, mongo:
+ * libmongoc, which an idle worker should not map). Listing plugins (GET /connector-plugins) and
  * matching names read the catalog only; trib_connector_load loads the
  * module. tests/unit/test_connector_registry.c checks that each entry
  * matches the plugin its module provides.
@@ -46,6 +46,8 @@ static const trib_connector_info catalog[] = {
      "postgres", NULL},
     {"io.tributary.connect.postgres.PostgresSourceConnector", "PostgresSource", "1.0.0", TRIB_CONNECTOR_SOURCE,
      "postgres", NULL},
+    {"com.mongodb.kafka.connect.MongoSinkConnector", "MongoSink", "1.0.0", TRIB_CONNECTOR_SINK, "mongo", NULL},
+    {"com.mongodb.kafka.connect.MongoSourceConnector", "MongoSource", "1.0.0", TRIB_CONNECTOR_SOURCE, "mongo", NULL},
     {0},
 };
 /* ====================== end of the catalog ============================ */

@@ -181,6 +181,8 @@ static int avro_create(const trib_props *config, bool is_key, void **ctx, trib_e
         .connect_timeout_ms = trib_config_int(cfg, "http.connect.timeout.ms"),
         .request_timeout_ms = trib_config_int(cfg, "http.read.timeout.ms"),
         .cache_capacity = (size_t)trib_config_int(cfg, "max.schemas.per.subject"),
+        /* Set by the runtime (worker/task.c), never by the connector's config. */
+        .connector = trib_props_get(config, TRIB_CONVERTER_CONNECTOR_KEY),
     };
     c->reg = trib_registry_acquire(&rc, err);
     trib_config_destroy(cfg);

@@ -53,6 +53,12 @@ typedef struct trib_converter_plugin {
     void (*destroy)(void *ctx);
 } trib_converter_plugin;
 
+/* Key the runtime sets in every converter's config to the full name of the
+ * connector the converter works for (overwriting anything the connector
+ * config says), so converters that connect out (AvroConverter's registry
+ * client) can apply the tenants' outbound policy (tenants/outbound.h). */
+#define TRIB_CONVERTER_CONNECTOR_KEY "tributary.connector.name"
+
 /* A configured converter instance. */
 typedef struct trib_converter {
     const trib_converter_plugin *plugin;

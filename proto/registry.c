@@ -14,11 +14,16 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "tenants/outbound.h"
 
 #define REG_DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define REG_DEFAULT_REQUEST_TIMEOUT_MS 30000
 #define REG_DEFAULT_CACHE_CAPACITY 1000
 #define REG_CONTENT_TYPE "application/vnd.schemaregistry.v1+json"
+/* The most of a registry's answer quoted in an error (task traces are
+ * visible to tenants; a URL pointing at some other service must not turn
+ * its responses into readable traces). */
+#define REG_EXCERPT_MAX 120
 
 /* ---- a small string-keyed hash table ------------------------------------- */
 
@@ -102,6 +107,7 @@ struct trib_registry {
     size_t nurls;
     atomic_size_t preferred;       /* index of the URL that last answered */
     char *user_info;               /* USER_INFO credentials or NULL */
+    char *connector;               /* a tenant's connector (policy applies) or NULL */
     long connect_timeout_ms, request_timeout_ms;
     atomic_uint_fast64_t requests;
 
@@ -123,10 +129,11 @@ static char *config_key(const trib_registry_config *cfg) {
         trib_strbuf_puts(&sb, cfg->urls[i]);
         trib_strbuf_putc(&sb, '\x01');
     }
-    trib_strbuf_printf(&sb, "\x02%s\x02%s\x02%ld\x02%ld\x02%zu",
+    trib_strbuf_printf(&sb, "\x02%s\x02%s\x02%ld\x02%ld\x02%zu\x02%s",
                        cfg->credentials_source ? cfg->credentials_source : "",
                        cfg->user_info ? cfg->user_info : "", cfg->connect_timeout_ms,
-                       cfg->request_timeout_ms, cfg->cache_capacity);
+                       cfg->request_timeout_ms, cfg->cache_capacity,
+                       trib_outbound_is_tenant(cfg->connector) ? cfg->connector : "");
     return trib_strbuf_take(&sb);
 }
 
@@ -187,6 +194,7 @@ trib_registry *trib_registry_acquire(const trib_registry_config *cfg, trib_error
     atomic_init(&r->preferred, 0);
     atomic_init(&r->requests, 0);
     r->user_info = user_info ? trib_xstrdup(cfg->user_info) : NULL;
+    r->connector = trib_outbound_is_tenant(cfg->connector) ? trib_xstrdup(cfg->connector) : NULL;
     r->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms
                                                          : REG_DEFAULT_CONNECT_TIMEOUT_MS;
     r->request_timeout_ms = cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms
@@ -221,6 +229,7 @@ void trib_registry_release(trib_registry *r) {
         memset(r->user_info, 0, strlen(r->user_info));
         free(r->user_info);
     }
+    free(r->connector);
     cache_free(&r->by_schema);
     cache_free(&r->by_id);
     pthread_mutex_destroy(&r->lock);
@@ -250,15 +259,52 @@ static void redact_url(const char *url, char *out, size_t outlen) {
         snprintf(out, outlen, "%s", url);
 }
 
-/* The registry's error message from a JSON error body, else the body. */
+/* The registry's error message from a JSON error body, else the body, as
+ * a short printable excerpt (at most REG_EXCERPT_MAX bytes, then "..."). */
 static char *error_message(const char *body) {
     json_t *j = body ? json_loads(body, 0, NULL) : NULL;
     const char *m = j ? json_string_value(json_object_get(j, "message")) : NULL;
-    char *out = trib_xstrdup(m ? m : (body && *body ? body : "(empty response)"));
+    const char *src = m ? m : (body && *body ? body : "(empty response)");
+    size_t n = strlen(src);
+    while (n > 0 && (src[n - 1] == '\n' || src[n - 1] == '\r')) n--;
+    bool cut = n > REG_EXCERPT_MAX;
+    if (cut) n = REG_EXCERPT_MAX;
+    char *out = trib_xmalloc(n + 4);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)src[i];
+        out[i] = (c >= 0x20 && c < 0x7f) ? (char)c : ' ';
+    }
+    strcpy(out + n, cut ? "..." : "");
     json_decref(j);
-    size_t n = strlen(out);
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r')) out[--n] = '\0';
     return out;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION for tenants' clients: the address curl is
+ * about to connect (after its own resolution, per attempt) must pass the
+ * outbound policy; a refusal is kept for the error message. */
+typedef struct sock_check {
+    const char *connector;
+    const char *host;
+    trib_error refusal;
+} sock_check;
+
+static curl_socket_t open_checked(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
+    sock_check *sc = clientp;
+    if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;
+    if (trib_outbound_check_addr(sc->connector, sc->host, &a->addr, &sc->refusal) < 0) return CURL_SOCKET_BAD;
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+/* The host of a base URL ("http://user@h:1/x" -> "h"), for the policy's
+ * name entries; "" when there is none. */
+static void url_host(const char *url, char *out, size_t cap) {
+    out[0] = '\0';
+    CURLU *u = curl_url();
+    char *h = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK)
+        snprintf(out, cap, "%s", h);
+    curl_free(h);
+    curl_url_cleanup(u);
 }
 
 /*
@@ -305,6 +351,14 @@ static int http_call(trib_registry *r, const char *method, const char *path, con
             curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
             curl_easy_setopt(c, CURLOPT_USERPWD, r->user_info);
         }
+        char host[256];
+        sock_check sc = {.connector = r->connector, .host = host};
+        if (r->connector) {
+            url_host(r->urls[idx], host, sizeof host);
+            curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+            curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &sc);
+            curl_easy_setopt(c, CURLOPT_PROXY, "");   /* no http_proxy from the environment */
+        }
         atomic_fetch_add(&r->requests, 1);
         CURLcode rc = curl_easy_perform(c);
         long code = 0;
@@ -313,6 +367,11 @@ static int http_call(trib_registry *r, const char *method, const char *path, con
         curl_easy_cleanup(c);
         free(url);
 
+        if (rc != CURLE_OK && sc.refusal.code == TRIB_ERR_FORBIDDEN) {
+            /* Not a registry outage: the policy refuses this URL. */
+            trib_strbuf_free(&sb);
+            return trib_error_set(err, TRIB_ERR_FORBIDDEN, "schema registry: %s", sc.refusal.msg);
+        }
         if (rc != CURLE_OK) {
             snprintf(last, sizeof last, "%s %s%s: %s", method, shown, path,
                      errbuf[0] ? errbuf : curl_easy_strerror(rc));

@@ -19,7 +19,10 @@
  * 409 on register (incompatible schema) is TRIB_ERR_FATAL naming the
  * subject and quoting the registry's message; an unknown schema id (404) is
  * TRIB_ERR_INVALID; an unknown subject is TRIB_ERR_NOT_FOUND; 401/403 are
- * UNAUTHORIZED/FORBIDDEN. Messages start with "schema registry: ".
+ * UNAUTHORIZED/FORBIDDEN. Messages start with "schema registry: ". A
+ * connection the outbound policy refuses is FORBIDDEN. Messages quote at
+ * most a short, printable excerpt of what the registry answered (they reach
+ * task traces a tenant can read).
  */
 #ifndef TRIB_PROTO_REGISTRY_H
 #define TRIB_PROTO_REGISTRY_H
@@ -42,6 +45,12 @@ typedef struct trib_registry_config {
     long connect_timeout_ms;        /* 0: 10000 */
     long request_timeout_ms;        /* 0: 30000 */
     size_t cache_capacity;          /* entries per cache; 0: 1000 */
+    /* Full name of the connector using the client, or NULL. A tenant's
+     * connector ('/' in the name) gets its own client, connects only to
+     * addresses the tenants' outbound policy allows (tenants/outbound.h,
+     * checked on the address actually connected), and never through a
+     * proxy from the environment. */
+    const char *connector;
 } trib_registry_config;
 
 /* The shared client for cfg (created on first use). Validates the

@@ -41,6 +41,7 @@ void trib_rest_h_reset_connector_topics(trib_rest_request *req, trib_rest_respon
 void trib_rest_h_connector_offsets(trib_rest_request *req, trib_rest_response *resp);
 void trib_rest_h_alter_connector_offsets(trib_rest_request *req, trib_rest_response *resp);
 void trib_rest_h_reset_connector_offsets(trib_rest_request *req, trib_rest_response *resp);
+void trib_rest_h_connector_quality(trib_rest_request *req, trib_rest_response *resp);  /* Tributary's own */
 
 /* ConnectorPluginsResource */
 void trib_rest_h_list_plugins(trib_rest_request *req, trib_rest_response *resp);

@@ -7,6 +7,8 @@
  * statuses. Statuses follow Connect exactly: 201 + Location on create, 204
  * for void endpoints (delete, task restart, plain restart, stop), 202 for
  * pause/resume/topics-reset and for restarts with includeTasks/onlyFailed.
+ * One route is Tributary's own: GET /connectors/{c}/quality (Validate's
+ * counters).
  */
 #include "rest/routes.h"
 
@@ -19,6 +21,7 @@
 #include "common/util.h"
 #include "rest/http_json.h"
 #include "rest/server.h"
+#include "transforms/quality.h"
 
 static const char *conn_name(const trib_rest_request *req) {
     const char *n = trib_rest_kv_get(&req->params, "connector");
@@ -375,6 +378,19 @@ void trib_rest_h_connector_offsets(trib_rest_request *req, trib_rest_response *r
     reply_result(resp, trib_herder_offsets(req->herder, conn_name(req), &err), &err);
 }
 
+/* Tributary's own: the Validate transforms' counters per rule, summed over
+ * this worker's tasks of the connector (transforms/quality.h). */
+void trib_rest_h_connector_quality(trib_rest_request *req, trib_rest_response *resp) {
+    trib_error err = {0};
+    json_t *config = trib_herder_config(req->herder, conn_name(req), &err);  /* 404 for a stranger */
+    if (!config) {
+        trib_rest_reply_err(resp, &err);
+        return;
+    }
+    json_decref(config);
+    trib_rest_reply(resp, 200, trib_quality_connector_json(conn_name(req)));
+}
+
 /* PATCH body: {"offsets":[{"partition":{...},"offset":{...}|null}, ...]}. */
 void trib_rest_h_alter_connector_offsets(trib_rest_request *req, trib_rest_response *resp) {
     trib_error err = {0};
@@ -440,6 +456,7 @@ const trib_rest_route trib_rest_connector_routes[] = {
     {"GET", "/connectors/{connector}/topics", trib_rest_h_connector_topics, H},
     {"PUT", "/connectors/{connector}/topics/reset", trib_rest_h_reset_connector_topics, H},
     {"GET", "/connectors/{connector}/offsets", trib_rest_h_connector_offsets, H},
+    {"GET", "/connectors/{connector}/quality", trib_rest_h_connector_quality, H},
     {"PATCH", "/connectors/{connector}/offsets", trib_rest_h_alter_connector_offsets, H | B},
     {"DELETE", "/connectors/{connector}/offsets", trib_rest_h_reset_connector_offsets, H},
 };

@@ -32,6 +32,8 @@
 #include "rest/routes.h"
 #include "tenants/audit.h"
 #include "tenants/guard.h"
+#include "tenants/outbound.h"
+#include "tenants/reserved.h"
 
 #define FAIL_WINDOW_MS 60000
 #define FAIL_TABLE_MAX 4096
@@ -125,6 +127,8 @@ static trib_rest_tenants *tenants_new(const trib_props *props, trib_tenants *reg
         }
         t->staging_root = trib_xstrdup(real);
     }
+    if (trib_outbound_install(props, err) < 0) goto fail;
+    trib_tenant_reserved_install(props);
     t->audit = trib_audit_open(trib_props_get(props, "tenant.audit.log"), err);
     if (!t->audit) goto fail;
     if (reg) {
@@ -169,6 +173,7 @@ static trib_rest_tenants *tenants_new(const trib_props *props, trib_tenants *reg
         t->own_reg = true;
     }
     trib_tenant_runtime_install(t->reg);
+    trib_tenant_runtime_install_staging(t->staging_root);
     return t;
 fail:
     if (given && given->destroy) given->destroy(given);
@@ -178,7 +183,12 @@ fail:
 
 void trib_rest_tenants_destroy(trib_rest_tenants *t) {
     if (!t) return;
-    if (t->reg) trib_tenant_runtime_install(NULL);
+    if (t->reg) {
+        trib_tenant_runtime_install(NULL);
+        trib_tenant_runtime_install_staging(NULL);
+        trib_outbound_uninstall();
+        trib_tenant_reserved_install(NULL);
+    }
     if (t->own_reg) trib_tenants_destroy(t->reg);
     trib_audit_close(t->audit);
     if (t->admin_token) {
@@ -380,6 +390,8 @@ static int check_local_name(const char *name, trib_error *err) {
         if (*p < 0x20 || *p == 0x7f)
             return trib_error_set(err, TRIB_ERR_INVALID, "Connector name may not contain ISO control characters");
     if (strchr(name, '/')) return trib_error_set(err, TRIB_ERR_INVALID, "Connector name may not contain '/'");
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return trib_error_set(err, TRIB_ERR_INVALID, "Connector name may not be '.' or '..'");
     return 0;
 }
 
@@ -674,7 +686,7 @@ static int prepare_validate(trib_rest_tenants *ctx, trib_rest_request *req, cons
 
 /* ---- the tenant mirror ------------------------------------------------------------ */
 
-typedef enum { M_READ, M_WRITE, M_LIST, M_CREATE, M_PUT, M_PATCH, M_VALIDATE } mirror_kind;
+typedef enum { M_READ, M_WRITE, M_LIST, M_CREATE, M_PUT, M_PATCH, M_VALIDATE, M_OFFSETS } mirror_kind;
 
 static void mirror(trib_rest_request *req, trib_rest_response *resp, trib_rest_handler fn, mirror_kind kind) {
     trib_rest_tenants *ctx = ctx_of(req);
@@ -716,6 +728,13 @@ static void mirror(trib_rest_request *req, trib_rest_response *resp, trib_rest_h
     case M_PUT: rc = prepare_put(ctx, req, t, full, local, &err); break;
     case M_PATCH: rc = prepare_patch(ctx, req, t, full, local, &err); break;
     case M_VALIDATE: rc = prepare_validate(ctx, req, t, &err); break;
+    case M_OFFSETS: {
+        /* Offsets of another tenant's (or an internal) topic: refused
+         * before the herder writes any group metadata. */
+        trib_tenant_scope scope = {.tenant = t->name, .topic_prefix = t->topic_prefix, .staging_root = NULL};
+        rc = trib_tenant_check_offsets(&scope, req->body, &err);
+        break;
+    }
     default: break;
     }
     if (rc < 0) {
@@ -752,6 +771,7 @@ MIRROR(trib_rest_h_connector_config, M_READ)
 MIRROR(trib_rest_h_put_connector_config, M_PUT)
 MIRROR(trib_rest_h_patch_connector_config, M_PATCH)
 MIRROR(trib_rest_h_connector_status, M_READ)
+MIRROR(trib_rest_h_connector_quality, M_READ)
 MIRROR(trib_rest_h_connector_tasks, M_READ)
 MIRROR(trib_rest_h_connector_tasks_config, M_READ)
 MIRROR(trib_rest_h_task_status, M_READ)
@@ -763,7 +783,7 @@ MIRROR(trib_rest_h_stop_connector, M_WRITE)
 MIRROR(trib_rest_h_connector_topics, M_READ)
 MIRROR(trib_rest_h_reset_connector_topics, M_WRITE)
 MIRROR(trib_rest_h_connector_offsets, M_READ)
-MIRROR(trib_rest_h_alter_connector_offsets, M_WRITE)
+MIRROR(trib_rest_h_alter_connector_offsets, M_OFFSETS)
 MIRROR(trib_rest_h_reset_connector_offsets, M_WRITE)
 MIRROR(trib_rest_h_list_plugins, M_READ)
 MIRROR(trib_rest_h_plugin_config, M_READ)
@@ -1063,6 +1083,7 @@ static const trib_rest_route tenant_mirror_routes[] = {
     {"PUT", T "/connectors/{connector}/config", m_trib_rest_h_put_connector_config, H | B},
     {"PATCH", T "/connectors/{connector}/config", m_trib_rest_h_patch_connector_config, H | B},
     {"GET", T "/connectors/{connector}/status", m_trib_rest_h_connector_status, H},
+    {"GET", T "/connectors/{connector}/quality", m_trib_rest_h_connector_quality, H},
     {"GET", T "/connectors/{connector}/tasks", m_trib_rest_h_connector_tasks, H},
     {"GET", T "/connectors/{connector}/tasks-config", m_trib_rest_h_connector_tasks_config, H},
     {"GET", T "/connectors/{connector}/tasks/{task}/status", m_trib_rest_h_task_status, H},

@@ -5,6 +5,7 @@
  */
 #include "tenants/guard.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "common/time.h"
 #include "common/util.h"
 #include "tenants/internal.h"
+#include "tenants/reserved.h"
 
 #define SLICE_US 50000
 
@@ -24,6 +26,29 @@ static _Atomic(trib_tenants *) installed;
 static atomic_ullong throttle_calls;
 
 void trib_tenant_runtime_install(trib_tenants *reg) { atomic_store(&installed, reg); }
+
+trib_tenants *trib_tenant_runtime_registry(void) { return atomic_load(&installed); }
+
+/* A string, not an atomic pointer: readers copy it under the lock, so a
+ * re-install never frees a root someone is reading. */
+static pthread_mutex_t staging_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *staging_root;
+
+void trib_tenant_runtime_install_staging(const char *root) {
+    char *copy = trib_xstrdup(root);
+    pthread_mutex_lock(&staging_lock);
+    char *old = staging_root;
+    staging_root = copy;
+    pthread_mutex_unlock(&staging_lock);
+    free(old);
+}
+
+char *trib_tenant_runtime_staging_root(void) {
+    pthread_mutex_lock(&staging_lock);
+    char *copy = trib_xstrdup(staging_root);
+    pthread_mutex_unlock(&staging_lock);
+    return copy;
+}
 
 uint64_t trib_tenant_guard_throttle_calls(void) { return atomic_load(&throttle_calls); }
 
@@ -71,6 +96,8 @@ void trib_tenant_guard_close(trib_tenant_guard *g) {
 
 const char *trib_tenant_guard_tenant(const trib_tenant_guard *g) { return g ? g->rt->name : NULL; }
 
+const char *trib_tenant_guard_prefix(const trib_tenant_guard *g) { return g ? g->rt->prefix : NULL; }
+
 int trib_tenant_guard_check_topic(trib_tenant_guard *g, const char *topic, trib_error *err) {
     if (!g) return 0;
     if (atomic_load(&g->rt->deleted)) {
@@ -78,7 +105,15 @@ int trib_tenant_guard_check_topic(trib_tenant_guard *g, const char *topic, trib_
         return trib_error_set(err, TRIB_ERR_FORBIDDEN, "tenant %s no longer exists: connector %s may not run",
                               g->rt->name, g->connector);
     }
-    if (topic && trib_str_startswith(topic, g->rt->prefix)) return 0;
+    trib_error rerr;
+    if (topic && trib_str_startswith(topic, g->rt->prefix)) {
+        /* Under the prefix, but a reserved name (a worker configured with
+         * an internal topic inside a tenant's prefix): still refused. */
+        if (trib_tenant_reserved_check_topic("topic", topic, &rerr) == 0) return 0;
+        atomic_fetch_add(&g->rt->violations, 1);
+        return trib_error_set(err, TRIB_ERR_FORBIDDEN, "%s (tenant %s, connector %s)", rerr.msg, g->rt->name,
+                              g->connector);
+    }
     atomic_fetch_add(&g->rt->violations, 1);
     char shown[256];
     snprintf(shown, sizeof shown, "%s", topic ? topic : "(null)");

@@ -50,6 +50,17 @@ typedef struct trib_tenant_guard trib_tenant_guard;
  * removes it). The tenant layer installs its registry at start. */
 void trib_tenant_runtime_install(trib_tenants *reg);
 
+/* The installed registry (borrowed; valid while installed) or NULL. */
+trib_tenants *trib_tenant_runtime_registry(void);
+
+/* Makes root (the real path of the worker's tenant.staging.root; copied;
+ * NULL removes it) the directory tenants' staging directories live in, for
+ * tenants/files.h. The tenant layer installs it with its registry. */
+void trib_tenant_runtime_install_staging(const char *root);
+
+/* A copy of the installed staging root (caller frees) or NULL. */
+char *trib_tenant_runtime_staging_root(void);
+
 /* The guard for a task of `connector` (full name) from the installed
  * registry: NULL with err->code TRIB_OK for a non-tenant connector; NULL
  * with FORBIDDEN when the tenant does not exist or no registry is
@@ -76,6 +87,9 @@ bool trib_tenant_guard_throttle(trib_tenant_guard *g, trib_tenant_dir dir, uint6
  * a second of the tenant's record rate, at least 1; INT32_MAX without a
  * record quota or with a NULL guard. */
 int32_t trib_tenant_guard_batch_limit(trib_tenant_guard *g, trib_tenant_dir dir);
+
+/* The guard's tenant topic prefix (borrowed) or NULL for a NULL guard. */
+const char *trib_tenant_guard_prefix(const trib_tenant_guard *g);
 
 /* The guard's tenant name (borrowed) or NULL for a NULL guard. */
 const char *trib_tenant_guard_tenant(const trib_tenant_guard *g);

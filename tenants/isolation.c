@@ -7,9 +7,11 @@
  *    read files or secrets on the worker;
  *  - topic names (topic, topics, kafka.topic, topic.prefix, *.topic,
  *    *.topic.name, offsets.storage.topic, the DLQ topic) start with the
- *    tenant's prefix; topics.regex starts with the prefix escaped and has no
- *    top-level alternation or quantifier on its first free character, so it
- *    can only match names under the prefix;
+ *    tenant's prefix; topics.regex compiles with the Java engine the sink
+ *    matches with (worker/topic_regex.h), starts with the prefix escaped
+ *    and has no top-level alternation or quantifier on its first free
+ *    character. The subscription itself keeps only topics under the
+ *    prefix, so this check is not the only line;
  *  - transforms: only known transforms; RegexRouter's replacement and
  *    TimestampRouter's topic.format must start with the prefix (literally,
  *    or "${topic}" for TimestampRouter);
@@ -30,11 +32,14 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/util.h"
+#include "tenants/reserved.h"
+#include "transforms/java_regex.h"
 
 /* A value quoted in a message: bounded, printable. */
 static const char *q(const char *s, char *buf, size_t cap) {
@@ -54,11 +59,27 @@ static const char *q(const char *s, char *buf, size_t cap) {
 
 int trib_tenant_check_topic_name(const trib_tenant_scope *scope, const char *field, const char *topic,
                                  trib_error *err) {
-    if (topic && trib_str_startswith(topic, scope->topic_prefix)) return 0;
+    if (topic && trib_str_startswith(topic, scope->topic_prefix)) return trib_tenant_reserved_check_topic(field, topic, err);
     char b[128];
     return trib_error_set(err, TRIB_ERR_FORBIDDEN,
                           "%s: topic '%s' is outside tenant %s's topic prefix '%s'", field, q(topic, b, sizeof b),
                           scope->tenant, scope->topic_prefix);
+}
+
+int trib_tenant_check_offsets(const trib_tenant_scope *scope, const json_t *body, trib_error *err) {
+    json_t *offsets = json_is_object(body) ? json_object_get(body, "offsets") : NULL;
+    size_t i;
+    json_t *o;
+    json_array_foreach(offsets, i, o) {
+        json_t *topic = json_object_get(json_object_get(o, "partition"), "kafka_topic");
+        if (!topic) continue;
+        char field[64];
+        snprintf(field, sizeof field, "offsets[%zu].partition.kafka_topic", i);
+        if (!json_is_string(topic))
+            return trib_error_set(err, TRIB_ERR_INVALID, "%s must be a string", field);
+        if (trib_tenant_check_topic_name(scope, field, json_string_value(topic), err) < 0) return -1;
+    }
+    return 0;
 }
 
 /* ---- topics.regex --------------------------------------------------------------- */
@@ -146,10 +167,19 @@ static int check_regex_rest(const char *rest, const char **why) {
 
 static int check_topics_regex(const trib_tenant_scope *scope, const char *field, const char *re, trib_error *err) {
     if (!*re) return 0;
+    char b[128];
+    /* First the engine the sink matches with (worker/topic_regex.h): the
+     * structural check below must read the pattern as that engine does,
+     * and constructs it refuses (nested classes, ...) are refused here. */
+    trib_error je;
+    trib_jregex *compiled = trib_jregex_compile(re, &je);
+    if (!compiled)
+        return trib_error_set(err, TRIB_ERR_FORBIDDEN, "%s: '%s' is not a supported regular expression: %s", field,
+                              q(re, b, sizeof b), je.msg);
+    trib_jregex_free(compiled);
     const char *p = re;
     if (*p == '^') p++;
     const char *rest = eat_escaped_prefix(p, scope->topic_prefix);
-    char b[128];
     if (!rest)
         return trib_error_set(err, TRIB_ERR_FORBIDDEN,
                               "%s: '%s' must start with tenant %s's topic prefix '%s' escaped as a regex "
@@ -223,7 +253,7 @@ static const char *override_refusal(const char *sub) {
 static const char *const safe_transforms[] = {
     "Cast", "ExtractField", "Filter", "HoistField", "InsertField", "MaskField", "ReplaceField",
     "TimestampConverter", "ValueToKey", "Flatten", "HeaderFrom", "InsertHeader", "DropHeaders",
-    "SetSchemaMetadata", NULL,
+    "SetSchemaMetadata", "Validate", NULL,
 };
 
 /* "org.apache.kafka.connect.transforms.Cast$Value" -> "Cast". */

@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "common/util.h"
+#include "tenants/reserved.h"
 
 #define MAX_KEYS_PER_TENANT 20
 
@@ -269,6 +270,10 @@ trib_tenant *trib_tenants_create(trib_tenants *r, const char *name, const char *
         trib_error_set(err, TRIB_ERR_INVALID,
                        "field 'topic_prefix' must be 1..100 characters of lowercase letters, digits, '.', '_' "
                        "and '-'");
+        free(prefix);
+        return NULL;
+    }
+    if (trib_tenant_reserved_check_prefix(prefix, err) < 0) {
         free(prefix);
         return NULL;
     }

@@ -206,6 +206,14 @@ typedef struct trib_tenant_scope {
  * subject strategies; file paths; config-provider references. */
 int trib_tenant_check_config(const trib_tenant_scope *scope, trib_props *config, trib_error *err);
 
+/* The body of PATCH .../offsets of a tenant's connector: every sink
+ * partition it names ({"kafka_topic": ..., "kafka_partition": ...}) must
+ * be a topic of the tenant (prefix, not reserved). FORBIDDEN naming the
+ * entry and the topic; 0 for bodies without kafka_topic (source offsets;
+ * their shape is the herder's to check). Checked before anything is
+ * written. */
+int trib_tenant_check_offsets(const trib_tenant_scope *scope, const json_t *body, trib_error *err);
+
 /* One topic name against the prefix (FORBIDDEN naming `field`). */
 int trib_tenant_check_topic_name(const trib_tenant_scope *scope, const char *field, const char *topic,
                                  trib_error *err);

@@ -8,8 +8,10 @@
 
 extern const trib_module trib_module_postgres;
 extern const trib_module trib_module_avro;
+extern const trib_module trib_module_mongo;
 
 __attribute__((constructor)) static void register_static_modules(void) {
     trib_module_register_static(&trib_module_postgres);
     trib_module_register_static(&trib_module_avro);
+    trib_module_register_static(&trib_module_mongo);
 }

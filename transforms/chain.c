@@ -67,6 +67,7 @@ struct trib_transform_chain {
     size_t n;
     pred_inst *preds;
     size_t npreds;
+    stage *failed;   /* the stage whose apply failed last, or NULL */
 };
 
 /* Where errors go during a walk. */
@@ -173,7 +174,13 @@ static void *plugin_build(walk_ctx *w, const trib_config_def *defs, const char *
         fail(w, type_key, "%.*s: %s", (int)strlen(prefix) - 1, prefix, e.msg[0] ? e.msg : "configuration rejected");
         return NULL;
     }
-    if (w->report) {
+    if (transform && ((const trib_transform_plugin *)plugin)->needs_dlq &&
+        ((const trib_transform_plugin *)plugin)->needs_dlq(ctx) &&
+        !*trib_props_get_or(w->props, "errors.deadletterqueue.topic.name", ""))
+        fail(w, "errors.deadletterqueue.topic.name",
+             "%.*s routes failed records to the dead letter queue: set errors.deadletterqueue.topic.name",
+             (int)strlen(prefix) - 1, prefix);
+    if (w->report || w->failed) {
         /* Validation only needed the checks. */
         if (transform) ((const trib_transform_plugin *)plugin)->destroy(ctx);
         else ((const trib_predicate_plugin *)plugin)->destroy(ctx);
@@ -279,6 +286,8 @@ static void walk_transforms(walk_ctx *w, char **talias, size_t nt, char **palias
 
         void *ctx = plugin_build(w, tp->config, prefix, type_key, true, tp);
         if (ctx) {
+            const char *connector = trib_props_get(w->props, "name");
+            if (tp->attach && connector) tp->attach(ctx, connector, a);
             pred_inst *pi = pa ? find_pred(w->chain, pa) : NULL;
             trib_transform_chain *c = w->chain;
             c->stages[c->n++] = (stage){trib_xstrdup(a), tp, ctx, pi, pi ? negate : false};
@@ -348,12 +357,32 @@ int trib_transform_chain_apply(trib_transform_chain *c, trib_record **rec, trib_
         stage *s = &c->stages[i];
         if (s->pred) {
             bool holds = false;
-            if (s->pred->plugin->test(s->pred->ctx, *rec, &holds, err) != 0)
+            if (s->pred->plugin->test(s->pred->ctx, *rec, &holds, err) != 0) {
+                c->failed = NULL;
                 return trib_error_prefix(err, "predicate %s (for transform %s)", s->pred->alias, s->alias);
+            }
             if (s->negate == holds) continue;  /* apply when negate XOR holds */
         }
-        if (s->plugin->apply(s->ctx, rec, err) != 0)
+        if (s->plugin->apply(s->ctx, rec, err) != 0) {
+            c->failed = s;
             return trib_error_prefix(err, "transform %s (%s)", s->alias, s->plugin->alias);
+        }
     }
     return 0;
+}
+
+void trib_transform_chain_batch_begin(trib_transform_chain *c) {
+    for (size_t i = 0; c && i < c->n; i++)
+        if (c->stages[i].plugin->batch_begin) c->stages[i].plugin->batch_begin(c->stages[i].ctx);
+}
+
+const trib_transform_failure *trib_transform_chain_failure(const trib_transform_chain *c) {
+    if (!c || !c->failed || !c->failed->plugin->failure) return NULL;
+    return c->failed->plugin->failure(c->failed->ctx);
+}
+
+bool trib_transform_chain_needs_dlq(const trib_transform_chain *c) {
+    for (size_t i = 0; c && i < c->n; i++)
+        if (c->stages[i].plugin->needs_dlq && c->stages[i].plugin->needs_dlq(c->stages[i].ctx)) return true;
+    return false;
 }

@@ -17,6 +17,7 @@ extern const trib_transform_plugin trib_smt_hoist_field_key, trib_smt_hoist_fiel
 extern const trib_transform_plugin trib_smt_timestamp_converter_key, trib_smt_timestamp_converter_value;
 extern const trib_transform_plugin trib_smt_regex_router;
 extern const trib_transform_plugin trib_smt_filter;
+extern const trib_transform_plugin trib_smt_validate, trib_smt_validate_key, trib_smt_validate_value;
 
 extern const trib_predicate_plugin trib_pred_topic_name_matches;
 extern const trib_predicate_plugin trib_pred_has_header_key;

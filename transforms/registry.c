@@ -24,6 +24,9 @@ static const trib_transform_plugin *const transforms[] = {
     &trib_smt_replace_field_value,
     &trib_smt_timestamp_converter_key,
     &trib_smt_timestamp_converter_value,
+    &trib_smt_validate,
+    &trib_smt_validate_key,
+    &trib_smt_validate_value,
     &trib_smt_value_to_key,
     NULL,
 };

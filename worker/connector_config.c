@@ -6,13 +6,17 @@
 #include "worker/connector_config.h"
 #include "common/util.h"
 #include "proto/converter.h"
+#include "transforms/java_regex.h"
 #include "transforms/transform.h"
 
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-static const char *const tolerance_values[] = {"none", "all", NULL};
+/* "data" is the MongoDB connector's value (tolerate data errors, not
+ * network ones); the runtime's tolerated errors are all data errors, and
+ * sinks retry network errors rather than report them, so it acts as "all". */
+static const char *const tolerance_values[] = {"none", "all", "data", NULL};
 static const char *const eos_support_values[] = {"requested", "required", NULL};
 static const char *const txn_boundary_values[] = {"poll", "interval", "connector", NULL};
 
@@ -137,12 +141,14 @@ static void validate_sink_topics(trib_config_report *r, const trib_props *config
         trib_config_report_error(r, "topics.regex", "Must configure one of topics or topics.regex");
     }
     if (*regex) {
-        regex_t re;
-        if (regcomp(&re, regex, REG_EXTENDED | REG_NOSUB) != 0)
-            trib_config_report_error(r, "topics.regex", "Invalid value %s for configuration topics.regex: "
-                                     "not a valid regular expression", regex);
-        else
-            regfree(&re);
+        /* The engine the sink matches topics with (worker/topic_regex.h),
+         * so a pattern cannot mean one thing here and another at run time. */
+        trib_error e;
+        trib_jregex *re = trib_jregex_compile(regex, &e);
+        if (!re)
+            trib_config_report_error(r, "topics.regex", "Invalid value %s for configuration topics.regex: %s", regex,
+                                     e.msg);
+        trib_jregex_free(re);
     }
     const char *dlq = trib_props_get_or(config, "errors.deadletterqueue.topic.name", "");
     for (size_t i = 0; *dlq && i < ntopics; i++)
@@ -193,7 +199,7 @@ int trib_error_policy_load(const trib_props *config, trib_error_policy *out, tri
     memset(out, 0, sizeof *out);
     trib_config *c = trib_config_bind(trib_connector_common_defs, config, "", err);
     if (!c) return -1;
-    out->tolerate_all = strcmp(trib_config_string(c, "errors.tolerance"), "all") == 0;
+    out->tolerate_all = strcasecmp(trib_config_string(c, "errors.tolerance"), "none") != 0;
     out->log_errors = trib_config_bool(c, "errors.log.enable");
     out->log_messages = trib_config_bool(c, "errors.log.include.messages");
     out->retry_timeout_ms = trib_config_long(c, "errors.retry.timeout");

@@ -96,6 +96,10 @@ static int check_name(const char *name, trib_error *err) {
     if (slash && (slash == name || !slash[1] || strchr(slash + 1, '/')))
         return trib_error_set(err, TRIB_ERR_INVALID,
                               "Connector name may contain '/' only once, as in <tenant>/<name>");
+    /* "." and ".." would be path segments in every REST URL naming them. */
+    const char *last = slash ? slash + 1 : name;
+    if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
+        return trib_error_set(err, TRIB_ERR_INVALID, "Connector name may not be '.' or '..'");
     return 0;
 }
 

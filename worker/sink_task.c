@@ -20,6 +20,7 @@
 #include "worker/join_gate.h"
 #include "worker/kafka_client.h"
 #include "worker/task_context.h"
+#include "worker/topic_regex.h"
 #include "worker/worker_config.h"
 
 #include <librdkafka/rdkafka.h>
@@ -39,8 +40,12 @@ typedef struct sink_loop {
     bool paused_all;      /* paused because of target state PAUSED */
     atomic_bool ever_assigned;  /* polled faster until the first assignment */
     bool closing;         /* assignments now are not opened in the task */
+    bool subscribed;      /* a topics.regex subscription is in place (topic_regex.h) */
     trib_join_gate *gate; /* sibling tasks join one after the other (join_gate.h) */
     int max_batch;
+    trib_topic_regex *regex;   /* topics.regex, resolved from metadata (topic_regex.h) */
+    int64_t regex_next_ms;     /* next refresh of its topic list */
+    int64_t regex_interval_ms; /* metadata.max.age.ms */
 } sink_loop;
 
 static trib_topic_partition *to_tps(const rd_kafka_topic_partition_list_t *l, size_t *n) {
@@ -240,24 +245,46 @@ static void set_paused(sink_loop *l, bool paused) {
     else rd_kafka_resume_partitions(l->rk, l->assigned);
 }
 
+/* Re-reads the topics a topics.regex selects and resubscribes when they
+ * changed. A failed refresh keeps the current subscription and is retried
+ * soon: metadata can be briefly unavailable. */
+static void refresh_regex(sink_loop *l) {
+    trib_error err;
+    int rc = trib_topic_regex_refresh(l->regex, l->rk, &l->subscribed, 5000, &err);
+    int64_t now = trib_mono_ms();
+    if (rc < 0) {
+        TRIB_WARN("worker", "%s %s; retrying", l->t->log_ctx, err.msg);
+        l->regex_next_ms = now + 1000;
+        return;
+    }
+    if (rc > 0) {
+        size_t n;
+        trib_topic_regex_current(l->regex, &n);
+        TRIB_INFO("worker", "%s topics.regex now selects %zu topic(s)", l->t->log_ctx, n);
+    }
+    l->regex_next_ms = now + l->regex_interval_ms;
+}
+
 static int subscribe(sink_loop *l, trib_error *err) {
     trib_task *t = l->t;
     const char *topics = trib_props_get_or(t->config, "topics", "");
     const char *regex = trib_props_get_or(t->config, "topics.regex", "");
-    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(4);
     if (*regex) {
-        /* librdkafka treats a leading ^ as a regex subscription; Connect's
-         * topics.regex must match the whole name. */
-        char *anchored = trib_xasprintf("^%s%s", regex[0] == '^' ? regex + 1 : regex,
-                                        trib_str_endswith(regex, "$") ? "" : "$");
-        rd_kafka_topic_partition_list_add(sub, anchored, RD_KAFKA_PARTITION_UA);
-        free(anchored);
-    } else {
-        size_t n;
-        char **list = trib_split_list(topics, &n);
-        for (size_t i = 0; i < n; i++) rd_kafka_topic_partition_list_add(sub, list[i], RD_KAFKA_PARTITION_UA);
-        trib_strv_free(list);
+        /* Matched here with the Java engine validation uses, against the
+         * topics in metadata (a tenant's only under its prefix), never by
+         * librdkafka's own regex dialect (topic_regex.h). */
+        l->regex = trib_topic_regex_new(regex, trib_tenant_guard_prefix(t->guard), err);
+        if (!l->regex) return -1;
+        int64_t age = trib_worker_config_long(t->worker_props, "metadata.max.age.ms");
+        l->regex_interval_ms = age > 0 ? age : 300000;
+        refresh_regex(l);
+        return 0;
     }
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(4);
+    size_t n;
+    char **list = trib_split_list(topics, &n);
+    for (size_t i = 0; i < n; i++) rd_kafka_topic_partition_list_add(sub, list[i], RD_KAFKA_PARTITION_UA);
+    trib_strv_free(list);
     rd_kafka_resp_err_t e = rd_kafka_subscribe(l->rk, sub);
     rd_kafka_topic_partition_list_destroy(sub);
     if (e) return trib_kafka_error(err, e, "subscribe");
@@ -312,8 +339,8 @@ static int to_record(sink_loop *l, const rd_kafka_message_t *m, trib_header *hdr
     r->raw_value = m->payload;
     r->raw_value_len = m->len;
     if (trib_transform_chain_apply(t->chain, &r, &why) < 0) {
-        int rc = trib_task_tolerate(t, TRIB_STAGE_TRANSFORMATION, &why, topic, m->partition, m->offset, m->key,
-                                    m->key_len, m->payload, m->len, hdrs, nh, r, err);
+        int rc = trib_task_transform_failed(t, &why, topic, m->partition, m->offset, m->key, m->key_len,
+                                            m->payload, m->len, hdrs, nh, r, err);
         trib_record_destroy(r);
         return rc < 0 ? -1 : 0;
     }
@@ -482,6 +509,7 @@ void *trib_sink_task_main(void *arg) {
     int64_t next_commit = trib_mono_ms() + flush_interval;
 
     while (!trib_task_stopping(t)) {
+        if (l.regex && trib_mono_ms() >= l.regex_next_ms) refresh_regex(&l);
         bool paused = atomic_load(&t->paused);
         set_paused(&l, paused);
         trib_task_set_state(t, paused ? TRIB_STATE_PAUSED : TRIB_STATE_RUNNING, NULL);
@@ -552,6 +580,7 @@ void *trib_sink_task_main(void *arg) {
         }
         size_t nrec = 0;
         int rc = 0;
+        if (nmsg > 0) trib_transform_chain_batch_begin(t->chain);
         for (int i = 0; i < nmsg && rc >= 0; i++) {
             size_t nh;
             trib_header *hdrs = msg_headers(msgs[i], &nh);
@@ -601,6 +630,7 @@ fail:
     if (started) t->plugin->sink->stop(l.ctx);
 
 cleanup:
+    trib_topic_regex_free(l.regex);
     trib_join_gate_leave(l.gate);
     if (l.rk) rd_kafka_destroy(l.rk);
     trib_sink_task_context_destroy(l.tctx);

@@ -658,6 +658,7 @@ void *trib_source_task_main(void *arg) {
             }
         }
         l.send_ms = trib_now_ms();
+        if (batch.n > 0) trib_transform_chain_batch_begin(t->chain);
         for (size_t i = 0; i < batch.n; i++) {
             trib_record *rec = batch.items[i];
             batch.items[i] = NULL;
@@ -666,8 +667,8 @@ void *trib_source_task_main(void *arg) {
             trib_error why;
             int rc = 0;
             if (trib_transform_chain_apply(t->chain, &rec, &why) < 0) {
-                rc = trib_task_tolerate(t, TRIB_STAGE_TRANSFORMATION, &why, rec ? rec->topic : NULL, -1, -1,
-                                        NULL, 0, NULL, 0, NULL, 0, rec, &err);
+                rc = trib_task_transform_failed(t, &why, rec ? rec->topic : NULL, -1, -1, NULL, 0, NULL, 0, NULL,
+                                                0, rec, &err);
                 trib_record_destroy(rec);
                 rec = NULL;
             }

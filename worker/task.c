@@ -229,6 +229,9 @@ static trib_converter *make_converter(trib_task *t, const char *key, bool is_key
     char prefix[64];
     snprintf(prefix, sizeof prefix, "%s.", key);
     trib_props *cc = trib_props_subset(src, prefix);
+    /* Always the runtime's value: a config cannot pose as another connector
+     * (converters that connect out apply the tenants' outbound policy). */
+    trib_props_set(cc, TRIB_CONVERTER_CONNECTOR_KEY, t->connector);
     trib_converter *c = trib_converter_new(cls, cc, is_key, err);
     trib_props_destroy(cc);
     if (!c) trib_error_prefix(err, "%s", key);
@@ -245,7 +248,9 @@ int trib_task_setup_common(trib_task *t, trib_error *err) {
     if (!t->value_conv) return -1;
     t->chain = trib_transform_chain_new(t->config, err);
     if (!t->chain) return -1;
-    if (t->policy.dlq_topic && t->policy.tolerate_all) {
+    /* A transform that routes its own failures to the DLQ (Validate with
+     * on.failure=dlq) needs the producer whatever errors.tolerance says. */
+    if (t->policy.dlq_topic && (t->policy.tolerate_all || trib_transform_chain_needs_dlq(t->chain))) {
         t->dlq = trib_dlq_new(t->policy.dlq_topic, t->policy.dlq_replication_factor,
                               t->policy.dlq_context_headers, t->worker_props, t->config, t->connector,
                               t->id, err);
@@ -299,6 +304,11 @@ static char *record_as_json(const trib_record *rec, size_t *len) {
     return out;
 }
 
+static int send_to_dlq(trib_task *t, trib_stage stage, const trib_error *why, const char *topic,
+                       int32_t partition, int64_t offset, const void *raw_key, size_t raw_key_len,
+                       const void *raw_value, size_t raw_value_len, const trib_header *headers, size_t nheaders,
+                       const trib_record *rec, trib_error *err);
+
 int trib_task_tolerate(trib_task *t, trib_stage stage, const trib_error *why, const char *topic,
                        int32_t partition, int64_t offset, const void *raw_key, size_t raw_key_len,
                        const void *raw_value, size_t raw_value_len, const trib_header *headers,
@@ -318,6 +328,41 @@ int trib_task_tolerate(trib_task *t, trib_stage stage, const trib_error *why, co
         return -1;
     }
     if (!t->dlq) return 0;
+    return send_to_dlq(t, stage, why, topic, partition, offset, raw_key, raw_key_len, raw_value, raw_value_len,
+                       headers, nheaders, rec, err);
+}
+
+int trib_task_transform_failed(trib_task *t, const trib_error *why, const char *topic, int32_t partition,
+                               int64_t offset, const void *raw_key, size_t raw_key_len, const void *raw_value,
+                               size_t raw_value_len, const trib_header *headers, size_t nheaders,
+                               const trib_record *rec, trib_error *err) {
+    const trib_transform_failure *f = trib_transform_chain_failure(t->chain);
+    if (!f || f->route == TRIB_ROUTE_TOLERANCE)
+        return trib_task_tolerate(t, TRIB_STAGE_TRANSFORMATION, why, topic, partition, offset, raw_key,
+                                  raw_key_len, raw_value, raw_value_len, headers, nheaders, rec, err);
+    /* Routed records are the transform's normal business: logged per
+     * record only with errors.log.enable, as tolerated errors are. */
+    if (t->policy.log_errors || f->route == TRIB_ROUTE_FAIL)
+        TRIB_ERROR("worker", "%s error in stage TRANSFORMATION for %s-%d@%lld: %s", t->log_ctx,
+                   topic ? topic : "?", partition, (long long)offset, why->msg);
+    if (f->route == TRIB_ROUTE_FAIL || !t->dlq)
+        return trib_error_set(err, TRIB_ERR_FATAL, "stage TRANSFORMATION: %s", why->msg);
+    /* The record's own headers, then the transform's (the rule that failed). */
+    trib_header *all = trib_xcalloc(nheaders + f->nheaders + 1, sizeof *all);
+    if (nheaders) memcpy(all, headers, nheaders * sizeof *all);
+    if (f->nheaders) memcpy(all + nheaders, f->headers, f->nheaders * sizeof *all);
+    int rc = send_to_dlq(t, TRIB_STAGE_TRANSFORMATION, why, topic, partition, offset, raw_key, raw_key_len,
+                         raw_value, raw_value_len, all, nheaders + f->nheaders, rec, err);
+    free(all);
+    return rc;
+}
+
+/* Writes one failed record to the DLQ; a source record (no raw bytes) as
+ * Connect JSON. */
+static int send_to_dlq(trib_task *t, trib_stage stage, const trib_error *why, const char *topic,
+                       int32_t partition, int64_t offset, const void *raw_key, size_t raw_key_len,
+                       const void *raw_value, size_t raw_value_len, const trib_header *headers, size_t nheaders,
+                       const trib_record *rec, trib_error *err) {
     char *json = NULL;
     size_t json_len = 0;
     if (!raw_value && !raw_key && rec) {

@@ -92,6 +92,16 @@ int trib_task_tolerate(trib_task *t, trib_stage stage, const trib_error *why, co
                        const void *raw_value, size_t raw_value_len, const trib_header *headers,
                        size_t nheaders, const trib_record *rec, trib_error *err);
 
+/* A record trib_transform_chain_apply failed on: routed as the failing
+ * transform asks (trib_transform_chain_failure: DLQ with its headers added,
+ * or failing the task, whatever errors.tolerance says), else as
+ * trib_task_tolerate does for the TRANSFORMATION stage. Same arguments and
+ * result as trib_task_tolerate. */
+int trib_task_transform_failed(trib_task *t, const trib_error *why, const char *topic, int32_t partition,
+                               int64_t offset, const void *raw_key, size_t raw_key_len, const void *raw_value,
+                               size_t raw_value_len, const trib_header *headers, size_t nheaders,
+                               const trib_record *rec, trib_error *err);
+
 /* Sleeps the backoff for attempt n (100 ms doubling, capped at max_ms, with
  * jitter), waking early on stop. Returns false if the task is stopping. */
 bool trib_task_backoff(trib_task *t, int attempt, int64_t max_ms);

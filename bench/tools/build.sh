@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/tools/build.sh: compile the benchmark's C tools (gen_orders, raw_produce,
-# ktool) into $TRIB_BENCH_TOOLS (default <repo>/build-bench/tools) with the
-# system libraries (librdkafka, avro-c, libcurl, jansson). Rebuilds only when a
+# ktool, mongo_bulk) into $TRIB_BENCH_TOOLS (default <repo>/build-bench/tools) with the
+# system libraries (librdkafka, avro-c, libcurl, jansson, libmongoc). Rebuilds only when a
 # source is newer than its binary. Prints the output directory.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,4 +21,5 @@ build() { # build NAME PKG...
 build gen_orders rdkafka avro-c libcurl jansson
 build raw_produce rdkafka
 build ktool rdkafka
+build mongo_bulk libmongoc-1.0
 echo "$OUT"

@@ -6,7 +6,9 @@
  * Each record's value is appended to the file (stdout when `file` is unset)
  * as Java's String.valueOf(value) would print it, followed by "\n", exactly
  * as Connect's PrintStream.println does (value_text.h lists what is exact).
- * The file is opened for append and created if missing.
+ * The file is opened for append and created if missing; a tenant's file
+ * only beneath its staging directory, without following any symlink and
+ * refusing hard links (tenants/files.h).
  *
  * Lines are buffered and written in whole lines (see WRITE_THRESHOLD), so
  * tasks sharing one file never interleave inside a line.
@@ -28,6 +30,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "connectors/file/value_text.h"
+#include "tenants/files.h"
 #include "worker/connector.h"
 
 #define FAC "connector.file"
@@ -76,10 +79,12 @@ static int sink_start(const trib_props *config, trib_sink_task_context *tctx, vo
     if (!s->filename) {
         s->fd = STDOUT_FILENO;
     } else {
-        s->fd = open(s->filename, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        /* A tenant's file is opened confined to its staging directory
+         * (tenants/files.h): no symlink, hard link or path outside. */
+        s->fd = trib_tenant_file_open(trib_sink_task_context_connector(tctx), s->filename,
+                                      O_WRONLY | O_CREAT | O_APPEND, 0644, err);
         if (s->fd < 0) {
-            trib_error_set(err, TRIB_ERR_IO, "Couldn't find or create file '%s' for FileStreamSinkTask: %s",
-                           s->filename, strerror(errno));
+            trib_error_prefix(err, "Couldn't find or create file '%s' for FileStreamSinkTask", s->filename);
             trib_config_destroy(cfg);
             free(s);
             return -1;

@@ -13,7 +13,9 @@
  *
  * At end of file the task waits (bounded ~100 ms sleeps that watch the
  * stopping flag) and picks up appended data, like `tail -f`. A file that
- * does not exist yet is waited for, with a warning, as Connect does. A
+ * does not exist yet is waited for, with a warning, as Connect does (a
+ * tenant's file is opened confined to its staging directory at every
+ * attempt, tenants/files.h; a symlink or hard link there fails the task). A
  * partial last line stays buffered until its terminator arrives; a trailing
  * lone \r likewise waits for the next byte (it could be the start of \r\n).
  *
@@ -35,6 +37,7 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "common/util.h"
+#include "tenants/files.h"
 #include "worker/connector.h"
 
 #define FAC "connector.file"
@@ -83,7 +86,7 @@ typedef struct file_source {
     const char *topic;
     int batch_size;
     int fd;                /* -1 until opened */
-    int missing_errno;     /* errno of the last failed open we logged, 0 if none */
+    trib_err_code missing_code;  /* error of the last failed open we logged, TRIB_OK if none */
     bool eof;              /* the last read found no more data */
     int64_t position;      /* byte offset of buf[start]; -1 for stdin */
     char *buf;
@@ -140,16 +143,24 @@ static int source_start(const trib_props *config, trib_source_task_context *tctx
 /* Opens the file and seeks to the committed position. Returns 1 when open,
  * 0 when the file is not there yet (keep waiting), -1 on a fatal error. */
 static int open_file(file_source *s, trib_error *err) {
-    int fd = open(s->filename, O_RDONLY | O_CLOEXEC);
+    /* A tenant's file is opened confined to its staging directory at every
+     * attempt (tenants/files.h): a symlink or hard link planted while the
+     * task waits for the file is refused, and the task fails. */
+    trib_error oe = {0};
+    int fd = trib_tenant_file_open(trib_source_task_context_connector(s->tctx), s->filename, O_RDONLY, 0, &oe);
     if (fd < 0) {
-        if (s->missing_errno != errno) {
+        if (oe.code == TRIB_ERR_FORBIDDEN) {
+            trib_error_set(err, TRIB_ERR_FATAL, "FileStreamSource: %s", oe.msg);
+            return -1;
+        }
+        if (s->missing_code != oe.code) {
             TRIB_WARN(FAC, "[%s] couldn't open file %s (%s), waiting for it to be created", s->label,
-                      s->filename, strerror(errno));
-            s->missing_errno = errno;
+                      s->filename, oe.msg);
+            s->missing_code = oe.code;
         }
         return 0;
     }
-    s->missing_errno = 0;
+    s->missing_code = TRIB_OK;
     int64_t pos = 0;
     json_t *off = trib_source_task_context_offset(s->tctx, s->partition);
     if (off) {

@@ -164,20 +164,37 @@ static void chomp(char *s) {
 }
 
 PGconn *trib_pg_connect(const char *url, const char *user, const char *password, const char *app_name,
-                        trib_error *err) {
-    char *ci = trib_pg_url_to_conninfo(url, err);
-    if (!ci) return NULL;
-    const char *keys[8];
-    const char *vals[8];
-    int k = 0;
-    keys[k] = "dbname", vals[k++] = ci;   /* expanded: URI or conninfo */
-    if (user && *user) keys[k] = "user", vals[k++] = user;
-    if (password && *password) keys[k] = "password", vals[k++] = password;
-    keys[k] = "client_encoding", vals[k++] = "UTF8";
-    if (app_name && *app_name) keys[k] = "fallback_application_name", vals[k++] = app_name;
-    keys[k] = NULL, vals[k] = NULL;
-    PGconn *c = PQconnectdbParams(keys, vals, 1);
-    free(ci);
+                        const char *connector, trib_error *err) {
+    PGconn *c;
+    if (trib_pg_is_tenant(connector)) {
+        /* Built from the parsed, allowed values only (tenant_conn.c). */
+        trib_pg_params p;
+        if (trib_pg_tenant_params(url, user, password, app_name, &p, err) < 0) {
+            trib_error_prefix(err, "postgres");
+            return NULL;
+        }
+        if (trib_pg_tenant_pin(connector, &p, err) < 0) {
+            trib_pg_params_free(&p);
+            trib_error_prefix(err, "postgres");
+            return NULL;
+        }
+        c = PQconnectdbParams((const char *const *)p.keys, (const char *const *)p.vals, 0);
+        trib_pg_params_free(&p);
+    } else {
+        char *ci = trib_pg_url_to_conninfo(url, err);
+        if (!ci) return NULL;
+        const char *keys[8];
+        const char *vals[8];
+        int k = 0;
+        keys[k] = "dbname", vals[k++] = ci;   /* expanded: URI or conninfo */
+        if (user && *user) keys[k] = "user", vals[k++] = user;
+        if (password && *password) keys[k] = "password", vals[k++] = password;
+        keys[k] = "client_encoding", vals[k++] = "UTF8";
+        if (app_name && *app_name) keys[k] = "fallback_application_name", vals[k++] = app_name;
+        keys[k] = NULL, vals[k] = NULL;
+        c = PQconnectdbParams(keys, vals, 1);
+        free(ci);
+    }
     if (!c) {
         trib_error_set(err, TRIB_ERR_RETRIABLE, "postgres: out of memory creating a connection");
         return NULL;

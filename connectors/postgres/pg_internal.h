@@ -53,10 +53,46 @@ char *trib_pg_url_to_conninfo(const char *url, trib_error *err);
 /* Validates connection.url without connecting. */
 int trib_pg_url_check(const char *url, trib_error *err);
 /* Connects and prepares the session (UTF8, UTC, ISO dates). user/password
- * override the URL's when not NULL/empty. Auth failures are UNAUTHORIZED,
- * a missing database FATAL, anything else RETRIABLE. */
+ * override the URL's when not NULL/empty. connector is the full connector
+ * name (may be NULL): a tenant's connector ('/' in the name) connects only
+ * with the parameters trib_pg_tenant_params allows. Auth failures are
+ * UNAUTHORIZED, a missing database FATAL, a refused parameter FORBIDDEN,
+ * anything else RETRIABLE. */
 PGconn *trib_pg_connect(const char *url, const char *user, const char *password, const char *app_name,
-                        trib_error *err);
+                        const char *connector, trib_error *err);
+
+/* ---- tenants' connections (tenant_conn.c) ---------------------------------- */
+
+/* Connection parameters as PQconnectdbParams takes them (NULL-terminated,
+ * owned). */
+typedef struct trib_pg_params {
+    char **keys, **vals;
+    size_t n;
+} trib_pg_params;
+
+void trib_pg_params_free(trib_pg_params *p);   /* NULL-safe; leaves p empty */
+const char *trib_pg_params_get(const trib_pg_params *p, const char *key);   /* borrowed or NULL */
+
+/* True for a tenant's connector (a '/' in the full name). */
+bool trib_pg_is_tenant(const char *connector);
+
+/* A tenant's connection parameters from connection.url (+ connection.user
+ * and connection.password, which override): parsed with PQconninfoParse,
+ * only the allowed set (docs/tenants.md), and every parameter libpq would
+ * read from the environment or a client file set explicitly. FORBIDDEN
+ * naming the parameter for anything else, INVALID for a string libpq cannot
+ * parse. Connect with PQconnectdbParams(keys, vals, 0). */
+int trib_pg_tenant_params(const char *url, const char *user, const char *password, const char *app_name,
+                          trib_pg_params *out, trib_error *err);
+/* Resolves the server of p (hostaddr, else host), checks it against the
+ * tenants' outbound policy (tenants/outbound.h) for connector and sets
+ * hostaddr to the checked address, so libpq connects to exactly that.
+ * FORBIDDEN when the policy refuses, RETRIABLE when the name does not
+ * resolve. */
+int trib_pg_tenant_pin(const char *connector, trib_pg_params *p, trib_error *err);
+/* For a tenant's connector (config "name" has a '/'), adds
+ * trib_pg_tenant_params' refusal of connection.url to report. */
+void trib_pg_tenant_validate(const trib_props *config, trib_config_report *report);
 /* Error code for a SQLSTATE (NULL sqlstate = connection trouble). Row
  * faults (classes 22 and 23) are INVALID, so a writer can tell a bad record
  * (err->code == TRIB_ERR_INVALID) from a bad connector or database; the

@@ -164,6 +164,7 @@ static void sink_validate(const trib_props *config, trib_config_report *report) 
     bool del = false;
     trib_parse_bool(trib_props_get_or(config, "delete.enabled", "false"), &del);
     cross_check(trib_props_get_or(config, "insert.mode", "insert"), effective_pk_mode(config), npk, del, report, NULL);
+    trib_pg_tenant_validate(config, report);
 }
 
 static int sink_task_configs(void *ctx, const trib_props *config, int max_tasks, trib_props ***out, size_t *n,

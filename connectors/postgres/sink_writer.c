@@ -48,7 +48,7 @@ int pg_sink_ensure_conn(pg_sink *s, trib_error *err) {
     pg_sink_drop_conn(s);
     char app[128];
     snprintf(app, sizeof app, "tributary sink %s-%d", s->connector, s->task_id);
-    s->conn = trib_pg_connect(s->url, s->user, s->password, app, err);
+    s->conn = trib_pg_connect(s->url, s->user, s->password, app, s->connector, err);
     if (!s->conn) return -1;
     s->conn_gen++;
     PGresult *r = PQexec(s->conn, "SELECT current_schema()");

@@ -240,6 +240,7 @@ static void cross_check(const trib_config *c, trib_config_report *rep, trib_erro
 }
 
 static void source_validate(const trib_props *config, trib_config_report *report) {
+    trib_pg_tenant_validate(config, report);
     trib_config *c = trib_config_bind(source_config, config, "", NULL);
     if (!c) return;   /* per-key errors are already in the report */
     cross_check(c, report, NULL);
@@ -291,7 +292,7 @@ static void *monitor_main(void *arg) {
             c->conn = trib_pg_connect(trib_config_string(c->cfg, "connection.url"),
                                       trib_config_string(c->cfg, "connection.user"),
                                       trib_config_password(c->cfg, "connection.password"), "tributary source monitor",
-                                      &err);
+                                      trib_connector_context_name(c->cctx), &err);
         }
         if (c->conn) rc = list_for_config(c->conn, c->cfg, &t, &n, &err);
         if (rc < 0) TRIB_WARN(FAC, "[%s] listing tables failed: %s", trib_connector_context_name(c->cctx), err.msg);
@@ -354,7 +355,8 @@ static int conn_start(const trib_props *config, trib_connector_context *cctx, vo
     c->query_mode = *trib_config_string(cfg, "query") != '\0';
     if (!c->query_mode) {
         c->conn = trib_pg_connect(trib_config_string(cfg, "connection.url"), trib_config_string(cfg, "connection.user"),
-                                  trib_config_password(cfg, "connection.password"), "tributary source monitor", err);
+                                  trib_config_password(cfg, "connection.password"), "tributary source monitor",
+                                  trib_connector_context_name(cctx), err);
         if (!c->conn || list_for_config(c->conn, cfg, &c->tables, &c->ntables, err) < 0) {
             conn_stop(c);
             return -1;
@@ -442,7 +444,7 @@ static int task_connect(pg_source_task *t, trib_error *err) {
     char app[128];
     snprintf(app, sizeof app, "tributary source %s-%d", trib_source_task_context_connector(t->tctx),
              trib_source_task_context_task_id(t->tctx));
-    t->conn = trib_pg_connect(t->url, t->user, t->password, app, err);
+    t->conn = trib_pg_connect(t->url, t->user, t->password, app, trib_source_task_context_connector(t->tctx), err);
     /* A new session has no cursor. */
     for (size_t i = 0; i < t->nq; i++) t->q[i]->open = false;
     t->cur = SIZE_MAX;

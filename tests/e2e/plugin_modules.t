@@ -19,7 +19,7 @@ command -v jq >/dev/null || bail "jq is missing (scripts/deps installs it)"
 BUILD=$(dirname "$TRIB_BIN")
 PG_CLASS=io.tributary.connect.postgres.PostgresSinkConnector
 maps_has() { grep -qE "$2" "/proc/$1/maps"; } # maps_has <pid> <regex>
-LIBS='/libpq\.so|/libcurl[^/]*\.so|/libavro\.so'
+LIBS='/libpq\.so|/libcurl[^/]*\.so|/libavro\.so|/libmongoc'
 
 # ---- the modules: built next to the binary, no unresolved symbol ----------------
 [ -f "$BUILD/plugins/postgres.so" ] && [ -f "$BUILD/plugins/avro.so" ]
@@ -54,7 +54,7 @@ wait_rest "$port" 60 || bail "the worker did not answer GET /"
 pid=$WORKER_PID
 sleep 1
 maps_has "$pid" "$LIBS"; st=$?
-is "$st" 1 "an idle worker maps none of libpq, libcurl, libavro"
+is "$st" 1 "an idle worker maps none of libpq, libcurl, libavro, libmongoc"
 [ "$st" = 1 ] || diag "$(grep -E "$LIBS" "/proc/$pid/maps" | awk '{print $6}' | sort -u)"
 r=$(rest GET "$port" /connector-plugins)
 like "$r" "^200 .*\"$PG_CLASS\"" "GET /connector-plugins lists PostgresSink"
@@ -115,7 +115,7 @@ trace=$(curl -s "http://127.0.0.1:$port/connectors/gen/status" | jq -r '.tasks[0
 like "$trace" "^FAILED .*value.converter.*plugin module 'avro' not found: searched $E2E_TMP/empty/avro.so" \
   "its task is FAILED with a trace naming the converter, the module and the paths"
 is "$(rest GET "$port" / | cut -c1-3)" 200 "the worker keeps serving"
-maps_has "$pid" "$LIBS"; is "$?" 1 "and still maps none of libpq, libcurl, libavro"
+maps_has "$pid" "$LIBS"; is "$?" 1 "and still maps none of libpq, libcurl, libavro, libmongoc"
 kill -TERM "$pid"; wait "$pid" 2>/dev/null
 
 # a file that is not a loadable module, first in plugin.path

@@ -631,6 +631,53 @@ static void test_runtime_guard(trib_herder *h) {
     free(gt);
 }
 
+/* A tenant sink whose topics.regex (bypassing validation) matches every
+ * topic: the subscription is resolved from metadata and kept under the
+ * tenant's prefix (worker/topic_regex.h), so its consumer is never assigned
+ * another tenant's partition: the task keeps running, reads its own
+ * tenant's records only, and the runtime guard never has to step in. */
+static void test_runtime_regex(trib_herder *h, trib_tenants *reg) {
+    trib_error err;
+    json_t *u0 = trib_tenants_usage_json(reg, A, &err);
+    json_int_t v0 = json_integer_value(json_object_get(u0, "topic_violations"));
+    json_decref(u0);
+    char *name = fmt("%s/regex-all", A);
+    char *out = fmt("%s/%s/regex-out.txt", staging, A);
+    trib_props *c = trib_props_new();
+    trib_props_set(c, "connector.class", "FileStreamSink");
+    trib_props_set(c, "file", out);
+    trib_props_set(c, "topics.regex", ".*");
+    trib_props_set(c, "name", name);
+    json_t *info = trib_herder_create(h, name, c, TRIB_TARGET_RUNNING, &err);
+    ok(info != NULL, "a tenant sink with topics.regex=.* written straight to the herder exists");
+    json_decref(info);
+    trib_props_destroy(c);
+    char *text = NULL;
+    const char *state = "";
+    for (int i = 0; i < 300; i++) {
+        free(text);
+        text = trib_read_file(out, NULL, NULL);
+        json_t *s = trib_herder_status(h, name, &err);
+        json_t *t0 = json_array_get(json_object_get(s, "tasks"), 0);
+        const char *st0 = json_string_value(json_object_get(t0, "state"));
+        state = st0 && strcmp(st0, "FAILED") == 0 ? "FAILED" : st0 && strcmp(st0, "RUNNING") == 0 ? "RUNNING" : "";
+        json_decref(s);
+        if (strcmp(state, "FAILED") == 0 || (text && strstr(text, "acme-order-3"))) break;
+        usleep(100000);
+    }
+    is_str(state, "RUNNING", "the task is not failed: it was never assigned another tenant's partition");
+    ok(text && strstr(text, "acme-order-1") && strstr(text, "acme-order-3"), "it reads its own tenant's records");
+    ok(!text || !strstr(text, "globex"), "and no record of the other tenant");
+    json_t *u1 = trib_tenants_usage_json(reg, A, &err);
+    is_int(json_integer_value(json_object_get(u1, "topic_violations")), v0,
+           "the runtime guard saw no topic outside the prefix");
+    json_decref(u1);
+    free(text);
+    trib_herder_delete(h, name, &err);
+    free(name);
+    free(out);
+}
+
 static void test_audit(void) {
     char *text = trib_read_file(audit_path, NULL, NULL);
     ok(text != NULL, "the audit log exists");
@@ -782,6 +829,7 @@ int main(void) {
     test_hostile_names();
     test_quotas();
     test_runtime_guard(trib_worker_herder(w));
+    test_runtime_regex(trib_worker_herder(w), trib_rest_tenants_registry(tl));
     test_throttling(tl, trib_worker_herder(w), trib_rest_tenants_registry(tl));
     test_delete_tenant();
     test_audit();

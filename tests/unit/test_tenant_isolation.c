@@ -107,6 +107,9 @@ static void test_transforms(void) {
             "transforms.t.type", "TimestampRouter", "transforms.t.topic.format", "globex-${timestamp}");
     ALLOWED("a field transform passes", "transforms", "m", "transforms.m.type",
             "org.apache.kafka.connect.transforms.MaskField$Value", "transforms.m.fields", "ssn");
+    ALLOWED("Validate (it never renames topics) passes", "transforms", "v", "transforms.v.type",
+            "io.tributary.connect.transforms.Validate$Value", "transforms.v.rules",
+            "[{\"rule_id\":\"e\",\"rule_type\":\"email\",\"column\":\"email\"}]");
     REFUSED("transforms.x.type", "an unknown transform class is refused", "transforms", "x", "transforms.x.type",
             "com.example.TopicRewriter");
     ALLOWED("a transform not in the chain is not checked (the runtime ignores it)", "transforms.r.type",
@@ -205,6 +208,34 @@ static void test_paths(void) {
     free(out);
 }
 
+/* PATCH offsets bodies (item 10 of issue 14): another tenant's partition
+ * or an internal topic is refused naming it; source offsets pass. */
+static void test_offsets(void) {
+    trib_error e;
+    json_t *b = json_loads("{\"offsets\":[{\"partition\":{\"kafka_topic\":\"acme.orders\",\"kafka_partition\":0},"
+                           "\"offset\":{\"kafka_offset\":5}}]}", 0, NULL);
+    ok(trib_tenant_check_offsets(&scope, b, &e) == 0, "offsets of the tenant's own partition pass");
+    json_decref(b);
+    b = json_loads("{\"offsets\":[{\"partition\":{\"kafka_topic\":\"acme.orders\",\"kafka_partition\":0},"
+                   "\"offset\":null},{\"partition\":{\"kafka_topic\":\"globex.orders\",\"kafka_partition\":1},"
+                   "\"offset\":{\"kafka_offset\":0}}]}", 0, NULL);
+    ok(trib_tenant_check_offsets(&scope, b, &e) < 0 && e.code == TRIB_ERR_FORBIDDEN,
+       "another tenant's partition anywhere in the list is refused");
+    like(e.msg, "globex.orders", "naming the topic");
+    like(e.msg, "offsets[1]", "and the entry");
+    json_decref(b);
+    b = json_loads("{\"offsets\":[{\"partition\":{\"kafka_topic\":\"__consumer_offsets\",\"kafka_partition\":0},"
+                   "\"offset\":null}]}", 0, NULL);
+    ok(trib_tenant_check_offsets(&scope, b, &e) < 0 && e.code == TRIB_ERR_FORBIDDEN, "an internal topic is refused");
+    json_decref(b);
+    b = json_loads("{\"offsets\":[{\"partition\":{\"kafka_topic\":7},\"offset\":null}]}", 0, NULL);
+    ok(trib_tenant_check_offsets(&scope, b, &e) < 0 && e.code == TRIB_ERR_INVALID, "a non-string topic is invalid");
+    json_decref(b);
+    b = json_loads("{\"offsets\":[{\"partition\":{\"filename\":\"/x\"},\"offset\":{\"position\":3}}]}", 0, NULL);
+    ok(trib_tenant_check_offsets(&scope, b, &e) == 0, "source offsets (no kafka_topic) are the herder's to check");
+    json_decref(b);
+}
+
 int main(void) {
     (void)plan;
     char tmpl[] = "/tmp/trib_tenant_iso_XXXXXX";
@@ -237,6 +268,7 @@ int main(void) {
     test_overrides();
     test_subjects_and_providers();
     test_paths();
+    test_offsets();
 
     char cmd[PATH_MAX + 32];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);

@@ -40,7 +40,7 @@ static char *report_errors(json_t *rep, const char *key) {
 static void test_registry(void) {
     size_t n = 0;
     for (const trib_transform_plugin *const *p = trib_transforms_all(); *p; p++) n++;
-    is_int(n, 17, "17 transforms are registered (Key and Value variants counted apart)");
+    is_int(n, 20, "20 transforms are registered (Key and Value variants counted apart)");
     n = 0;
     for (const trib_predicate_plugin *const *p = trib_predicates_all(); *p; p++) n++;
     is_int(n, 3, "3 predicates are registered");
@@ -49,7 +49,9 @@ static void test_registry(void) {
     ok(trib_transform_find("InsertField") == NULL, "the abstract InsertField is not a transform");
     ok(trib_predicate_find("RecordIsTombstone") != NULL, "RecordIsTombstone by alias");
     for (const trib_transform_plugin *const *p = trib_transforms_all(); *p; p++)
-        if (!(*p)->config || !(*p)->doc || !trib_str_startswith((*p)->class_name, "org.apache.kafka.connect.transforms."))
+        if (!(*p)->config || !(*p)->doc ||
+            !(trib_str_startswith((*p)->class_name, "org.apache.kafka.connect.transforms.") ||
+              trib_str_startswith((*p)->class_name, "io.tributary.connect.transforms.")))
             ok(0, "%s is fully described", (*p)->alias);
 }
 
