@@ -5,6 +5,8 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +14,63 @@
 typedef struct prop {
     char *key;
     char *value;
+    uint64_t hash;
 } prop;
+
+/* Entries stay in an array in insertion order (iteration, files and JSON
+ * round-trip as written); past INDEX_MIN entries an open-addressing table
+ * of array positions makes get/set O(1) on average. Configs come from
+ * request bodies, and a linear lookup made 20,000 keys (or a chain of
+ * 2,000 transforms, each reading its own keys) cost seconds. */
+#define INDEX_MIN 8
 
 struct trib_props {
     prop *items;
     size_t n, cap;
+    uint32_t *slots;  /* position + 1, 0 = empty; NULL below INDEX_MIN */
+    size_t nslots;    /* power of two, at least 2n */
 };
+
+/* Keys are chosen by clients: a per-process random seed keeps them from
+ * picking keys that all land in one slot. */
+static uint64_t hash_seed;
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+static void seed_init(void) {
+    if (trib_random_bytes(&hash_seed, sizeof hash_seed, NULL) < 0) hash_seed = (uint64_t)(uintptr_t)&hash_seed;
+}
+
+static uint64_t key_hash(const char *k) {
+    pthread_once(&seed_once, seed_init);
+    uint64_t h = 1469598103934665603ULL ^ hash_seed;
+    for (const unsigned char *p = (const unsigned char *)k; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    h ^= h >> 29;   /* FNV's low bits mix poorly; the mask takes low bits */
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
+}
+
+static void index_put(trib_props *p, size_t pos) {
+    size_t mask = p->nslots - 1;
+    for (size_t i = p->items[pos].hash & mask;; i = (i + 1) & mask)
+        if (!p->slots[i]) {
+            p->slots[i] = (uint32_t)(pos + 1);
+            return;
+        }
+}
+
+static void index_rebuild(trib_props *p) {
+    free(p->slots);
+    p->slots = NULL;
+    p->nslots = 0;
+    if (p->n < INDEX_MIN) return;
+    size_t ns = 16;
+    while (ns < 2 * p->n + 2) ns *= 2;
+    p->slots = trib_xcalloc(ns, sizeof *p->slots);
+    p->nslots = ns;
+    for (size_t i = 0; i < p->n; i++) index_put(p, i);
+}
 
 trib_props *trib_props_new(void) {
     return trib_xcalloc(1, sizeof(trib_props));
@@ -30,6 +83,7 @@ void trib_props_destroy(trib_props *p) {
         free(p->items[i].value);
     }
     free(p->items);
+    free(p->slots);
     free(p);
 }
 
@@ -39,14 +93,25 @@ trib_props *trib_props_clone(const trib_props *p) {
     return c;
 }
 
-static prop *find(const trib_props *p, const char *key) {
-    for (size_t i = 0; i < p->n; i++)
-        if (strcmp(p->items[i].key, key) == 0) return &p->items[i];
+static prop *find_h(const trib_props *p, const char *key, uint64_t h) {
+    if (!p->slots) {
+        for (size_t i = 0; i < p->n; i++)
+            if (p->items[i].hash == h && strcmp(p->items[i].key, key) == 0) return &p->items[i];
+        return NULL;
+    }
+    size_t mask = p->nslots - 1;
+    for (size_t i = h & mask; p->slots[i]; i = (i + 1) & mask) {
+        prop *e = &p->items[p->slots[i] - 1];
+        if (e->hash == h && strcmp(e->key, key) == 0) return e;
+    }
     return NULL;
 }
 
+static prop *find(const trib_props *p, const char *key) { return find_h(p, key, key_hash(key)); }
+
 void trib_props_set(trib_props *p, const char *key, const char *value) {
-    prop *e = find(p, key);
+    uint64_t h = key_hash(key);
+    prop *e = find_h(p, key, h);
     if (e) {
         char *v = trib_xstrdup(value ? value : "");
         free(e->value);
@@ -59,7 +124,10 @@ void trib_props_set(trib_props *p, const char *key, const char *value) {
     }
     p->items[p->n].key = trib_xstrdup(key);
     p->items[p->n].value = trib_xstrdup(value ? value : "");
+    p->items[p->n].hash = h;
     p->n++;
+    if (p->n >= INDEX_MIN && p->n * 2 + 2 > p->nslots) index_rebuild(p);   /* doubles: amortized O(1) */
+    else if (p->slots) index_put(p, p->n - 1);
 }
 
 const char *trib_props_get(const trib_props *p, const char *key) {
@@ -86,6 +154,7 @@ bool trib_props_remove(trib_props *p, const char *key) {
     size_t i = (size_t)(e - p->items);
     memmove(&p->items[i], &p->items[i + 1], (p->n - i - 1) * sizeof *p->items);
     p->n--;
+    index_rebuild(p);   /* positions moved; removals are rare (a few per config) */
     return true;
 }
 

@@ -4,8 +4,8 @@
  * Kafka Connect where all config values travel as strings.
  *
  * Insertion order is kept so files and JSON round-trip in the order a user
- * wrote them. Lookups are linear: configs have tens of keys, and they are
- * bound once at start, never per record.
+ * wrote them. Lookups are hashed (O(1) on average): configs arrive in
+ * request bodies, so their size is chosen by the client.
  */
 #ifndef TRIB_COMMON_PROPS_H
 #define TRIB_COMMON_PROPS_H

@@ -56,6 +56,16 @@ int trib_parse_int64(const char *s, int64_t *out);
 int trib_parse_double(const char *s, double *out);
 int trib_parse_bool(const char *s, bool *out); /* "true"/"false", any case */
 
+/* Checked arithmetic for counts and sizes that come from input (configs,
+ * bodies, the config topic): signed overflow is undefined behaviour, and a
+ * hostile tasks.max once wrapped a quota sum. The _sat forms clamp to
+ * INT64_MAX/INT64_MIN, which compares correctly against any limit. */
+static inline int64_t trib_add_i64_sat(int64_t a, int64_t b) {
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r)) return a > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
 /* 64-bit FNV-1a, stable across processes and versions (slot placement). */
 uint64_t trib_fnv1a(const void *data, size_t n);
 

@@ -148,7 +148,8 @@ static int run_validators(const trib_config_def *d, const char *key, cfg_value *
     char lo[64], hi[64];
 
     if ((d->has_min || d->has_max) &&
-        (d->type == TRIB_CFG_INT || d->type == TRIB_CFG_LONG || d->type == TRIB_CFG_DOUBLE)) {
+        (d->type == TRIB_CFG_INT || d->type == TRIB_CFG_SHORT || d->type == TRIB_CFG_LONG ||
+         d->type == TRIB_CFG_DOUBLE)) {
         double v = d->type == TRIB_CFG_DOUBLE ? out->d : (double)out->i;
         if (d->has_min && v < d->min) {
             fmt_bound(lo, sizeof lo, d->min, d->type);
@@ -221,7 +222,7 @@ static int run_validators(const trib_config_def *d, const char *key, cfg_value *
  * describes the row; out->str is NULL when the value is null (absent
  * optional, missing required, or unparseable, as Connect reports it). */
 static int eval_row(const trib_config_def *d, const char *key, const char *given, cfg_value *out,
-                    strvec *errs) {
+                    strvec *errs, bool report) {
     memset(out, 0, sizeof *out);
     out->def = d;
     const char *src = given;
@@ -234,6 +235,7 @@ static int eval_row(const trib_config_def *d, const char *key, const char *given
         } else {
             strvec_push_take(errs, trib_xasprintf(
                 "Missing required configuration \"%s\" which has no default value.", key));
+            if (report && d->null_error) add_invalid(errs, "null", d->name, "%s", d->null_error);
             out->list = trib_split_list(NULL, &out->nlist);
             return -1;
         }
@@ -247,6 +249,10 @@ static int eval_row(const trib_config_def *d, const char *key, const char *given
     case TRIB_CFG_INT:
         if (trib_parse_int64(trimmed, &out->i) != 0 || out->i < INT32_MIN || out->i > INT32_MAX)
             bad = "Not a number of type INT";
+        break;
+    case TRIB_CFG_SHORT:
+        if (trib_parse_int64(trimmed, &out->i) != 0 || out->i < INT16_MIN || out->i > INT16_MAX)
+            bad = "Not a number of type SHORT";
         break;
     case TRIB_CFG_LONG:
         if (trib_parse_int64(trimmed, &out->i) != 0) bad = "Not a number of type LONG";
@@ -262,6 +268,10 @@ static int eval_row(const trib_config_def *d, const char *key, const char *given
     }
     if (bad) {
         add_invalid(errs, shown, key, "%s", bad);
+        /* a validation report, like Connect's, then runs the row's range
+         * validator on the null the value parsed to and reports that too
+         * (binding keeps its message to the one error that matters) */
+        if (report && (d->has_min || d->has_max)) add_invalid(errs, "null", key, "Value must be non-null");
         free(t);
         out->list = trib_split_list(NULL, &out->nlist);
         return -1;
@@ -269,6 +279,7 @@ static int eval_row(const trib_config_def *d, const char *key, const char *given
 
     switch (d->type) {
     case TRIB_CFG_INT:
+    case TRIB_CFG_SHORT:
     case TRIB_CFG_LONG: out->str = trib_xasprintf("%lld", (long long)out->i); break;
     case TRIB_CFG_BOOLEAN: out->str = trib_xstrdup(out->b ? "true" : "false"); break;
     case TRIB_CFG_LIST:
@@ -291,7 +302,10 @@ static char *full_name(const char *prefix, const char *name) {
 typedef struct rentry {
     char *name;                 /* full (prefixed) key */
     const trib_config_def *def; /* NULL for keys only known through report_error */
-    int order;                  /* 1-based position within its group */
+    int order;                  /* Connect's orderInGroup */
+    /* set by trib_config_report_embed: the plugin group and, for its type
+     * key, the alias-specific documentation and display name */
+    char *group, *doc, *display;
     char *value;                /* canonical string; NULL is JSON null */
     strvec errors;
 } rentry;
@@ -299,7 +313,6 @@ typedef struct rentry {
 struct trib_config_report {
     rentry *e;
     size_t n, cap;
-    strvec groups; /* in order of first appearance */
 };
 
 trib_config_report *trib_config_report_new(void) {
@@ -311,10 +324,12 @@ void trib_config_report_destroy(trib_config_report *r) {
     for (size_t i = 0; i < r->n; i++) {
         free(r->e[i].name);
         free(r->e[i].value);
+        free(r->e[i].group);
+        free(r->e[i].doc);
+        free(r->e[i].display);
         strvec_free(&r->e[i].errors);
     }
     free(r->e);
-    strvec_free(&r->groups);
     free(r);
 }
 
@@ -331,17 +346,6 @@ static rentry *report_entry(trib_config_report *r, const char *name) {
     return e;
 }
 
-static int group_order(const trib_config_report *r, const char *group) {
-    int n = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        const trib_config_def *d = r->e[i].def;
-        if (!d) continue;
-        if ((d->group == NULL && group == NULL) || (d->group && group && strcmp(d->group, group) == 0))
-            n++;
-    }
-    return n;
-}
-
 void trib_config_report_add(trib_config_report *r, const trib_config_def *defs,
                             const trib_props *props, const char *prefix) {
     for (const trib_config_def *d = defs; d && d->name; d++) {
@@ -349,9 +353,9 @@ void trib_config_report_add(trib_config_report *r, const trib_config_def *defs,
         rentry *e = report_entry(r, key);
         strvec errs = {0};
         cfg_value v;
-        eval_row(d, key, trib_props_get(props, key), &v, &errs);
+        eval_row(d, key, trib_props_get(props, key), &v, &errs, true);
         if (!e->def) {
-            e->order = group_order(r, d->group) + 1; /* before e counts itself */
+            e->order = trib_config_def_order(defs, d);
             e->def = d;
             free(e->value);
             e->value = v.str ? trib_xstrdup(v.str) : NULL;
@@ -359,13 +363,60 @@ void trib_config_report_add(trib_config_report *r, const trib_config_def *defs,
         for (size_t i = 0; i < errs.n; i++) strvec_push_take(&e->errors, errs.v[i]);
         free(errs.v);
         cfg_value_clear(&v);
-        if (d->group) {
-            bool seen = false;
-            for (size_t i = 0; i < r->groups.n && !seen; i++) seen = strcmp(r->groups.v[i], d->group) == 0;
-            if (!seen) strvec_push_take(&r->groups, trib_xstrdup(d->group));
-        }
         free(key);
     }
+}
+
+static const char *entry_group(const rentry *e) {
+    return e->group ? e->group : e->def ? e->def->group : NULL;
+}
+
+/* ConfigDef's sort of an embedded plugin's keys: those without default
+ * first, then by importance, then by name. */
+static int embed_cmp(const void *pa, const void *pb) {
+    const rentry *a = pa, *b = pb;
+    bool ra = a->def && !a->def->default_value && !a->def->optional;
+    bool rb = b->def && !b->def->default_value && !b->def->optional;
+    if (ra != rb) return ra ? -1 : 1;
+    int ia = a->def ? (int)a->def->importance : 0, ib = b->def ? (int)b->def->importance : 0;
+    if (ia != ib) return ia - ib;
+    return strcmp(a->name, b->name);
+}
+
+void trib_config_report_embed(trib_config_report *r, const char *prefix, const char *group,
+                              const char *type_doc, const char *type_display) {
+    size_t plen = strlen(prefix), n = 0;
+    rentry *moved = trib_xcalloc(r->n ? r->n : 1, sizeof *moved);
+    rentry *type = NULL;
+    size_t keep = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        rentry *e = &r->e[i];
+        if (e->def && strncmp(e->name, prefix, plen) == 0) moved[n++] = *e;
+        else r->e[keep++] = *e;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(moved[i].name + plen, "type") == 0 && i != 0) {
+            rentry t = moved[i];
+            memmove(&moved[1], &moved[0], i * sizeof *moved);
+            moved[0] = t;
+        }
+    if (n && strcmp(moved[0].name + plen, "type") == 0) type = &moved[0];
+    size_t first = type ? 1 : 0;
+    if (n > first) qsort(&moved[first], n - first, sizeof *moved, embed_cmp);
+    for (size_t i = 0; i < n; i++) {
+        rentry *e = &moved[i];
+        free(e->group);
+        e->group = trib_xstrdup(group);
+        e->order = (int)(i + (type ? 0 : 1));
+        if (e == type) {
+            free(e->doc);
+            free(e->display);
+            e->doc = type_doc ? trib_xstrdup(type_doc) : NULL;
+            e->display = type_display ? trib_xstrdup(type_display) : NULL;
+        }
+        r->e[keep + i] = *e;
+    }
+    free(moved);
 }
 
 void trib_config_report_error(trib_config_report *r, const char *key, const char *fmt, ...) {
@@ -375,6 +426,29 @@ void trib_config_report_error(trib_config_report *r, const char *key, const char
     if (vasprintf(&msg, fmt, ap) < 0) die("out of memory formatting a config error");
     va_end(ap);
     strvec_push_take(&report_entry(r, key)->errors, msg);
+}
+
+void trib_config_report_take_errors(trib_config_report *dst, trib_config_report *src) {
+    for (size_t i = 0; i < src->n; i++) {
+        rentry *e = &src->e[i];
+        if (e->errors.n == 0) continue;
+        rentry *d = report_entry(dst, e->name);
+        for (size_t k = 0; k < e->errors.n; k++) strvec_push_take(&d->errors, e->errors.v[k]);
+        free(e->errors.v);
+        memset(&e->errors, 0, sizeof e->errors);
+    }
+}
+
+void trib_config_report_set_value(trib_config_report *r, const char *key, const char *value) {
+    rentry *e = report_entry(r, key);
+    free(e->value);
+    e->value = value ? trib_xstrdup(value) : NULL;
+}
+
+void trib_config_report_value_null(trib_config_report *r, const char *key) {
+    rentry *e = report_entry(r, key);
+    free(e->value);
+    e->value = NULL;
 }
 
 int trib_config_report_error_count(const trib_config_report *r) {
@@ -389,9 +463,9 @@ static json_t *value_json(const rentry *e) {
     const char *shown = e->value;
     if (shown && e->def && is_sensitive(e->def)) shown = "[hidden]";
     json_object_set_new(v, "value", shown ? json_string(shown) : json_null());
-    json_t *rec = json_array();
-    if (e->def && e->def->one_of)
-        for (const char *const *o = e->def->one_of; *o; o++) json_array_append_new(rec, json_string(*o));
+    /* as Connect: only a recommender recommends (a validator's allowed
+     * values are not offered) */
+    json_t *rec = e->def && e->def->recommended ? e->def->recommended() : json_array();
     json_object_set_new(v, "recommended_values", rec);
     json_t *errs = json_array();
     for (size_t i = 0; i < e->errors.n; i++) json_array_append_new(errs, json_string(e->errors.v[i]));
@@ -405,6 +479,9 @@ static json_t *config_info(const rentry *e) {
     if (e->def) {
         json_t *def = trib_config_def_to_json(e->def, e->order);
         json_object_set_new(def, "name", json_string(e->name));
+        if (e->group) json_object_set_new(def, "group", json_string(e->group));
+        if (e->doc) json_object_set_new(def, "documentation", json_string(e->doc));
+        if (e->display) json_object_set_new(def, "display_name", json_string(e->display));
         json_object_set_new(ci, "definition", def);
     } else {
         json_object_set_new(ci, "definition", json_null());
@@ -419,8 +496,16 @@ json_t *trib_config_report_to_json(const trib_config_report *r, const char *plug
     json_t *o = json_object();
     json_object_set_new(o, "name", plugin_name ? json_string(plugin_name) : json_null());
     json_object_set_new(o, "error_count", json_integer(trib_config_report_error_count(r)));
+    /* groups in order of first appearance among the defined keys, as
+     * ConfigDef.groups() lists them */
     json_t *groups = json_array();
-    for (size_t i = 0; i < r->groups.n; i++) json_array_append_new(groups, json_string(r->groups.v[i]));
+    for (size_t i = 0; i < r->n; i++) {
+        const char *g = r->e[i].def ? entry_group(&r->e[i]) : NULL;
+        bool seen = g == NULL;
+        for (size_t k = 0; !seen && k < json_array_size(groups); k++)
+            seen = strcmp(json_string_value(json_array_get(groups, k)), g) == 0;
+        if (!seen) json_array_append_new(groups, json_string(g));
+    }
     json_object_set_new(o, "groups", groups);
     json_t *configs = json_array();
     for (int pass = 0; pass < 2; pass++)
@@ -469,7 +554,7 @@ trib_config *trib_config_bind(const trib_config_def *defs, const trib_props *pro
     strvec errs = {0};
     for (size_t i = 0; i < c->n; i++) {
         char *key = full_name(prefix, defs[i].name);
-        eval_row(&defs[i], key, trib_props_get(props, key), &c->vals[i], &errs);
+        eval_row(&defs[i], key, trib_props_get(props, key), &c->vals[i], &errs, false);
         free(key);
     }
     if (errs.n == 0) {
@@ -506,7 +591,7 @@ static const cfg_value *typed(const trib_config *c, const char *name, const char
     return v;
 }
 
-#define TYPES(...) ((bool[TRIB_CFG_PASSWORD + 1]){__VA_ARGS__})
+#define TYPES(...) ((bool[TRIB_CFG_SHORT + 1]){__VA_ARGS__})
 
 /* Null numbers/booleans (absent optional values) read as 0/false; a plugin
  * that needs to tell "absent" apart asks trib_config_raw() first. */
@@ -515,16 +600,17 @@ const char *trib_config_string(const trib_config *c, const char *name) {
 }
 
 int32_t trib_config_int(const trib_config *c, const char *name) {
-    return (int32_t)typed(c, name, __func__, TYPES([TRIB_CFG_INT] = true))->i;
+    return (int32_t)typed(c, name, __func__, TYPES([TRIB_CFG_INT] = true, [TRIB_CFG_SHORT] = true))->i;
 }
 
 int64_t trib_config_long(const trib_config *c, const char *name) {
-    return typed(c, name, __func__, TYPES([TRIB_CFG_INT] = true, [TRIB_CFG_LONG] = true))->i;
+    return typed(c, name, __func__, TYPES([TRIB_CFG_INT] = true, [TRIB_CFG_SHORT] = true, [TRIB_CFG_LONG] = true))->i;
 }
 
 double trib_config_double(const trib_config *c, const char *name) {
     const cfg_value *v = typed(c, name, __func__,
-                               TYPES([TRIB_CFG_INT] = true, [TRIB_CFG_LONG] = true, [TRIB_CFG_DOUBLE] = true));
+                               TYPES([TRIB_CFG_INT] = true, [TRIB_CFG_SHORT] = true, [TRIB_CFG_LONG] = true,
+                                     [TRIB_CFG_DOUBLE] = true));
     return v->def->type == TRIB_CFG_DOUBLE ? v->d : (double)v->i;
 }
 

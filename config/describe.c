@@ -22,6 +22,7 @@ const char *trib_cfg_type_name(trib_cfg_type t) {
     case TRIB_CFG_LIST: return "LIST";
     case TRIB_CFG_CLASS: return "CLASS";
     case TRIB_CFG_PASSWORD: return "PASSWORD";
+    case TRIB_CFG_SHORT: return "SHORT";
     }
     return "UNKNOWN";
 }
@@ -33,6 +34,16 @@ const char *trib_cfg_importance_name(trib_cfg_importance i) {
     case TRIB_IMP_LOW: return "LOW";
     }
     return "UNKNOWN";
+}
+
+const char *trib_cfg_width_name(trib_cfg_width w) {
+    switch (w) {
+    case TRIB_WIDTH_NONE: return "NONE";
+    case TRIB_WIDTH_SHORT: return "SHORT";
+    case TRIB_WIDTH_MEDIUM: return "MEDIUM";
+    case TRIB_WIDTH_LONG: return "LONG";
+    }
+    return "NONE";
 }
 
 const trib_config_def *trib_config_find(const trib_config_def *defs, const char *name) {
@@ -61,26 +72,30 @@ json_t *trib_config_def_to_json(const trib_config_def *d, int order) {
     json_object_set_new(o, "documentation", str_or_null(d->doc));
     json_object_set_new(o, "group", str_or_null(d->group));
     json_object_set_new(o, "order", json_integer(order));
-    json_object_set_new(o, "width", json_string("NONE"));
+    json_object_set_new(o, "width", json_string(trib_cfg_width_name(d->width)));
     json_object_set_new(o, "display_name", json_string(d->display_name ? d->display_name : d->name));
     json_object_set_new(o, "dependents", json_array());
     return o;
 }
 
-/* order is the 1-based position of a row among the rows of its group. */
-static int order_in_group(const trib_config_def *defs, const trib_config_def *d) {
+int trib_config_def_order(const trib_config_def *defs, const trib_config_def *d) {
+    if (d->order == TRIB_CFG_ORDER_0) return 0;
+    if (d->order) return d->order;
+    if (!d->group) return -1;
     int n = 0;
     for (const trib_config_def *x = defs; x <= d; x++)
-        if ((x->group == NULL && d->group == NULL) ||
-            (x->group && d->group && strcmp(x->group, d->group) == 0))
-            n++;
+        if (x->group && strcmp(x->group, d->group) == 0) n++;
     return n;
+}
+
+void trib_config_describe_append(json_t *arr, const trib_config_def *defs) {
+    for (const trib_config_def *d = defs; d && d->name; d++)
+        json_array_append_new(arr, trib_config_def_to_json(d, trib_config_def_order(defs, d)));
 }
 
 json_t *trib_config_describe_json(const trib_config_def *defs) {
     json_t *a = json_array();
-    for (const trib_config_def *d = defs; d && d->name; d++)
-        json_array_append_new(a, trib_config_def_to_json(d, order_in_group(defs, d)));
+    trib_config_describe_append(a, defs);
     return a;
 }
 

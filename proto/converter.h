@@ -6,6 +6,8 @@
  *   org.apache.kafka.connect.storage.StringConverter      (alias StringConverter)
  *   org.apache.kafka.connect.converters.ByteArrayConverter (alias ByteArrayConverter)
  *   org.apache.kafka.connect.json.JsonConverter            (alias JsonConverter)
+ *   org.apache.kafka.connect.converters.{Boolean,Short,Integer,Long,Float,Double}Converter
+ *       (aliases BooleanConverter ...; number_converters.c)
  *   io.confluent.connect.avro.AvroConverter                (alias AvroConverter;
  *       in the "avro" plugin module, loaded on first use: common/module.h)
  *

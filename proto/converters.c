@@ -20,12 +20,22 @@
 extern const trib_converter_plugin trib_string_converter_plugin;    /* string_converter.c */
 extern const trib_converter_plugin trib_bytearray_converter_plugin; /* bytearray_converter.c */
 extern const trib_converter_plugin trib_json_converter_plugin;      /* json_converter.c */
+/* number_converters.c */
+extern const trib_converter_plugin trib_boolean_converter_plugin, trib_short_converter_plugin,
+    trib_integer_converter_plugin, trib_long_converter_plugin, trib_float_converter_plugin,
+    trib_double_converter_plugin;
 
 static const trib_converter_info catalog[] = {
     {"org.apache.kafka.connect.storage.StringConverter", "StringConverter", NULL, &trib_string_converter_plugin},
     {"org.apache.kafka.connect.converters.ByteArrayConverter", "ByteArrayConverter", NULL,
      &trib_bytearray_converter_plugin},
     {"org.apache.kafka.connect.json.JsonConverter", "JsonConverter", NULL, &trib_json_converter_plugin},
+    {"org.apache.kafka.connect.converters.BooleanConverter", "BooleanConverter", NULL, &trib_boolean_converter_plugin},
+    {"org.apache.kafka.connect.converters.ShortConverter", "ShortConverter", NULL, &trib_short_converter_plugin},
+    {"org.apache.kafka.connect.converters.IntegerConverter", "IntegerConverter", NULL, &trib_integer_converter_plugin},
+    {"org.apache.kafka.connect.converters.LongConverter", "LongConverter", NULL, &trib_long_converter_plugin},
+    {"org.apache.kafka.connect.converters.FloatConverter", "FloatConverter", NULL, &trib_float_converter_plugin},
+    {"org.apache.kafka.connect.converters.DoubleConverter", "DoubleConverter", NULL, &trib_double_converter_plugin},
     {"io.confluent.connect.avro.AvroConverter", "AvroConverter", "avro", NULL}, /* avro_converter.c */
     {0},
 };

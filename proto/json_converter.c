@@ -1244,19 +1244,20 @@ static const char *const decimal_formats[] = {"BASE64", "NUMERIC", NULL};
 static const trib_config_def json_config[] = {
     {.name = "schemas.enable", .type = TRIB_CFG_BOOLEAN, .default_value = "true", .importance = TRIB_IMP_HIGH,
      .doc = "Include schemas within each of the serialized values and keys.", .group = "Schemas",
-     .display_name = "Enable Schemas"},
+     .order = TRIB_CFG_ORDER_0, .width = TRIB_WIDTH_MEDIUM, .display_name = "Enable Schemas"},
     {.name = "schemas.cache.size", .type = TRIB_CFG_INT, .default_value = "1000", .importance = TRIB_IMP_HIGH,
      .doc = "The maximum number of schemas that can be cached in this converter instance.", .group = "Schemas",
-     .display_name = "Schema Cache Size"},
+     .order = 1, .width = TRIB_WIDTH_MEDIUM, .display_name = "Schema Cache Size"},
     {.name = "decimal.format", .type = TRIB_CFG_STRING, .default_value = "BASE64", .importance = TRIB_IMP_LOW,
      .doc = "Controls which format this converter will serialize decimals in. This value is case insensitive and "
             "can be either 'BASE64' (default) or 'NUMERIC'",
-     .group = "Serialization", .display_name = "Decimal Format", .one_of = decimal_formats},
+     .group = "Serialization", .order = TRIB_CFG_ORDER_0, .width = TRIB_WIDTH_MEDIUM, .display_name = "Decimal Format",
+     .one_of = decimal_formats},
     {.name = "replace.null.with.default", .type = TRIB_CFG_BOOLEAN, .default_value = "true",
      .importance = TRIB_IMP_LOW,
      .doc = "Whether to replace fields that have a default value and that are null to the default value. When set "
             "to true, the default value is used, otherwise null is used.",
-     .group = "Serialization", .display_name = "Replace null with default"},
+     .group = "Serialization", .order = 1, .width = TRIB_WIDTH_MEDIUM, .display_name = "Replace null with default"},
     TRIB_CONFIG_END,
 };
 

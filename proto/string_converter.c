@@ -35,7 +35,7 @@ static int encoding_ok(const trib_config_def *def, const char *value, trib_error
 static const trib_config_def string_config[] = {
     {.name = "converter.encoding", .type = TRIB_CFG_STRING, .default_value = "UTF-8", .importance = TRIB_IMP_HIGH,
      .doc = "The name of the Java character set to use for encoding strings as byte arrays.",
-     .display_name = "Encoding", .validate = encoding_ok},
+     .width = TRIB_WIDTH_MEDIUM, .display_name = "Encoding", .validate = encoding_ok},
     TRIB_CONFIG_END,
 };
 

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "common/util.h"
+#include "worker/connector_config.h"
 
 json_t *trib_rest_json_string_lossy(const char *s) {
     if (!s) s = "";
@@ -130,8 +131,22 @@ trib_props *trib_rest_props_from(const json_t *obj, const char *what, trib_error
                        key, type_name(val));
         return NULL;
     }
+    /* Bounded before anything walks it (see TRIB_CONNECTOR_MAX_KEYS). */
+    if (json_object_size(obj) > TRIB_CONNECTOR_MAX_KEYS) {
+        trib_error_set(err, TRIB_ERR_INVALID, "%s: %zu keys; a connector config may have at most %d", what,
+                       json_object_size(obj), TRIB_CONNECTOR_MAX_KEYS);
+        return NULL;
+    }
     trib_props *p = trib_props_from_json(obj, err);
-    if (!p) trib_error_prefix(err, "%s", what);
+    if (!p) {
+        trib_error_prefix(err, "%s", what);
+        return NULL;
+    }
+    if (trib_connector_config_check_size(p, err) < 0) {
+        trib_error_prefix(err, "%s", what);
+        trib_props_destroy(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -146,4 +161,9 @@ int trib_rest_query_bool(const trib_rest_request *req, const char *name, bool df
     if (strcasecmp(v, "false") == 0) { *out = false; return 0; }
     return trib_error_set(err, TRIB_ERR_INVALID,
                           "query parameter '%s' must be true or false, got '%s'", name, v);
+}
+
+bool trib_rest_query_flag(const trib_rest_request *req, const char *name, bool dflt) {
+    const char *v = trib_rest_kv_get(&req->query, name);
+    return v ? strcasecmp(v, "true") == 0 : dflt;
 }

@@ -47,12 +47,19 @@ int trib_rest_opt_string(const json_t *obj, const char *field, const char **out,
 
 /* A JSON object of config values as trib_props (strings; numbers and
  * booleans stringified as Connect's Map<String,String> binding does);
- * INVALID naming `what` and the offending key otherwise. */
+ * INVALID naming `what` and the offending key otherwise, and INVALID naming
+ * the limit for more than TRIB_CONNECTOR_MAX_KEYS keys or
+ * TRIB_CONNECTOR_MAX_TRANSFORMS transforms or predicates. */
 trib_props *trib_rest_props_from(const json_t *obj, const char *what, trib_error *err);
 
 /* Boolean query parameter: absent -> dflt; "true"/"false" in any case;
  * anything else is INVALID naming the parameter. */
 int trib_rest_query_bool(const trib_rest_request *req, const char *name, bool dflt, bool *out,
                          trib_error *err);
+/* A Connect route's boolean query parameter, read as Jersey reads a
+ * `boolean` @QueryParam (Boolean.valueOf): absent -> dflt, "true" in any case
+ * -> true, anything else -> false. A client written for Connect that sends
+ * "yes" or "1" gets the same behaviour as from Connect, not a 400. */
+bool trib_rest_query_flag(const trib_rest_request *req, const char *name, bool dflt);
 
 #endif

@@ -196,6 +196,9 @@ void trib_rest_response_free(trib_rest_response *r) {
     json_decref(r->body);
     free(r->location);
     free(r->allow);
+    free(r->upgrade);
+    free(r->upgrade_accept);
+    if (r->upgrade_free && r->upgrade_arg) r->upgrade_free(r->upgrade_arg);
     memset(r, 0, sizeof *r);
 }
 
@@ -206,7 +209,8 @@ typedef struct seg {
 } seg;
 
 typedef struct compiled_route {
-    trib_rest_route route;
+    trib_rest_route route;   /* first: trib_rest_route_stream finds the entry from it */
+    const trib_rest_stream_ops *stream;
     seg *segs;
     size_t nsegs;
     size_t nliterals;
@@ -265,8 +269,25 @@ void trib_rest_router_add(trib_rest_router *r, const trib_rest_route *routes, si
         compiled_route *cr = &r->routes[r->n++];
         memset(cr, 0, sizeof *cr);
         cr->route = routes[i];
+        cr->route.flags &= ~TRIB_REST_STREAM;   /* only trib_rest_router_add_stream sets it */
         compile_pattern(routes[i].pattern, cr);
     }
+}
+
+void trib_rest_router_add_stream(trib_rest_router *r, const trib_rest_route *route, const trib_rest_stream_ops *ops) {
+    size_t before = r->n;
+    trib_rest_router_add(r, route, 1);
+    if (r->n > before) {
+        r->routes[before].route.flags |= TRIB_REST_STREAM;
+        r->routes[before].stream = ops;
+    }
+}
+
+const trib_rest_stream_ops *trib_rest_route_stream(const trib_rest_route *route) {
+    if (!route || !(route->flags & TRIB_REST_STREAM)) return NULL;
+    /* only routes added by trib_rest_router_add_stream carry the flag, and
+     * those live inside a compiled_route */
+    return ((const compiled_route *)(const void *)route)->stream;
 }
 
 /* Raw (still encoded) segments of a path, as [start,len) pairs. A single

@@ -64,11 +64,31 @@ char *trib_rest_split_target(const char *target, trib_rest_kv *query, trib_error
 
 typedef struct trib_rest_request trib_rest_request;
 typedef struct trib_rest_response trib_rest_response;
+typedef struct trib_rest_stream_ops trib_rest_stream_ops;
 typedef void (*trib_rest_handler)(trib_rest_request *req, trib_rest_response *resp);
 
 /* Route flags. */
 #define TRIB_REST_BODY         0x1u /* the body is a JSON document the handler needs */
 #define TRIB_REST_NEEDS_HERDER 0x2u /* answers 503 while the server has no herder */
+#define TRIB_REST_STREAM       0x4u /* the body goes to a sink piece by piece (uploads); set by
+                                      * trib_rest_router_add_stream */
+
+/* A streamed body (TRIB_REST_STREAM routes): the server authenticates the
+ * request before reading any of it, opens a sink, hands it every piece
+ * (the file part's bytes for multipart/form-data), and calls the route's
+ * handler at the end with req->stream set. The handler owns the sink from
+ * then on (it finishes and frees it, setting req->stream to NULL); a request
+ * that ends any other way (refused, client gone) gets abort(). No body size
+ * limit of the server applies: the sink enforces its own. */
+struct trib_rest_stream_ops {
+    /* A sink for req, or NULL with resp filled (an early refusal). */
+    void *(*open)(trib_rest_request *req, trib_rest_response *resp);
+    /* One piece of the body; -1 with resp filled stops the upload (the rest
+     * is drained, bounded, and resp is the answer). */
+    int (*write)(void *sink, const void *data, size_t n, trib_rest_response *resp);
+    /* Discards a sink and everything it wrote. */
+    void (*abort)(void *sink);
+};
 
 typedef struct trib_rest_route {
     const char *method;   /* "GET", "POST", "PUT", "PATCH", "DELETE" */
@@ -89,6 +109,8 @@ struct trib_rest_request {
     /* Filled by an auth hook (none today); NULL means anonymous, no tenant. */
     const char *principal;
     const char *tenant;
+    /* The open sink of a TRIB_REST_STREAM route (see trib_rest_stream_ops). */
+    void *stream;
     /* Opaque server data for trib_rest_server_* helpers (e.g. the cluster
      * log-level hook); handlers outside rest/ must not use it. */
     void *server;
@@ -99,7 +121,24 @@ struct trib_rest_response {
     json_t *body;      /* owned; NULL for an empty body */
     char *location;    /* owned; Location header or NULL */
     char *allow;       /* owned; Allow header or NULL */
+    int retry_after;   /* Retry-After seconds (429/503), 0 for none */
+    /* Protocol upgrade (status 101, WebSocket): the server adds
+     * "Upgrade: <upgrade>" and "Sec-WebSocket-Accept: <upgrade_accept>"
+     * (both owned) and, once libmicrohttpd hands the connection over,
+     * calls on_upgrade, which takes ownership of upgrade_arg and must
+     * call trib_rest_upgrade_close(handle) when it is done with fd.
+     * extra/extra_len are bytes the client sent after its request (the
+     * first frames), valid during the call only. If the connection ends
+     * before that, upgrade_free(upgrade_arg) is called instead. */
+    char *upgrade;
+    char *upgrade_accept;
+    void (*on_upgrade)(void *arg, int fd, const char *extra, size_t extra_len, void *handle);
+    void (*upgrade_free)(void *arg);
+    void *upgrade_arg;
 };
+
+/* Closes an upgraded connection (the handle given to on_upgrade). */
+void trib_rest_upgrade_close(void *handle);
 
 void trib_rest_response_free(trib_rest_response *r);
 
@@ -110,6 +149,11 @@ void trib_rest_router_destroy(trib_rest_router *r);
 /* Adds routes (copied; pattern strings are borrowed and must outlive the
  * router). A (method, pattern) pair added twice keeps the first. */
 void trib_rest_router_add(trib_rest_router *r, const trib_rest_route *routes, size_t n);
+/* Adds one route whose body is streamed to ops (borrowed, static); the
+ * route gets TRIB_REST_STREAM. */
+void trib_rest_router_add_stream(trib_rest_router *r, const trib_rest_route *route, const trib_rest_stream_ops *ops);
+/* The stream ops of a matched TRIB_REST_STREAM route, else NULL. */
+const trib_rest_stream_ops *trib_rest_route_stream(const trib_rest_route *route);
 
 typedef enum trib_rest_match {
     TRIB_REST_MATCHED,

@@ -16,8 +16,14 @@
 
 #include "rest/router.h"
 
-/* Adds every default route (the full Connect surface). */
+/* Adds every default route (the full Connect surface, and file uploads). */
 void trib_rest_add_default_routes(trib_rest_router *r);
+/* Uploads and file status of SpoolDir connectors (rest/routes_files.c),
+ * with their /tenants/{tenant}/... twins. */
+void trib_rest_add_file_routes(trib_rest_router *r);
+/* HTTP ingest into HttpIngest connectors and its counters
+ * (rest/routes_ingest.c), with their /tenants/{tenant}/... twins. */
+void trib_rest_add_ingest_routes(trib_rest_router *r);
 
 /* ConnectorsResource */
 void trib_rest_h_list_connectors(trib_rest_request *req, trib_rest_response *resp);

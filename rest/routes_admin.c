@@ -258,6 +258,8 @@ void trib_rest_add_default_routes(trib_rest_router *r) {
     trib_rest_router_add(r, trib_rest_admin_routes, trib_rest_admin_routes_n);
     trib_rest_router_add(r, trib_rest_connector_routes, trib_rest_connector_routes_n);
     trib_rest_router_add(r, trib_rest_plugin_routes, trib_rest_plugin_routes_n);
+    trib_rest_add_file_routes(r);
+    trib_rest_add_ingest_routes(r);
 }
 
 void trib_rest_add_starting_routes(trib_rest_router *r) {

@@ -290,12 +290,8 @@ void trib_rest_h_task_status(trib_rest_request *req, trib_rest_response *resp) {
 
 void trib_rest_h_restart_connector(trib_rest_request *req, trib_rest_response *resp) {
     trib_error err = {0};
-    bool include_tasks, only_failed;
-    if (trib_rest_query_bool(req, "includeTasks", false, &include_tasks, &err) < 0 ||
-        trib_rest_query_bool(req, "onlyFailed", false, &only_failed, &err) < 0) {
-        trib_rest_reply_err(resp, &err);
-        return;
-    }
+    bool include_tasks = trib_rest_query_flag(req, "includeTasks", false);
+    bool only_failed = trib_rest_query_flag(req, "onlyFailed", false);
     json_t *status = NULL;
     int rc = trib_herder_restart(req->herder, conn_name(req), include_tasks, only_failed, &status,
                                  &err);

@@ -12,12 +12,7 @@
 #include "rest/http_json.h"
 
 void trib_rest_h_list_plugins(trib_rest_request *req, trib_rest_response *resp) {
-    trib_error err = {0};
-    bool connectors_only;
-    if (trib_rest_query_bool(req, "connectorsOnly", true, &connectors_only, &err) < 0) {
-        trib_rest_reply_err(resp, &err);
-        return;
-    }
+    bool connectors_only = trib_rest_query_flag(req, "connectorsOnly", true);
     json_t *plugins = trib_herder_plugins(req->herder, connectors_only);
     if (!plugins) trib_rest_reply_error(resp, 500, "the herder could not list plugins");
     else trib_rest_reply(resp, 200, plugins);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/time.h"
@@ -40,7 +41,7 @@
 #define LOCAL_NAME_MAX 200
 
 typedef struct fail_entry {
-    char addr[64];
+    char addr[72];   /* "<kind>:<client address>" */
     int64_t start_ms;
     int count;
 } fail_entry;
@@ -266,13 +267,15 @@ static route_kind classify(const trib_rest_request *req) {
     const char *p = req->route->pattern;
     if (strcmp(p, "/") == 0 || strcmp(p, "/health") == 0) return ROUTE_OPEN;
     if (trib_str_startswith(p, "/tenants/{tenant}/connectors") ||
-        trib_str_startswith(p, "/tenants/{tenant}/connector-plugins"))
+        trib_str_startswith(p, "/tenants/{tenant}/connector-plugins") ||
+        trib_str_startswith(p, "/tenants/{tenant}/ingest/"))
         return ROUTE_TENANT;
     if (strcmp(p, "/tenants/{tenant}") == 0 && strcmp(req->method, "DELETE") != 0) return ROUTE_TENANT;
     if (strcmp(p, "/tenants") == 0 || trib_str_startswith(p, "/tenants/")) return ROUTE_ADMIN;
     return ROUTE_ADMIN_VIEW;
 }
 
+/* addr below is the "<kind>:<address>" key of a fail_entry. */
 static fail_entry *fail_find(trib_rest_tenants *t, const char *addr) {
     for (size_t i = 0; i < t->nfails; i++)
         if (strcmp(t->fails[i].addr, addr) == 0) return &t->fails[i];
@@ -341,26 +344,40 @@ static int auth_hook(void *opaque, trib_rest_request *req, trib_error *err) {
     trib_rest_tenants *t = opaque;
     route_kind kind = classify(req);
     if (kind == ROUTE_OPEN) return 0;
-    char abuf[64];
-    const char *addr = trib_rest_request_client_addr(req, abuf, sizeof abuf);
-    if (!addr) addr = "unknown";
-    if (throttled(t, addr))
-        return refuse(t, req, err, TRIB_ERR_QUOTA, "Too many failed authentication attempts from this address; "
-                                                   "retry in a minute");
     char tbuf[512];
     const char *tok = bearer(req, tbuf, sizeof tbuf);
+    /* The valid admin token is checked before any throttling: clients that
+     * share the admin's address (a NAT, a proxy) and fail with keys must
+     * not lock the admin out. Guessing a >= 16 character token is not
+     * helped by this: only the right token skips the throttle. */
     bool is_admin = tok && *tok && t->admin_token && trib_tenant_secret_equal(tok, t->admin_token);
     if (is_admin) {
         req->principal = "admin";
         if (kind == ROUTE_TENANT) req->tenant = intern(t, trib_rest_kv_get(&req->params, "tenant"));
         return 0;
     }
-    if (kind == ROUTE_ADMIN_VIEW && !t->admin_token) return 0;   /* Connect's open API */
+    if (kind == ROUTE_ADMIN_VIEW && !t->admin_token) {
+        /* Connect's open API, unless the cluster has tenants: then
+         * /connectors would list and change their connectors for anyone. */
+        if (trib_tenants_count(t->reg) == 0) return 0;
+        return refuse(t, req, err, TRIB_ERR_FORBIDDEN,
+                      "The admin view is disabled: this cluster has tenants but this worker has no "
+                      "admin.token.file; set admin.token.file to use /connectors, /connector-plugins and /admin");
+    }
+    /* Failures are counted per client address and credential kind (API
+     * keys "trib_...", anything else as admin-token guesses). */
+    char abuf[64], fkey[72];
+    const char *addr = trib_rest_request_client_addr(req, abuf, sizeof abuf);
+    snprintf(fkey, sizeof fkey, "%s:%s", tok && trib_str_startswith(tok, "trib_") ? "key" : "token",
+             addr ? addr : "unknown");
+    if (throttled(t, fkey))
+        return refuse(t, req, err, TRIB_ERR_QUOTA, "Too many failed authentication attempts from this address; "
+                                                   "retry in a minute");
     if (!tok) return refuse(t, req, err, TRIB_ERR_UNAUTHORIZED, "Authentication required: Authorization: Bearer <key>");
     char tenant[TRIB_TENANT_NAME_MAX + 1], id[TRIB_TENANT_KEY_ID_LEN + 1];
     trib_error kerr;
     if (trib_tenants_authenticate(t->reg, tok, tenant, id, &kerr) < 0) {
-        if (*tok) note_failure(t, addr);
+        if (*tok) note_failure(t, fkey);
         return refuse(t, req, err, TRIB_ERR_UNAUTHORIZED, "Invalid credentials");
     }
     char principal[128];
@@ -487,6 +504,35 @@ static void map_response(trib_rest_response *resp, const char *tenant, const cha
     free(tprefix);
 }
 
+/* ---- staging directories ------------------------------------------------------ */
+
+/* Renames <root>/<name> (if present) to <root>/.retired-<name>-<ms>-<n>:
+ * atomic, no walk of a tree the tenant shaped (symlinks included), and
+ * out of reach of every tenant (names never start with '.'). The
+ * operator purges retired directories. 0 also when there was none. */
+static int retire_dir(trib_rest_tenants *ctx, const char *name) {
+    if (!ctx->staging_root) return 0;
+    char *dir = trib_xasprintf("%s/%s", ctx->staging_root, name);
+    int rc = -1;
+    for (int n = 0; n < 100; n++) {
+        char *to = trib_xasprintf("%s/.retired-%s-%lld-%d", ctx->staging_root, name, (long long)trib_now_ms(), n);
+        int r = rename(dir, to);
+        int e = errno;
+        if (r == 0) TRIB_INFO("tenants", "staging directory of tenant %s retired to %s", name, to);
+        free(to);
+        if (r == 0 || e == ENOENT) {
+            rc = 0;
+            break;
+        }
+        if (e != EEXIST && e != ENOTEMPTY) {
+            errno = e;
+            break;
+        }
+    }
+    free(dir);
+    return rc;
+}
+
 /* ---- checks before the herder ---------------------------------------------------- */
 
 /* The tenant's staging directory (created if missing), as a real path. */
@@ -548,7 +594,7 @@ static int check_quotas(trib_herder *h, const trib_tenant *t, const char *full, 
         int64_t k = 1;
         const char *tm = json_string_value(json_object_get(cfg, "tasks.max"));
         if (tm && trib_parse_int64(tm, &k) < 0) k = 1;
-        used += k;
+        used = trib_add_i64_sat(used, k); /* stored configs can hold any int64 */
         json_decref(cfg);
     }
     json_decref(names);
@@ -557,7 +603,7 @@ static int check_quotas(trib_herder *h, const trib_tenant *t, const char *full, 
     if (!exists && q->max_connectors >= 0 && conns + 1 > q->max_connectors)
         return trib_error_set(err, TRIB_ERR_QUOTA, "Tenant %s is at its quota max_connectors=%lld", t->name,
                               (long long)q->max_connectors);
-    if (q->max_tasks >= 0 && used + tasks > q->max_tasks)
+    if (q->max_tasks >= 0 && trib_add_i64_sat(used, tasks) > q->max_tasks)
         return trib_error_set(err, TRIB_ERR_QUOTA,
                               "Tenant %s would exceed its quota max_tasks=%lld: its other connectors use %lld tasks "
                               "and tasks.max is %lld",
@@ -852,7 +898,7 @@ static json_t *tenant_view(trib_rest_tenants *ctx, trib_herder *h, const trib_te
             int64_t k = 1;
             const char *tm = json_string_value(json_object_get(cfg, "tasks.max"));
             if (tm && trib_parse_int64(tm, &k) < 0) k = 1;
-            tasks += k;
+            tasks = trib_add_i64_sat(tasks, k);
             json_decref(cfg);
         }
         json_decref(names);
@@ -901,25 +947,39 @@ static void h_create_tenant(trib_rest_request *req, trib_rest_response *resp) {
         trib_rest_reply_err(resp, &err);
         goto audit;
     }
+    /* Under the write lock, so a concurrent delete cannot retire the
+     * directory between our mkdir and the record. */
+    pthread_mutex_lock(&ctx->write_lock);
+    char *dir = NULL;
+    if (trib_tenants_exists(ctx->reg, name)) {
+        trib_rest_reply_error(resp, 409, "Tenant %s already exists", name);
+        goto unlock;
+    }
     if (ctx->staging_root) {
-        char *dir = trib_xasprintf("%s/%s", ctx->staging_root, name);
-        int mrc = mkdir(dir, 0750);
-        int e = errno;
-        free(dir);
-        if (mrc != 0 && e != EEXIST) {
+        dir = trib_xasprintf("%s/%s", ctx->staging_root, name);
+        /* A directory without a tenant is a leftover (a delete handled by an
+         * older worker, a crash between record and rename): its files were
+         * someone else's, never the new owner's. */
+        if (retire_dir(ctx, name) < 0 || mkdir(dir, 0750) != 0) {
             trib_rest_reply_error(resp, 500, "cannot create the staging directory of tenant %s: %s", name,
-                                  strerror(e));
-            goto audit;
+                                  strerror(errno));
+            free(dir);
+            dir = NULL;
+            goto unlock;
         }
     }
     trib_tenant *t = trib_tenants_create(ctx->reg, name, prefix, &q, &err);
     if (!t) {
+        if (dir) rmdir(dir);   /* refused: nothing may stay behind */
         trib_rest_reply_err(resp, &err);
-        goto audit;
+        goto unlock;
     }
     trib_rest_reply(resp, 201, tenant_view(ctx, req->herder, t));
     resp->location = trib_xasprintf("/tenants/%s", t->name);
     trib_tenant_free(t);
+unlock:
+    pthread_mutex_unlock(&ctx->write_lock);
+    free(dir);
 audit:
     audit_req(ctx, req, resp->status, NULL, resp_message(resp));
 }
@@ -983,8 +1043,17 @@ static void h_delete_tenant(trib_rest_request *req, trib_rest_response *resp) {
     free(tprefix);
     json_decref(names);
     if (rc == 0) {
-        if (trib_tenants_delete(ctx->reg, tn, &err) < 0) trib_rest_reply_err(resp, &err);
-        else trib_rest_reply(resp, 204, NULL);
+        if (trib_tenants_delete(ctx->reg, tn, &err) < 0) {
+            trib_rest_reply_err(resp, &err);
+        } else {
+            /* A later tenant of the same name must start empty. The record
+             * is gone already, so a failure here is logged, not answered:
+             * the next create of that name retires the directory again. */
+            if (retire_dir(ctx, tn) < 0)
+                TRIB_ERROR("tenants", "cannot retire the staging directory of deleted tenant %s: %s", tn,
+                           strerror(errno));
+            trib_rest_reply(resp, 204, NULL);
+        }
     }
 unlock:
     pthread_mutex_unlock(&ctx->write_lock);
@@ -1127,6 +1196,12 @@ void trib_rest_tenants_add_routes(trib_rest_tenants *t, trib_rest_router *r) {
     trib_rest_router_add(r, tenant_admin_routes, sizeof tenant_admin_routes / sizeof *tenant_admin_routes);
     trib_rest_router_add(r, tenant_mirror_routes, sizeof tenant_mirror_routes / sizeof *tenant_mirror_routes);
     trib_rest_add_default_routes(r);
+}
+
+void trib_rest_tenants_audit(const trib_rest_request *req, int status, const char *connector, const char *detail) {
+    const trib_rest_config *cfg = trib_rest_request_config(req);
+    if (!cfg || cfg->auth != auth_hook) return;   /* a server without the tenant layer keeps no audit log */
+    audit_req(cfg->hook_opaque, req, status, connector, detail);
 }
 
 static int chained_log(void *opaque, const char *logger, const char *level, trib_error *err) {

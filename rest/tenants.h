@@ -50,6 +50,12 @@ void trib_rest_tenants_add_routes(trib_rest_tenants *t, trib_rest_router *r);
  * in cfg keeps working (it is chained with its own opaque). */
 void trib_rest_tenants_configure(trib_rest_tenants *t, trib_rest_config *cfg);
 
+/* Records a write handled outside the mirror (uploads, rest/routes_files.c)
+ * in the audit log of the tenant layer serving req; nothing when req's
+ * server has no tenant layer. connector is the full name or NULL, detail
+ * the error message or NULL. */
+void trib_rest_tenants_audit(const trib_rest_request *req, int status, const char *connector, const char *detail);
+
 /* A server with everything above (cfg is copied and configured). t must
  * outlive the server. */
 trib_rest_server *trib_rest_tenants_server_start(trib_rest_tenants *t, const trib_rest_config *cfg,

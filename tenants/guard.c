@@ -50,6 +50,14 @@ char *trib_tenant_runtime_staging_root(void) {
     return copy;
 }
 
+void trib_tenant_runtime_set_share(const char *tenant, double share_in, double share_out) {
+    trib_tenants *reg = atomic_load(&installed);
+    trib_tenant_rt *rt = reg && tenant ? trib_tenants_rt_acquire(reg, tenant) : NULL;
+    if (!rt) return;
+    trib_tenant_rt_set_share(rt, share_in, share_out);
+    trib_tenant_rt_unref(rt);
+}
+
 uint64_t trib_tenant_guard_throttle_calls(void) { return atomic_load(&throttle_calls); }
 
 trib_tenant_guard *trib_tenant_guard_new(trib_tenants *reg, const char *connector, trib_error *err) {
@@ -152,6 +160,26 @@ bool trib_tenant_guard_throttle(trib_tenant_guard *g, trib_tenant_dir dir, uint6
     }
     atomic_fetch_add(&rt->throttled_us[d], (unsigned long long)(trib_mono_us() - now));
     return true;
+}
+
+int64_t trib_tenant_guard_admit(trib_tenant_guard *g, trib_tenant_dir dir, uint64_t records, uint64_t bytes) {
+    if (!g) return 0;
+    int d = dir == TRIB_TENANT_IN ? 0 : 1;
+    trib_tenant_rt *rt = g->rt;
+    trib_tenant_bucket *rb = &rt->buckets[d ? RT_REC_OUT : RT_REC_IN];
+    trib_tenant_bucket *bb = &rt->buckets[d ? RT_BYTES_OUT : RT_BYTES_IN];
+    int64_t now = trib_mono_us();
+    int64_t w1 = trib_tenant_bucket_wait_for(rb, (double)records, now);
+    int64_t w2 = trib_tenant_bucket_wait_for(bb, (double)bytes, now);
+    int64_t wait = w1 > w2 ? w1 : w2;
+    if (wait > 0) return wait;
+    /* two admits racing between look and take may both pass: the buckets
+     * lend, so the overdraft is paid by the next caller's wait */
+    atomic_fetch_add(&rt->records[d], records);
+    atomic_fetch_add(&rt->bytes[d], bytes);
+    trib_tenant_bucket_take(rb, (double)records, now);
+    trib_tenant_bucket_take(bb, (double)bytes, now);
+    return 0;
 }
 
 int32_t trib_tenant_guard_batch_limit(trib_tenant_guard *g, trib_tenant_dir dir) {

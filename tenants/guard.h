@@ -61,6 +61,12 @@ void trib_tenant_runtime_install_staging(const char *root);
 /* A copy of the installed staging root (caller frees) or NULL. */
 char *trib_tenant_runtime_staging_root(void);
 
+/* Distributed mode: this worker's share (0..1] of tenant's rate quotas, for
+ * source tasks (in) and sink tasks (out), so the buckets of all workers
+ * add up to the tenant's quota (the herder derives it from the placement
+ * in the config log). No-op without an installed registry or tenant. */
+void trib_tenant_runtime_set_share(const char *tenant, double share_in, double share_out);
+
 /* The guard for a task of `connector` (full name) from the installed
  * registry: NULL with err->code TRIB_OK for a non-tenant connector; NULL
  * with FORBIDDEN when the tenant does not exist or no registry is
@@ -82,6 +88,12 @@ int trib_tenant_guard_check_topic(trib_tenant_guard *g, const char *topic, trib_
  * waiting (the caller stops), true otherwise. NULL g returns true at once. */
 bool trib_tenant_guard_throttle(trib_tenant_guard *g, trib_tenant_dir dir, uint64_t records,
                                 uint64_t bytes, const atomic_bool *stop);
+
+/* throttle() for callers that refuse rather than wait (HTTP ingest answers
+ * 429 with Retry-After): 0 when the records/bytes fit the tenant's quotas
+ * now (they are then accounted and taken), else the microseconds after
+ * which they would, and nothing is taken. NULL g returns 0. */
+int64_t trib_tenant_guard_admit(trib_tenant_guard *g, trib_tenant_dir dir, uint64_t records, uint64_t bytes);
 
 /* Largest batch (records) worth one throttle call in direction dir: about
  * a second of the tenant's record rate, at least 1; INT32_MAX without a

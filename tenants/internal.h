@@ -6,6 +6,7 @@
 #ifndef TRIB_TENANTS_INTERNAL_H
 #define TRIB_TENANTS_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "tenants/quota.h"
@@ -25,10 +26,17 @@ typedef struct trib_tenant_rt {
     atomic_ullong records[2], bytes[2], throttled_us[2];
     atomic_ullong violations;
     atomic_int guards;
+    /* This worker's share of the tenant's rate quotas, per direction (in:
+     * source tasks, out: sink tasks), from the cluster's placement; 1 in
+     * standalone mode. rate_lock orders quota and share changes. */
+    pthread_mutex_t rate_lock;
+    trib_tenant_quotas quotas;
+    double share[2];
 } trib_tenant_rt;
 
 trib_tenant_rt *trib_tenant_rt_new(const trib_tenant *t);
 void trib_tenant_rt_set_quotas(trib_tenant_rt *rt, const trib_tenant_quotas *q);
+void trib_tenant_rt_set_share(trib_tenant_rt *rt, double share_in, double share_out);
 trib_tenant_rt *trib_tenant_rt_ref(trib_tenant_rt *rt);
 void trib_tenant_rt_unref(trib_tenant_rt *rt);
 

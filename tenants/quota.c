@@ -38,6 +38,20 @@ void trib_tenant_bucket_set_rate(trib_tenant_bucket *b, double rate, int64_t now
     pthread_mutex_unlock(&b->lock);
 }
 
+int64_t trib_tenant_bucket_wait_for(trib_tenant_bucket *b, double n, int64_t now_us) {
+    if (atomic_load_explicit(&b->rate, memory_order_relaxed) <= 0 || n <= 0) return 0;
+    pthread_mutex_lock(&b->lock);
+    double rate = atomic_load(&b->rate);
+    int64_t wait = 0;
+    if (rate > 0) {
+        refill(b, rate, now_us);
+        double need = n < b->burst ? n : b->burst;
+        if (b->tokens < need) wait = (int64_t)ceil((need - b->tokens) / rate * 1e6);
+    }
+    pthread_mutex_unlock(&b->lock);
+    return wait;
+}
+
 int64_t trib_tenant_bucket_take(trib_tenant_bucket *b, double n, int64_t now_us) {
     /* The common case (no quota) costs one atomic load and no lock. */
     if (atomic_load_explicit(&b->rate, memory_order_relaxed) <= 0 || n <= 0) return 0;
@@ -47,7 +61,13 @@ int64_t trib_tenant_bucket_take(trib_tenant_bucket *b, double n, int64_t now_us)
     if (rate > 0) {
         refill(b, rate, now_us);
         b->tokens -= n;
-        if (b->tokens < 0) wait = (int64_t)ceil(-b->tokens / rate * 1e6);
+        if (b->tokens < 0) {
+            /* A tiny rate and a large take can exceed int64 microseconds:
+             * converting such a double is undefined, so clamp (a day is a
+             * hold, the task still stops when asked). */
+            double us = ceil(-b->tokens / rate * 1e6);
+            wait = us < 86400e6 ? (int64_t)us : (int64_t)86400e6;
+        }
     }
     pthread_mutex_unlock(&b->lock);
     return wait;

@@ -35,5 +35,11 @@ void trib_tenant_bucket_set_rate(trib_tenant_bucket *b, double rate, int64_t now
 /* Takes n tokens; returns the microseconds to wait (0 when the balance
  * stays >= 0 or the bucket is unlimited). */
 int64_t trib_tenant_bucket_take(trib_tenant_bucket *b, double n, int64_t now_us);
+/* For callers that refuse instead of waiting (HTTP ingest's 429): the
+ * microseconds until take(n) would not have to wait, 0 when it would pass
+ * now. A request larger than the burst passes from a full bucket (it then
+ * lends, as take does), so it is delayed, never refused forever. Takes
+ * nothing. */
+int64_t trib_tenant_bucket_wait_for(trib_tenant_bucket *b, double n, int64_t now_us);
 
 #endif

@@ -37,6 +37,9 @@ trib_tenant_rt *trib_tenant_rt_new(const trib_tenant *t) {
     rt->name = trib_xstrdup(t->name);
     rt->prefix = trib_xstrdup(t->topic_prefix);
     int64_t now = trib_mono_us();
+    pthread_mutex_init(&rt->rate_lock, NULL);
+    rt->quotas = t->quotas;
+    rt->share[0] = rt->share[1] = 1.0;
     trib_tenant_bucket_init(&rt->buckets[RT_REC_IN], t->quotas.records_in, 1.0, now);
     trib_tenant_bucket_init(&rt->buckets[RT_BYTES_IN], t->quotas.bytes_in, 1.0, now);
     trib_tenant_bucket_init(&rt->buckets[RT_REC_OUT], t->quotas.records_out, 1.0, now);
@@ -44,12 +47,31 @@ trib_tenant_rt *trib_tenant_rt_new(const trib_tenant *t) {
     return rt;
 }
 
-void trib_tenant_rt_set_quotas(trib_tenant_rt *rt, const trib_tenant_quotas *q) {
+/* Rates are quota x this worker's share; 0 (unlimited) stays 0. */
+static void rt_apply_rates_locked(trib_tenant_rt *rt) {
     int64_t now = trib_mono_us();
-    trib_tenant_bucket_set_rate(&rt->buckets[RT_REC_IN], q->records_in, now);
-    trib_tenant_bucket_set_rate(&rt->buckets[RT_BYTES_IN], q->bytes_in, now);
-    trib_tenant_bucket_set_rate(&rt->buckets[RT_REC_OUT], q->records_out, now);
-    trib_tenant_bucket_set_rate(&rt->buckets[RT_BYTES_OUT], q->bytes_out, now);
+    const trib_tenant_quotas *q = &rt->quotas;
+    trib_tenant_bucket_set_rate(&rt->buckets[RT_REC_IN], q->records_in * rt->share[0], now);
+    trib_tenant_bucket_set_rate(&rt->buckets[RT_BYTES_IN], q->bytes_in * rt->share[0], now);
+    trib_tenant_bucket_set_rate(&rt->buckets[RT_REC_OUT], q->records_out * rt->share[1], now);
+    trib_tenant_bucket_set_rate(&rt->buckets[RT_BYTES_OUT], q->bytes_out * rt->share[1], now);
+}
+
+void trib_tenant_rt_set_quotas(trib_tenant_rt *rt, const trib_tenant_quotas *q) {
+    pthread_mutex_lock(&rt->rate_lock);
+    rt->quotas = *q;
+    rt_apply_rates_locked(rt);
+    pthread_mutex_unlock(&rt->rate_lock);
+}
+
+void trib_tenant_rt_set_share(trib_tenant_rt *rt, double share_in, double share_out) {
+    pthread_mutex_lock(&rt->rate_lock);
+    if (share_in != rt->share[0] || share_out != rt->share[1]) {
+        rt->share[0] = share_in;
+        rt->share[1] = share_out;
+        rt_apply_rates_locked(rt);
+    }
+    pthread_mutex_unlock(&rt->rate_lock);
 }
 
 trib_tenant_rt *trib_tenant_rt_ref(trib_tenant_rt *rt) {
@@ -60,6 +82,7 @@ trib_tenant_rt *trib_tenant_rt_ref(trib_tenant_rt *rt) {
 void trib_tenant_rt_unref(trib_tenant_rt *rt) {
     if (!rt || atomic_fetch_sub(&rt->refs, 1) != 1) return;
     for (int i = 0; i < RT_NBUCKETS; i++) trib_tenant_bucket_destroy(&rt->buckets[i]);
+    pthread_mutex_destroy(&rt->rate_lock);
     free(rt->name);
     free(rt->prefix);
     free(rt);
@@ -230,6 +253,13 @@ bool trib_tenants_exists(trib_tenants *r, const char *name) {
     bool found = name && find_locked(r, name) != NULL;
     pthread_mutex_unlock(&r->lock);
     return found;
+}
+
+size_t trib_tenants_count(trib_tenants *r) {
+    pthread_mutex_lock(&r->lock);
+    size_t n = r->n;
+    pthread_mutex_unlock(&r->lock);
+    return n;
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }

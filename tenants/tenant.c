@@ -13,7 +13,8 @@
 #include "common/util.h"
 
 trib_tenant_quotas trib_tenant_quotas_default(void) {
-    trib_tenant_quotas q = {.max_connectors = 10, .max_tasks = 50};
+    trib_tenant_quotas q = {.max_connectors = 10, .max_tasks = 50, .max_file_bytes = INT64_C(1) << 30,
+                            .max_staged_bytes = INT64_C(10) << 30};
     return q;
 }
 
@@ -98,8 +99,9 @@ static int unhex(const char *s, unsigned char *out, size_t n) {
 }
 
 json_t *trib_tenant_quotas_json(const trib_tenant_quotas *q) {
-    return json_pack("{sI sI sf sf sf sf}", "max_connectors", (json_int_t)q->max_connectors, "max_tasks",
-                     (json_int_t)q->max_tasks, "records_in_per_sec", q->records_in, "bytes_in_per_sec",
+    return json_pack("{sI sI sI sI sf sf sf sf}", "max_connectors", (json_int_t)q->max_connectors, "max_tasks",
+                     (json_int_t)q->max_tasks, "max_file_bytes", (json_int_t)q->max_file_bytes, "max_staged_bytes",
+                     (json_int_t)q->max_staged_bytes, "records_in_per_sec", q->records_in, "bytes_in_per_sec",
                      q->bytes_in, "records_out_per_sec", q->records_out, "bytes_out_per_sec", q->bytes_out);
 }
 
@@ -113,6 +115,8 @@ int trib_tenant_quotas_from_json(const json_t *o, trib_tenant_quotas *q, trib_er
         double *dp = NULL;
         if (strcmp(k, "max_connectors") == 0) ip = &r.max_connectors;
         else if (strcmp(k, "max_tasks") == 0) ip = &r.max_tasks;
+        else if (strcmp(k, "max_file_bytes") == 0) ip = &r.max_file_bytes;
+        else if (strcmp(k, "max_staged_bytes") == 0) ip = &r.max_staged_bytes;
         else if (strcmp(k, "records_in_per_sec") == 0) dp = &r.records_in;
         else if (strcmp(k, "bytes_in_per_sec") == 0) dp = &r.bytes_in;
         else if (strcmp(k, "records_out_per_sec") == 0) dp = &r.records_out;
@@ -121,8 +125,8 @@ int trib_tenant_quotas_from_json(const json_t *o, trib_tenant_quotas *q, trib_er
             char shown[64];
             show(shown, sizeof shown, k);
             return trib_error_set(err, TRIB_ERR_INVALID,
-                                  "quotas.%s: unknown quota (known: max_connectors, max_tasks, "
-                                  "records_in_per_sec, bytes_in_per_sec, records_out_per_sec, "
+                                  "quotas.%s: unknown quota (known: max_connectors, max_tasks, max_file_bytes, "
+                                  "max_staged_bytes, records_in_per_sec, bytes_in_per_sec, records_out_per_sec, "
                                   "bytes_out_per_sec)",
                                   shown);
         }

@@ -44,11 +44,15 @@
 typedef struct trib_tenant_quotas {
     int64_t max_connectors;
     int64_t max_tasks;
+    /* uploads (rest/routes_files.c): one file's size, and all files waiting
+     * in the tenant's connectors' input directories together */
+    int64_t max_file_bytes, max_staged_bytes;
     double records_in, bytes_in;
     double records_out, bytes_out;
 } trib_tenant_quotas;
 
-/* Defaults for a new tenant: 10 connectors, 50 tasks, rates unlimited. */
+/* Defaults for a new tenant: 10 connectors, 50 tasks, uploads of at most
+ * 1 GiB each and 10 GiB staged, rates unlimited. */
 trib_tenant_quotas trib_tenant_quotas_default(void);
 
 typedef struct trib_tenant_key {
@@ -87,7 +91,7 @@ trib_tenant *trib_tenant_from_record(const char *name, const json_t *v, trib_err
 /* What the REST API shows: no MACs, key ids and creation times only. */
 json_t *trib_tenant_public_json(const trib_tenant *t);
 
-/* Quotas from a JSON object {"max_connectors", "max_tasks",
+/* Quotas from a JSON object {"max_connectors", "max_tasks", "max_file_bytes", "max_staged_bytes",
  * "records_in_per_sec", "bytes_in_per_sec", "records_out_per_sec",
  * "bytes_out_per_sec"} over *q (absent fields keep their value; unknown
  * fields are INVALID, naming them). */
@@ -145,6 +149,7 @@ int trib_tenants_set_quotas(trib_tenants *r, const char *name, const trib_tenant
 /* A copy of the tenant (caller frees) or NULL with NOT_FOUND. */
 trib_tenant *trib_tenants_get(trib_tenants *r, const char *name, trib_error *err);
 bool trib_tenants_exists(trib_tenants *r, const char *name);
+size_t trib_tenants_count(trib_tenants *r);
 /* Sorted JSON array of tenant names. */
 json_t *trib_tenants_list(trib_tenants *r);
 

@@ -27,9 +27,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int cmp_strp(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Connect's recommender for transforms.<a>.type / predicates.<p>.type:
+ * every class of that kind, sorted. */
+static json_t *sorted_names(const char **names, size_t n) {
+    qsort(names, n, sizeof *names, cmp_strp);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(names[i]));
+    free(names);
+    return a;
+}
+
+static json_t *recommend_transforms(void) {
+    const trib_transform_plugin *const *all = trib_transforms_all();
+    size_t n = 0;
+    while (all[n]) n++;
+    const char **names = trib_xcalloc(n + 1, sizeof *names);
+    for (size_t i = 0; i < n; i++) names[i] = all[i]->class_name;
+    return sorted_names(names, n);
+}
+
+static json_t *recommend_predicates(void) {
+    const trib_predicate_plugin *const *all = trib_predicates_all();
+    size_t n = 0;
+    while (all[n]) n++;
+    const char **names = trib_xcalloc(n + 1, sizeof *names);
+    for (size_t i = 0; i < n; i++) names[i] = all[i]->class_name;
+    return sorted_names(names, n);
+}
+
+/* The documentation and display name of the type keys name the alias; the
+ * connector validation sets them (trib_config_report_embed). */
 static const trib_config_def transform_type_def[] = {
     {.name = "type", .type = TRIB_CFG_CLASS, .importance = TRIB_IMP_HIGH, .group = "Transforms",
-     .doc = "Class for the transformation."},
+     .doc = "Class for the transformation.", .width = TRIB_WIDTH_LONG, .recommended = recommend_transforms},
     TRIB_CONFIG_END,
 };
 
@@ -44,7 +78,7 @@ static const trib_config_def transform_implicit_def[] = {
 
 static const trib_config_def predicate_type_def[] = {
     {.name = "type", .type = TRIB_CFG_CLASS, .importance = TRIB_IMP_HIGH, .group = "Predicates",
-     .doc = "Class for the predicate."},
+     .doc = "Class for the predicate.", .width = TRIB_WIDTH_LONG, .recommended = recommend_predicates},
     TRIB_CONFIG_END,
 };
 
@@ -199,11 +233,15 @@ static void walk_predicates(walk_ctx *w, char **palias, size_t np) {
         if (cls && !pp) {
             if (trib_transform_find(cls))
                 fail(w, type_key, "Invalid value %s for configuration %s: Not a Predicate", cls, type_key);
-            else
+            else {
                 fail(w, type_key, "Invalid value %s for configuration %s: Class %s could not be found.", cls, type_key,
                      cls);
+                if (w->report) trib_config_report_value_null(w->report, type_key);
+            }
         }
         if (pp) {
+            /* a CLASS value shows as the class it names, as Connect parses it */
+            if (w->report) trib_config_report_set_value(w->report, type_key, pp->class_name);
             void *ctx = plugin_build(w, pp->config, prefix, type_key, false, pp);
             if (ctx) {
                 trib_transform_chain *c = w->chain;
@@ -241,12 +279,17 @@ static void walk_transforms(walk_ctx *w, char **talias, size_t nt, char **palias
             if (!tp) {
                 if (trib_predicate_find(cls))
                     fail(w, type_key, "Invalid value %s for configuration %s: Not a Transformation", cls, type_key);
-                else
+                else {
                     fail(w, type_key, "Invalid value %s for configuration %s: Class %s could not be found.", cls,
                          type_key, cls);
+                    if (w->report) trib_config_report_value_null(w->report, type_key);
+                }
             }
         }
-        if (stop(w)) goto next;
+        /* without a class there is nothing to enrich: Connect reports only
+         * the type key of such an alias */
+        if (stop(w) || !tp) goto next;
+        if (w->report) trib_config_report_set_value(w->report, type_key, tp->class_name);
 
         /* predicate / negate */
         if (w->report) {

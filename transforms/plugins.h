@@ -18,6 +18,11 @@ extern const trib_transform_plugin trib_smt_timestamp_converter_key, trib_smt_ti
 extern const trib_transform_plugin trib_smt_regex_router;
 extern const trib_transform_plugin trib_smt_filter;
 extern const trib_transform_plugin trib_smt_validate, trib_smt_validate_key, trib_smt_validate_value;
+extern const trib_transform_plugin trib_smt_drop_headers, trib_smt_insert_header;
+extern const trib_transform_plugin trib_smt_timestamp_router;
+extern const trib_transform_plugin trib_smt_set_schema_metadata_key, trib_smt_set_schema_metadata_value;
+extern const trib_transform_plugin trib_smt_flatten_key, trib_smt_flatten_value;
+extern const trib_transform_plugin trib_smt_header_from_key, trib_smt_header_from_value;
 
 extern const trib_predicate_plugin trib_pred_topic_name_matches;
 extern const trib_predicate_plugin trib_pred_has_header_key;

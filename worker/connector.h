@@ -63,6 +63,14 @@ json_t *trib_source_task_context_offset(trib_source_task_context *tctx, const js
 bool trib_source_task_context_stopping(const trib_source_task_context *tctx);
 const char *trib_source_task_context_connector(const trib_source_task_context *tctx);
 int trib_source_task_context_task_id(const trib_source_task_context *tctx);
+/* Reports one piece of input the task could not turn into a record (a
+ * source's ErrantRecordReporter; e.g. a CSV row that does not parse). With
+ * errors.tolerance=all, raw (the input as read) goes to the dead letter
+ * queue with the given headers plus Connect's error headers, and 0 is
+ * returned; with errors.tolerance=none (or no runtime to report to) -1 is
+ * returned and the task decides what failing means. Borrows everything. */
+int trib_source_task_context_report(trib_source_task_context *tctx, const void *raw, size_t len,
+                                    const trib_header *headers, size_t nheaders, const trib_error *why);
 
 /* Sink task services (Connect's SinkTaskContext). Call only from the task's
  * own callbacks. */
@@ -100,10 +108,15 @@ typedef struct trib_source_task_ops {
      * last record of each source partition in a batch only, saving an
      * offset object per record; the price is that after a failed delivery
      * the task resumes from the start of that batch (at-least-once, as
-     * after a crash). */
+     * after a crash). A record whose topic is NULL is an offset marker:
+     * nothing is produced, and its source offset commits in order with the
+     * records around it (a source whose last input was rejected or empty
+     * still moves its position on). */
     int (*poll)(void *ctx, trib_record_batch *out, trib_error *err);
-    /* Optional: every record polled so far up to these offsets is durably in
-     * Kafka and its offset committed (Connect's commit()). */
+    /* Optional: called after source offsets were committed (after each
+     * offset flush; in exactly-once mode after each transaction). The
+     * offsets committed are what trib_source_task_context_offset reads
+     * (Connect's commit()). */
     int (*commit)(void *ctx, trib_error *err);
     void (*stop)(void *ctx);  /* frees ctx; must not block long */
 } trib_source_task_ops;
@@ -162,6 +175,29 @@ typedef struct trib_connector_info {
     const char *module;                    /* plugin module holding it ("postgres"); NULL: in the core */
     const trib_connector_plugin *builtin;  /* the plugin, when module is NULL */
 } trib_connector_info;
+
+/* A key of another product's connector that the Tributary plugin serving
+ * its class does not honour: accepted is the NULL-terminated list of values
+ * that match what Tributary does anyway (case-insensitive), NULL when no
+ * value is honoured. Validation names the key when its value is not
+ * accepted. */
+typedef struct trib_foreign_key {
+    const char *key;
+    const char *const *accepted;
+} trib_foreign_key;
+
+/* Another product's connector class served by one of Tributary's plugins
+ * (Confluent's JdbcSinkConnector by PostgresSink), so its configs are
+ * accepted unchanged by class name. */
+typedef struct trib_foreign_class {
+    const char *class_name;
+    const char *served_by;                 /* a catalog class name */
+    const trib_foreign_key *unsupported;   /* ends with {NULL, NULL} */
+} trib_foreign_class;
+
+/* The foreign class a name (its full or simple class name) stands for, or
+ * NULL. trib_connector_lookup resolves such names to the serving plugin. */
+const trib_foreign_class *trib_connector_foreign(const char *name);
 
 /* The catalog entry for a class name or alias (the trailing "Connector" of
  * a class's simple name may be dropped, as in Connect: "FileStreamSource" ==

@@ -22,97 +22,165 @@ static const char *const txn_boundary_values[] = {"poll", "interval", "connector
 
 #define COMMON "Common"
 #define ERRORS "Error Handling"
+#define EOS "Exactly Once Support"
+#define CONVERTER_DOC(what)                                                                                     \
+    "Converter class used to convert between Kafka Connect format and the serialized form that is written to " \
+    "Kafka. This controls the format of the " what " in messages written to or read from Kafka, and since this " \
+    "is independent of connectors it allows any connector to work with any serialization format. Examples of "  \
+    "common formats include JSON and Avro."
+
+/* Connect 3.9's ConnectorConfig, key by key: type, default, importance,
+ * group, order, width and display name as GET /connector-plugins/{p}/config
+ * shows them there, and its documentation wherever Tributary does what it
+ * says (where it does not, the text says what Tributary does; rest/README.md
+ * lists those keys). */
+/* Connect's ConfigDef.nonEmptyStringWithoutControlChars, with its texts. */
+static int validate_name(const trib_config_def *def, const char *value, trib_error *err) {
+    (void)def;
+    if (!*value) return trib_error_set(err, TRIB_ERR_INVALID, "String may not be empty");
+    trib_strbuf codes;
+    trib_strbuf_init(&codes);
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) trib_strbuf_printf(&codes, "%s%u", codes.len ? ", " : "", *p);
+    int rc = 0;
+    if (codes.len)
+        rc = trib_error_set(err, TRIB_ERR_INVALID,
+                            "String may not contain control sequences but had the following ASCII chars: %s",
+                            codes.data);
+    trib_strbuf_free(&codes);
+    return rc;
+}
 
 const trib_config_def trib_connector_common_defs[] = {
-    {.name = "name", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH, .non_empty = true,
-     .doc = "Globally unique name to use for this connector.", .group = COMMON, .display_name = "Connector name"},
+    {.name = "name", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH, .validate = validate_name,
+     .doc = "Globally unique name to use for this connector.", .group = COMMON, .order = 1,
+     .width = TRIB_WIDTH_MEDIUM, .display_name = "Connector name"},
     {.name = "connector.class", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH,
-     .doc = "Name or alias of the class for this connector, e.g. FileStreamSink or "
-            "org.apache.kafka.connect.file.FileStreamSinkConnector.",
-     .group = COMMON, .display_name = "Connector class"},
+     .doc = "Name or alias of the class for this connector. Must be a subclass of "
+            "org.apache.kafka.connect.connector.Connector. If the connector is "
+            "org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name,  or use "
+            "\"FileStreamSink\" or \"FileStreamSinkConnector\" to make the configuration a bit shorter",
+     .group = COMMON, .order = 2, .width = TRIB_WIDTH_LONG, .display_name = "Connector class"},
     {.name = "tasks.max", .type = TRIB_CFG_INT, .default_value = "1", .importance = TRIB_IMP_HIGH,
-     .has_min = true, .min = 1, .doc = "Maximum number of tasks to use for this connector.",
-     .group = COMMON, .display_name = "Tasks max"},
+     .has_min = true, .min = 1, .has_max = true, .max = TRIB_CONNECTOR_MAX_TASKS,
+     .doc = "Maximum number of tasks to use for this connector.",
+     .group = COMMON, .order = 3, .width = TRIB_WIDTH_SHORT, .display_name = "Tasks max"},
+    {.name = "tasks.max.enforce", .type = TRIB_CFG_BOOLEAN, .default_value = "true", .importance = TRIB_IMP_LOW,
+     .doc = "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector. By "
+            "default, connectors that generate too many tasks will fail, and existing sets of tasks that exceed "
+            "the tasks.max property will also be failed. If this property is set to false, then connectors will "
+            "be allowed to generate more than the maximum number of tasks, and existing sets of tasks that exceed "
+            "the tasks.max property will be allowed to run. This property is deprecated and will be removed in an "
+            "upcoming major release.",
+     .group = COMMON, .order = 4, .width = TRIB_WIDTH_SHORT, .display_name = "Enforce tasks max"},
     {.name = "key.converter", .type = TRIB_CFG_CLASS, .optional = true, .importance = TRIB_IMP_LOW,
-     .doc = "Converter for record keys; overrides the worker's key.converter.", .group = COMMON,
+     .doc = CONVERTER_DOC("keys"), .group = COMMON, .order = 5, .width = TRIB_WIDTH_SHORT,
      .display_name = "Key converter class"},
     {.name = "value.converter", .type = TRIB_CFG_CLASS, .optional = true, .importance = TRIB_IMP_LOW,
-     .doc = "Converter for record values; overrides the worker's value.converter.", .group = COMMON,
+     .doc = CONVERTER_DOC("values"), .group = COMMON, .order = 6, .width = TRIB_WIDTH_SHORT,
      .display_name = "Value converter class"},
     {.name = "header.converter", .type = TRIB_CFG_CLASS, .optional = true, .importance = TRIB_IMP_LOW,
-     .doc = "Converter for record headers (headers are passed through as bytes).", .group = COMMON,
-     .display_name = "Header converter class"},
+     .doc = "Converter for record headers. Tributary passes header values through as bytes and does not "
+            "convert them.",
+     .group = COMMON, .order = 7, .width = TRIB_WIDTH_SHORT, .display_name = "Header converter class"},
     {.name = "transforms", .type = TRIB_CFG_LIST, .default_value = "", .importance = TRIB_IMP_LOW,
-     .doc = "Aliases for the transformations to apply to records, in order.", .group = "Transforms",
-     .display_name = "Transforms"},
+     .doc = "Aliases for the transformations to be applied to records.", .group = "Transforms", .order = 8,
+     .width = TRIB_WIDTH_LONG, .display_name = "Transforms"},
     {.name = "predicates", .type = TRIB_CFG_LIST, .default_value = "", .importance = TRIB_IMP_LOW,
-     .doc = "Aliases for the predicates used by transformations.", .group = "Predicates",
-     .display_name = "Predicates"},
+     .doc = "Aliases for the predicates used by transformations.", .group = "Predicates", .order = 9,
+     .width = TRIB_WIDTH_LONG, .display_name = "Predicates"},
     {.name = "config.action.reload", .type = TRIB_CFG_STRING, .default_value = "restart",
      .importance = TRIB_IMP_LOW, .one_of = (const char *const[]){"none", "restart", NULL},
-     .doc = "Accepted for compatibility; configuration providers are not used.", .group = COMMON},
+     .doc = "Accepted for compatibility; configuration providers are not used.", .group = COMMON,
+     .order = 10, .width = TRIB_WIDTH_MEDIUM, .display_name = "Reload Action"},
     {.name = "errors.retry.timeout", .type = TRIB_CFG_LONG, .default_value = "-1", .has_min = true, .min = -1,
      .importance = TRIB_IMP_MEDIUM,
      .doc = "Maximum ms to retry a conversion that failed with a retriable error (e.g. the schema registry "
             "is unreachable); 0 no retries, -1 (the default; Connect's is 0) without limit, so a registry "
             "blip never kills a task. Retriable errors of poll/put/flush are always retried.",
-     .group = ERRORS, .display_name = "Retry Timeout for Errors"},
+     .group = ERRORS, .order = 1, .width = TRIB_WIDTH_MEDIUM, .display_name = "Retry Timeout for Errors"},
     {.name = "errors.retry.delay.max.ms", .type = TRIB_CFG_LONG, .default_value = "60000",
      .has_min = true, .min = 1, .importance = TRIB_IMP_MEDIUM,
-     .doc = "Maximum ms between consecutive retries (exponential backoff with jitter).", .group = ERRORS,
+     .doc = "The maximum duration in milliseconds between consecutive retry attempts. Jitter will be added to the "
+            "delay once this limit is reached to prevent thundering herd issues.",
+     .group = ERRORS, .order = 2, .width = TRIB_WIDTH_MEDIUM,
      .display_name = "Maximum Delay Between Retries for Errors"},
     {.name = "errors.tolerance", .type = TRIB_CFG_STRING, .default_value = "none", .one_of = tolerance_values,
      .importance = TRIB_IMP_MEDIUM,
-     .doc = "none: an error fails the task. all: skip problematic records (to the dead letter "
-            "queue when one is configured).",
-     .group = ERRORS, .display_name = "Error Tolerance"},
+     .doc = "Behavior for tolerating errors during connector operation. 'none' is the default value and signals "
+            "that any error will result in an immediate connector task failure; 'all' changes the behavior to "
+            "skip over problematic records.",
+     .group = ERRORS, .order = 3, .width = TRIB_WIDTH_SHORT, .display_name = "Error Tolerance"},
     {.name = "errors.log.enable", .type = TRIB_CFG_BOOLEAN, .default_value = "false", .importance = TRIB_IMP_MEDIUM,
-     .doc = "Log each error with its record's topic, partition and offset.", .group = ERRORS,
-     .display_name = "Log Errors"},
+     .doc = "If true, write each error and the details of the failed operation and problematic record to the "
+            "Connect application log. This is 'false' by default, so that only errors that are not tolerated are "
+            "reported.",
+     .group = ERRORS, .order = 4, .width = TRIB_WIDTH_SHORT, .display_name = "Log Errors"},
     {.name = "errors.log.include.messages", .type = TRIB_CFG_BOOLEAN, .default_value = "false",
-     .importance = TRIB_IMP_MEDIUM, .doc = "Also log the record's key and value (may expose data).",
-     .group = ERRORS, .display_name = "Log Error Details"},
+     .importance = TRIB_IMP_MEDIUM,
+     .doc = "Whether to include in the log the Connect record that resulted in a failure. For sink records, the "
+            "topic, partition, offset, and timestamp will be logged. For source records, the key and value (and "
+            "their schemas), all headers, and the timestamp, Kafka topic, Kafka partition, source partition, and "
+            "source offset will be logged. This is 'false' by default, which will prevent record keys, values, and "
+            "headers from being written to log files.",
+     .group = ERRORS, .order = 5, .width = TRIB_WIDTH_SHORT, .display_name = "Log Error Details"},
+    TRIB_CONFIG_END,
+};
+
+/* The dead letter queue: SinkConnectorConfig's keys. Tributary also honours
+ * them for source connectors, where they are validated and bound but not
+ * described, so a source's definitions list what Connect's do. */
+const trib_config_def trib_connector_dlq_defs[] = {
     {.name = "errors.deadletterqueue.topic.name", .type = TRIB_CFG_STRING, .default_value = "",
      .importance = TRIB_IMP_MEDIUM,
-     .doc = "Topic for records that failed (with errors.tolerance=all). Tributary supports it for "
-            "source connectors too.",
-     .group = ERRORS, .display_name = "Dead Letter Queue Topic Name"},
-    {.name = "errors.deadletterqueue.topic.replication.factor", .type = TRIB_CFG_INT, .default_value = "3",
-     .importance = TRIB_IMP_MEDIUM, .doc = "Replication factor used to create the dead letter queue topic.",
-     .group = ERRORS, .display_name = "Dead Letter Queue Topic Replication Factor"},
+     .doc = "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error "
+            "when processed by this sink connector, or its transformations or converters. The topic name is blank "
+            "by default, which means that no messages are to be recorded in the DLQ.",
+     .group = ERRORS, .order = 6, .width = TRIB_WIDTH_MEDIUM, .display_name = "Dead Letter Queue Topic Name"},
+    {.name = "errors.deadletterqueue.topic.replication.factor", .type = TRIB_CFG_SHORT, .default_value = "3",
+     .importance = TRIB_IMP_MEDIUM,
+     .doc = "Replication factor used to create the dead letter queue topic when it doesn't already exist.",
+     .group = ERRORS, .order = 7, .width = TRIB_WIDTH_MEDIUM,
+     .display_name = "Dead Letter Queue Topic Replication Factor"},
     {.name = "errors.deadletterqueue.context.headers.enable", .type = TRIB_CFG_BOOLEAN, .default_value = "false",
      .importance = TRIB_IMP_MEDIUM,
-     .doc = "Add __connect.errors.* headers (topic, partition, offset, stage, exception) to DLQ records.",
-     .group = ERRORS, .display_name = "Enable Error Context Headers"},
+     .doc = "If true, add headers containing error context to the messages written to the dead letter queue. To "
+            "avoid clashing with headers from the original record, all error context header keys, all error "
+            "context header keys will start with <code>__connect.errors.</code>",
+     .group = ERRORS, .order = 8, .width = TRIB_WIDTH_MEDIUM, .display_name = "Enable Error Context Headers"},
     TRIB_CONFIG_END,
 };
 
 const trib_config_def trib_connector_sink_defs[] = {
+    /* both order 4 in Connect's SinkConnectorConfig */
     {.name = "topics", .type = TRIB_CFG_LIST, .default_value = "", .importance = TRIB_IMP_HIGH,
-     .doc = "Topics to consume. Only one of topics or topics.regex should be specified.", .group = COMMON,
-     .display_name = "Topics"},
+     .doc = "List of topics to consume, separated by commas", .group = COMMON, .order = 4,
+     .width = TRIB_WIDTH_LONG, .display_name = "Topics"},
     {.name = "topics.regex", .type = TRIB_CFG_STRING, .default_value = "", .importance = TRIB_IMP_HIGH,
-     .doc = "Regular expression (POSIX extended) of topics to consume.", .group = COMMON,
-     .display_name = "Topics regex"},
+     .doc = "Regular expression giving topics to consume (POSIX extended syntax). Only one of topics or "
+            "topics.regex should be specified.",
+     .group = COMMON, .order = 4, .width = TRIB_WIDTH_LONG, .display_name = "Topics regex"},
     TRIB_CONFIG_END,
 };
 
 const trib_config_def trib_connector_source_defs[] = {
+    {.name = "topic.creation.groups", .type = TRIB_CFG_LIST, .default_value = "", .importance = TRIB_IMP_LOW,
+     .doc = "Accepted for compatibility; topics are created by the broker's defaults.", .group = "Topic Creation",
+     .order = 1, .width = TRIB_WIDTH_LONG, .display_name = "Topic Creation Groups"},
     {.name = "exactly.once.support", .type = TRIB_CFG_STRING, .default_value = "requested",
      .one_of = eos_support_values, .importance = TRIB_IMP_MEDIUM,
      .doc = "Whether the connector must provide exactly-once delivery (with exactly.once.source.support=enabled).",
-     .group = "Exactly Once Support"},
+     .group = EOS, .order = 2, .width = TRIB_WIDTH_SHORT, .display_name = "Exactly once support"},
     {.name = "transaction.boundary", .type = TRIB_CFG_STRING, .default_value = "poll",
      .one_of = txn_boundary_values, .importance = TRIB_IMP_MEDIUM,
      .doc = "Transaction boundaries for exactly-once source tasks: one per poll or per interval.",
-     .group = "Exactly Once Support"},
+     .group = EOS, .order = 3, .width = TRIB_WIDTH_SHORT, .display_name = "Transaction Boundary"},
     {.name = "transaction.boundary.interval.ms", .type = TRIB_CFG_LONG, .optional = true,
      .importance = TRIB_IMP_LOW, .doc = "Transaction length with transaction.boundary=interval.",
-     .group = "Exactly Once Support"},
+     .group = EOS, .order = 4, .width = TRIB_WIDTH_SHORT, .display_name = "Transaction boundary interval"},
     {.name = "offsets.storage.topic", .type = TRIB_CFG_STRING, .optional = true, .importance = TRIB_IMP_LOW,
-     .doc = "Accepted for compatibility; offsets use the worker's offsets storage.", .group = "Offsets"},
-    {.name = "topic.creation.groups", .type = TRIB_CFG_LIST, .default_value = "", .importance = TRIB_IMP_LOW,
-     .doc = "Accepted for compatibility; topics are created by the broker's defaults.", .group = "Topic Creation"},
+     .doc = "Accepted for compatibility; offsets use the worker's offsets storage.", .group = "offsets.topic",
+     .order = 1, .width = TRIB_WIDTH_LONG, .display_name = "Offsets topic"},
     TRIB_CONFIG_END,
 };
 
@@ -121,11 +189,16 @@ static void validate_converter(trib_config_report *r, const trib_props *config, 
     if (!cls || !*cls) return;
     trib_error lerr;
     trib_error_clear(&lerr);
-    if (!trib_converter_lookup(cls))
+    if (!trib_converter_lookup(cls)) {
         trib_config_report_error(r, key, "Invalid value %s for configuration %s: Class %s could not be found.",
                                  cls, key, cls);
-    else if (!trib_converter_load(cls, &lerr)) /* its plugin module is missing or broken */
+        trib_config_report_value_null(r, key); /* as Connect: the CLASS did not parse */
+    } else if (!trib_converter_load(cls, &lerr)) { /* its plugin module is missing or broken */
         trib_config_report_error(r, key, "Invalid value %s for configuration %s: %s", cls, key, lerr.msg);
+    } else {
+        /* an alias shows as the class it names, as Connect parses a CLASS */
+        trib_config_report_set_value(r, key, trib_converter_lookup(cls)->class_name);
+    }
 }
 
 static void validate_sink_topics(trib_config_report *r, const trib_props *config) {
@@ -134,8 +207,9 @@ static void validate_sink_topics(trib_config_report *r, const trib_props *config
     size_t ntopics = 0;
     char **list = trib_split_list(topics, &ntopics);
     if (ntopics > 0 && *regex) {
-        trib_config_report_error(r, "topics", "topics and topics.regex are mutually exclusive.");
-        trib_config_report_error(r, "topics.regex", "topics and topics.regex are mutually exclusive.");
+        trib_config_report_error(r, "topics", "topics and topics.regex are mutually exclusive options, but both are set.");
+        trib_config_report_error(r, "topics.regex",
+                                 "topics and topics.regex are mutually exclusive options, but both are set.");
     } else if (ntopics == 0 && !*regex) {
         trib_config_report_error(r, "topics", "Must configure one of topics or topics.regex");
         trib_config_report_error(r, "topics.regex", "Must configure one of topics or topics.regex");
@@ -159,10 +233,111 @@ static void validate_sink_topics(trib_config_report *r, const trib_props *config
     trib_strv_free(list);
 }
 
+/* Source connectors: the DLQ keys are checked, and their errors reported
+ * (as keys without definition), but not described (see
+ * trib_connector_dlq_defs). */
+static void validate_source_dlq(trib_config_report *r, const trib_props *config) {
+    trib_config_report *dlq = trib_config_report_new();
+    trib_config_report_add(dlq, trib_connector_dlq_defs, config, "");
+    trib_config_report_take_errors(r, dlq);
+    trib_config_report_destroy(dlq);
+}
+
+/* Another product's class served by a Tributary plugin: each of the
+ * original's keys that Tributary does not honour is an error naming it,
+ * unless its value is one that matches what Tributary does anyway. */
+static void validate_foreign_keys(trib_config_report *r, const trib_props *config, const trib_foreign_class *info,
+                                  const trib_connector_plugin *plugin) {
+    for (const trib_foreign_key *k = info->unsupported; k->key; k++) {
+        const char *v = trib_props_get(config, k->key);
+        if (!v) continue;
+        bool ok = false;
+        for (const char *const *a = k->accepted; a && *a && !ok; a++) ok = strcasecmp(*a, v) == 0;
+        if (ok) continue;
+        trib_strbuf sb;
+        trib_strbuf_init(&sb);
+        for (const char *const *a = k->accepted; a && *a; a++)
+            trib_strbuf_printf(&sb, "%s%s", a == k->accepted ? "" : ", ", *a);
+        if (sb.len)
+            trib_config_report_error(r, k->key,
+                                     "Invalid value %s for configuration %s: %s is served by %s, which supports only "
+                                     "%s here",
+                                     v, k->key, info->class_name, plugin->class_name, sb.data);
+        else
+            trib_config_report_error(r, k->key,
+                                     "Invalid value %s for configuration %s: %s is served by %s, which does not "
+                                     "support this setting; remove it",
+                                     v, k->key, info->class_name, plugin->class_name);
+        trib_strbuf_free(&sb);
+    }
+}
+
+/* Connect's embedded groups: "Transforms: <alias>" for each transform, then
+ * "Predicates: <alias>" for each predicate, after the framework's keys. */
+static void embed_plugin_groups(trib_config_report *r, const trib_props *config) {
+    static const struct {
+        const char *list, *key, *group, *noun, *display;
+    } kinds[] = {
+        {"transforms", "transforms", "Transforms", "transformation", "Transformation"},
+        {"predicates", "predicates", "Predicates", "predicate", "Predicate"},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        size_t n = 0;
+        char **aliases = trib_split_list(trib_props_get(config, kinds[k].list), &n);
+        for (size_t i = 0; i < n; i++) {
+            char *prefix = trib_xasprintf("%s.%s.", kinds[k].key, aliases[i]);
+            char *group = trib_xasprintf("%s: %s", kinds[k].group, aliases[i]);
+            char *doc = trib_xasprintf("Class for the '%s' %s.", aliases[i], kinds[k].noun);
+            char *display = trib_xasprintf("%s type for %s", kinds[k].display, aliases[i]);
+            trib_config_report_embed(r, prefix, group, doc, display);
+            free(prefix);
+            free(group);
+            free(doc);
+            free(display);
+        }
+        trib_strv_free(aliases);
+    }
+}
+
+static bool list_too_long(const trib_props *config, const char *key, trib_error *err) {
+    size_t n = 0;
+    char **v = trib_split_list(trib_props_get(config, key), &n);
+    trib_strv_free(v);
+    if (n <= TRIB_CONNECTOR_MAX_TRANSFORMS) return false;
+    trib_error_set(err, TRIB_ERR_INVALID, "%s: %zu entries; a connector config may have at most %d", key, n,
+                   TRIB_CONNECTOR_MAX_TRANSFORMS);
+    return true;
+}
+
+/* The key to report a size violation under, or NULL when within bounds. */
+static const char *size_violation(const trib_props *config, trib_error *err) {
+    size_t n = trib_props_count(config);
+    if (n > TRIB_CONNECTOR_MAX_KEYS) {
+        trib_error_set(err, TRIB_ERR_INVALID, "config: %zu keys; a connector config may have at most %d", n,
+                       TRIB_CONNECTOR_MAX_KEYS);
+        return "name";
+    }
+    if (list_too_long(config, "transforms", err)) return "transforms";
+    if (list_too_long(config, "predicates", err)) return "predicates";
+    return NULL;
+}
+
+int trib_connector_config_check_size(const trib_props *config, trib_error *err) {
+    return size_violation(config, err) ? -1 : 0;
+}
+
 trib_config_report *trib_connector_config_validate(const trib_props *config,
                                                    const char *plugin_hint,
                                                    const trib_connector_plugin **plugin_out) {
     trib_config_report *r = trib_config_report_new();
+    trib_error serr;
+    const char *too_big = size_violation(config, &serr);
+    if (too_big) {
+        /* Nothing else is checked: that would walk the oversized config. */
+        if (plugin_out) *plugin_out = NULL;
+        trib_config_report_error(r, too_big, "%s", serr.msg);
+        return r;
+    }
     const char *cls = trib_props_get(config, "connector.class");
     if (!cls && plugin_hint) cls = plugin_hint;
     const trib_connector_info *info = cls ? trib_connector_lookup(cls) : NULL;
@@ -171,6 +346,8 @@ trib_config_report *trib_connector_config_validate(const trib_props *config,
     const trib_connector_plugin *plugin = info ? trib_connector_info_load(info, &lerr) : NULL;
     if (plugin_out) *plugin_out = plugin;
 
+    /* in Connect's order: the framework's keys, the transforms' and
+     * predicates' groups, then the connector's own keys */
     trib_config_report_add(r, trib_connector_common_defs, config, "");
     if (cls && !info)
         trib_config_report_error(r, "connector.class",
@@ -181,16 +358,23 @@ trib_config_report *trib_connector_config_validate(const trib_props *config,
                                  cls, lerr.msg);
     validate_converter(r, config, "key.converter");
     validate_converter(r, config, "value.converter");
-    trib_transform_chain_validate(config, r);
     if (plugin) {
         if (plugin->kind == TRIB_CONNECTOR_SINK) {
             trib_config_report_add(r, trib_connector_sink_defs, config, "");
+            trib_config_report_add(r, trib_connector_dlq_defs, config, "");
             validate_sink_topics(r, config);
         } else {
             trib_config_report_add(r, trib_connector_source_defs, config, "");
+            validate_source_dlq(r, config);
         }
+    }
+    trib_transform_chain_validate(config, r);
+    embed_plugin_groups(r, config);
+    if (plugin) {
         if (plugin->config) trib_config_report_add(r, plugin->config, config, "");
         if (plugin->validate) plugin->validate(config, r);
+        const trib_foreign_class *foreign = trib_connector_foreign(cls);
+        if (foreign) validate_foreign_keys(r, config, foreign, plugin);
     }
     return r;
 }
@@ -199,15 +383,21 @@ int trib_error_policy_load(const trib_props *config, trib_error_policy *out, tri
     memset(out, 0, sizeof *out);
     trib_config *c = trib_config_bind(trib_connector_common_defs, config, "", err);
     if (!c) return -1;
+    trib_config *dlq = trib_config_bind(trib_connector_dlq_defs, config, "", err);
+    if (!dlq) {
+        trib_config_destroy(c);
+        return -1;
+    }
     out->tolerate_all = strcasecmp(trib_config_string(c, "errors.tolerance"), "none") != 0;
     out->log_errors = trib_config_bool(c, "errors.log.enable");
     out->log_messages = trib_config_bool(c, "errors.log.include.messages");
     out->retry_timeout_ms = trib_config_long(c, "errors.retry.timeout");
     out->retry_delay_max_ms = trib_config_long(c, "errors.retry.delay.max.ms");
-    const char *dlq = trib_config_string(c, "errors.deadletterqueue.topic.name");
-    out->dlq_topic = (dlq && *dlq) ? trib_xstrdup(dlq) : NULL;
-    out->dlq_replication_factor = trib_config_int(c, "errors.deadletterqueue.topic.replication.factor");
-    out->dlq_context_headers = trib_config_bool(c, "errors.deadletterqueue.context.headers.enable");
+    const char *topic = trib_config_string(dlq, "errors.deadletterqueue.topic.name");
+    out->dlq_topic = (topic && *topic) ? trib_xstrdup(topic) : NULL;
+    out->dlq_replication_factor = trib_config_int(dlq, "errors.deadletterqueue.topic.replication.factor");
+    out->dlq_context_headers = trib_config_bool(dlq, "errors.deadletterqueue.context.headers.enable");
+    trib_config_destroy(dlq);
     trib_config_destroy(c);
     return 0;
 }

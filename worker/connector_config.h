@@ -13,9 +13,29 @@
 #include "config/config.h"
 #include "worker/connector.h"
 
+/* Upper bound of tasks.max (Kafka Connect allows any int). Each task is a
+ * thread and the connectors allocate their task configs up front, so an
+ * unbounded value from a request (2147483647) meant a multi-GiB allocation
+ * and an aborted worker; 1024 tasks for one connector is far past any
+ * parallelism a source or table can use. */
+#define TRIB_CONNECTOR_MAX_TASKS 1024
+
+/* Size bounds of one connector config. Configs arrive in request bodies
+ * (and tenants are hostile); real ones have tens of keys and a handful of
+ * transforms, and every transform scans the config for its own keys. */
+#define TRIB_CONNECTOR_MAX_KEYS 1000
+#define TRIB_CONNECTOR_MAX_TRANSFORMS 100
+
+/* 0 when config is within the bounds above (keys, entries of "transforms"
+ * and of "predicates"); otherwise -1 and a TRIB_ERR_INVALID naming the
+ * limit. Cheap: run it before anything that walks the config. */
+int trib_connector_config_check_size(const trib_props *config, trib_error *err);
+
 extern const trib_config_def trib_connector_common_defs[];
 extern const trib_config_def trib_connector_sink_defs[];
 extern const trib_config_def trib_connector_source_defs[];
+/* errors.deadletterqueue.*: described for sinks, honoured for both kinds */
+extern const trib_config_def trib_connector_dlq_defs[];
 
 /* Validates config (which must hold connector.class unless plugin_hint is
  * given) into a new report the caller owns. *plugin_out (may be NULL) gets

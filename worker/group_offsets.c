@@ -77,10 +77,11 @@ static int parse_entry(const json_t *e, size_t idx, const char **topic, int *par
     json_t *o = json_object_get(e, "offset");
     json_t *t = json_object_get(p, "kafka_topic");
     json_t *pa = json_object_get(p, "kafka_partition");
-    if (!json_is_string(t) || !json_is_integer(pa) || json_integer_value(pa) < 0)
+    if (!json_is_string(t) || !json_is_integer(pa) || json_integer_value(pa) < 0 ||
+        json_integer_value(pa) > INT32_MAX) /* Kafka partitions are int32 */
         return trib_error_set(err, TRIB_ERR_INVALID,
                               "offsets[%zu].partition must be {\"kafka_topic\": string, \"kafka_partition\": "
-                              "non-negative integer}", idx);
+                              "non-negative 32-bit integer}", idx);
     *topic = json_string_value(t);
     *partition = (int)json_integer_value(pa);
     if (json_is_null(o) || !o) {

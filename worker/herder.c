@@ -64,8 +64,18 @@ conn *herder_find(trib_herder *h, const char *name) {
 }
 
 conn *herder_find_or_404(trib_herder *h, const char *name, trib_error *err) {
+    return herder_find_or(h, name, "Connector %s not found", err);
+}
+
+/* Connect words its 404 per endpoint ("No status found for connector x",
+ * "Unknown connector x", "Unknown connector: x") and scripts match on the
+ * text, so each caller names its own; fmt has one %s, the name. */
+conn *herder_find_or(trib_herder *h, const char *name, const char *fmt, trib_error *err) {
     conn *c = herder_find(h, name);
-    if (!c) trib_error_set(err, TRIB_ERR_NOT_FOUND, "Connector %s not found", name);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    if (!c) trib_error_set(err, TRIB_ERR_NOT_FOUND, fmt, name);
+#pragma GCC diagnostic pop
     return c;
 }
 
@@ -162,10 +172,26 @@ int herder_start_instance(conn *c) {
     return 0;
 }
 
-/* Asks the connector for task configs; each is merged over its config. */
+/* Connect's task.class, which it adds to every task config: the task
+ * class of the connector, named here as Connect's connectors name theirs
+ * ("...FileStreamSourceConnector" -> "...FileStreamSourceTask"). */
+static char *task_class_of(const trib_connector_plugin *p) {
+    static const char suffix[] = "Connector";
+    size_t n = strlen(p->class_name), sl = sizeof suffix - 1;
+    if (n > sl && strcmp(p->class_name + n - sl, suffix) == 0)
+        return trib_xasprintf("%.*sTask", (int)(n - sl), p->class_name);
+    return trib_xasprintf("%sTask", p->class_name);
+}
+
+/* Asks the connector for task configs; each is merged over its config and
+ * carries task.class, as Connect's do. */
 int herder_generate_task_configs(conn *c, trib_props ***out, size_t *n) {
     int64_t max_tasks = 1;
     trib_parse_int64(trib_props_get(c->config, "tasks.max"), &max_tasks);
+    /* Validation bounds it, but a config can reach the herder from the
+     * config topic without validation: never let it wrap the int below. */
+    if (max_tasks < 1) max_tasks = 1;
+    if (max_tasks > TRIB_CONNECTOR_MAX_TASKS) max_tasks = TRIB_CONNECTOR_MAX_TASKS;
     trib_props **raw = NULL;
     size_t nraw = 0;
     trib_error err;
@@ -173,12 +199,30 @@ int herder_generate_task_configs(conn *c, trib_props ***out, size_t *n) {
         herder_set_failed(c, err.msg);
         return -1;
     }
-    size_t nuse = nraw > (size_t)max_tasks ? (size_t)max_tasks : nraw;  /* never more than tasks.max */
+    /* tasks.max.enforce (default true): a connector generating more tasks
+     * than tasks.max fails, as in Connect; false lets it run them all */
+    bool enforce = true;
+    trib_parse_bool(trib_props_get_or(c->config, "tasks.max.enforce", "true"), &enforce);
+    if (nraw > (size_t)max_tasks && enforce) {
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "The connector %s has generated %zu tasks, which is greater than %lld, the maximum number of tasks "
+                 "it is configured to create (tasks.max.enforce=false allows it)",
+                 c->name, nraw, (long long)max_tasks);
+        for (size_t i = 0; i < nraw; i++) trib_props_destroy(raw[i]);
+        free(raw);
+        herder_set_failed(c, msg);
+        return -1;
+    }
+    size_t nuse = nraw;
     *out = trib_xcalloc(nuse ? nuse : 1, sizeof **out);
+    char *task_class = task_class_of(c->plugin);
     for (size_t i = 0; i < nuse; i++) {
         (*out)[i] = trib_props_clone(c->config);
         trib_props_merge((*out)[i], raw[i]);
+        trib_props_set((*out)[i], "task.class", task_class);
     }
+    free(task_class);
     for (size_t i = 0; i < nraw; i++) trib_props_destroy(raw[i]);
     free(raw);
     *n = nuse;
@@ -220,7 +264,10 @@ static void reconcile(trib_herder *h, conn *c) {
         return;
     }
     if (c->failed) return;
-    if (c->ntasks == 0 || (c->cctx && trib_connector_context_take_reconfiguration(c->cctx))) {
+    /* as Connect, only a RUNNING connector generates task configs: one
+     * created PAUSED has no tasks until it is resumed */
+    if (c->target == TRIB_TARGET_RUNNING &&
+        (c->ntasks == 0 || (c->cctx && trib_connector_context_take_reconfiguration(c->cctx)))) {
         trib_props **cfgs = NULL;
         size_t n = 0;
         if (herder_generate_task_configs(c, &cfgs, &n) < 0) {
@@ -515,7 +562,7 @@ json_t *trib_herder_config(trib_herder *h, const char *name, trib_error *err) {
 
 json_t *trib_herder_status(trib_herder *h, const char *name, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    conn *c = herder_find_or(h, name, "No status found for connector %s", err);
     json_t *j = c ? herder_status_json(h, c) : NULL;
     pthread_mutex_unlock(&h->lock);
     return j;
@@ -537,9 +584,9 @@ json_t *trib_herder_tasks(trib_herder *h, const char *name, trib_error *err) {
 
 json_t *trib_herder_task_status(trib_herder *h, const char *name, int task, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    conn *c = herder_find(h, name);
     json_t *j = NULL;
-    if (c && (task < 0 || (size_t)task >= c->ntasks))
+    if (!c || task < 0 || (size_t)task >= c->ntasks)
         trib_error_set(err, TRIB_ERR_NOT_FOUND, "No status found for task %s-%d", name, task);
     else if (c)
         j = task_status_json(h, c, (size_t)task);
@@ -563,7 +610,7 @@ int trib_herder_restart(trib_herder *h, const char *name, bool include_tasks, bo
                         json_t **status_out, trib_error *err) {
     if (status_out) *status_out = NULL;
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    conn *c = herder_find_or(h, name, "Unknown connector: %s", err);
     if (!c) {
         pthread_mutex_unlock(&h->lock);
         return -1;
@@ -614,17 +661,17 @@ int trib_herder_restart(trib_herder *h, const char *name, bool include_tasks, bo
 int trib_herder_restart_task(trib_herder *h, const char *name, int task, trib_error *err) {
     if (h->cluster) {
         pthread_mutex_lock(&h->lock);
-        conn *c = herder_find_or_404(h, name, err);
+        conn *c = herder_find_or(h, name, "Unknown connector: %s", err);
         bool ok = c && task >= 0 && (size_t)task < c->ntasks;
-        if (c && !ok) trib_error_set(err, TRIB_ERR_NOT_FOUND, "Task %s-%d not found", name, task);
+        if (c && !ok) trib_error_set(err, TRIB_ERR_NOT_FOUND, "Unknown task: %s-%d", name, task);
         pthread_mutex_unlock(&h->lock);
         return ok ? herder_cluster_restart(h, name, true, false, task, err) : -1;
     }
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    conn *c = herder_find_or(h, name, "Unknown connector: %s", err);
     int rc = -1;
     if (c && (task < 0 || (size_t)task >= c->ntasks)) {
-        trib_error_set(err, TRIB_ERR_NOT_FOUND, "Task %s-%d not found", name, task);
+        trib_error_set(err, TRIB_ERR_NOT_FOUND, "Unknown task: %s-%d", name, task);
     } else if (c) {
         if (c->tasks[task]) {
             trib_task_stop(c->tasks[task], h->shutdown_ms);
@@ -640,7 +687,7 @@ int trib_herder_restart_task(trib_herder *h, const char *name, int task, trib_er
 int trib_herder_set_target_state(trib_herder *h, const char *name, trib_target_state s, trib_error *err) {
     if (h->cluster) return herder_cluster_set_target(h, name, s, err);
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    conn *c = herder_find_or(h, name, "Unknown connector %s", err);
     if (c) {
         if (c->target != s) TRIB_INFO("herder", "[%s] target state %s", name, trib_target_state_name(s));
         c->target = s;
@@ -651,10 +698,14 @@ int trib_herder_set_target_state(trib_herder *h, const char *name, trib_target_s
 }
 
 json_t *trib_herder_topics(trib_herder *h, const char *name, trib_error *err) {
+    (void)err;
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
-    json_t *j = NULL;
+    conn *c = herder_find(h, name);
+    /* Connect keeps active topics by connector name in the status topic and
+     * answers an empty set for a name it has none for, existing or not. */
+    json_t *j = json_pack("{s{s[]}}", name, "topics");
     if (c) {
+        json_decref(j);
         /* distributed: the status topic has every worker's; standalone: this worker's tasks */
         json_t *set = h->cluster ? json_object() : json_deep_copy(c->topics);
         if (h->cluster) herder_cluster_topics(h, c, set);
@@ -683,8 +734,10 @@ json_t *trib_herder_topics(trib_herder *h, const char *name, trib_error *err) {
 }
 
 int trib_herder_reset_topics(trib_herder *h, const char *name, trib_error *err) {
+    (void)err;
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    /* as Connect: resetting the (empty) topic set of an unknown name succeeds */
+    conn *c = herder_find(h, name);
     if (c) {
         json_object_clear(c->topics);
         for (size_t i = 0; i < c->ntasks; i++)
@@ -692,7 +745,7 @@ int trib_herder_reset_topics(trib_herder *h, const char *name, trib_error *err) 
         if (h->cluster) herder_cluster_reset_topics(h, c);
     }
     pthread_mutex_unlock(&h->lock);
-    return c ? 0 : -1;
+    return 0;
 }
 
 /* The admin client for group offsets, created on first use. Caller holds the lock. */
@@ -729,8 +782,9 @@ json_t *trib_herder_offsets(trib_herder *h, const char *name, trib_error *err) {
 }
 
 static int require_stopped(const conn *c, trib_error *err) {
+    /* 400, as Connect (a BadRequestException), though 409 would fit better */
     if (c->target != TRIB_TARGET_STOPPED)
-        return trib_error_set(err, TRIB_ERR_CONFLICT,
+        return trib_error_set(err, TRIB_ERR_INVALID,
                               "Connectors must be in the STOPPED state before their offsets can be modified. "
                               "This can be done for the specified connector by issuing a 'PUT' request to the "
                               "'/connectors/%s/stop' endpoint", c->name);
@@ -847,16 +901,38 @@ json_t *trib_herder_plugins(trib_herder *h, bool connectors_only) {
     return arr;
 }
 
+static const trib_config_def converter_type_def[] = {
+    {.name = "converter.type", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_LOW,
+     .one_of = (const char *const[]){"key", "value", "header", NULL}, .doc = "How this converter will be used."},
+    TRIB_CONFIG_END,
+};
+
 json_t *trib_herder_plugin_config(trib_herder *h, const char *plugin, trib_error *err) {
     (void)h;
     /* a plugin in a module needs the module for its config definition */
     if (trib_connector_lookup(plugin)) {
         const trib_connector_plugin *cp = trib_connector_load(plugin, err);
-        return cp ? trib_config_describe_json(cp->config) : NULL;
+        if (!cp) return NULL;
+        /* as Connect: the connector's own keys, then the framework's for
+         * its kind (what a console builds its "new connector" form from) */
+        json_t *a = trib_config_describe_json(cp->config);
+        trib_config_describe_append(a, trib_connector_common_defs);
+        if (cp->kind == TRIB_CONNECTOR_SINK) {
+            trib_config_describe_append(a, trib_connector_sink_defs);
+            trib_config_describe_append(a, trib_connector_dlq_defs);
+        } else {
+            trib_config_describe_append(a, trib_connector_source_defs);
+        }
+        return a;
     }
     if (trib_converter_lookup(plugin)) {
         const trib_converter_plugin *cv = trib_converter_load(plugin, err);
-        return cv ? trib_config_describe_json(cv->config) : NULL;
+        if (!cv) return NULL;
+        /* Connect's ConverterConfig: converter.type, which the worker sets
+         * (key or value), then the converter's own keys */
+        json_t *a = trib_config_describe_json(converter_type_def);
+        trib_config_describe_append(a, cv->config);
+        return a;
     }
     const trib_transform_plugin *tp = trib_transform_find(plugin);
     if (tp) return trib_config_describe_json(tp->config);
@@ -884,7 +960,8 @@ json_t *trib_herder_validate(trib_herder *h, const char *plugin, const trib_prop
     const trib_connector_plugin *p = trib_connector_info_load(info, err);
     if (!p) return NULL;
     trib_config_report *r = trib_connector_config_validate(config, plugin, NULL);
-    json_t *j = trib_config_report_to_json(r, p->class_name);
+    /* Connect names the report after connector.class as given */
+    json_t *j = trib_config_report_to_json(r, cls ? cls : p->class_name);
     trib_config_report_destroy(r);
     return j;
 }

@@ -133,6 +133,10 @@ void trib_herder_log_subscribe(trib_herder *h, trib_herder_log_fn fn, void *opaq
  * POST /connectors, or a flat JSON or .properties config). */
 int trib_herder_create_from_file(trib_herder *h, const char *path, trib_error *err);
 
+/* The worker's config (borrowed, valid for the herder's life): for
+ * clients the REST layer creates itself, such as HTTP ingest's producers. */
+const trib_props *trib_herder_worker_props(const trib_herder *h);
+
 /* Records handled by a task (tests and metrics); -1 if it is not running. */
 int64_t trib_herder_task_records(trib_herder *h, const char *name, int task);
 

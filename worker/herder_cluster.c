@@ -114,6 +114,52 @@ static const char *placed_task(herder_cluster *cl, const char *name, size_t i) {
 
 /* ---- applying the config log (reader thread) -------------------------------------------- */
 
+/* A tenant's count quotas (max_connectors, max_tasks), decided here, in the
+ * config log's order: the tenant's record (cl->extra) and its connectors
+ * are the state every worker holds at this record, so every worker refuses
+ * the same write, however many workers accepted requests for the last slot
+ * at once. The REST layer checks first for a quick answer; this is the
+ * decision. Returns false when the write fits; otherwise fills why. */
+static bool over_tenant_quota(trib_herder *h, const char *name, const trib_props *props, char *why, size_t cap) {
+    const char *slash = strchr(name, '/');
+    if (!slash) return false;
+    char *tkey = trib_xasprintf("tenant-%.*s", (int)(slash - name), name);
+    json_t *q = json_object_get(json_object_get(h->cluster->extra, tkey), "quotas");
+    free(tkey);
+    json_t *mc = json_object_get(q, "max_connectors"), *mt = json_object_get(q, "max_tasks");
+    int64_t max_conns = json_is_integer(mc) ? json_integer_value(mc) : -1;
+    int64_t max_tasks = json_is_integer(mt) ? json_integer_value(mt) : -1;
+    size_t plen = (size_t)(slash - name) + 1;
+    int64_t conns = 0, tasks = 0, mine = 1;
+    bool exists = false;
+    for (size_t i = 0; i < h->n; i++) {
+        conn *c = h->conns[i];
+        if (strncmp(c->name, name, plen) != 0) continue;
+        if (strcmp(c->name, name) == 0) {
+            exists = true;
+            continue;
+        }
+        int64_t k = 1;
+        if (trib_parse_int64(trib_props_get(c->config, "tasks.max"), &k) < 0 || k < 1) k = 1;
+        conns++;
+        tasks = trib_add_i64_sat(tasks, k);
+    }
+    if (trib_parse_int64(trib_props_get(props, "tasks.max"), &mine) < 0 || mine < 1) mine = 1;
+    if (!exists && max_conns >= 0 && conns + 1 > max_conns) {
+        snprintf(why, cap, "Tenant %.*s is at its quota max_connectors=%lld", (int)(slash - name), name,
+                 (long long)max_conns);
+        return true;
+    }
+    if (max_tasks >= 0 && trib_add_i64_sat(tasks, mine) > max_tasks) {
+        snprintf(why, cap,
+                 "Tenant %.*s would exceed its quota max_tasks=%lld: its other connectors use %lld tasks and "
+                 "tasks.max is %lld",
+                 (int)(slash - name), name, (long long)max_tasks, (long long)tasks, (long long)mine);
+        return true;
+    }
+    return false;
+}
+
 static void apply_connector(trib_herder *h, const char *name, json_t *v) {
     herder_cluster *cl = h->cluster;
     conn *c = herder_find(h, name);
@@ -133,6 +179,13 @@ static void apply_connector(trib_herder *h, const char *name, json_t *v) {
     }
     if (c && json_is_true(json_object_get(v, "create"))) {
         if (id) json_object_set_new(cl->results, id, json_string("rejected"));
+        trib_props_destroy(props);
+        return;
+    }
+    char why[TRIB_ERRMSG_MAX - 8];
+    if (over_tenant_quota(h, name, props, why, sizeof why)) {
+        TRIB_INFO("herder", "[%s] config record refused: %s", name, why);
+        if (id) json_object_set_new(cl->results, id, json_sprintf("quota:%s", why));
         trib_props_destroy(props);
         return;
     }
@@ -224,6 +277,7 @@ static void apply_placement(trib_herder *h, json_t *v) {
     json_decref(cl->placement);
     cl->placement = json_incref(v);
     atomic_store(&cl->epoch, e);
+    herder_apply_tenant_shares(h, v);
 }
 
 static void apply_record(void *opaque, int32_t partition, int64_t offset, const void *key, size_t key_len,
@@ -459,9 +513,29 @@ static void publish_task_configs(trib_herder *h, conn *c) {
         free(key);
     }
     if (rc < 0) TRIB_WARN("herder", "[%s] cannot write task configs (will retry): %s", c->name, err.msg);
-    else c->configs_written = true;
+    else {
+        c->configs_written = true;
+        c->empty_written = false;
+    }
     for (size_t i = 0; i < n; i++) trib_props_destroy(cfgs[i]);
     free(cfgs);
+}
+
+/* Stopping a connector empties its task set in the log, as Connect does
+ * (KIP-875): status and /tasks then list no tasks, which is what scripts
+ * wait for before altering offsets. Resuming publishes task configs anew. */
+static void publish_empty_task_set(trib_herder *h, conn *c) {
+    if (c->ntasks == 0 || c->empty_written) return;
+    char *key = trib_xasprintf("commit-%s", c->name);
+    static const char text[] = "{\"tasks\":0}";
+    trib_error err;
+    if (trib_kafka_log_write(h->cluster->config, 0, key, strlen(key), text, sizeof text - 1, NULL, NULL, &err) < 0) {
+        TRIB_WARN("herder", "[%s] cannot write the empty task set (will retry): %s", c->name, err.msg);
+    } else {
+        c->empty_written = true;
+        c->configs_written = false;
+    }
+    free(key);
 }
 
 static void handle_restart(trib_herder *h, conn *c, bool runs_connector) {
@@ -545,13 +619,17 @@ static void run_placed(trib_herder *h, conn *c, bool member) {
     if (runs_connector) {
         if (c->target == TRIB_TARGET_STOPPED) {
             herder_stop_instance(c);
+            publish_empty_task_set(h, c);
             report_connector(h, c, "STOPPED");
         } else {
             if (!c->started && !c->failed) herder_start_instance(c);
             if (c->failed) {
                 report_connector(h, c, "FAILED");
             } else {
-                if (!c->configs_written || (c->cctx && trib_connector_context_take_reconfiguration(c->cctx)))
+                /* as Connect, only a RUNNING connector generates task
+                 * configs: one created PAUSED has none until resumed */
+                if (c->target == TRIB_TARGET_RUNNING &&
+                    (!c->configs_written || (c->cctx && trib_connector_context_take_reconfiguration(c->cctx))))
                     publish_task_configs(h, c);
                 const char *raised = c->cctx ? trib_connector_context_error(c->cctx) : NULL;
                 if (raised) {
@@ -915,6 +993,8 @@ json_t *herder_cluster_put(trib_herder *h, const char *name, const trib_props *c
         conn *now = herder_find(h, name);
         if (res && strcmp(res, "rejected") == 0) {
             trib_error_set(err, TRIB_ERR_CONFLICT, "Connector %s already exists", name);
+        } else if (res && strncmp(res, "quota:", 6) == 0) {
+            trib_error_set(err, TRIB_ERR_QUOTA, "%s", res + 6);
         } else if (!now) {
             trib_error_set(err, TRIB_ERR_CONFLICT, "Connector %s was deleted while being written", name);
         } else {
@@ -950,7 +1030,7 @@ int herder_cluster_delete(trib_herder *h, const char *name, trib_error *err) {
 
 int herder_cluster_set_target(trib_herder *h, const char *name, trib_target_state s, trib_error *err) {
     pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
+    conn *c = herder_find_or(h, name, "Unknown connector %s", err);
     pthread_mutex_unlock(&h->lock);
     if (!c) return -1;
     char *key = trib_xasprintf("target-state-%s", name);
@@ -1121,6 +1201,10 @@ int trib_herder_join_cluster(trib_herder *h, const trib_config *wcfg, trib_error
 }
 
 /* ---- the config log for other layers (tenants) ----------------------------------------------- */
+
+const trib_props *trib_herder_worker_props(const trib_herder *h) {
+    return h->worker_props;
+}
 
 bool trib_herder_is_distributed(trib_herder *h) {
     return h->cluster != NULL;

@@ -41,6 +41,7 @@ typedef struct conn {
 
     /* distributed mode */
     bool configs_written;       /* this instance's task configs are in the log */
+    bool empty_written;         /* STOPPED: the empty task set is in the log */
     const char *reported;       /* connector state last written to the status topic */
     json_t *restart;            /* pending restart request, or NULL */
 } conn;
@@ -70,6 +71,8 @@ struct trib_herder {
 
 conn *herder_find(trib_herder *h, const char *name);
 conn *herder_find_or_404(trib_herder *h, const char *name, trib_error *err);
+/* The same with the caller's 404 text (one %s: the name). */
+conn *herder_find_or(trib_herder *h, const char *name, const char *fmt, trib_error *err);
 void herder_stop_tasks(trib_herder *h, conn *c, bool only_failed);
 void herder_free_task_configs(conn *c);
 void herder_set_failed(conn *c, const char *trace);
@@ -89,6 +92,9 @@ conn *herder_add(trib_herder *h, const char *name, trib_props *config, const tri
                  trib_target_state target);
 /* Removes c from the table and destroys it. */
 void herder_remove(trib_herder *h, conn *c);
+/* Sizes this worker's share of tenants' rate quotas from a placement
+ * (herder_tenant_share.c); h->lock held. */
+void herder_apply_tenant_shares(trib_herder *h, const json_t *placement);
 
 /* Restarts this worker's FAILED tasks of c after an exponential backoff
  * (tributary.task.auto.restart); reconcile then starts them again. */

@@ -12,6 +12,7 @@
  */
 #include "common/log.h"
 #include "common/util.h"
+#include "rest/ingest_publisher.h"
 #include "rest/routes.h"
 #include "rest/server.h"
 #include "rest/tenants.h"
@@ -163,7 +164,12 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
     status = 0;
 
 out:
+    /* ingest answers 503 from now on; requests in flight still get their
+     * acknowledgements before the servers stop */
+    trib_ingest_shutdown();
+    trib_ingest_drain(60000);
     for (size_t i = 0; i < nlisteners; i++) trib_rest_server_stop(rest[i]);
+    trib_ingest_publishers_destroy();
     free(rest);
     trib_rest_tenants_destroy(tenants);
     trib_worker_destroy(w);

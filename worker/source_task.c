@@ -535,7 +535,22 @@ static int eos_commit(source_loop *l, trib_error *err) {
         return -1;
     }
     drop_inflight(l);   /* everything in the transaction is now in Kafka, offsets included */
+    if (l->t->plugin->source->commit) {
+        trib_error cerr;   /* only logged, as after an offset flush */
+        if (l->t->plugin->source->commit(l->ctx, &cerr) < 0)
+            TRIB_WARN("worker", "%s commit() failed: %s", l->t->log_ctx, cerr.msg);
+    }
     return 0;
+}
+
+/* The source context's errant-input reporter: the input goes through
+ * errors.tolerance (and to the DLQ) as a failure of the poll stage. */
+static int source_errant_reporter(void *opaque, const void *raw, size_t len, const trib_header *headers,
+                                  size_t nheaders, const trib_error *why) {
+    trib_task *t = opaque;
+    trib_error err;
+    return trib_task_tolerate(t, TRIB_STAGE_TASK_POLL, why, NULL, -1, -1, NULL, 0, raw, len, headers, nheaders,
+                              NULL, &err);
 }
 
 void *trib_source_task_main(void *arg) {
@@ -613,6 +628,7 @@ void *trib_source_task_main(void *arg) {
     }
 
     tctx = trib_source_task_context_new(t->connector, t->id, t->offsets);
+    trib_source_task_context_set_reporter(tctx, source_errant_reporter, t);
     for (int attempt = 0;; attempt++) {
         if (t->plugin->source->start(t->config, tctx, &ctx, &err) == 0) {
             l.ctx = ctx;
@@ -666,6 +682,12 @@ void *trib_source_task_main(void *arg) {
             json_t *so = rec->source_offset ? json_incref(rec->source_offset) : NULL;
             trib_error why;
             int rc = 0;
+            if (!rec->topic) {   /* an offset marker (connector.h): nothing to produce */
+                trib_record_destroy(rec);
+                if (sp) settle_skipped(&l, sp, so);
+                else json_decref(so);
+                continue;
+            }
             if (trib_transform_chain_apply(t->chain, &rec, &why) < 0) {
                 rc = trib_task_transform_failed(t, &why, rec ? rec->topic : NULL, -1, -1, NULL, 0, NULL, 0, NULL,
                                                 0, rec, &err);

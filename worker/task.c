@@ -15,6 +15,7 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -414,6 +415,10 @@ int trib_task_retry_convert(trib_task *t, trib_convert_fn fn, void *arg, trib_er
 }
 
 bool trib_task_backoff(trib_task *t, int attempt, int64_t max_ms) {
+    /* max_ms comes from a connector config (any int64): cap it so the
+     * doubling, the jitter's int and the deadline below cannot overflow. */
+    if (max_ms > INT32_MAX / 2) max_ms = INT32_MAX / 2;
+    if (max_ms < 0) max_ms = 0;
     int64_t delay = 100;
     for (int i = 0; i < attempt && delay < max_ms; i++) delay *= 2;
     if (delay > max_ms) delay = max_ms;

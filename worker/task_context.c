@@ -63,6 +63,8 @@ struct trib_source_task_context {
     int task_id;
     trib_offset_store *offsets;
     atomic_bool stopping;
+    trib_source_errant_fn report;   /* NULL: every report is fatal */
+    void *report_opaque;
 };
 
 trib_source_task_context *trib_source_task_context_new(const char *connector, int task_id,
@@ -100,6 +102,18 @@ const char *trib_source_task_context_connector(const trib_source_task_context *c
 
 int trib_source_task_context_task_id(const trib_source_task_context *c) {
     return c->task_id;
+}
+
+void trib_source_task_context_set_reporter(trib_source_task_context *c, trib_source_errant_fn fn,
+                                           void *opaque) {
+    c->report = fn;
+    c->report_opaque = opaque;
+}
+
+int trib_source_task_context_report(trib_source_task_context *c, const void *raw, size_t len,
+                                    const trib_header *headers, size_t nheaders, const trib_error *why) {
+    if (!c->report) return -1;
+    return c->report(c->report_opaque, raw, len, headers, nheaders, why);
 }
 
 /* ---- sink ---- */

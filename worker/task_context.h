@@ -28,6 +28,12 @@ trib_source_task_context *trib_source_task_context_new(const char *connector, in
                                                        trib_offset_store *offsets);
 void trib_source_task_context_destroy(trib_source_task_context *c);
 void trib_source_task_context_set_stopping(trib_source_task_context *c, bool stopping);
+/* What trib_source_task_context_report calls: 0 when the input was
+ * tolerated (sent to the DLQ), -1 when the task must treat it as fatal. */
+typedef int (*trib_source_errant_fn)(void *opaque, const void *raw, size_t len, const trib_header *headers,
+                                     size_t nheaders, const trib_error *why);
+void trib_source_task_context_set_reporter(trib_source_task_context *c, trib_source_errant_fn fn,
+                                           void *opaque);
 
 /* ---- sink task context ---- */
 /* Called by trib_sink_task_context_report; returns 0 if the record was

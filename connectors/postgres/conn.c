@@ -17,6 +17,7 @@
  */
 #include "connectors/postgres/pg_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -163,6 +164,24 @@ static void chomp(char *s) {
     *w = '\0';
 }
 
+/* The connect_timeout every connection gets: the URL's when it sets one in
+ * 1..TRIB_PG_CONNECT_TIMEOUT_MAX_S seconds, else the default. libpq waits
+ * forever without one, and connector start and validate run on the
+ * herder's thread: a server that accepts and never answers (a tenant can
+ * name any server) must not stall the worker. */
+static int effective_connect_timeout(const char *conninfo) {
+    int t = TRIB_PG_CONNECT_TIMEOUT_S;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+        if (strcmp(o->keyword, "connect_timeout") != 0 || !o->val) continue;
+        char *end;
+        long v = strtol(o->val, &end, 10);
+        if (*o->val && !*end && v >= 1 && v <= TRIB_PG_CONNECT_TIMEOUT_MAX_S) t = (int)v;
+    }
+    PQconninfoFree(opts);
+    return t;
+}
+
 PGconn *trib_pg_connect(const char *url, const char *user, const char *password, const char *app_name,
                         const char *connector, trib_error *err) {
     PGconn *c;
@@ -183,10 +202,13 @@ PGconn *trib_pg_connect(const char *url, const char *user, const char *password,
     } else {
         char *ci = trib_pg_url_to_conninfo(url, err);
         if (!ci) return NULL;
-        const char *keys[8];
-        const char *vals[8];
+        char timeout[16];
+        snprintf(timeout, sizeof timeout, "%d", effective_connect_timeout(ci));
+        const char *keys[9];
+        const char *vals[9];
         int k = 0;
         keys[k] = "dbname", vals[k++] = ci;   /* expanded: URI or conninfo */
+        keys[k] = "connect_timeout", vals[k++] = timeout;   /* after dbname: overrides the URL's */
         if (user && *user) keys[k] = "user", vals[k++] = user;
         if (password && *password) keys[k] = "password", vals[k++] = password;
         keys[k] = "client_encoding", vals[k++] = "UTF8";

@@ -52,6 +52,10 @@ int trib_pg_table_name_format(const char *format, const char *topic, char **sche
 char *trib_pg_url_to_conninfo(const char *url, trib_error *err);
 /* Validates connection.url without connecting. */
 int trib_pg_url_check(const char *url, trib_error *err);
+/* Seconds libpq may spend establishing a connection (per host): the URL's
+ * connect_timeout when it is 1..60, else 10. */
+#define TRIB_PG_CONNECT_TIMEOUT_S 10
+#define TRIB_PG_CONNECT_TIMEOUT_MAX_S 60
 /* Connects and prepares the session (UTF8, UTC, ISO dates). user/password
  * override the URL's when not NULL/empty. connector is the full connector
  * name (may be NULL): a tenant's connector ('/' in the name) connects only

@@ -6,8 +6,9 @@
  * insert.mode, pk.mode, pk.fields, fields.whitelist, auto.create,
  * auto.evolve, delete.enabled, batch.size, max.retries, retry.backoff.ms,
  * table.name.format) and accept Debezium's JDBC sink spellings
- * (field.include.list, primary.key.mode, primary.key.fields,
- * schema.evolution=basic).
+ * (connection.username, field.include.list, primary.key.mode,
+ * primary.key.fields, schema.evolution=basic). Confluent's and Debezium's
+ * class names are served by this plugin too (connectors/registry.c).
  *
  * Exactly-once: records are buffered (put) and written in one transaction
  * per batch together with each partition's next offset in the ledger table
@@ -74,6 +75,8 @@ static const trib_config_def sink_config[] = {
             "(jdbc:postgresql://host:5432/db), which is translated."},
     {.name = "connection.user", .type = TRIB_CFG_STRING, .optional = true, .importance = TRIB_IMP_HIGH,
      .group = CONN_GROUP, .doc = "User name; overrides the URL's."},
+    {.name = "connection.username", .type = TRIB_CFG_STRING, .optional = true, .importance = TRIB_IMP_LOW,
+     .group = CONN_GROUP, .doc = "Debezium's JDBC sink spelling of connection.user (which wins when both are set)."},
     {.name = "connection.password", .type = TRIB_CFG_PASSWORD, .optional = true, .importance = TRIB_IMP_HIGH,
      .group = CONN_GROUP, .doc = "Password; overrides the URL's."},
     {.name = "table.name.format", .type = TRIB_CFG_STRING, .default_value = "${topic}", .importance = TRIB_IMP_MEDIUM,
@@ -543,6 +546,7 @@ static int sink_start(const trib_props *config, trib_sink_task_context *tctx, vo
     s->task_id = trib_sink_task_context_task_id(tctx);
     s->url = trib_config_string(cfg, "connection.url");
     s->user = trib_config_string(cfg, "connection.user");
+    if (!s->user) s->user = trib_config_string(cfg, "connection.username");
     s->password = trib_config_password(cfg, "connection.password");
     s->table_format = trib_config_string(cfg, "table.name.format");
     s->offsets_table = trib_config_string(cfg, "tributary.offsets.table");

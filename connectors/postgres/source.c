@@ -29,6 +29,7 @@
 
 #include "common/log.h"
 #include "common/time.h"
+#include "common/util.h"
 
 #define FAC "connector.postgres"
 #define TASK_TABLES_KEY "tributary.task.tables"
@@ -106,8 +107,9 @@ static const trib_config_def source_config[] = {
     {.name = "timestamp.delay.interval.ms", .type = TRIB_CFG_LONG, .default_value = "0", .importance = TRIB_IMP_HIGH,
      .group = MODE_GROUP, .has_min = true, .min = 0,
      .doc = "Rows become visible only this long after their timestamp, to let slower transactions commit."},
+    /* Bounded to year 9999 so the microseconds it becomes fit an int64. */
     {.name = "timestamp.initial", .type = TRIB_CFG_LONG, .optional = true, .importance = TRIB_IMP_LOW,
-     .group = MODE_GROUP,
+     .group = MODE_GROUP, .has_min = true, .min = -1, .has_max = true, .max = 253402300799999.0,
      .doc = "Starting timestamp (ms since the epoch) when no offset is stored; -1 = now; unset = the epoch."},
     {.name = "validate.non.null", .type = TRIB_CFG_BOOLEAN, .default_value = "true", .importance = TRIB_IMP_LOW,
      .group = MODE_GROUP, .doc = "Refuse nullable incrementing / timestamp columns (table mode)."},
@@ -508,7 +510,7 @@ static int task_start(const trib_props *config, trib_source_task_context *tctx, 
         }
         TRIB_WARN(FAC, "[%s:%d] %s; attempt %d of %d in %lld ms", trib_source_task_context_connector(tctx),
                   trib_source_task_context_task_id(tctx), err->msg, a + 1, attempts, (long long)backoff);
-        for (int64_t until = trib_mono_ms() + backoff; trib_mono_ms() < until;) {
+        for (int64_t until = trib_add_i64_sat(trib_mono_ms(), backoff); trib_mono_ms() < until;) {
             if (trib_source_task_context_stopping(tctx)) break;
             trib_sleep_ms(100);
         }

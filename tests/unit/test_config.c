@@ -142,12 +142,13 @@ static void test_all_errors_collected(void) {
 
     trib_config_report *r = trib_config_report_new();
     trib_config_report_add(r, defs, p, "");
-    is_int(trib_config_report_error_count(r), 4, "the report counts every error");
+    is_int(trib_config_report_error_count(r), 5, "the report counts every error, Connect's null check too");
     char *sum = trib_config_report_summary(r);
     is_str(sum,
-           "Connector configuration is invalid and contains the following 4 error(s):\n"
+           "Connector configuration is invalid and contains the following 5 error(s):\n"
            "Missing required configuration \"file\" which has no default value.\n"
            "Invalid value abc for configuration tasks.max: Not a number of type INT\n"
+           "Invalid value null for configuration tasks.max: Value must be non-null\n"
            "Invalid value maybe for configuration enabled: Expected value to be either true or false\n"
            "Invalid value slow for configuration mode: String must be one of: fast, safe\n"
            "You can also find the above list of errors at the endpoint "
@@ -347,8 +348,8 @@ static void test_report_json(void) {
     ok(!json_is_true(json_object_get(json_object_get(config_named(j, "label"), "definition"), "required")),
        "an optional key is not required");
     json_t *rec = json_object_get(json_object_get(config_named(j, "mode"), "value"), "recommended_values");
-    ok(json_array_size(rec) == 2 && !strcmp(json_string_value(json_array_get(rec, 1)), "safe"),
-       "one_of values are offered as recommended_values");
+    ok(json_is_array(rec) && json_array_size(rec) == 0,
+       "one_of values are not recommended (Connect recommends only through a recommender)");
     char *s = trib_config_report_summary(r);
     ok(strstr(s, "hunter2") == NULL, "the summary never shows a secret");
     free(s);
@@ -390,6 +391,113 @@ static void test_report_json(void) {
     json_decref(j);
     trib_config_report_destroy(r);
     trib_config_report_destroy(NULL);
+}
+
+static json_t *two_values(void) {
+    return json_pack("[ss]", "x", "y");
+}
+
+static const trib_config_def meta_defs[] = {
+    {.name = "a", .type = TRIB_CFG_STRING, .default_value = "", .importance = TRIB_IMP_LOW, .group = "G",
+     .width = TRIB_WIDTH_LONG},
+    {.name = "b", .type = TRIB_CFG_SHORT, .default_value = "3", .importance = TRIB_IMP_HIGH, .group = "G",
+     .order = TRIB_CFG_ORDER_0},
+    {.name = "c", .type = TRIB_CFG_STRING, .optional = true, .importance = TRIB_IMP_MEDIUM, .order = 9,
+     .recommended = two_values},
+    {.name = "d", .type = TRIB_CFG_STRING, .optional = true, .importance = TRIB_IMP_MEDIUM},
+    TRIB_CONFIG_END,
+};
+
+static const trib_config_def plugin_defs[] = {
+    {.name = "type", .type = TRIB_CFG_CLASS, .importance = TRIB_IMP_HIGH, .width = TRIB_WIDTH_LONG},
+    {.name = "zeta", .type = TRIB_CFG_STRING, .default_value = "z", .importance = TRIB_IMP_HIGH},
+    {.name = "alpha", .type = TRIB_CFG_STRING, .default_value = "a", .importance = TRIB_IMP_MEDIUM},
+    {.name = "needed", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_LOW},
+    TRIB_CONFIG_END,
+};
+
+/* Connect's metadata: width, explicit and implied order, SHORT, recommenders,
+ * embedded plugin groups, errors moved between reports. */
+static void test_connect_metadata(void) {
+    json_t *a = trib_config_describe_json(meta_defs);
+    is_str(json_string_value(json_object_get(json_array_get(a, 0), "width")), "LONG", "width is described");
+    is_str(json_string_value(json_object_get(json_array_get(a, 3), "width")), "NONE", "width defaults to NONE");
+    is_int(json_integer_value(json_object_get(json_array_get(a, 0), "order")), 1, "implied order: position in group");
+    is_int(json_integer_value(json_object_get(json_array_get(a, 1), "order")), 0, "TRIB_CFG_ORDER_0 is order 0");
+    is_int(json_integer_value(json_object_get(json_array_get(a, 2), "order")), 9, "an explicit order is kept");
+    is_int(json_integer_value(json_object_get(json_array_get(a, 3), "order")), -1,
+           "a key without group has order -1, as Connect's");
+    is_str(json_string_value(json_object_get(json_array_get(a, 1), "type")), "SHORT", "SHORT is a type");
+    json_decref(a);
+    trib_props *none = trib_props_new();
+    trib_config *bound = trib_config_bind(meta_defs, none, "", NULL);
+    is_int(bound ? trib_config_int(bound, "b") : -1, 3, "a SHORT reads with trib_config_int");
+    is_int(bound ? (int)trib_config_long(bound, "b") : -1, 3, "and with trib_config_long");
+    trib_config_destroy(bound);
+    trib_props_destroy(none);
+
+    const char *kv[] = {"b", "40000", "c", "v", "p.type", "X", "p.zeta", "zz", NULL};
+    trib_props *p = props_of(kv);
+    trib_config_report *r = trib_config_report_new();
+    trib_config_report_add(r, meta_defs, p, "");
+    trib_config_report_add(r, plugin_defs, p, "p.");
+    trib_config_report_add(r, meta_defs, p, "q.");
+    trib_config_report_embed(r, "p.", "Plugins: p", "Class for p.", "Plugin type for p");
+    trib_config_report_value_null(r, "p.type");
+    json_t *j = trib_config_report_to_json(r, "x");
+    json_t *configs = json_object_get(j, "configs");
+    json_t *b = json_array_get(configs, 1);
+    is_str(json_string_value(json_array_get(json_object_get(json_object_get(b, "value"), "errors"), 0)),
+           "Invalid value 40000 for configuration b: Not a number of type SHORT",
+           "a SHORT beyond 16 bits is refused");
+    json_t *rec = json_object_get(json_object_get(json_array_get(configs, 2), "value"), "recommended_values");
+    is_int((int)json_array_size(rec), 2, "a recommender fills recommended_values");
+    /* the embedded group moved to the end: type, then required, then by importance, then by name */
+    size_t n = json_array_size(configs);
+    const char *want[] = {"p.type", "p.needed", "p.zeta", "p.alpha"};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *ci = json_array_get(configs, n - 4 + i);
+        is_str(jstr(ci, "definition", "name"), want[i], "embedded keys in Connect's order");
+        is_int(json_integer_value(json_object_get(json_object_get(ci, "definition"), "order")), (int)i,
+               "numbered from 0 (the type key)");
+        is_str(jstr(ci, "definition", "group"), "Plugins: p", "in the plugin's group");
+    }
+    json_t *t = json_array_get(configs, n - 4);
+    is_str(jstr(t, "definition", "documentation"), "Class for p.", "the type key's documentation names the alias");
+    is_str(jstr(t, "definition", "display_name"), "Plugin type for p", "so does its display name");
+    ok(json_is_null(json_object_get(json_object_get(t, "value"), "value")), "value_null reports a null value");
+    json_t *groups = json_object_get(j, "groups");
+    is_int((int)json_array_size(groups), 2, "groups are listed once each");
+    is_str(json_string_value(json_array_get(groups, 1)), "Plugins: p", "in order of first appearance");
+    json_decref(j);
+
+    trib_config_report *nn = trib_config_report_new();
+    static const trib_config_def nn_defs[] = {
+        {.name = "lit", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH, .null_error = "entry must be non null"},
+        TRIB_CONFIG_END,
+    };
+    trib_config_report_add(nn, nn_defs, p, "x.");
+    is_int(trib_config_report_error_count(nn), 2, "a missing key with null_error gets Connect's second error");
+    char *nsum = trib_config_report_summary(nn);
+    like(nsum, "Invalid value null for configuration lit: entry must be non null", "naming the unprefixed key");
+    free(nsum);
+    trib_config_report_set_value(nn, "x.lit", "resolved");
+    json_t *nj = trib_config_report_to_json(nn, NULL);
+    is_str(jstr(json_array_get(json_object_get(nj, "configs"), 0), "value", "value"), "resolved",
+           "set_value replaces the reported value");
+    json_decref(nj);
+    trib_config_report_destroy(nn);
+    trib_error nerr;
+    ok(trib_config_bind(nn_defs, p, "x.", &nerr) == NULL && !strstr(nerr.msg, "non null"),
+       "binding reports only the missing key");
+
+    trib_config_report *other = trib_config_report_new();
+    trib_config_report_take_errors(other, r);
+    is_int(trib_config_report_error_count(other), 2, "take_errors moves every error");
+    is_int(trib_config_report_error_count(r), 0, "and leaves none behind");
+    trib_config_report_destroy(other);
+    trib_config_report_destroy(r);
+    trib_props_destroy(p);
 }
 
 static void test_describe(void) {
@@ -462,9 +570,10 @@ static void test_redact(void) {
 }
 
 int main(void) {
-    plan(146);
+    plan(146 + 34);
     test_type_errors();
     test_all_errors_collected();
+    test_connect_metadata();
     test_bind_and_getters();
     test_getter_misuse();
     test_report_json();

@@ -10,6 +10,7 @@
 
 #include "tests/tap.h"
 #include "worker/connector.h"
+#include "worker/connector_config.h"
 
 static void same(const char *a, const char *b, const char *what) {
     const trib_connector_plugin *pa = trib_connector_find(a), *pb = trib_connector_find(b);
@@ -64,8 +65,23 @@ int main(void) {
         }
         if (!p->class_name || !p->version || !p->config || !p->task_configs || !p->doc)
             complete = false;
-        if (p->kind == TRIB_CONNECTOR_SOURCE ? !(p->source && p->source->start && p->source->poll && p->source->stop)
-                                             : !(p->sink && p->sink->start && p->sink->put && p->sink->stop))
+        /* A push source (HttpIngest: records arrive at the REST layer) has
+         * no task ops; then its task_configs must give no task, so the
+         * runtime never looks for them. */
+        bool taskless = false;
+        if (p->kind == TRIB_CONNECTOR_SOURCE && !p->source && !p->start) {
+            trib_props *empty = trib_props_new();
+            trib_props **cfgs = NULL;
+            size_t ncfg = 1;
+            trib_error terr = {0};
+            taskless = p->task_configs(NULL, empty, 4, &cfgs, &ncfg, &terr) == 0 && ncfg == 0;
+            free(cfgs);
+            trib_props_destroy(empty);
+            if (!taskless) diag("%s has no task ops but asks for tasks", p->class_name);
+        }
+        if (!taskless && (p->kind == TRIB_CONNECTOR_SOURCE
+                              ? !(p->source && p->source->start && p->source->poll && p->source->stop)
+                              : !(p->sink && p->sink->start && p->sink->put && p->sink->stop)))
             complete = false;
         /* Each name of each plugin resolves to that plugin: no alias is shadowed by another. */
         const char *simple = strrchr(p->class_name, '.');
@@ -83,7 +99,8 @@ int main(void) {
     }
     ok(n >= 5, "trib_connectors_all lists the plugins (%zu)", n);
     ok(nmodule >= 2, "the PostgreSQL connectors are in a plugin module (%zu catalog entries are)", nmodule);
-    ok(complete, "every plugin loads and has a class name, version, doc, config table, task_configs and its kind's ops");
+    ok(complete, "every plugin loads and has a class name, version, doc, config table, task_configs and its kind's ops "
+                  "(or, for a push source, asks for no task)");
     ok(matches, "every catalog entry's class, alias, version and kind are its plugin's");
     ok(reachable, "every name of every plugin resolves to it and to nothing else");
     bool listed = false;
@@ -96,6 +113,71 @@ int main(void) {
     ok(trib_connector_load("com.example.Nope", &err) == NULL && err.code == TRIB_ERR_NOT_FOUND,
        "loading an unknown class is NOT_FOUND");
     like(err.msg, "com.example.Nope", "naming the class");
+
+    /* Confluent's and Debezium's JDBC class names, served by the PostgreSQL plugins */
+    ok(trib_connector_lookup("io.confluent.connect.jdbc.JdbcSinkConnector") == pg,
+       "Confluent's JdbcSinkConnector resolves to PostgresSink");
+    ok(trib_connector_lookup("io.debezium.connector.jdbc.JdbcSinkConnector") == pg,
+       "Debezium's JdbcSinkConnector resolves to PostgresSink");
+    ok(trib_connector_lookup("io.confluent.connect.jdbc.JdbcSourceConnector") == trib_connector_lookup("PostgresSource"),
+       "Confluent's JdbcSourceConnector resolves to PostgresSource");
+    ok(trib_connector_lookup("JdbcSinkConnector") == NULL, "the ambiguous simple name resolves to nothing");
+    trib_props *cfg = trib_props_new();
+    trib_props_set(cfg, "name", "j");
+    trib_props_set(cfg, "connector.class", "io.confluent.connect.jdbc.JdbcSinkConnector");
+    trib_props_set(cfg, "connection.url", "jdbc:postgresql://localhost:5432/db");
+    trib_props_set(cfg, "topics", "t");
+    trib_props_set(cfg, "dialect.name", "PostgreSqlDatabaseDialect");
+    trib_props_set(cfg, "db.timezone", "UTC");
+    const trib_connector_plugin *plugin = NULL;
+    trib_config_report *r = trib_connector_config_validate(cfg, NULL, &plugin);
+    ok(plugin && strcmp(plugin->class_name, "io.tributary.connect.postgres.PostgresSinkConnector") == 0,
+       "a Confluent JDBC sink config validates against PostgresSink");
+    is_int(trib_config_report_error_count(r), 0, "keys whose values match what Tributary does pass");
+    trib_config_report_destroy(r);
+    trib_props_set(cfg, "dialect.name", "MySqlDatabaseDialect");
+    trib_props_set(cfg, "mssql.use.merge.holdlock", "true");
+    r = trib_connector_config_validate(cfg, NULL, NULL);
+    is_int(trib_config_report_error_count(r), 2, "unsupported keys are errors");
+    char *sum = trib_config_report_summary(r);
+    like(sum, "Invalid value MySqlDatabaseDialect for configuration dialect.name: ", "naming the key");
+    like(sum, "which supports only PostgreSqlDatabaseDialect here", "and what is supported");
+    like(sum, "PostgresSinkConnector, which does not support this setting; remove it", "or that nothing is");
+    free(sum);
+    trib_config_report_destroy(r);
+    trib_props_set(cfg, "connector.class", "io.debezium.connector.jdbc.JdbcSinkConnector");
+    trib_props_remove(cfg, "dialect.name");
+    trib_props_remove(cfg, "mssql.use.merge.holdlock");
+    trib_props_set(cfg, "connection.username", "u");
+    trib_props_set(cfg, "connection.pool.max_size", "10");
+    r = trib_connector_config_validate(cfg, NULL, NULL);
+    sum = trib_config_report_summary(r);
+    is_int(trib_config_report_error_count(r), 1, "Debezium's connection.username is taken, its pool size is not");
+    like(sum, "connection.pool.max_size", "naming the pool key");
+    free(sum);
+    trib_config_report_destroy(r);
+    trib_props_set(cfg, "name", "a\001b");
+    r = trib_connector_config_validate(cfg, NULL, NULL);
+    sum = trib_config_report_summary(r);
+    like(sum, "configuration name: String may not contain control sequences but had the following ASCII chars: 1",
+         "a name with a control character is refused with Connect's text");
+    free(sum);
+    trib_config_report_destroy(r);
+    trib_props_set(cfg, "name", "");
+    r = trib_connector_config_validate(cfg, NULL, NULL);
+    sum = trib_config_report_summary(r);
+    like(sum, "Invalid value  for configuration name: String may not be empty", "so is an empty name");
+    free(sum);
+    trib_config_report_destroy(r);
+    trib_props_set(cfg, "name", "j");
+    trib_props_set(cfg, "connection.url", "jdbc:mysql://localhost/db");
+    trib_props_remove(cfg, "connection.pool.max_size");
+    r = trib_connector_config_validate(cfg, NULL, NULL);
+    sum = trib_config_report_summary(r);
+    like(sum, "JDBC URL for another database", "a URL for another database is refused");
+    free(sum);
+    trib_config_report_destroy(r);
+    trib_props_destroy(cfg);
 
     (void)plan;   /* the plan is printed at the end */
     done_testing();

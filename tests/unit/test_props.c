@@ -2,10 +2,12 @@
  * parsing (as java.util.Properties reads worker files) and the JSON
  * conversions used by the REST API. */
 #include "common/props.h"
+#include "common/time.h"
 #include "common/util.h"
 #include "tests/tap.h"
 
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 static trib_props *parse(const char *text) {
@@ -275,8 +277,42 @@ static void test_json(void) {
     trib_props_destroy(p);
 }
 
+/* The hash index: order kept, lookups and replacement exact, removal
+ * re-indexes, and 20,000 keys (a hostile config) cost linear time. */
+static void test_many_keys(void) {
+    trib_props *p = trib_props_new();
+    char k[32], v[32];
+    int64_t t0 = trib_mono_ms();
+    for (int i = 0; i < 20000; i++) {
+        snprintf(k, sizeof k, "key.%d", i);
+        snprintf(v, sizeof v, "v%d", i);
+        trib_props_set(p, k, v);
+    }
+    bool all = true;
+    for (int i = 0; i < 20000; i++) {
+        snprintf(k, sizeof k, "key.%d", i);
+        snprintf(v, sizeof v, "v%d", i);
+        const char *got = trib_props_get(p, k);
+        if (!got || strcmp(got, v) != 0) all = false;
+    }
+    int64_t ms = trib_mono_ms() - t0;
+    ok(all, "20,000 keys are all found with their values");
+    ok(ms < 2000, "setting and reading 20,000 keys takes %lld ms (< 2 s)", (long long)ms);
+    is_str(trib_props_key_at(p, 12345), "key.12345", "insertion order is kept");
+    trib_props_set(p, "key.7", "new");
+    is_str(trib_props_get(p, "key.7"), "new", "replacing a value keeps one entry");
+    is_int((int)trib_props_count(p), 20000, "the count is unchanged by a replacement");
+    ok(trib_props_remove(p, "key.10"), "a key is removed");
+    ok(!trib_props_has(p, "key.10"), "the removed key is gone");
+    is_str(trib_props_get(p, "key.11"), "v11", "the key after it is still found (re-indexed)");
+    is_str(trib_props_key_at(p, 10), "key.11", "and has moved up one position");
+    ok(!trib_props_get(p, "key.20000"), "an absent key is absent");
+    trib_props_destroy(p);
+}
+
 int main(void) {
-    plan(110);
+    plan(120);
+    test_many_keys();
     test_map();
     test_subset_merge_equal();
     test_parse_syntax();
