@@ -8,7 +8,7 @@
 # (same port and data); it is started again on every exit path.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 10
+plan 11
 
 testenv() { "$E2E_ROOT/scripts/testenv" "$@" >>"$E2E_TMP/testenv.log" 2>&1; }
 trap 'testenv start-kafka; _e2e_cleanup' EXIT
@@ -31,6 +31,17 @@ like "$(health)" '"message": *"Worker is still starting up: [^"]*Kafka' "the mes
 kill -0 "$pid" 2>/dev/null
 ok $? "the worker is still running after two failed attempts"
 is "$(rest GET "$port" /connectors | cut -c1-3)" 503 "GET /connectors answers 503 while starting"
+
+# SIGTERM while starting: taken between attempts (each bounded by 15 s)
+port2=$(free_port)
+write_dist_props "$E2E_TMP/w2.properties" "$port2" "$group"
+start_dist_worker "$E2E_TMP/w2.properties" "$E2E_TMP/w2.log"; pid2=$WORKER_PID
+wait_for 60 'curl -s -m 5 "http://127.0.0.1:$port2/health" | grep -q starting'
+kill -TERM "$pid2"
+# (an exited child stays a zombie, which kill -0 still finds, until wait)
+wait_for 60 '! kill -0 "$pid2" || [ "$(ps -o stat= -p "$pid2" | cut -c1)" = Z ]'
+rc=0; wait "$pid2" 2>/dev/null || rc=$?
+is "$rc" 0 "a worker stopped with SIGTERM while it waits for the broker exits 0"
 
 testenv start-kafka || bail "scripts/testenv start-kafka failed"
 diag "$(date +%T) broker back"
