@@ -61,6 +61,16 @@ void trib_rest_h_list_loggers(trib_rest_request *req, trib_rest_response *resp);
 void trib_rest_h_get_logger(trib_rest_request *req, trib_rest_response *resp);
 void trib_rest_h_set_logger(trib_rest_request *req, trib_rest_response *resp);
 
+/* While a worker has no herder yet, GET /health answers 503 "starting" with
+ * this note saying what it waits for (copied; NULL clears it). Thread-safe. */
+void trib_rest_set_startup_note(const char *note);
+
+/* The routes of a worker still assembling itself: GET /health, and every
+ * default route answering 503 (marked as needing the herder, even those
+ * that otherwise do not, e.g. /admin/loggers: this server has no auth
+ * hook yet, so it serves nothing but health). */
+void trib_rest_add_starting_routes(trib_rest_router *r);
+
 extern const trib_rest_route trib_rest_connector_routes[];
 extern const size_t trib_rest_connector_routes_n;
 extern const trib_rest_route trib_rest_plugin_routes[];

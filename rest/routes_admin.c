@@ -13,6 +13,7 @@
 #include "rest/routes.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,12 +38,31 @@ static json_t *worker_status(const char *status, const char *message) {
     return o;
 }
 
+/* What a worker without a herder yet waits for; process-wide because the
+ * worker assembles itself before any herder (or server state) exists. */
+static pthread_mutex_t startup_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *startup_note;
+
+void trib_rest_set_startup_note(const char *note) {
+    char *copy = note ? trib_xstrdup(note) : NULL;
+    pthread_mutex_lock(&startup_lock);
+    char *old = startup_note;
+    startup_note = copy;
+    pthread_mutex_unlock(&startup_lock);
+    free(old);
+}
+
 /* GET /health (KIP-1017): a round trip through the herder (listing
  * connectors takes its lock and, in distributed mode, needs a joined
  * group), bounded by the herder's own timeouts. */
 void trib_rest_h_health(trib_rest_request *req, trib_rest_response *resp) {
     if (!req->herder) {
-        trib_rest_reply(resp, 503, worker_status("starting", "Worker is still starting up."));
+        pthread_mutex_lock(&startup_lock);
+        char *msg = startup_note ? trib_xasprintf("Worker is still starting up: %s", startup_note)
+                                 : trib_xstrdup("Worker is still starting up.");
+        pthread_mutex_unlock(&startup_lock);
+        trib_rest_reply(resp, 503, worker_status("starting", msg));
+        free(msg);
         return;
     }
     trib_error err = {0};
@@ -240,4 +260,17 @@ void trib_rest_add_default_routes(trib_rest_router *r) {
     trib_rest_router_add(r, trib_rest_plugin_routes, trib_rest_plugin_routes_n);
     trib_rest_add_file_routes(r);
     trib_rest_add_ingest_routes(r);
+}
+
+void trib_rest_add_starting_routes(trib_rest_router *r) {
+    /* /health first: a (method, pattern) added twice keeps the first */
+    trib_rest_router_add(r, &(trib_rest_route){"GET", "/health", trib_rest_h_health, 0}, 1);
+    const trib_rest_route *tables[] = {trib_rest_connector_routes, trib_rest_plugin_routes, trib_rest_admin_routes};
+    const size_t sizes[] = {trib_rest_connector_routes_n, trib_rest_plugin_routes_n, trib_rest_admin_routes_n};
+    for (size_t t = 0; t < 3; t++)
+        for (size_t i = 0; i < sizes[t]; i++) {
+            trib_rest_route one = tables[t][i];
+            one.flags |= TRIB_REST_NEEDS_HERDER;
+            trib_rest_router_add(r, &one, 1);
+        }
 }

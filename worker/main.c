@@ -14,11 +14,13 @@
 #include "common/util.h"
 #include "metrics/metrics.h"
 #include "rest/ingest_publisher.h"
+#include "rest/routes.h"
 #include "rest/server.h"
 #include "rest/tenants.h"
 #include "ui/ui.h"
 #include "worker/tenant_log_store.h"
 #include "worker/worker.h"
+#include "worker/worker_config.h"
 
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef TRIBUTARY_VERSION
 #define TRIBUTARY_VERSION "0.1.0"
@@ -55,32 +58,78 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
     signal(SIGPIPE, SIG_IGN);
 
     /* the format first, so the worker's own start-up lines use it (a bad
-     * value is refused with the other keys by trib_worker_new) */
+     * value is refused with the other keys by trib_worker_config_load) */
     trib_log_format fmt;
     if (trib_log_format_parse(trib_props_get(props, "tributary.log.format"), &fmt) == 0) trib_log_set_format(fmt);
 
-    trib_worker *w = trib_worker_new(props, mode, &err);
-    trib_props *props_for_tenants = props;
-    if (!w) {
+    /* Listeners come from the config alone, so REST is up (GET /health
+     * answering "starting") before the worker can reach Kafka. */
+    trib_config *early = trib_worker_config_load(props, (trib_worker_mode)mode, &err);
+    if (!early) {
         trib_props_destroy(props);
         fprintf(stderr, "tributary: %s\n", err.msg);
-        return err.code == TRIB_ERR_INVALID ? 2 : 1;
+        return 2;
     }
-
+    trib_props *props_for_tenants = props;
     char **hosts = NULL;
     int *ports = NULL;
     size_t nlisteners = 0;
-    if (trib_worker_listeners(trib_worker_config(w), &hosts, &ports, &nlisteners, &err) < 0 || nlisteners == 0) {
+    int lrc = trib_worker_listeners(early, &hosts, &ports, &nlisteners, &err);
+    trib_config_destroy(early);
+    if (lrc < 0 || nlisteners == 0) {
         fprintf(stderr, "tributary: listeners: %s\n", nlisteners == 0 ? "no listener configured" : err.msg);
-        trib_worker_destroy(w);
         trib_props_destroy(props_for_tenants);
         return 2;
     }
     int status = 1;
+    trib_worker *w = NULL;
     /* one server per listener, all with the same routes (Connect serves
      * every entry of listeners) */
     trib_rest_server **rest = trib_xcalloc(nlisteners, sizeof *rest);
     trib_rest_tenants *tenants = NULL;
+    trib_rest_set_startup_note("connecting to the Kafka cluster");
+    for (size_t i = 0; i < nlisteners; i++) {
+        trib_rest_config rc = {.host = hosts[i], .port = ports[i]};
+        trib_rest_router *router = trib_rest_router_new();
+        trib_rest_add_starting_routes(router);
+        rest[i] = trib_rest_server_start_router(&rc, router, NULL, &err);
+        if (!rest[i]) {
+            fprintf(stderr, "tributary: REST server on %s:%d: %s\n", *hosts[i] ? hosts[i] : "*", ports[i], err.msg);
+            goto out;
+        }
+        /* the real server below binds the same port, even when 0 was asked */
+        ports[i] = trib_rest_server_port(rest[i]);
+    }
+
+    /* A broker that is down, slow or restarting is not a reason to exit:
+     * retry the whole assembly (cluster id, internal topics, group join;
+     * each step bounded by its own timeout) with backoff until it works or
+     * a stop signal arrives. Anything not retriable (bad config, ACLs, a
+     * topic with the wrong cleanup.policy) still exits. */
+    int backoff_ms = 1000;
+    for (int attempt = 1;; attempt++) {
+        w = trib_worker_new(props, mode, &err);
+        if (w) break;
+        if (!trib_error_is_retriable(&err)) {
+            fprintf(stderr, "tributary: %s\n", err.msg);
+            status = err.code == TRIB_ERR_INVALID ? 2 : 1;
+            goto out;
+        }
+        char *note = trib_xasprintf("waiting for the Kafka cluster (attempt %d: %s); next attempt in %d ms",
+                                    attempt, err.msg, backoff_ms);
+        TRIB_WARN("worker", "%s", note);
+        trib_rest_set_startup_note(note);
+        free(note);
+        struct timespec ts = {.tv_sec = backoff_ms / 1000, .tv_nsec = (long)(backoff_ms % 1000) * 1000000L};
+        int sig = sigtimedwait(&stop_signals, NULL, &ts);
+        if (sig == SIGTERM || sig == SIGINT) {
+            TRIB_INFO("worker", "received %s while starting, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            status = 0;
+            goto out;
+        }
+        if (backoff_ms < 16000) backoff_ms *= 2;
+        trib_rest_set_startup_note("connecting to the Kafka cluster");
+    }
     if (trib_worker_start(w, &err) < 0) {
         fprintf(stderr, "tributary: %s\n", err.msg);
         goto out;
@@ -95,7 +144,10 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
         fprintf(stderr, "tributary: tenants: %s\n", err.msg);
         goto out;
     }
+    /* Swap each starting server for the full one on the same port; a
+     * client may see the port closed for the moment in between. */
     for (size_t i = 0; i < nlisteners; i++) {
+        trib_rest_server_stop(rest[i]);
         trib_rest_config rc = {.host = hosts[i], .port = ports[i]};
         trib_rest_tenants_configure(tenants, &rc);
         trib_rest_router *router = trib_rest_router_new();
@@ -134,6 +186,7 @@ out:
     free(rest);
     trib_rest_tenants_destroy(tenants);
     trib_worker_destroy(w);
+    trib_rest_set_startup_note(NULL);
     trib_props_destroy(props_for_tenants);
     for (size_t i = 0; i < nlisteners; i++) free(hosts[i]);
     free(hosts);
