@@ -120,23 +120,28 @@ char *trib_pg_url_to_conninfo(const char *url, trib_error *err) {
     return trib_strbuf_take(&out);
 }
 
-int trib_pg_url_check(const char *url, trib_error *err) {
-    char *ci = trib_pg_url_to_conninfo(url, err);
-    if (!ci) return -1;
+PQconninfoOption *trib_pg_conninfo_parse(const char *conninfo, const char *what, trib_error *err) {
     char *msg = NULL;
-    PQconninfoOption *opts = PQconninfoParse(ci, &msg);
-    free(ci);
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &msg);
     if (!opts) {
         /* libpq's message ends in a newline; it never contains the password. */
         if (msg) {
             size_t l = strlen(msg);
             while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' ')) msg[--l] = '\0';
         }
-        trib_error_set(err, TRIB_ERR_INVALID, "postgres: connection.url is not a valid connection string: %s",
+        trib_error_set(err, TRIB_ERR_INVALID, "%s is not a valid connection string: %s", what,
                        msg ? msg : "parse error");
         PQfreemem(msg);
-        return -1;
     }
+    return opts;
+}
+
+int trib_pg_url_check(const char *url, trib_error *err) {
+    char *ci = trib_pg_url_to_conninfo(url, err);
+    if (!ci) return -1;
+    PQconninfoOption *opts = trib_pg_conninfo_parse(ci, "postgres: connection.url", err);
+    free(ci);
+    if (!opts) return -1;
     PQconninfoFree(opts);
     return 0;
 }

@@ -52,6 +52,10 @@ int trib_pg_table_name_format(const char *format, const char *topic, char **sche
 char *trib_pg_url_to_conninfo(const char *url, trib_error *err);
 /* Validates connection.url without connecting. */
 int trib_pg_url_check(const char *url, trib_error *err);
+/* conninfo (from trib_pg_url_to_conninfo; borrowed) parsed by libpq's own
+ * parser; free the result with PQconninfoFree. NULL with err (INVALID,
+ * "<what> is not a valid connection string: <libpq's reason>"). */
+PQconninfoOption *trib_pg_conninfo_parse(const char *conninfo, const char *what, trib_error *err);
 /* Seconds libpq may spend establishing a connection (per host): the URL's
  * connect_timeout when it is 1..60, else 10. */
 #define TRIB_PG_CONNECT_TIMEOUT_S 10

@@ -179,19 +179,9 @@ int trib_pg_tenant_params(const char *url, const char *user, const char *passwor
     memset(out, 0, sizeof *out);
     char *ci = trib_pg_url_to_conninfo(url, err);
     if (!ci) return -1;
-    char *msg = NULL;
-    PQconninfoOption *opts = PQconninfoParse(ci, &msg);
+    PQconninfoOption *opts = trib_pg_conninfo_parse(ci, "connection.url", err);
     free(ci);
-    if (!opts) {
-        if (msg) {
-            size_t l = strlen(msg);
-            while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' ')) msg[--l] = '\0';
-        }
-        trib_error_set(err, TRIB_ERR_INVALID, "connection.url is not a valid connection string: %s",
-                       msg ? msg : "parse error");
-        PQfreemem(msg);
-        return -1;
-    }
+    if (!opts) return -1;
     int rc = 0;
     for (PQconninfoOption *o = opts; o->keyword && rc == 0; o++) {
         if (!o->val) continue;
