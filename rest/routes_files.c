@@ -258,7 +258,9 @@ static void *upload_open(trib_rest_request *req, trib_rest_response *resp) {
     }
     u->name = trib_xstrdup(name);
     trib_error err;
-    if (spool_fs_dir_open(&u->dir, u->ft.input, false, "input.path", &err) < 0) {
+    /* Created if missing, as the connector's task does at start: an upload
+     * may arrive before the task has run (or while it restarts). */
+    if (spool_fs_dir_open(&u->dir, u->ft.input, true, "input.path", &err) < 0) {
         trib_rest_reply_error(resp, 500, "%s", err.msg);
         goto fail;
     }
