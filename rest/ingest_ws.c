@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <wslay/wslay.h>
 
 #include "common/log.h"
@@ -38,6 +39,8 @@
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define CLOSE_WAIT_MS 5000
+/* How long a closing session keeps reading what the peer still sends. */
+#define LINGER_MS 2000
 
 typedef struct ws_session {
     trib_ingest_publisher *pub;
@@ -170,6 +173,29 @@ static void ws_on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_m
     /* ping, pong and close are answered by wslay itself */
 }
 
+/* A lingering close. After our close frame, the peer may still be sending
+ * (the rest of a message over max.body.bytes, which wslay stopped reading);
+ * closing the socket with those bytes unread makes the kernel answer with a
+ * reset, and a reset can discard our close frame before the peer has read
+ * it, so the client never learns why (1009). So stop writing and read and
+ * drop what arrives until the peer closes too, or LINGER_MS passes. */
+static void linger_drain(int fd) {
+    shutdown(fd, SHUT_WR);
+    int64_t deadline = trib_mono_ms() + LINGER_MS;
+    char buf[16384];
+    for (;;) {
+        int64_t left = deadline - trib_mono_ms();
+        if (left <= 0) break;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, (int)left);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (n <= 0) break;
+    }
+}
+
 static void *session_main(void *arg) {
     ws_session *s = arg;
     int fl = fcntl(s->fd, F_GETFL, 0);
@@ -199,6 +225,7 @@ static void *session_main(void *arg) {
         if ((p.revents & (POLLIN | POLLHUP | POLLERR)) && wslay_event_recv(ctx) != 0) break;
         if ((p.revents & POLLOUT || wslay_event_want_write(ctx)) && wslay_event_send(ctx) != 0) break;
     }
+    if (wslay_event_get_close_sent(ctx)) linger_drain(s->fd);
     wslay_event_context_free(ctx);
 done:
     trib_rest_upgrade_close(s->handle);

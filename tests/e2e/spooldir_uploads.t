@@ -8,7 +8,7 @@
 # neither upload nor list.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 32
+plan 34
 
 echo "admin-$RANDOM-$RANDOM-secret-token" > "$E2E_TMP/admin.token"
 stage=$E2E_TMP/staging; mkdir -p "$stage"
@@ -119,4 +119,11 @@ is "$(jq -r 'select(.path | endswith("/files/a.csv")) | "\(.principal|startswith
    "true acme/csv 201" "an upload is in the audit log with its tenant, connector and status"
 ok "$(grep '/files/d.csv"' "$E2E_TMP/audit.log" | grep -q '"status":413,"detail":"[^"]*max_staged_bytes'; echo $?)" \
    "and so is a refused one, with the reason"
+# An upload may come before the connector's task has created input.path
+# (here: created PAUSED, so no task runs at all): the upload creates it.
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "${acme[@]}" -H 'Content-Type: application/json' --data "{\"name\":\"early\",\"initial_state\":\"PAUSED\",\"config\":{
+  \"connector.class\":\"SpoolDirLineDelimitedSource\",\"topic\":\"$topic\",\"input.path\":\"in-early\",\"finished.path\":\"finished-early\",\"error.path\":\"error-early\"}}" "$base/tenants/acme/connectors")
+is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "${acme[@]}" --data-binary 'x' "$base/tenants/acme/connectors/early/files/first.txt")" 201 \
+   "an upload before the task created input.path is accepted (created $code)"
+ok "$(test -f "$stage/acme/in-early/first.txt"; echo $?)" "and the file is in the new input.path"
 finish
