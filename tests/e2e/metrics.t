@@ -55,7 +55,9 @@ like "$ctype" '^text/plain; version=0\.0\.4' "Prometheus text format by default"
 
 # librdkafka's byte totals arrive with its statistics (every 10 s): the
 # producer sent at least the record bytes, the consumer received at least them
-wait_for 25 'test "$(metric "$(scrape)" "kafka_consumer_incoming_byte_total{clientId=\"connector-consumer-sink-0\"}")" -gt "$produced"'
+# (each client's statistics come on their own 10 s clock: wait for both)
+wait_for 25 'm=$(scrape); test "$(metric "$m" "kafka_consumer_incoming_byte_total{clientId=\"connector-consumer-sink-0\"}")" -gt "$produced" &&
+             test "$(metric "$m" "kafka_producer_outgoing_byte_total{clientId=\"connector-producer-gen-0\"}")" -gt "$produced"'
 m=$(scrape)
 ok "$([ "$(metric "$m" 'kafka_producer_outgoing_byte_total{clientId="connector-producer-gen-0"}')" -gt "$produced" ]; echo $?)" "kafka_producer_outgoing_byte_total exceeds the record bytes produced"
 ok "$([ "$(metric "$m" 'kafka_consumer_incoming_byte_total{clientId="connector-consumer-sink-0"}')" -gt "$produced" ]; echo $?)" "kafka_consumer_incoming_byte_total exceeds the record bytes consumed"
