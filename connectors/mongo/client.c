@@ -142,6 +142,15 @@ mongoc_uri_t *trib_mongo_uri_parse(const char *field, const char *text, bool ten
     return uri;
 }
 
+int trib_mongo_validate_uri(const trib_config_def *d, const char *v, trib_error *err) {
+    (void)d;
+    trib_error e;
+    mongoc_uri_t *u = trib_mongo_uri_parse("connection.uri", v, false, &e);
+    if (!u) return trib_error_set(err, TRIB_ERR_INVALID, "%s", e.msg + strlen("connection.uri: "));
+    mongoc_uri_destroy(u);
+    return 0;
+}
+
 /* ---- tenants' connections: the outbound policy ----------------------------------- */
 
 /* The stream initiator of a tenant's client: every address the host name

@@ -30,6 +30,9 @@ void trib_mongo_init(void);
  * own credentials (tlsCAFile, tlsCertificateKeyFile, MONGODB-AWS, GSSAPI,
  * a Unix socket host, ...) are FORBIDDEN. Caller owns the URI. */
 mongoc_uri_t *trib_mongo_uri_parse(const char *field, const char *uri, bool tenant, trib_error *err);
+/* The config-engine validator of connection.uri (sink and source): the
+ * syntax check of trib_mongo_uri_parse, without the tenant allow-list. */
+int trib_mongo_validate_uri(const trib_config_def *d, const char *v, trib_error *err);
 
 /* A client for uri, with bounded server selection so that an outage is seen
  * as a retriable error within seconds instead of the driver's 30 s (the

@@ -154,15 +154,6 @@ static const char *const uuid_formats[] = {"string", "binary", NULL};
 #define G "Writes"
 #define C "Connection"
 
-static int v_uri(const trib_config_def *d, const char *v, trib_error *err) {
-    (void)d;
-    trib_error e;
-    mongoc_uri_t *u = trib_mongo_uri_parse("connection.uri", v, false, &e);
-    if (!u) return trib_error_set(err, TRIB_ERR_INVALID, "%s", e.msg + strlen("connection.uri: "));
-    mongoc_uri_destroy(u);
-    return 0;
-}
-
 static int v_dbname(const trib_config_def *d, const char *v, trib_error *err) {
     (void)d;
     if (strpbrk(v, "/\\. \"$") || strlen(v) > 63)
@@ -173,7 +164,7 @@ static int v_dbname(const trib_config_def *d, const char *v, trib_error *err) {
 
 const trib_config_def trib_mongo_sink_config[] = {
     {.name = "connection.uri", .type = TRIB_CFG_PASSWORD, .default_value = "mongodb://localhost:27017",
-     .importance = TRIB_IMP_HIGH, .group = C, .validate = v_uri,
+     .importance = TRIB_IMP_HIGH, .group = C, .validate = trib_mongo_validate_uri,
      .doc = "MongoDB connection string (mongodb:// or mongodb+srv://). Hidden in responses: it may hold a "
             "password. For tenants only the options listed in docs/tenants.md are allowed."},
     {.name = "database", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH, .group = C, .non_empty = true,

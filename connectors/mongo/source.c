@@ -48,15 +48,6 @@ static const char *const startup_modes[] = {"latest", "timestamp", "copy_existin
 static const char *const lost_modes[] = {"fail", "latest", "copy_existing", NULL};
 static const char *const formats[] = {"json", "schema", NULL};
 
-static int v_uri(const trib_config_def *d, const char *v, trib_error *err) {
-    (void)d;
-    trib_error e;
-    mongoc_uri_t *u = trib_mongo_uri_parse("connection.uri", v, false, &e);
-    if (!u) return trib_error_set(err, TRIB_ERR_INVALID, "%s", e.msg + strlen("connection.uri: "));
-    mongoc_uri_destroy(u);
-    return 0;
-}
-
 static int v_json_array(const trib_config_def *d, const char *v, trib_error *err) {
     (void)d;
     json_error_t je;
@@ -95,7 +86,7 @@ static int v_regex(const trib_config_def *d, const char *v, trib_error *err) {
 
 static const trib_config_def source_config[] = {
     {.name = "connection.uri", .type = TRIB_CFG_PASSWORD, .default_value = "mongodb://localhost:27017",
-     .importance = TRIB_IMP_HIGH, .group = C, .validate = v_uri,
+     .importance = TRIB_IMP_HIGH, .group = C, .validate = trib_mongo_validate_uri,
      .doc = "MongoDB connection string. For tenants only the options in docs/tenants.md are allowed."},
     {.name = "database", .type = TRIB_CFG_STRING, .default_value = "", .importance = TRIB_IMP_MEDIUM, .group = C,
      .doc = "Database to watch; empty: every database."},
