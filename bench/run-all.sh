@@ -8,7 +8,14 @@
 #                                       (only when named: four record shapes
 #                                       of 500k records, three systems each)
 #   bench/run-all.sh --report-only      rewrite BENCHMARKS.md from the results
-#                                       already in $BENCH_OUT
+#                                       committed in bench/results/
+#
+# Each scenario's table and its run facts (command, start, end, exit status,
+# commit) are copied into bench/results/<scenario>.{md,meta} when it finishes,
+# and BENCHMARKS.md is assembled from that directory: running one scenario
+# replaces its own section and keeps every other section as last measured,
+# each naming its own run. bench/results/manual-*.md are sections measured by
+# hand (their commands are in the text) and are appended as they are.
 #
 # Env: BENCH_RUNS (default 5) runs per measurement; BENCH_RECORDS (1,000,000);
 #      BENCH_OUT (default /tmp/tributary-bench/results); BENCH_REPORT (default
@@ -24,6 +31,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init run-all
 REPORT=${BENCH_REPORT:-$REPO_DIR/BENCHMARKS.md}
+RESULTS=${BENCH_RESULTS:-$REPO_DIR/bench/results}
 
 report_only=0
 SCENARIOS=()
@@ -83,6 +91,14 @@ if [ "$report_only" = 0 ]; then
             echo "tributary=$(cat "$BENCH_OUT/tributary-version.txt" 2>/dev/null || echo "not built")"
         } >"$BENCH_OUT/$r.meta"
         [ "$rc" = 0 ] || bench_log "scenario $sc exited with $rc"
+        # keep the section only when the scenario produced a table: a run that
+        # died must not replace the last good measurement with nothing
+        if [ -s "$RESULTS/$r.md" ]; then
+            mkdir -p "$RESULTS"
+            cp "$BENCH_OUT/$r.md" "$BENCH_OUT/$r.meta" "$RESULTS/"
+        else
+            bench_log "scenario $sc wrote no table; bench/results/$r.* keeps the previous run"
+        fi
     done
     # facts about the environment, measured now
     {
@@ -98,33 +114,35 @@ if [ "$report_only" = 0 ]; then
         echo "avro-c=$(pkg-config --modversion avro-c)"
         echo "tributary=$(cat "$BENCH_OUT/tributary-version.txt" 2>/dev/null || echo "not built")"
     } >"$BENCH_OUT/env.meta"
+    mkdir -p "$RESULTS"; cp "$BENCH_OUT/env.meta" "$RESULTS/env.meta"
 fi
 
 # ---------------------------------------------------------------------------
 # report
-meta() { sed -n "s/^$2=//p" "$BENCH_OUT/$1.meta" 2>/dev/null; }
+meta() { sed -n "s/^$2=//p" "$RESULTS/$1.meta" 2>/dev/null; }
 section() { # section SCENARIO TITLE
     local r; r=$(result_of "$1")
     echo "## $2"
     echo
-    if [ -s "$BENCH_OUT/$r.md" ]; then
+    if [ -s "$RESULTS/$r.md" ]; then
         echo "Command: \`$(meta "$r" command)\` (from $(meta "$r" started) to $(meta "$r" finished), exit status $(meta "$r" exit)); Tributary $(meta "$r" tributary)."
         echo
-        cat "$BENCH_OUT/$r.md"
+        cat "$RESULTS/$r.md"
     else
-        echo "Not measured: the scenario did not run, or did not finish, in the run this report was written from$([ -f "$BENCH_OUT/$r.meta" ] && echo " (exit status $(meta "$r" exit))")."
+        echo "Not measured yet: no run of this scenario has produced a table (bench/results/$r.md)."
     fi
     echo
 }
-[ -f "$BENCH_OUT/env.meta" ] || bench_die "no results in $BENCH_OUT (run bench/run-all.sh first)"
-env_() { sed -n "s/^$1=//p" "$BENCH_OUT/env.meta"; }
+[ -f "$RESULTS/env.meta" ] || bench_die "no results in $RESULTS (run bench/run-all.sh first)"
+env_() { sed -n "s/^$1=//p" "$RESULTS/env.meta"; }
 {
     cat <<EOF
 # Benchmarks: Tributary side by side with Apache Kafka Connect
 
-Written by \`bench/run-all.sh\` on $(env_ date). Every number below was
-measured by the harness in \`bench/\` in that run; a cell that could not be
-measured says why. Re-run with \`bench/run-all.sh\` (all scenarios, BENCH_RUNS=5
+Assembled by \`bench/run-all.sh\` from \`bench/results/\`. Every number below was
+measured by the harness in \`bench/\`; each section names the run it comes
+from (command, time, commit), and a cell that could not be measured says
+why. The table of versions is from the newest run ($(env_ date)). Re-run with \`bench/run-all.sh\` (all scenarios, BENCH_RUNS=5
 by default) or one scenario, e.g. \`BENCH_RUNS=5 bench/sink_pg.sh\`; how each
 number is taken is described at the top of each script and in
 [docs/benchmarks.md](docs/benchmarks.md).
@@ -157,5 +175,9 @@ EOF
     section source "Source → Kafka"
     section failover "Failover: SIGKILL one of three workers"
     section mongo "Kafka → MongoDB sink (Avro records, 10 fields)"
+    for f in "$RESULTS"/manual-*.md; do
+        [ -e "$f" ] || continue
+        cat "$f"; echo
+    done
 } >"$REPORT"
 bench_log "wrote $REPORT"
