@@ -18,6 +18,8 @@
 #include "common/util.h"
 #include "proto/converter.h"
 #include "transforms/transform.h"
+#include "tenants/outbound.h"
+#include "worker/config_providers.h"
 #include "worker/connector_config.h"
 #include "worker/group_offsets.h"
 #include "worker/kafka_client.h"
@@ -234,7 +236,11 @@ static void *starter_main(void *arg) {
     void *ctx = NULL;
     trib_error err;
     trib_error_clear(&err);
-    int rc = j->plugin->start ? j->plugin->start(j->config, j->cctx, &ctx, &err) : 0;
+    /* the instance sees the secrets its references stand for; the stored
+     * config keeps the references (tenants' are never resolved) */
+    int rc = 0;
+    if (!trib_outbound_is_tenant(c->name) && trib_config_resolve(j->config, &err) < 0) rc = -1;
+    if (rc == 0 && j->plugin->start) rc = j->plugin->start(j->config, j->cctx, &ctx, &err);
     trib_props_destroy(j->config);
 
     pthread_mutex_lock(&h->lock);
@@ -366,6 +372,9 @@ int herder_generate_task_configs(conn *c, trib_props ***out, size_t *n) {
     for (size_t i = 0; i < nuse; i++) {
         (*out)[i] = trib_props_clone(c->config);
         trib_props_merge((*out)[i], raw[i]);
+        /* a connector that copied a resolved secret into its task config
+         * must not put it in the config topic: keep the reference */
+        trib_config_unresolve((*out)[i], c->config);
         trib_props_set((*out)[i], "task.class", task_class);
     }
     free(task_class);
@@ -534,6 +543,29 @@ json_t *trib_herder_list_expanded(trib_herder *h, bool status, bool info, trib_e
     return out;
 }
 
+/* A copy of config with its config-provider references resolved, for
+ * validation; NULL with err (INVALID naming the key) when one cannot be.
+ * A tenant's connector may hold none: the providers read the worker's
+ * files and environment. */
+static trib_props *resolve_for(const char *name, const trib_props *config, trib_error *err) {
+    if (trib_outbound_is_tenant(name)) {
+        for (size_t i = 0; i < trib_props_count(config); i++)
+            if (trib_config_has_reference(trib_props_value_at(config, i))) {
+                trib_error_set(err, TRIB_ERR_INVALID,
+                               "%s: config provider references are not available to tenants' connectors",
+                               trib_props_key_at(config, i));
+                return NULL;
+            }
+        return trib_props_clone(config);
+    }
+    trib_props *resolved = trib_props_clone(config);
+    if (trib_config_resolve(resolved, err) < 0) {
+        trib_props_destroy(resolved);
+        return NULL;
+    }
+    return resolved;
+}
+
 /* Validates a full config for name; returns the plugin or NULL with err. */
 const trib_connector_plugin *herder_validate_for_write(trib_herder *h, const char *name, trib_props *config,
                                                        trib_error *err) {
@@ -551,9 +583,13 @@ const trib_connector_plugin *herder_validate_for_write(trib_herder *h, const cha
                        name);
         return NULL;
     }
+    /* validation sees what start() will see: the references resolved */
+    trib_props *resolved = resolve_for(name, config, err);
+    if (!resolved) return NULL;
     const trib_connector_plugin *plugin = NULL;
-    trib_config_report *r = trib_connector_config_validate(config, NULL, &plugin);
-    trib_connector_config_check_eos(r, config, plugin, h->exactly_once_source);
+    trib_config_report *r = trib_connector_config_validate(resolved, NULL, &plugin);
+    trib_connector_config_check_eos(r, resolved, plugin, h->exactly_once_source);
+    trib_props_destroy(resolved);
     if (trib_config_report_error_count(r) > 0) {
         char *summary = trib_config_report_summary(r);
         trib_error_set(err, TRIB_ERR_INVALID, "%s", summary);
@@ -1158,8 +1194,25 @@ json_t *trib_herder_validate(trib_herder *h, const char *plugin, const trib_prop
      * config error to report field by field */
     const trib_connector_plugin *p = trib_connector_info_load(info, err);
     if (!p) return NULL;
-    trib_config_report *r = trib_connector_config_validate(config, plugin, NULL);
-    trib_connector_config_check_eos(r, config, p, h->exactly_once_source);
+    /* validated resolved, as a create is; the answer shows the values as
+     * given, so a secret a reference stands for never reaches the client */
+    trib_props *resolved = trib_props_clone(config);
+    trib_error rerr;
+    trib_error_clear(&rerr);
+    bool unresolved = trib_config_resolve(resolved, &rerr) < 0;
+    trib_config_report *r = trib_connector_config_validate(unresolved ? config : resolved, plugin, NULL);
+    trib_connector_config_check_eos(r, unresolved ? config : resolved, p, h->exactly_once_source);
+    for (size_t i = 0; i < trib_props_count(config); i++) {
+        const char *v = trib_props_value_at(config, i);
+        if (trib_config_has_reference(v)) trib_config_report_set_value(r, trib_props_key_at(config, i), v);
+    }
+    if (unresolved) {
+        /* the message starts with the key: "<key>: ${...}: why" */
+        char key[256];
+        snprintf(key, sizeof key, "%.*s", (int)strcspn(rerr.msg, ":"), rerr.msg);
+        trib_config_report_error(r, key, "%s", rerr.msg);
+    }
+    trib_props_destroy(resolved);
     /* Connect names the report after connector.class as given */
     json_t *j = trib_config_report_to_json(r, cls ? cls : p->class_name);
     trib_config_report_destroy(r);

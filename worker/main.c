@@ -18,6 +18,7 @@
 #include "rest/server.h"
 #include "rest/tenants.h"
 #include "ui/ui.h"
+#include "worker/config_providers.h"
 #include "worker/tenant_log_store.h"
 #include "worker/worker.h"
 #include "worker/worker_config.h"
@@ -45,6 +46,14 @@ static int run(int mode, const char *props_path, char **connector_files, int nfi
     trib_error err;
     trib_props *props = trib_props_load_file(props_path, &err);
     if (!props) {
+        fprintf(stderr, "tributary: %s\n", err.msg);
+        return 2;
+    }
+
+    /* Config providers come from the worker file and resolve references in
+     * it first (KIP-421), as in Connect: the keys below see the values. */
+    if (trib_config_providers_configure(props, &err) < 0 || trib_config_resolve(props, &err) < 0) {
+        trib_props_destroy(props);
         fprintf(stderr, "tributary: %s\n", err.msg);
         return 2;
     }

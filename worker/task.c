@@ -13,6 +13,8 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "common/util.h"
+#include "tenants/outbound.h"
+#include "worker/config_providers.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -251,6 +253,10 @@ static trib_converter *make_converter(trib_task *t, const char *key, bool is_key
 }
 
 int trib_task_setup_common(trib_task *t, trib_error *err) {
+    /* the task's own copy gets the secrets its references stand for; the
+     * stored task config keeps the references (tenants' are never
+     * resolved: config_providers.h) */
+    if (!trib_outbound_is_tenant(t->connector) && trib_config_resolve(t->config, err) < 0) return -1;
     t->guard = trib_tenant_guard_open(t->connector, err);
     if (!t->guard && err->code != TRIB_OK) return -1;
     if (trib_error_policy_load(t->config, &t->policy, err) < 0) return -1;

@@ -383,8 +383,9 @@ static void gen_docs(const char *path) {
         "Connect's names, types and defaults. Unknown keys are logged as warnings, never refused.\n"
         "Keys in these groups are passed through without being listed here: `producer.*`,\n"
         "`consumer.*`, `admin.*` (worker client settings), `key.converter.*`, `value.converter.*`,\n"
-        "`header.converter.*` (converter settings), `config.providers*`, `listeners.https.*`,\n"
-        "`ssl.*`, `sasl.*`, `security.protocol`, and `tenant.*` (reserved for multi-tenancy).\n\n");
+        "`header.converter.*` (converter settings), `config.providers*` (config providers:\n"
+        "[config-providers.md](config-providers.md)), `listeners.https.*`, `ssl.*`, `sasl.*`,\n"
+        "`security.protocol`, and `tenant.*` (reserved for multi-tenancy).\n\n");
     char *md = trib_config_describe_markdown(trib_worker_config_defs(TRIB_MODE_STANDALONE), "Standalone mode");
     trib_strbuf_puts(&sb, md);
     free(md);
