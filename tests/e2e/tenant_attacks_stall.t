@@ -12,12 +12,13 @@
 # 2. Its backend frozen by SIGSTOP after the handshake: the round-trip
 #    deadline (connection.query.timeout.ms) closes the connection and the
 #    task retries; after SIGCONT every record is in the table exactly once.
+#    The same for a PostgreSQL source task's query.
 . "$(dirname "$0")/lib.sh"
 require_services
 [ -n "${PG_URL:-}" ] || bail "PG_URL is not set"
 command -v jq >/dev/null || bail "jq is missing (scripts/deps installs it)"
 command -v psql >/dev/null || bail "psql is missing (scripts/deps installs it)"
-plan 25
+plan 28
 
 port=$(free_port)
 echo "admin-$RANDOM-$RANDOM-stall-token" > "$E2E_TMP/admin.token"
@@ -64,16 +65,18 @@ pgport=${PG_URL##*:}; pgport=${pgport%%/*}
 url="postgresql://postgres@127.0.0.1:$pgport/tributary"
 t1="stall_a_$$_$RANDOM"
 t2="stall_b_$$_$RANDOM"
-cleanup_sql() { sql "DROP TABLE IF EXISTS \"$t1\"; DROP TABLE IF EXISTS \"$t2\"" >/dev/null; }
+t3="stall_c_$$_$RANDOM"
+cleanup_sql() { sql "DROP TABLE IF EXISTS \"$t1\"; DROP TABLE IF EXISTS \"$t2\"; DROP TABLE IF EXISTS \"$t3\"" >/dev/null; }
 frozen=""
 trap '[ -n "$frozen" ] && kill -CONT "$frozen" 2>/dev/null; cleanup_sql; _e2e_cleanup' EXIT
 
-r=$(req POST /tenants/alpha/connectors "$AK" '{"name":"gen","config":{"connector.class":"DataGen","topic":"alpha.stall",
+topic="alpha.stall-$$-$RANDOM"   # unique: the sink's ledger in PostgreSQL outlives the run
+r=$(req POST /tenants/alpha/connectors "$AK" '{"name":"gen","config":{"connector.class":"DataGen","topic":"'"$topic"'",
   "rate":"20","value.shape":"orders","key.shape":"sequence"}}')
-is "$(status "$r")" 201 "alpha's DataGen writes 20 records/s to alpha.stall"
+is "$(status "$r")" 201 "alpha's DataGen writes 20 records/s to $topic"
 sink() { # sink <name> <table> [extra json members]
   req POST /tenants/alpha/connectors "$AK" "{\"name\":\"$1\",\"config\":{\"connector.class\":\"PostgresSink\",
-    \"connection.url\":\"$url\",\"topics\":\"alpha.stall\",\"table.name.format\":\"$2\",\"auto.create\":\"true\",
+    \"connection.url\":\"$url\",\"topics\":\"$topic\",\"table.name.format\":\"$2\",\"auto.create\":\"true\",
     \"insert.mode\":\"insert\",\"max.retries\":\"1000\",\"retry.backoff.ms\":\"200\"${3:-}}}"
 }
 r=$(sink pg "$t1")
@@ -149,10 +152,28 @@ wait_for 60 "[ \"\$(sql 'SELECT count(*) FROM \"$t2\"')\" -gt $((n0 + 20)) ]"
 ok $? "after SIGCONT the task (retried on a new connection) writes again"
 req DELETE /tenants/alpha/connectors/gen "$AK" >/dev/null
 sleep 1
-total=$(topic_count alpha.stall)
+total=$(topic_count "$topic")
 wait_for 60 "[ \"\$(sql 'SELECT count(*) FROM \"$t2\"')\" -ge $total ]"
-ok $? "every record of alpha.stall ($total) reaches pgf's table"
+ok $? "every record of the topic ($total) reaches pgf's table"
 is "$(sql "SELECT count(*) - count(DISTINCT order_id) FROM \"$t2\"")" 0 "no row of pgf was written twice"
+
+# the same for a source task: its query on a frozen backend times out, and
+# after SIGCONT it reconnects and copies new rows
+sql "CREATE TABLE \"$t3\" (id serial PRIMARY KEY, v text); INSERT INTO \"$t3\" (v) SELECT 'r' || g FROM generate_series(1, 10) g" >/dev/null
+r=$(req POST /tenants/alpha/connectors "$AK" "{\"name\":\"src\",\"config\":{\"connector.class\":\"PostgresSource\",
+  \"connection.url\":\"$url\",\"mode\":\"incrementing\",\"incrementing.column.name\":\"id\",\"table.whitelist\":\"$t3\",
+  \"topic.prefix\":\"alpha.src.\",\"poll.interval.ms\":\"300\",\"connection.query.timeout.ms\":\"2000\"}}")
+is "$(status "$r")" 201 "alpha's PostgreSQL source src with connection.query.timeout.ms=2000 is created"
+wait_for 60 "[ \"\$(topic_count alpha.src.$t3)\" -ge 10 ]"
+frozen=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'tributary source alpha/src-0' LIMIT 1")
+kill -STOP "$frozen"
+t0=$(date +%s)
+wait_for 20 "grep -q 'src.*no answer from the server within 2000 ms' '$E2E_TMP/worker.log'"
+ok $? "with its backend stopped, the source task's query times out after 2 s ($(($(date +%s) - t0)) s) and says so"
+kill -CONT "$frozen"; frozen=""
+sql "INSERT INTO \"$t3\" (v) SELECT 's' || g FROM generate_series(1, 10) g" >/dev/null
+wait_for 60 "[ \"\$(topic_count alpha.src.$t3)\" -ge 20 ]"
+ok $? "after SIGCONT the source task copies new rows again"
 
 kill -TERM "$pid"
 wait_for 30 "! kill -0 $pid"
