@@ -41,6 +41,12 @@
 #define TRIBUTARY_COMMIT "unknown"
 #endif
 
+/* How long a REST write waits for the task stops it caused: a quick stop
+ * is waited for (the answer then describes the tasks restarted, as when
+ * stops were synchronous); a task blocked in a server is left to its
+ * task-stopper thread, and the write answers anyway. */
+#define TASK_STOP_WAIT_MS 250
+
 /* ---- names and small helpers ------------------------------------------------ */
 
 const char *trib_target_state_name(trib_target_state s) {
@@ -129,9 +135,105 @@ void herder_stop_tasks(trib_herder *h, conn *c, bool only_failed) {
         json_t *v;
         json_array_foreach(topics, k, v) json_object_set_new(c->topics, json_string_value(v), json_true());
         json_decref(topics);
-        trib_task_stop(t, h->shutdown_ms);
-        c->tasks[i] = NULL;
+        herder_stop_task(h, c, i);
     }
+}
+
+/* One task stop in flight: the old instance of "<name>/<id>". */
+typedef struct task_stop {
+    trib_herder *h;
+    char *name;
+    size_t id;
+    trib_task *t;
+} task_stop;
+
+static bool spawn_detached(void *(*fn)(void *), void *arg);
+
+static void task_stop_forget(trib_herder *h, task_stop *s) {
+    for (size_t k = 0; k < h->n_task_stops; k++) {
+        if (h->task_stops[k] != s) continue;
+        h->task_stops[k] = h->task_stops[--h->n_task_stops];
+        break;
+    }
+    free(s->name);
+    free(s);
+}
+
+/* Task-stopper thread: waits for the task's thread without h->lock, then
+ * lifts the block on a new instance of the same task id. Past the graceful
+ * timeout it keeps waiting (logged): an instance still running, e.g.
+ * blocked in a database, would otherwise run next to its successor (two
+ * writers of one exactly-once sink, two members for one task). Only a
+ * worker shutting down abandons it. */
+static void *task_stopper_main(void *arg) {
+    task_stop *s = arg;
+    trib_herder *h = s->h;
+    if (!trib_task_wait(s->t, h->shutdown_ms)) {
+        TRIB_WARN("herder", "[%s:%zu] graceful stop failed: still running after %lld ms; its next instance starts "
+                  "once it has exited", s->name, s->id, (long long)h->shutdown_ms);
+        while (!atomic_load(&h->stopping) && !trib_task_wait(s->t, 200)) {
+        }
+    }
+    trib_task_stop(s->t, 0);   /* frees it, or abandons it at shutdown */
+    pthread_mutex_lock(&h->lock);
+    task_stop_forget(h, s);
+    h->stoppers--;
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+void herder_stop_task(trib_herder *h, conn *c, size_t i) {
+    trib_task *t = c->tasks[i];
+    if (!t) return;
+    c->tasks[i] = NULL;
+    trib_task_request_stop(t);
+    task_stop *s = trib_xcalloc(1, sizeof *s);
+    s->h = h;
+    s->name = trib_xstrdup(c->name);
+    s->id = i;
+    s->t = t;
+    if (h->n_task_stops == h->cap_task_stops) {
+        h->cap_task_stops = h->cap_task_stops ? h->cap_task_stops * 2 : 8;
+        h->task_stops = trib_xrealloc(h->task_stops, h->cap_task_stops * sizeof *h->task_stops);
+    }
+    h->task_stops[h->n_task_stops++] = s;
+    h->stoppers++;
+    if (!spawn_detached(task_stopper_main, s)) {
+        /* no thread: wait here, under the lock, as a last resort */
+        h->stoppers--;
+        trib_task_stop(t, h->shutdown_ms);
+        task_stop_forget(h, s);
+    }
+}
+
+bool herder_task_stopping(trib_herder *h, const char *name, size_t id) {
+    for (size_t k = 0; k < h->n_task_stops; k++)
+        if (h->task_stops[k]->id == id && strcmp(h->task_stops[k]->name, name) == 0) return true;
+    return false;
+}
+
+static bool any_task_stop(trib_herder *h, const char *name) {
+    if (!name) return h->n_task_stops > 0;
+    for (size_t k = 0; k < h->n_task_stops; k++)
+        if (strcmp(h->task_stops[k]->name, name) == 0) return true;
+    return false;
+}
+
+bool herder_wait_task_stops(trib_herder *h, const char *name, int64_t ms) {
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    for (int i = 0; i < 1000; i++) {   /* bounded; each round is a wake-up or the deadline */
+        if (!any_task_stop(h, name)) return true;
+        if (pthread_cond_timedwait(&h->cond, &h->lock, &until) == ETIMEDOUT) break;
+    }
+    return !any_task_stop(h, name);
 }
 
 void herder_free_task_configs(conn *c) {
@@ -392,6 +494,9 @@ bool herder_same_task_configs(conn *c, trib_props **cfgs, size_t n) {
 }
 
 void herder_start_task(trib_herder *h, conn *c, size_t i) {
+    /* the old instance is still stopping: one instance per task id; the
+     * herder thread's next reconcile starts it (herder_internal.h) */
+    if (herder_task_stopping(h, c->name, i)) return;
     trib_task_spec spec = {
         .connector = c->name,
         .task_id = (int)i,
@@ -698,6 +803,8 @@ static json_t *put_locked(trib_herder *h, const char *name, trib_props *config, 
     }
     reconcile(h, c);
     wait_start(h, name, START_WAIT_MS);
+    /* the new config's tasks start once the old ones have gone */
+    if (herder_wait_task_stops(h, name, TASK_STOP_WAIT_MS) && (c = herder_find(h, name))) reconcile(h, c);
     c = herder_find(h, name);
     if (!c) {
         trib_error_set(err, TRIB_ERR_CONFLICT, "Connector %s was deleted while being written", name);
@@ -832,6 +939,7 @@ int trib_herder_delete(trib_herder *h, const char *name, trib_error *err) {
     if (c) {
         herder_remove(h, c);
         TRIB_INFO("herder", "[%s] connector deleted", name);
+        herder_wait_task_stops(h, name, TASK_STOP_WAIT_MS);
     }
     pthread_mutex_unlock(&h->lock);
     return c ? 0 : -1;
@@ -883,6 +991,9 @@ int trib_herder_restart(trib_herder *h, const char *name, bool include_tasks, bo
         }
     }
     reconcile(h, c);
+    /* restarted tasks start once their old instances have gone */
+    if (include_tasks && herder_wait_task_stops(h, name, TASK_STOP_WAIT_MS) && (c = herder_find(h, name)))
+        reconcile(h, c);
     if (status_out && (include_tasks || only_failed)) *status_out = status;
     else json_decref(status);
     pthread_mutex_unlock(&h->lock);
@@ -904,11 +1015,13 @@ int trib_herder_restart_task(trib_herder *h, const char *name, int task, trib_er
     if (c && (task < 0 || (size_t)task >= c->ntasks)) {
         trib_error_set(err, TRIB_ERR_NOT_FOUND, "Unknown task: %s-%d", name, task);
     } else if (c) {
-        if (c->tasks[task]) {
-            trib_task_stop(c->tasks[task], h->shutdown_ms);
-            c->tasks[task] = NULL;
-        }
-        reconcile(h, c);
+        herder_stop_task(h, c, (size_t)task);
+        /* a quick stop is waited for, so the answer finds the task
+         * restarted; a task blocked in a server is left to its stopper
+         * and started by the herder thread once it has gone */
+        herder_wait_task_stops(h, name, TASK_STOP_WAIT_MS);
+        c = herder_find(h, name);
+        if (c && (size_t)task < c->ntasks) reconcile(h, c);
         rc = 0;
     }
     pthread_mutex_unlock(&h->lock);
@@ -1305,8 +1418,7 @@ void herder_auto_restart(trib_herder *h, conn *c) {
             TRIB_INFO("herder", "[%s:%zu] task FAILED; restarting it in %lld ms (attempt %lld)", c->name, i,
                       (long long)delay, (long long)streak + 1);
         } else if (now >= at) {
-            trib_task_stop(c->tasks[i], h->shutdown_ms);
-            c->tasks[i] = NULL;
+            herder_stop_task(h, c, i);
             json_object_set_new(e, "streak", json_integer(json_integer_value(json_object_get(e, "streak")) + 1));
             json_object_set_new(e, "at", json_integer(0));
             json_object_set_new(e, "since", json_integer(now));
@@ -1404,6 +1516,7 @@ void trib_herder_destroy(trib_herder *h) {
     trib_props_destroy(h->worker_props);
     json_decref(h->restarts);
     free(h->conns);
+    free(h->task_stops);
     free(h->worker_id);
     free(h->cluster_id);
     pthread_mutex_destroy(&h->lock);

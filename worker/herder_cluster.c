@@ -255,10 +255,10 @@ static void apply_commit(trib_herder *h, const char *name, json_t *v) {
             if (!c->tasks[i]) continue;
             if ((json_int_t)i < n && trib_props_equal(c->task_configs[i], cfgs[i])) {
                 tasks[i] = c->tasks[i];
+                c->tasks[i] = NULL;
             } else {
-                trib_task_stop(c->tasks[i], h->shutdown_ms);
+                herder_stop_task(h, c, i);   /* asynchronous (herder_internal.h) */
             }
-            c->tasks[i] = NULL;
         }
         herder_free_task_configs(c);
         c->task_configs = cfgs;
@@ -545,10 +545,7 @@ static void handle_restart(trib_herder *h, conn *c, bool runs_connector) {
     bool only_failed = json_is_true(json_object_get(r, "only_failed"));
     json_int_t task = json_object_get(r, "task") ? json_integer_value(json_object_get(r, "task")) : -1;
     if (task >= 0) {
-        if ((size_t)task < c->ntasks && c->tasks[task]) {
-            trib_task_stop(c->tasks[task], h->shutdown_ms);
-            c->tasks[task] = NULL;
-        }
+        if ((size_t)task < c->ntasks) herder_stop_task(h, c, (size_t)task);
     } else {
         if (include_tasks) herder_stop_tasks(h, c, only_failed);
         if (runs_connector && (!only_failed || c->failed)) {
@@ -652,9 +649,11 @@ static void run_placed(trib_herder *h, conn *c, bool member) {
         const char *w = placed_task(cl, c->name, i);
         bool mine = member && c->target != TRIB_TARGET_STOPPED && w && strcmp(w, h->worker_id) == 0;
         if (c->tasks[i] && !mine) {
-            trib_task_stop(c->tasks[i], h->shutdown_ms);
-            c->tasks[i] = NULL;
-        } else if (!c->tasks[i] && mine && !must_wait_for_old_owner(h, c, i)) {
+            herder_stop_task(h, c, i);
+        } else if (!c->tasks[i] && mine && !herder_task_stopping(h, c->name, i) &&
+                   !must_wait_for_old_owner(h, c, i)) {
+            /* one instance per task id: not while this worker's previous
+             * instance is still stopping (herder_internal.h) */
             start_task_here(h, c, i);
         }
         if (c->tasks[i]) trib_task_set_paused(c->tasks[i], c->target == TRIB_TARGET_PAUSED);
@@ -1155,6 +1154,10 @@ void herder_cluster_stop(trib_herder *h) {
         herder_stop_tasks(h, h->conns[i], false);
         herder_stop_instance(h, h->conns[i]);
     }
+    /* the tasks report their last state through the status store: wait
+     * for their stoppers (each bounded by the graceful timeout) before it
+     * and the group go */
+    while (h->n_task_stops > 0) pthread_cond_wait(&h->cond, &h->lock);
     pthread_mutex_unlock(&h->lock);
     trib_coordinator_stop(cl->coord);
     /* the config reader may be applying a record: stop it before the table goes */

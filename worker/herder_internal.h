@@ -8,11 +8,26 @@
  * start() runs under it: a start runs on its own thread (a "starter"),
  * which takes the lock only to install the result, so a connector whose
  * start blocks on the network stalls neither REST readers nor the other
- * connectors; likewise plugin stop() runs on a "stopper" thread. While c->starting, the starter owns the start: anyone who
- * would stop the instance bumps c->start_gen instead (the starter then
- * stops what it got), and herder_conn_destroy leaves c to the starter
- * (c->removed), which frees it; so c stays valid for the starter, and a
- * second start of c is never requested while one is in flight.
+ * connectors; likewise plugin stop() runs on a "stopper" thread. While
+ * c->starting, the starter owns the start: anyone who would stop the
+ * instance bumps c->start_gen instead (the starter then stops what it
+ * got), and herder_conn_destroy leaves c to the starter (c->removed),
+ * which frees it; so c stays valid for the starter, and a second start of
+ * c is never requested while one is in flight.
+ *
+ * Task stops are asynchronous too (herder_stop_task): the task is asked to
+ * stop and leaves its slot at once; a task-stopper thread waits for its
+ * thread without the lock, so a task blocked in a tenant's server delays
+ * nobody's REST call. One live instance per task id: while a stop of
+ * "<connector>/<id>" is in flight (h->task_stops, keyed by name and id,
+ * not by conn, so it also covers a deleted and re-created connector), no
+ * new instance of that id starts on this worker (herder_task_stopping,
+ * checked by herder_start_task and the cluster's start). The stop stays in
+ * flight until the old thread has exited, past
+ * task.shutdown.graceful.timeout.ms too (only a worker shutting down
+ * abandons it). Nobody waits for it under the lock: the start is skipped,
+ * and the next reconcile or cluster tick (every 200 / 100 ms) starts the
+ * task once the old instance is gone.
  */
 #ifndef TRIB_WORKER_HERDER_INTERNAL_H
 #define TRIB_WORKER_HERDER_INTERNAL_H
@@ -61,7 +76,10 @@ struct trib_herder {
     pthread_mutex_t lock;
     pthread_cond_t cond;        /* with lock: a starter finished (CLOCK_MONOTONIC) */
     int starters;               /* starter threads running; trib_herder_stop waits for 0 */
-    int stoppers;               /* stopper threads running (herder_stop_instance); likewise */
+    int stoppers;               /* stopper threads running (herder_stop_instance and
+                                 * herder_stop_task); likewise */
+    struct task_stop **task_stops;   /* task stops in flight (herder_stop_task) */
+    size_t n_task_stops, cap_task_stops;
     trib_props *worker_props;
     trib_offset_store *offsets;
     char *worker_id;
@@ -90,7 +108,20 @@ conn *herder_find(trib_herder *h, const char *name);
 conn *herder_find_or_404(trib_herder *h, const char *name, trib_error *err);
 /* The same with the caller's 404 text (one %s: the name). */
 conn *herder_find_or(trib_herder *h, const char *name, const char *fmt, trib_error *err);
+/* Stops c's tasks (all, or only the FAILED ones) with herder_stop_task,
+ * keeping their active topics in c->topics. */
 void herder_stop_tasks(trib_herder *h, conn *c, bool only_failed);
+/* Asks task i of c to stop and empties its slot at once; the wait for its
+ * thread (up to h->shutdown_ms, then abandoned) runs on a task-stopper
+ * thread without h->lock. No-op for an empty slot. */
+void herder_stop_task(trib_herder *h, conn *c, size_t i);
+/* True while a stop of task id of connector name is in flight: no new
+ * instance of that task may start on this worker yet. */
+bool herder_task_stopping(trib_herder *h, const char *name, size_t id);
+/* Waits (h->lock held, released while waiting) up to ms until no task stop
+ * of connector name is in flight (all if name is NULL); true if none is
+ * left. Callers re-find their conn afterwards: it may be gone. */
+bool herder_wait_task_stops(trib_herder *h, const char *name, int64_t ms);
 void herder_free_task_configs(conn *c);
 void herder_set_failed(conn *c, const char *trace);
 /* Detaches the connector instance from c and stops it on a stopper thread

@@ -167,6 +167,20 @@ void trib_task_reset_topics(trib_task *t) {
     atomic_store(&t->topics_reset, true);
 }
 
+bool trib_task_wait(trib_task *t, int64_t timeout_ms) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) { deadline.tv_sec++; deadline.tv_nsec -= 1000000000L; }
+    pthread_mutex_lock(&t->lock);
+    int rc = 0;
+    while (!t->done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&t->done_cond, &t->lock, &deadline);
+    bool finished = t->done;
+    pthread_mutex_unlock(&t->lock);
+    return finished;
+}
+
 bool trib_task_stop(trib_task *t, int64_t timeout_ms) {
     if (!t) return true;
     atomic_store(&t->stop, true);

@@ -72,6 +72,11 @@ trib_state trib_task_state(trib_task *t, char **trace);
  * before waiting for each with trib_task_stop). */
 void trib_task_request_stop(trib_task *t);
 
+/* Waits up to timeout_ms for the task's thread to finish (after a stop
+ * request); true once it has. The owner's reference stays: free it with
+ * trib_task_stop. */
+bool trib_task_wait(trib_task *t, int64_t timeout_ms);
+
 /* Forgets the active topics seen so far (PUT .../topics/reset). */
 void trib_task_reset_topics(trib_task *t);
 

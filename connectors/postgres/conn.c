@@ -188,7 +188,7 @@ static int effective_connect_timeout(const char *conninfo) {
 }
 
 PGconn *trib_pg_connect(const char *url, const char *user, const char *password, const char *app_name,
-                        const char *connector, trib_error *err) {
+                        const char *connector, int64_t query_timeout_ms, trib_error *err) {
     PGconn *c;
     if (trib_pg_is_tenant(connector)) {
         /* Built from the parsed, allowed values only (tenant_conn.c). */
@@ -237,15 +237,20 @@ PGconn *trib_pg_connect(const char *url, const char *user, const char *password,
             code = TRIB_ERR_FATAL;   /* database or role missing: waiting will not help */
         trib_error_set(err, code, "postgres: cannot connect: %s", msg);
         free(msg);
-        PQfinish(c);
+        trib_pg_finish(c);
         return NULL;
     }
     PQsetNoticeProcessor(c, notice_to_log, NULL);
+    /* from here every round trip has a deadline (deadline.c) */
+    if (trib_pg_watch(c, query_timeout_ms, err) < 0) {
+        PQfinish(c);
+        return NULL;
+    }
     if (trib_pg_exec(c,
                      "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601';"
                      " SET extra_float_digits = 3",
                      "session setup", err) < 0) {
-        PQfinish(c);
+        trib_pg_finish(c);
         return NULL;
     }
     return c;
@@ -275,6 +280,12 @@ int trib_pg_error(PGconn *conn, const PGresult *res, const char *what, trib_erro
     const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    int64_t deadline_ms = 0;
+    if (trib_pg_timed_out(conn, &deadline_ms))
+        return trib_error_set(err, TRIB_ERR_TIMEOUT,
+                              "postgres: %s: no answer from the server within %lld ms (" TRIB_PG_QUERY_TIMEOUT_KEY
+                              "); the connection was closed",
+                              what, (long long)deadline_ms);
     bool lost = !conn || PQstatus(conn) != CONNECTION_OK;
     trib_err_code code = lost ? TRIB_ERR_RETRIABLE : trib_pg_sqlstate_code(st);
     if (primary) {
@@ -295,7 +306,7 @@ int trib_pg_error(PGconn *conn, const PGresult *res, const char *what, trib_erro
 }
 
 int trib_pg_exec(PGconn *conn, const char *sql, const char *what, trib_error *err) {
-    PGresult *r = PQexec(conn, sql);
+    PGresult *r = trib_pgq_exec(conn, sql);
     ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
         trib_pg_error(conn, r, what, err);

@@ -58,7 +58,7 @@ int trib_pg_offsets_read(PGconn *conn, const char *table, const char *connector,
     quote_table(&sql, table);
     trib_strbuf_puts(&sql, " WHERE connector = $1");
     const char *params[1] = {connector};
-    PGresult *r = PQexecParams(conn, sql.data, 1, NULL, params, NULL, NULL, 0);
+    PGresult *r = trib_pgq_exec_params(conn, sql.data, 1, NULL, params, NULL, NULL, 0);
     trib_strbuf_free(&sql);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         trib_pg_error(conn, r, "reading the offsets table", err);

@@ -67,7 +67,31 @@ PQconninfoOption *trib_pg_conninfo_parse(const char *conninfo, const char *what,
  * UNAUTHORIZED, a missing database FATAL, a refused parameter FORBIDDEN,
  * anything else RETRIABLE. */
 PGconn *trib_pg_connect(const char *url, const char *user, const char *password, const char *app_name,
-                        const char *connector, trib_error *err);
+                        const char *connector, int64_t query_timeout_ms, trib_error *err);
+
+/* ---- round-trip deadlines (deadline.c) ------------------------------------- */
+
+/* connection.query.timeout.ms: the longest one round trip (a statement, a
+ * COPY step, a result) may wait for the server. */
+#define TRIB_PG_QUERY_TIMEOUT_DEFAULT_MS 60000
+#define TRIB_PG_QUERY_TIMEOUT_KEY "connection.query.timeout.ms"
+/* Gives conn a watchdog for round trips of timeout_ms (<= 0: the default);
+ * trib_pg_connect does this for every connection it opens. */
+int trib_pg_watch(PGconn *conn, int64_t timeout_ms, trib_error *err);
+/* Closes a connection from trib_pg_connect (its watchdog first). NULL-safe.
+ * Never PQfinish such a connection directly. */
+void trib_pg_finish(PGconn *conn);
+/* True when a round trip of conn passed its deadline (the watchdog closed
+ * the connection); *timeout_ms (may be NULL) gets the deadline. */
+bool trib_pg_timed_out(const PGconn *conn, int64_t *timeout_ms);
+/* libpq's calls that wait for the server, each under conn's deadline. Every
+ * call that waits for the server goes through these. */
+PGresult *trib_pgq_exec(PGconn *conn, const char *sql);
+PGresult *trib_pgq_exec_params(PGconn *conn, const char *sql, int n, const Oid *types, const char *const *values,
+                               const int *lengths, const int *formats, int result_format);
+int trib_pgq_put_copy_data(PGconn *conn, const char *data, int len);
+int trib_pgq_put_copy_end(PGconn *conn, const char *errormsg);
+PGresult *trib_pgq_get_result(PGconn *conn);
 
 /* ---- tenants' connections (tenant_conn.c) ---------------------------------- */
 

@@ -79,6 +79,11 @@ static const trib_config_def sink_config[] = {
      .group = CONN_GROUP, .doc = "Debezium's JDBC sink spelling of connection.user (which wins when both are set)."},
     {.name = "connection.password", .type = TRIB_CFG_PASSWORD, .optional = true, .importance = TRIB_IMP_HIGH,
      .group = CONN_GROUP, .doc = "Password; overrides the URL's."},
+    {.name = "connection.query.timeout.ms", .type = TRIB_CFG_LONG, .default_value = "60000", .importance = TRIB_IMP_LOW,
+     .group = CONN_GROUP, .has_min = true, .min = 100, .has_max = true, .max = 86400000,
+     .doc = "Longest wait for one round trip to the server (a statement, a COPY step, a result). When it passes, the "
+            "connection is closed and the task retries or fails per its error policy, so a server that stops "
+            "answering after the handshake holds the task at most this long."},
     {.name = "table.name.format", .type = TRIB_CFG_STRING, .default_value = "${topic}", .importance = TRIB_IMP_MEDIUM,
      .group = WRITES_GROUP, .validate = validate_table_format, .non_empty = true,
      .doc = "Destination table name; ${topic} is replaced by the record's topic. A '.' outside ${topic} "
@@ -548,6 +553,7 @@ static int sink_start(const trib_props *config, trib_sink_task_context *tctx, vo
     s->user = trib_config_string(cfg, "connection.user");
     if (!s->user) s->user = trib_config_string(cfg, "connection.username");
     s->password = trib_config_password(cfg, "connection.password");
+    s->query_timeout_ms = trib_config_long(cfg, TRIB_PG_QUERY_TIMEOUT_KEY);
     s->table_format = trib_config_string(cfg, "table.name.format");
     s->offsets_table = trib_config_string(cfg, "tributary.offsets.table");
     const char *mode = trib_config_string(cfg, "insert.mode");
@@ -730,7 +736,7 @@ static void sink_stop(void *ctx) {
     for (size_t i = 0; i < s->ntps; i++) free(s->tps[i].topic);
     free(s->tps);
     for (int i = 0; i < 3; i++) trib_schema_unref(s->kafka_schemas[i]);
-    if (s->conn) PQfinish(s->conn);
+    if (s->conn) trib_pg_finish(s->conn);
     free(s->default_schema);
     free(s->connector);
     trib_config_destroy(s->cfg);

@@ -137,6 +137,7 @@ typedef struct pg_sink {
 
     /* config */
     const char *url, *user, *password, *table_format, *offsets_table;
+    int64_t query_timeout_ms;   /* connection.query.timeout.ms */
     pg_insert_mode mode;
     pg_pk_mode pk_mode;
     char **pk_fields;

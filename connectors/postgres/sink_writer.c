@@ -33,7 +33,7 @@
 /* ---- connection ---------------------------------------------------------- */
 
 void pg_sink_drop_conn(pg_sink *s) {
-    if (s->conn) PQfinish(s->conn);   /* an open stream's transaction dies with it */
+    if (s->conn) trib_pg_finish(s->conn);   /* an open stream's transaction dies with it */
     s->conn = NULL;
     if (s->streaming) s->stream_off = true;
     s->streaming = false;
@@ -48,10 +48,10 @@ int pg_sink_ensure_conn(pg_sink *s, trib_error *err) {
     pg_sink_drop_conn(s);
     char app[128];
     snprintf(app, sizeof app, "tributary sink %s-%d", s->connector, s->task_id);
-    s->conn = trib_pg_connect(s->url, s->user, s->password, app, s->connector, err);
+    s->conn = trib_pg_connect(s->url, s->user, s->password, app, s->connector, s->query_timeout_ms, err);
     if (!s->conn) return -1;
     s->conn_gen++;
-    PGresult *r = PQexec(s->conn, "SELECT current_schema()");
+    PGresult *r = trib_pgq_exec(s->conn, "SELECT current_schema()");
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         trib_pg_error(s->conn, r, "reading current_schema()", err);
         PQclear(r);
@@ -87,7 +87,7 @@ static void free_columns(pg_table *t) {
 
 static int load_table(pg_sink *s, pg_table *t, trib_error *err) {
     const char *params[2] = {t->schema, t->name};
-    PGresult *r = PQexecParams(s->conn,
+    PGresult *r = trib_pgq_exec_params(s->conn,
                                "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull,"
                                " format_type(a.atttypid, a.atttypmod), c.oid"
                                " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -707,7 +707,7 @@ static bool try_direct(const pg_layout *l) { return l->direct_ok && l->skip_dire
 
 /* COPY rows [lo, hi) of a run (skipping done rows) with the COPY statement sql. */
 static int copy_rows(pg_sink *s, pg_run *r, const char *sql, size_t lo, size_t hi, trib_error *err) {
-    PGresult *res = PQexec(s->conn, sql);
+    PGresult *res = trib_pgq_exec(s->conn, sql);
     if (PQresultStatus(res) != PGRES_COPY_IN) {
         trib_pg_error(s->conn, res, "starting COPY", err);
         PQclear(res);
@@ -717,7 +717,7 @@ static int copy_rows(pg_sink *s, pg_run *r, const char *sql, size_t lo, size_t h
     trib_strbuf hdr;
     trib_strbuf_init(&hdr);
     trib_pg_copy_header(&hdr);
-    int ok = PQputCopyData(s->conn, hdr.data, (int)hdr.len) == 1;
+    int ok = trib_pgq_put_copy_data(s->conn, hdr.data, (int)hdr.len) == 1;
     for (size_t i = lo; ok && i < hi;) {
         while (i < hi && !row_live(s, r, i)) i++;
         size_t start = i;
@@ -726,17 +726,17 @@ static int copy_rows(pg_sink *s, pg_run *r, const char *sql, size_t lo, size_t h
         size_t from = r->off[start], to = r->off[i];
         while (ok && from < to) {
             size_t chunk = to - from > (1u << 30) ? (1u << 30) : to - from;
-            ok = PQputCopyData(s->conn, r->data.data + from, (int)chunk) == 1;
+            ok = trib_pgq_put_copy_data(s->conn, r->data.data + from, (int)chunk) == 1;
             from += chunk;
         }
     }
     trib_strbuf_reset(&hdr);
     trib_pg_copy_trailer(&hdr);
-    if (ok) ok = PQputCopyData(s->conn, hdr.data, (int)hdr.len) == 1;
+    if (ok) ok = trib_pgq_put_copy_data(s->conn, hdr.data, (int)hdr.len) == 1;
     trib_strbuf_free(&hdr);
-    if (PQputCopyEnd(s->conn, ok ? NULL : "tributary: sending COPY data failed") != 1) ok = 0;
+    if (trib_pgq_put_copy_end(s->conn, ok ? NULL : "tributary: sending COPY data failed") != 1) ok = 0;
     int rc = 0;
-    while ((res = PQgetResult(s->conn)) != NULL) {
+    while ((res = trib_pgq_get_result(s->conn)) != NULL) {
         if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) rc = trib_pg_error(s->conn, res, "COPY", err);
         PQclear(res);
     }
@@ -763,10 +763,10 @@ void pg_sink_stream_abort(pg_sink *s) {
     s->streaming = false;
     s->stream_off = true;
     if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) return;
-    PQputCopyEnd(s->conn, "tributary: stream abandoned");
+    trib_pgq_put_copy_end(s->conn, "tributary: stream abandoned");
     PGresult *res;
-    while ((res = PQgetResult(s->conn)) != NULL) PQclear(res);
-    res = PQexec(s->conn, "ROLLBACK");
+    while ((res = trib_pgq_get_result(s->conn)) != NULL) PQclear(res);
+    res = trib_pgq_exec(s->conn, "ROLLBACK");
     PQclear(res);
 }
 
@@ -774,7 +774,7 @@ static bool stream_send(pg_sink *s, pg_run *r) {
     size_t from = r->off[s->stream_sent], to = r->off[r->nrows];
     while (from < to) {
         size_t chunk = to - from > (1u << 30) ? (1u << 30) : to - from;
-        if (PQputCopyData(s->conn, r->data.data + from, (int)chunk) != 1) return false;
+        if (trib_pgq_put_copy_data(s->conn, r->data.data + from, (int)chunk) != 1) return false;
         from += chunk;
     }
     s->stream_sent = r->nrows;
@@ -811,12 +811,12 @@ void pg_sink_stream(pg_sink *s) {
         trib_strbuf q;
         trib_strbuf_init(&q);
         trib_strbuf_printf(&q, "BEGIN; %s", direct ? l->direct_sql : l->copy_sql);
-        PGresult *res = PQexec(s->conn, q.data);
+        PGresult *res = trib_pgq_exec(s->conn, q.data);
         trib_strbuf_free(&q);
         if (PQresultStatus(res) != PGRES_COPY_IN) {
             stream_failed(s, res, "starting COPY");
             PQclear(res);
-            if (PQstatus(s->conn) == CONNECTION_OK) PQclear(PQexec(s->conn, "ROLLBACK"));
+            if (PQstatus(s->conn) == CONNECTION_OK) PQclear(trib_pgq_exec(s->conn, "ROLLBACK"));
             s->stream_off = true;
             return;
         }
@@ -827,7 +827,7 @@ void pg_sink_stream(pg_sink *s) {
         s->streaming = true;
         s->stream_sent = 0;
         s->stream_since_ms = trib_mono_ms();
-        bool ok = PQputCopyData(s->conn, hdr.data, (int)hdr.len) == 1;
+        bool ok = trib_pgq_put_copy_data(s->conn, hdr.data, (int)hdr.len) == 1;
         trib_strbuf_free(&hdr);
         if (!ok) {
             stream_failed(s, NULL, "sending COPY data");
@@ -851,18 +851,18 @@ static int stream_finish(pg_sink *s, trib_error *err) {
     trib_strbuf tr;
     trib_strbuf_init(&tr);
     trib_pg_copy_trailer(&tr);
-    if (ok) ok = PQputCopyData(s->conn, tr.data, (int)tr.len) == 1;
+    if (ok) ok = trib_pgq_put_copy_data(s->conn, tr.data, (int)tr.len) == 1;
     trib_strbuf_free(&tr);
-    if (PQputCopyEnd(s->conn, ok ? NULL : "tributary: buffered rows changed while streaming") != 1) ok = 0;
+    if (trib_pgq_put_copy_end(s->conn, ok ? NULL : "tributary: buffered rows changed while streaming") != 1) ok = 0;
     int rc = 0;
     PGresult *res;
-    while ((res = PQgetResult(s->conn)) != NULL) {
+    while ((res = trib_pgq_get_result(s->conn)) != NULL) {
         if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) rc = trib_pg_error(s->conn, res, "COPY", err);
         PQclear(res);
     }
     if (rc == 0 && !ok) rc = trib_error_set(err, TRIB_ERR_RETRIABLE, "postgres: streaming COPY was abandoned");
     if (rc < 0 && PQstatus(s->conn) == CONNECTION_OK) {
-        res = PQexec(s->conn, "ROLLBACK");
+        res = trib_pgq_exec(s->conn, "ROLLBACK");
         PQclear(res);
     }
     return rc;
@@ -994,7 +994,7 @@ static int transaction(pg_sink *s, bool careful, bool streamed, const trib_pg_le
     return 0;
 fail:
     if (PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
-        PGresult *res = PQexec(s->conn, "ROLLBACK");
+        PGresult *res = trib_pgq_exec(s->conn, "ROLLBACK");
         PQclear(res);
     }
     return -1;

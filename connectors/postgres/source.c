@@ -79,6 +79,11 @@ static const trib_config_def source_config[] = {
      .group = CONN_GROUP, .has_min = true, .min = 1, .doc = "Connection attempts when a task starts."},
     {.name = "connection.backoff.ms", .type = TRIB_CFG_LONG, .default_value = "10000", .importance = TRIB_IMP_LOW,
      .group = CONN_GROUP, .has_min = true, .min = 0, .doc = "Wait between connection attempts."},
+    {.name = "connection.query.timeout.ms", .type = TRIB_CFG_LONG, .default_value = "60000", .importance = TRIB_IMP_LOW,
+     .group = CONN_GROUP, .has_min = true, .min = 100, .has_max = true, .max = 86400000,
+     .doc = "Longest wait for one round trip to the server (a statement, a COPY step, a result). When it passes, the "
+            "connection is closed and the task retries or fails per its error policy, so a server that stops "
+            "answering after the handshake holds the task at most this long."},
     {.name = "table.whitelist", .type = TRIB_CFG_LIST, .default_value = "", .importance = TRIB_IMP_MEDIUM,
      .group = CONN_GROUP,
      .doc = "Tables to copy (\"name\" or \"schema.name\"); all visible tables if empty. Not with table.blacklist."},
@@ -166,7 +171,7 @@ int pg_list_tables(PGconn *conn, char *const *types, size_t ntypes, const char *
     }
     snprintf(kinds + kl, sizeof kinds - kl, "}");
     const char *params[2] = {kinds, schema_pattern};
-    PGresult *r = PQexecParams(conn,
+    PGresult *r = trib_pgq_exec_params(conn,
                                "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                                " WHERE c.relkind::text = ANY($1::text[])"
                                " AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'"
@@ -290,11 +295,12 @@ static void *monitor_main(void *arg) {
         size_t n = 0;
         int rc = -1;
         if (!c->conn || PQstatus(c->conn) != CONNECTION_OK) {
-            if (c->conn) PQfinish(c->conn);
+            if (c->conn) trib_pg_finish(c->conn);
             c->conn = trib_pg_connect(trib_config_string(c->cfg, "connection.url"),
                                       trib_config_string(c->cfg, "connection.user"),
                                       trib_config_password(c->cfg, "connection.password"), "tributary source monitor",
-                                      trib_connector_context_name(c->cctx), &err);
+                                      trib_connector_context_name(c->cctx),
+                                      trib_config_long(c->cfg, TRIB_PG_QUERY_TIMEOUT_KEY), &err);
         }
         if (c->conn) rc = list_for_config(c->conn, c->cfg, &t, &n, &err);
         if (rc < 0) TRIB_WARN(FAC, "[%s] listing tables failed: %s", trib_connector_context_name(c->cctx), err.msg);
@@ -328,7 +334,7 @@ static void conn_stop(void *ctx) {
     }
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
-    if (c->conn) PQfinish(c->conn);
+    if (c->conn) trib_pg_finish(c->conn);
     pg_table_refs_free(c->tables, c->ntables);
     trib_config_destroy(c->cfg);
     free(c);
@@ -358,7 +364,8 @@ static int conn_start(const trib_props *config, trib_connector_context *cctx, vo
     if (!c->query_mode) {
         c->conn = trib_pg_connect(trib_config_string(cfg, "connection.url"), trib_config_string(cfg, "connection.user"),
                                   trib_config_password(cfg, "connection.password"), "tributary source monitor",
-                                  trib_connector_context_name(cctx), err);
+                                  trib_connector_context_name(cctx), trib_config_long(cfg, TRIB_PG_QUERY_TIMEOUT_KEY),
+                                  err);
         if (!c->conn || list_for_config(c->conn, cfg, &c->tables, &c->ntables, err) < 0) {
             conn_stop(c);
             return -1;
@@ -435,18 +442,19 @@ static void task_stop(void *ctx) {
     if (!t) return;
     for (size_t i = 0; i < t->nq; i++) pg_querier_destroy(t->q[i]);
     free(t->q);
-    if (t->conn) PQfinish(t->conn);
+    if (t->conn) trib_pg_finish(t->conn);
     trib_config_destroy(t->cfg);
     free(t);
 }
 
 static int task_connect(pg_source_task *t, trib_error *err) {
     if (t->conn && PQstatus(t->conn) == CONNECTION_OK) return 0;
-    if (t->conn) PQfinish(t->conn);
+    if (t->conn) trib_pg_finish(t->conn);
     char app[128];
     snprintf(app, sizeof app, "tributary source %s-%d", trib_source_task_context_connector(t->tctx),
              trib_source_task_context_task_id(t->tctx));
-    t->conn = trib_pg_connect(t->url, t->user, t->password, app, trib_source_task_context_connector(t->tctx), err);
+    t->conn = trib_pg_connect(t->url, t->user, t->password, app, trib_source_task_context_connector(t->tctx),
+                              trib_config_long(t->cfg, TRIB_PG_QUERY_TIMEOUT_KEY), err);
     /* A new session has no cursor. */
     for (size_t i = 0; i < t->nq; i++) t->q[i]->open = false;
     t->cur = SIZE_MAX;

@@ -127,7 +127,7 @@ static void descs_free(col_desc *d, int n) {
 
 static int describe_table(pg_querier *q, PGconn *conn, col_desc **out, int *n, trib_error *err) {
     const char *params[2] = {q->schema, q->table};
-    PGresult *r = PQexecParams(conn,
+    PGresult *r = trib_pgq_exec_params(conn,
                                "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull,"
                                " (a.attidentity <> '' OR COALESCE(pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false))"
                                " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
@@ -163,7 +163,7 @@ static int describe_table(pg_querier *q, PGconn *conn, col_desc **out, int *n, t
 
 static int describe_query(pg_querier *q, PGconn *conn, col_desc **out, int *n, trib_error *err) {
     char *sql = trib_xasprintf("SELECT * FROM (%s) q LIMIT 0", q->query);
-    PGresult *r = PQexec(conn, sql);
+    PGresult *r = trib_pgq_exec(conn, sql);
     free(sql);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         trib_pg_error(conn, r, "describing the query", err);
@@ -403,12 +403,12 @@ int pg_querier_open(pg_querier *q, PGconn *conn, const pg_query_opts *o, trib_er
     case PG_SRC_TS_INC: params[np++] = ts, params[np++] = inc, params[np++] = delay; break;
     }
     char *sql = trib_xasprintf("DECLARE trib_cur NO SCROLL CURSOR FOR %s", q->select_sql);
-    PGresult *r = PQexecParams(conn, sql, np, NULL, params, NULL, NULL, 0);
+    PGresult *r = trib_pgq_exec_params(conn, sql, np, NULL, params, NULL, NULL, 0);
     free(sql);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         trib_pg_error(conn, r, "opening a cursor", err);
         PQclear(r);
-        PGresult *rb = PQexec(conn, "ROLLBACK");
+        PGresult *rb = trib_pgq_exec(conn, "ROLLBACK");
         PQclear(rb);
         return -1;
     }
@@ -427,12 +427,12 @@ int pg_querier_fetch(pg_querier *q, PGconn *conn, const pg_query_opts *o, trib_r
     *done = false;
     char sql[64];
     snprintf(sql, sizeof sql, "FETCH FORWARD %d FROM trib_cur", o->batch_max_rows);
-    PGresult *r = PQexecParams(conn, sql, 0, NULL, NULL, NULL, NULL, 1);
+    PGresult *r = trib_pgq_exec_params(conn, sql, 0, NULL, NULL, NULL, NULL, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         trib_pg_error(conn, r, "fetching rows", err);
         PQclear(r);
         q->open = false;
-        PGresult *rb = PQexec(conn, "ROLLBACK");
+        PGresult *rb = trib_pgq_exec(conn, "ROLLBACK");
         PQclear(rb);
         return -1;
     }

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Attacks on a two-worker cluster (issue 14 items 5, 6, 8, 9): count quotas
 # are decided in the config log's order, so parallel creates through both
-# workers never exceed them; overflowing tasks.max is refused on the
+# workers never exceed them; rate quotas (task sources and HTTP ingest)
+# hold over both workers together; overflowing tasks.max is refused on the
 # cluster path too; a worker started without admin.token.file in a cluster
 # that has tenants refuses the admin view. Both workers are the ASan build
 # and must stop cleanly with no sanitizer report.
 . "$(dirname "$0")/lib.sh"
 require_services
 command -v jq >/dev/null || bail "jq is missing (scripts/deps installs it)"
-plan 24
+plan 28
 
 group=$(uniq_name tn-attack)
 echo "admin-$RANDOM-$RANDOM-cluster-token" > "$E2E_TMP/admin.token"
@@ -88,6 +89,37 @@ c2=$(topic_count "$topic"); t2=$(date +%s%N)
 rate=$(( (c2 - c1) * 1000000000 / (t2 - t1) ))
 ok $([ "$rate" -le 240 ] && [ "$rate" -ge 120 ] && echo 0 || echo 1) \
   "the tenant produces ${rate} records/s over both workers (quota 200/s; per-worker buckets would allow 400)"
+
+# item 9, HTTP ingest: an HttpIngest connector has no tasks and clients post
+# to every worker; each worker admits 1/W of the tenant's "in" quota (W =
+# the placement's members), so both workers together stay within the quota
+# (per-worker buckets would admit 2 x 100/s)
+post "$ADMIN" "http://127.0.0.1:$p1/tenants" '{"name":"eps","quotas":{"records_in_per_sec":100}}' >/dev/null
+EK="Authorization: Bearer $(curl -s -X POST -H "$ADMIN" "http://127.0.0.1:$p1/tenants/eps/keys" | jq -r .key)"
+itopic="eps.in-$RANDOM"
+create_topic "$itopic"
+is "$(post "$EK" "http://127.0.0.1:$p1/tenants/eps/connectors" "{\"name\":\"in\",\"config\":{\"connector.class\":\"HttpIngest\",\"topic\":\"$itopic\"}}")" \
+  201 "tenant eps (records_in_per_sec=100) creates an HttpIngest connector"
+wait_for 30 "[ \"\$(post '$EK' http://127.0.0.1:$p2/tenants/eps/ingest/in '[0]')\" = 200 ] && [ \"\$(post '$EK' http://127.0.0.1:$p1/tenants/eps/ingest/in '[0]')\" = 200 ]"
+ok $? "both workers take eps's records"
+flood() { # flood <port> <seconds> <out>: posts batches of 10 records; writes the number accepted
+  local n=0 end=$(( $(date +%s) + $2 )) c
+  while [ "$(date +%s)" -lt "$end" ]; do
+    c=$(post "$EK" "http://127.0.0.1:$1/tenants/eps/ingest/in" '[1,2,3,4,5,6,7,8,9,10]')
+    [ "$c" = 200 ] && n=$((n + 10))
+  done
+  echo "$n" > "$3"
+}
+sleep 2   # the buckets refill: one second of burst each
+before=$(topic_count "$itopic")
+flood "$p1" 5 "$E2E_TMP/f1" & fp1=$!
+flood "$p2" 5 "$E2E_TMP/f2" & fp2=$!
+wait "$fp1" "$fp2"
+a1=$(cat "$E2E_TMP/f1"); a2=$(cat "$E2E_TMP/f2")
+total=$((a1 + a2))
+ok $([ "$total" -le 700 ] && [ "$total" -ge 250 ] && echo 0 || echo 1) \
+  "5 s of ingest through both workers admit $total records ($a1 + $a2; quota 100/s: at most 500 + 100 of burst)"
+is "$(( $(topic_count "$itopic") - before ))" "$total" "exactly the admitted records are in the topic"
 
 # item 6: a tenant's PostgresSource on a server that accepts and never
 # answers: its start (up to connect_timeout, 10 s) runs outside the herder's

@@ -140,7 +140,7 @@ static void test_built(void) {
     trib_config_report_destroy(r);
     trib_props_destroy(cfg);
 
-    PGconn *c = trib_pg_connect("postgresql://u@db.example/x?sslkey=/k", NULL, NULL, NULL, "acme/pg", &e);
+    PGconn *c = trib_pg_connect("postgresql://u@db.example/x?sslkey=/k", NULL, NULL, NULL, "acme/pg", 0, &e);
     ok(c == NULL && e.code == TRIB_ERR_FORBIDDEN, "connect refuses a tenant's forbidden parameter before libpq runs");
     like(e.msg, "postgres", "naming the source");
 }
@@ -150,12 +150,12 @@ static void test_built(void) {
 static void test_outbound(void) {
     trib_error e;
     trib_outbound_uninstall();
-    PGconn *c = trib_pg_connect("postgresql://u@127.0.0.1:1/x", NULL, NULL, NULL, "acme/pg", &e);
+    PGconn *c = trib_pg_connect("postgresql://u@127.0.0.1:1/x", NULL, NULL, NULL, "acme/pg", 0, &e);
     ok(c == NULL && e.code == TRIB_ERR_FORBIDDEN, "a tenant's server on loopback is refused by default");
     like(e.msg, "loopback", "naming the reason");
-    c = trib_pg_connect("host=db.example hostaddr=169.254.169.254 user=u", NULL, NULL, NULL, "acme/pg", &e);
+    c = trib_pg_connect("host=db.example hostaddr=169.254.169.254 user=u", NULL, NULL, NULL, "acme/pg", 0, &e);
     ok(c == NULL && e.code == TRIB_ERR_FORBIDDEN, "a hostaddr is checked, whatever the host name says");
-    c = trib_pg_connect("postgresql://u@localhost:1/x", NULL, NULL, NULL, "acme/pg", &e);
+    c = trib_pg_connect("postgresql://u@localhost:1/x", NULL, NULL, NULL, "acme/pg", 0, &e);
     ok(c == NULL && e.code == TRIB_ERR_FORBIDDEN, "a name resolving to loopback is refused after resolution");
 
     trib_props *wp = trib_props_new();
@@ -169,7 +169,7 @@ static void test_outbound(void) {
     is_str(trib_pg_params_get(&p, "hostaddr"), "127.0.0.1", "libpq connects to the checked address");
     is_str(trib_pg_params_get(&p, "host"), "localhost", "and keeps the name for TLS and messages");
     trib_pg_params_free(&p);
-    c = trib_pg_connect("postgresql://u@127.0.0.1:1/x", NULL, NULL, NULL, "acme/pg", &e);
+    c = trib_pg_connect("postgresql://u@127.0.0.1:1/x", NULL, NULL, NULL, "acme/pg", 0, &e);
     ok(c == NULL && e.code == TRIB_ERR_RETRIABLE, "then a connection is attempted (nothing listens on port 1)");
     trib_outbound_uninstall();
 }
