@@ -81,9 +81,12 @@ const trib_config_def trib_connector_common_defs[] = {
      .display_name = "Value converter class"},
     {.name = "header.converter", .type = TRIB_CFG_CLASS, .optional = true, .importance = TRIB_IMP_LOW,
      .validate = trib_header_converter_validate,
-     .doc = "Converter for record headers. Tributary passes header values through as the bytes Kafka carries "
-            "(for strings and primitives, the text SimpleHeaderConverter writes), so only SimpleHeaderConverter "
-            "is accepted.",
+     .doc = "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is "
+            "written to Kafka. This controls the format of the header values in messages written to or read from "
+            "Kafka, and since this is independent of connectors it allows any connector to work with any "
+            "serialization format. Examples of common formats include JSON and Avro. By default, the "
+            "SimpleHeaderConverter is used to serialize header values to strings and deserialize them by "
+            "inferring the schemas.",
      .group = COMMON, .order = 7, .width = TRIB_WIDTH_SHORT, .display_name = "Header converter class"},
     {.name = "transforms", .type = TRIB_CFG_LIST, .default_value = "", .importance = TRIB_IMP_LOW,
      .doc = "Aliases for the transformations to be applied to records.", .group = "Transforms", .order = 8,

@@ -1085,9 +1085,10 @@ json_t *trib_herder_plugins(trib_herder *h, bool connectors_only) {
         if (!vi->module || trib_module_available(vi->module))
             json_array_append_new(arr, json_pack("{ssssss}", "class", vi->class_name, "type", "converter", "version",
                                              TRIBUTARY_VERSION));
-    /* the one header converter header.converter accepts (proto/converter.h) */
-    json_array_append_new(arr, json_pack("{ssssss}", "class", TRIB_SIMPLE_HEADER_CONVERTER, "type", "header_converter",
-                                         "version", TRIBUTARY_VERSION));
+    /* the header converters (proto/converter.h), as Connect lists them */
+    for (const char *const *hc = trib_header_converter_classes(); *hc; hc++)
+        json_array_append_new(arr, json_pack("{ssssss}", "class", *hc, "type", "header_converter", "version",
+                                             TRIBUTARY_VERSION));
     const trib_transform_plugin *const *tp = trib_transforms_all();
     for (size_t i = 0; tp[i]; i++)
         json_array_append_new(arr, json_pack("{ssssss}", "class", tp[i]->class_name, "type", "transformation",
@@ -1132,7 +1133,7 @@ json_t *trib_herder_plugin_config(trib_herder *h, const char *plugin, trib_error
         trib_config_describe_append(a, cv->config);
         return a;
     }
-    if (trib_header_converter_is_simple(plugin))
+    if (trib_header_converter_class(plugin) && strcmp(trib_header_converter_class(plugin), TRIB_SIMPLE_HEADER_CONVERTER) == 0)
         return json_array(); /* SimpleHeaderConverter has no keys */
     const trib_transform_plugin *tp = trib_transform_find(plugin);
     if (tp) return trib_config_describe_json(tp->config);
