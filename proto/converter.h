@@ -96,6 +96,10 @@ trib_converter *trib_converter_new(const char *class_name, const trib_props *con
                                    bool is_key, trib_error *err);
 void trib_converter_destroy(trib_converter *c);  /* NULL-safe */
 
+/* Connect's ConverterConfig: converter.type (key, value or header), which
+ * the worker sets; a converter's definitions start with it. */
+extern const trib_config_def trib_converter_type_defs[];
+
 /* ---- header.converter -------------------------------------------------------- */
 
 /* Connect's default header converter (header_converter.c): header values as

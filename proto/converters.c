@@ -91,3 +91,9 @@ void trib_converter_destroy(trib_converter *c) {
     if (c->plugin->destroy) c->plugin->destroy(c->ctx);
     free(c);
 }
+
+const trib_config_def trib_converter_type_defs[] = {
+    {.name = "converter.type", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_LOW,
+     .one_of = (const char *const[]){"key", "value", "header", NULL}, .doc = "How this converter will be used."},
+    TRIB_CONFIG_END,
+};
