@@ -96,21 +96,60 @@ trib_converter *trib_converter_new(const char *class_name, const trib_props *con
                                    bool is_key, trib_error *err);
 void trib_converter_destroy(trib_converter *c);  /* NULL-safe */
 
+/* Connect's ConverterConfig: converter.type (key, value or header), which
+ * the worker sets; a converter's definitions start with it. */
+extern const trib_config_def trib_converter_type_defs[];
+
 /* ---- header.converter -------------------------------------------------------- */
 
-/* Connect's default header converter, the one header.converter accepts. */
+/* Connect's default header converter (header_converter.c): header values as
+ * the text of Values.convertToString, read back with Values.parseString. */
 #define TRIB_SIMPLE_HEADER_CONVERTER "org.apache.kafka.connect.storage.SimpleHeaderConverter"
 
+/* A configured header.converter: SimpleHeaderConverter, or one of the
+ * converters Connect also lists as header converters (String, Json,
+ * ByteArray and the number/boolean converters), which convert a header
+ * value as they convert a record value. Used by one task thread. */
+typedef struct trib_header_converter trib_header_converter;
+
+/* The class names Connect 3.9 lists with type "header_converter"; the array
+ * ends with NULL. */
+const char *const *trib_header_converter_classes(void);
+/* The full class name for a header converter's class name or alias, or
+ * NULL when name is not one. Borrowed, static. */
+const char *trib_header_converter_class(const char *name);
+
+/* Creates one from its class name or alias and its own settings (the
+ * "header.converter.*" keys with the prefix stripped; borrowed). NULL with
+ * err (INVALID naming the class) when name is not a header converter. */
+trib_header_converter *trib_header_converter_new(const char *name, const trib_props *config, trib_error *err);
+void trib_header_converter_destroy(trib_header_converter *hc); /* NULL-safe */
+const char *trib_header_converter_name(const trib_header_converter *hc); /* full class name */
+
+/* HeaderConverter.fromConnectHeader: a header's schema (may be NULL) and
+ * value (NULL: null) to bytes appended to out (reset by the caller), or
+ * *out_null for a Kafka null. INVALID when the value does not fit. */
+int trib_header_converter_from_connect(trib_header_converter *hc, const char *topic, const char *key,
+                                       const trib_schema *schema, const trib_value *value, trib_strbuf *out,
+                                       bool *out_null, trib_error *err);
+/* HeaderConverter.toConnectHeader: bytes (NULL: a Kafka null) to a schema
+ * and value the caller owns. INVALID for bytes the converter cannot read. */
+int trib_header_converter_to_connect(trib_header_converter *hc, const char *topic, const char *key,
+                                     const void *data, size_t len, trib_schema **schema, trib_value **value,
+                                     trib_error *err);
+
+/* Serializes every header of rec with hc, in order: (*out)[i] (malloc'd;
+ * the caller frees it) points into arena, which the caller owns and must
+ * keep until it is done with them. -1 with err when a header does not
+ * convert (err names the header). */
+int trib_header_converter_wire(trib_header_converter *hc, const trib_record *rec, trib_header **out,
+                               trib_strbuf *arena, trib_error *err);
+
 /* The validator (config/config.h) of header.converter, in the worker and
- * connector configs. Tributary has no header converters: header values
- * pass through as the bytes Kafka carries, which for strings and
- * primitives is the text SimpleHeaderConverter writes. So value (borrowed)
- * is accepted only when it names SimpleHeaderConverter (class name or
- * alias); another converter is refused rather than silently not applied,
- * and an unknown class gets Connect's "could not be found". */
+ * connector configs: one of trib_header_converter_classes, by class name or
+ * alias; anything else gets Connect's "could not be found" or, for a
+ * converter that is no header converter (AvroConverter), says so. */
 struct trib_config_def;
-/* Does name (borrowed) name SimpleHeaderConverter, by class name or alias? */
-bool trib_header_converter_is_simple(const char *name);
 int trib_header_converter_validate(const struct trib_config_def *def, const char *value, trib_error *err);
 
 #endif

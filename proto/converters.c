@@ -92,18 +92,8 @@ void trib_converter_destroy(trib_converter *c) {
     free(c);
 }
 
-/* ---- header.converter -------------------------------------------------------- */
-
-bool trib_header_converter_is_simple(const char *name) {
-    return name && (strcmp(name, TRIB_SIMPLE_HEADER_CONVERTER) == 0 || strcmp(name, "SimpleHeaderConverter") == 0);
-}
-
-int trib_header_converter_validate(const struct trib_config_def *def, const char *value, trib_error *err) {
-    (void)def;
-    if (trib_header_converter_is_simple(value)) return 0;
-    if (!trib_converter_lookup(value)) return trib_error_set(err, TRIB_ERR_INVALID, "Class %s could not be found.", value);
-    return trib_error_set(err, TRIB_ERR_INVALID,
-                          "Tributary has no header converters yet: header values pass through as the bytes Kafka "
-                          "carries (for strings and primitives, the text SimpleHeaderConverter writes), so only "
-                          "SimpleHeaderConverter is accepted");
-}
+const trib_config_def trib_converter_type_defs[] = {
+    {.name = "converter.type", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_LOW,
+     .one_of = (const char *const[]){"key", "value", "header", NULL}, .doc = "How this converter will be used."},
+    TRIB_CONFIG_END,
+};

@@ -831,7 +831,8 @@ void trib_record_destroy(trib_record *r) {
     trib_value_destroy(r->value);
     for (size_t i = 0; i < r->nheaders; i++) {
         free(r->headers[i].key);
-        free(r->headers[i].value);
+        trib_schema_unref(r->headers[i].schema);
+        trib_value_destroy(r->headers[i].value);
     }
     free(r->headers);
     json_decref(r->source_partition);
@@ -854,7 +855,8 @@ trib_record *trib_record_clone(const trib_record *r) {
     c->headers = NULL;
     c->nheaders = c->headers_cap = 0;
     for (size_t i = 0; i < r->nheaders; i++)
-        trib_record_add_header(c, r->headers[i].key, r->headers[i].value, r->headers[i].len);
+        trib_record_add_header_take(c, r->headers[i].key, trib_schema_ref(r->headers[i].schema),
+                                    trib_value_clone(r->headers[i].value));
     /* Deep copies: JSON objects are mutable and the clone may go to another thread. */
     c->source_partition = r->source_partition ? json_deep_copy(r->source_partition) : NULL;
     c->source_offset = r->source_offset ? json_deep_copy(r->source_offset) : NULL;
@@ -881,24 +883,28 @@ void trib_record_set_value_take(trib_record *r, trib_schema *schema, trib_value 
     r->value = value;
 }
 
-void trib_record_add_header(trib_record *r, const char *key, const void *value, size_t len) {
+void trib_record_add_header_take(trib_record *r, const char *key, trib_schema *schema, trib_value *value) {
     if (r->nheaders == r->headers_cap) {
         r->headers_cap = r->headers_cap ? r->headers_cap * 2 : 4;
         r->headers = trib_xrealloc(r->headers, r->headers_cap * sizeof *r->headers);
     }
-    trib_header *h = &r->headers[r->nheaders++];
+    trib_connect_header *h = &r->headers[r->nheaders++];
     h->key = trib_xstrdup(key ? key : "");
-    if (value) {
-        h->value = trib_xmalloc(len ? len : 1);
-        if (len) memcpy(h->value, value, len);
-        h->len = len;
-    } else {
-        h->value = NULL;
-        h->len = 0;
-    }
+    h->schema = schema;
+    h->value = value;
 }
 
-const trib_header *trib_record_header(const trib_record *r, const char *key) {
+void trib_record_add_header_string(trib_record *r, const char *key, const char *value) {
+    /* Connect gives a null string header the optional string schema */
+    trib_record_add_header_take(r, key, trib_schema_primitive(TRIB_STRING, value == NULL),
+                                value ? trib_value_string(value) : NULL);
+}
+
+void trib_record_add_header_long(trib_record *r, const char *key, int64_t value) {
+    trib_record_add_header_take(r, key, trib_schema_primitive(TRIB_INT64, false), trib_value_int(TRIB_INT64, value));
+}
+
+const trib_connect_header *trib_record_header(const trib_record *r, const char *key) {
     for (size_t i = r->nheaders; i-- > 0;)
         if (strcmp(r->headers[i].key, key) == 0) return &r->headers[i];
     return NULL;
@@ -909,7 +915,8 @@ void trib_record_remove_headers(trib_record *r, const char *key) {
     for (size_t i = 0; i < r->nheaders; i++) {
         if (strcmp(r->headers[i].key, key) == 0) {
             free(r->headers[i].key);
-            free(r->headers[i].value);
+            trib_schema_unref(r->headers[i].schema);
+            trib_value_destroy(r->headers[i].value);
         } else {
             r->headers[w++] = r->headers[i];
         }

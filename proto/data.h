@@ -181,11 +181,24 @@ int trib_decimal_from_string(const char *s, int scale, trib_value **out, trib_er
 
 /* ---- records ---------------------------------------------------------------- */
 
+/* A header as Kafka carries it: a key and bytes. The wire form, for the
+ * dead letter queue and the errant-record reporter (which copy a record's
+ * headers as they were read or would be written); records hold
+ * trib_connect_header. */
 typedef struct trib_header {
     char *key;
     void *value;      /* raw bytes; NULL for a null header value */
     size_t len;
 } trib_header;
+
+/* A record header as Connect's org.apache.kafka.connect.header.Header: a
+ * key and a schema and value. header.converter turns it into bytes and
+ * back (proto/converter.h) where records meet Kafka. */
+typedef struct trib_connect_header {
+    char *key;
+    trib_schema *schema;  /* holds a reference; NULL: schemaless or null */
+    trib_value *value;    /* NULL: a null header */
+} trib_connect_header;
 
 typedef struct trib_record {
     char *topic;
@@ -195,7 +208,7 @@ typedef struct trib_record {
     trib_schema *value_schema;
     trib_value *value;            /* NULL = null value (tombstone) */
     int64_t timestamp;            /* ms since epoch; -1 = none */
-    trib_header *headers;
+    trib_connect_header *headers;
     size_t nheaders, headers_cap;
 
     /* Source records: where the record came from (Connect's sourcePartition
@@ -210,6 +223,10 @@ typedef struct trib_record {
      * consumer's message for the lifetime of the batch; may be NULL. */
     const void *raw_key, *raw_value;
     size_t raw_key_len, raw_value_len;
+    /* ... and its headers as read (borrowed the same way; NULL, 0 when the
+     * record is not from Kafka). */
+    const trib_header *raw_headers;
+    size_t raw_nheaders;
 } trib_record;
 
 trib_record *trib_record_new(const char *topic);   /* partition -1, timestamp -1, offsets -1 */
@@ -219,8 +236,14 @@ void trib_record_set_topic(trib_record *r, const char *topic);
 /* Replace key/value with their schema; takes ownership of both (unrefs/destroys old). */
 void trib_record_set_key_take(trib_record *r, trib_schema *schema, trib_value *key);
 void trib_record_set_value_take(trib_record *r, trib_schema *schema, trib_value *value);
-void trib_record_add_header(trib_record *r, const char *key, const void *value, size_t len);
-const trib_header *trib_record_header(const trib_record *r, const char *key); /* last with key */
+/* Appends a header (Headers.add: earlier headers with the key stay); takes
+ * ownership of schema and value (both may be NULL). */
+void trib_record_add_header_take(trib_record *r, const char *key, trib_schema *schema, trib_value *value);
+/* Appends a STRING header (Headers.addString); value NULL: a null header. */
+void trib_record_add_header_string(trib_record *r, const char *key, const char *value);
+/* Appends an INT64 header (Headers.addLong). */
+void trib_record_add_header_long(trib_record *r, const char *key, int64_t value);
+const trib_connect_header *trib_record_header(const trib_record *r, const char *key); /* last with key */
 void trib_record_remove_headers(trib_record *r, const char *key);
 
 /* A growable array of records; the batch owns them. */

@@ -109,6 +109,7 @@ struct trib_ingest_publisher {
     atomic_long inflight;
     pthread_mutex_t conv_lock;
     trib_converter *key_conv, *value_conv;
+    trib_header_converter *header_conv;  /* the request's headers, and those transforms add */
     char *value_conv_class;
     trib_error_policy policy;
     trib_dlq *dlq;
@@ -135,6 +136,8 @@ struct slot {
     char reason[256];
     trib_strbuf kbytes, vbytes;
     bool knull, vnull;
+    trib_strbuf hbytes;            /* the headers' bytes (header.converter); hv points into it */
+    trib_header *hv;               /* rec->nheaders of them */
     trib_record *rec;              /* after the transforms: topic and headers to produce */
     trib_transform_route route;    /* for SLOT_INVALID: who decides where it goes */
     trib_header *fheaders;         /* a failing transform's headers (copies), for the DLQ */
@@ -161,6 +164,8 @@ static void batch_unref(batch *b) {
         slot *s = &b->slots[i];
         trib_strbuf_free(&s->kbytes);
         trib_strbuf_free(&s->vbytes);
+        trib_strbuf_free(&s->hbytes);
+        free(s->hv);
         trib_record_destroy(s->rec);
         for (size_t k = 0; k < s->nfheaders; k++) {
             free(s->fheaders[k].key);
@@ -236,6 +241,7 @@ static void publisher_free(trib_ingest_publisher *p) {
     }
     trib_converter_destroy(p->key_conv);
     trib_converter_destroy(p->value_conv);
+    trib_header_converter_destroy(p->header_conv);
     trib_dlq_destroy(p->dlq);
     trib_transform_chain_destroy(p->chain);
     trib_error_policy_free(&p->policy);
@@ -286,6 +292,19 @@ static trib_ingest_publisher *publisher_new(trib_herder *h, const char *connecto
     if (!(p->key_conv = make_converter(props, worker, "key.converter", true, NULL, err))) goto out;
     if (!(p->value_conv = make_converter(props, worker, "value.converter", false, &p->value_conv_class, err)))
         goto out;
+    {
+        /* header.converter: the connector's, else the worker's, else Connect's default */
+        const char *hcls = trib_props_get(props, "header.converter");
+        const trib_props *hsrc = props;
+        if (!hcls || !*hcls) hcls = trib_props_get(hsrc = worker, "header.converter");
+        trib_props *hc = trib_props_subset(hsrc, "header.converter.");
+        p->header_conv = trib_header_converter_new(hcls && *hcls ? hcls : TRIB_SIMPLE_HEADER_CONVERTER, hc, err);
+        trib_props_destroy(hc);
+        if (!p->header_conv) {
+            trib_error_prefix(err, "header.converter");
+            goto out;
+        }
+    }
     if (!(p->chain = trib_transform_chain_new(props, err))) goto out;
     if (p->policy.dlq_topic && (p->policy.tolerate_all || trib_transform_chain_needs_dlq(p->chain)) &&
         !(p->dlq = trib_dlq_new(p->policy.dlq_topic, p->policy.dlq_replication_factor,
@@ -473,7 +492,7 @@ static void prepare(trib_ingest_publisher *p, slot *s, const json_t *j, const ch
     trib_record *rec = trib_record_new(p->s.topic);
     trib_record_set_key_take(rec, trib_schema_ref(p->s.key_schema), k);
     trib_record_set_value_take(rec, trib_schema_ref(p->s.value_schema), v);
-    for (size_t i = 0; i < nh; i++) trib_record_add_header(rec, hnames[i], hvalues[i], strlen(hvalues[i]));
+    for (size_t i = 0; i < nh; i++) trib_record_add_header_string(rec, hnames[i], hvalues[i]);
     if (trib_transform_chain_apply(p->chain, &rec, &err) < 0) {
         const trib_transform_failure *f = trib_transform_chain_failure(p->chain);
         char field[128], id[128], reason[256];
@@ -512,6 +531,7 @@ static void prepare(trib_ingest_publisher *p, slot *s, const json_t *j, const ch
     if (rc == 0)
         rc = p->value_conv->plugin->from_connect(p->value_conv->ctx, rec->topic, rec->value_schema, rec->value,
                                                  &s->vbytes, &s->vnull, &err);
+    if (rc == 0) rc = trib_header_converter_wire(p->header_conv, rec, &s->hv, &s->hbytes, &err);
     s->rec = rec;
     if (rc < 0) {
         set_invalid(s, "", "converter", err.msg);
@@ -587,6 +607,7 @@ int trib_ingest_publish(trib_ingest_publisher *p, json_t *const *records, const 
         s->b = b;
         trib_strbuf_init(&s->kbytes);
         trib_strbuf_init(&s->vbytes);
+        trib_strbuf_init(&s->hbytes);
         prepare(p, s, records[i], parse_errors ? parse_errors[i] : NULL, hnames, hvalues, nh);
         /* a transform may route the record elsewhere: the tenant's prefix
          * holds for that topic too (tenants/guard.h) */
@@ -696,8 +717,7 @@ int trib_ingest_publish(trib_ingest_publisher *p, json_t *const *records, const 
         if (s->rec->nheaders) {
             hdrs = rd_kafka_headers_new(s->rec->nheaders);
             for (size_t k = 0; k < s->rec->nheaders; k++)
-                rd_kafka_header_add(hdrs, s->rec->headers[k].key, -1, s->rec->headers[k].value,
-                                    (ssize_t)s->rec->headers[k].len);
+                rd_kafka_header_add(hdrs, s->hv[k].key, -1, s->hv[k].value, (ssize_t)s->hv[k].len);
         }
         pthread_mutex_lock(&b->lock);
         b->pending++;

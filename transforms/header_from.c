@@ -4,21 +4,15 @@
  * schema the schema loses them too) the listed fields into headers, the
  * i-th field into the i-th header name, added after existing headers.
  *
- * Tributary's headers hold the bytes Kafka carries, so a field becomes the
- * text Connect's default SimpleHeaderConverter writes for it: integers in
- * decimal, floats as Java prints them, booleans as true/false, strings as
- * they are; a null field gives a null header. Fields of other types
- * (bytes, arrays, maps, structs, logical types) are refused with an error
- * naming the field, since their header text would depend on a header
- * converter Tributary does not run.
+ * A header gets the field's value and, with a schema, the field's schema
+ * (schemaless: no schema), as Connect's Headers.add(name, value, schema);
+ * header.converter decides its bytes when the record reaches Kafka.
  */
 #include "transforms/plugins.h"
 #include "transforms/smt.h"
 
 #include "common/util.h"
-#include "proto/json_converter.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,58 +90,13 @@ static bool listed(const header_from *c, const char *name) {
     return false;
 }
 
-/* The header bytes for field value v (see the file comment), in *text
- * (malloc'd; NULL for a null value); INVALID for a type without a fixed
- * text. */
-static int header_text(const char *field, const trib_schema *s, const trib_value *v, char **text, size_t *len,
-                       trib_error *err) {
-    *text = NULL;
-    *len = 0;
-    if (!v) return 0;
-    char num[TRIB_JAVA_NUM_MAX];
-    if (s && s->name)
-        return trib_error_set(err, TRIB_ERR_INVALID,
-                              "HeaderFrom: field %s has the logical type %s, which Tributary cannot write as a header",
-                              field, s->name);
-    switch (v->type) {
-    case TRIB_INT8:
-    case TRIB_INT16:
-    case TRIB_INT32:
-    case TRIB_INT64: *len = (size_t)snprintf(num, sizeof num, "%" PRId64, v->u.i); break;
-    case TRIB_FLOAT32: *len = trib_java_float_str((float)v->u.f, num); break;
-    case TRIB_FLOAT64: *len = trib_java_double_str(v->u.f, num); break;
-    case TRIB_BOOLEAN: *len = (size_t)snprintf(num, sizeof num, "%s", v->u.b ? "true" : "false"); break;
-    case TRIB_STRING:
-        *text = trib_xmalloc(v->u.str.len + 1);
-        memcpy(*text, v->u.str.data, v->u.str.len + 1);
-        *len = v->u.str.len;
-        return 0;
-    default:
-        return trib_error_set(err, TRIB_ERR_INVALID,
-                              "HeaderFrom: field %s is of type %s, which Tributary cannot write as a header "
-                              "(primitives and strings only)",
-                              field, smt_type_upper(v->type));
-    }
-    *text = trib_xmalloc(*len + 1);
-    memcpy(*text, num, *len + 1);
-    return 0;
-}
-
-/* Every header's bytes first (so a refused record is left untouched), then
- * the headers. vals[i] is field i's value, schemas[i] its schema or NULL. */
-static int add_headers(const header_from *c, trib_record *r, const trib_value *const *vals,
-                       const trib_schema *const *schemas, trib_error *err) {
-    char **texts = trib_xcalloc(c->n + 1, sizeof *texts);
-    size_t *lens = trib_xcalloc(c->n + 1, sizeof *lens);
-    int rc = 0;
-    for (size_t i = 0; i < c->n && rc == 0; i++)
-        rc = header_text(c->fields[i], schemas[i], vals[i], &texts[i], &lens[i], err);
-    for (size_t i = 0; i < c->n && rc == 0; i++)
-        trib_record_add_header(r, c->headers[i], vals[i] ? texts[i] : NULL, lens[i]);
-    for (size_t i = 0; i < c->n; i++) free(texts[i]);
-    free(texts);
-    free(lens);
-    return rc;
+/* Adds the headers: field i's value (a copy) under header name i, with its
+ * schema (may be NULL). */
+static void add_headers(const header_from *c, trib_record *r, const trib_value *const *vals,
+                        const trib_schema *const *schemas) {
+    for (size_t i = 0; i < c->n; i++)
+        trib_record_add_header_take(r, c->headers[i], trib_schema_ref((trib_schema *)schemas[i]),
+                                    trib_value_clone(vals[i]));
 }
 
 static int apply_schemaless(header_from *c, trib_record *r, trib_value *v, trib_error *err) {
@@ -158,14 +107,14 @@ static int apply_schemaless(header_from *c, trib_record *r, trib_value *v, trib_
         long at = smt_map_find(v, c->fields[i]);
         vals[i] = at >= 0 ? v->u.map.vals[at] : NULL;
     }
-    int rc = add_headers(c, r, vals, schemas, err);
+    add_headers(c, r, vals, schemas);
     free(vals);
     free(schemas);
-    for (size_t i = 0; rc == 0 && c->move && i < c->n; i++) {
+    for (size_t i = 0; c->move && i < c->n; i++) {
         long at = smt_map_find(v, c->fields[i]);
         if (at >= 0) smt_map_remove_at(v, (size_t)at);
     }
-    return rc;
+    return 0;
 }
 
 static int apply_with_schema(header_from *c, trib_record *r, trib_value *v, trib_error *err) {
@@ -182,10 +131,10 @@ static int apply_with_schema(header_from *c, trib_record *r, trib_value *v, trib
         schemas[i] = f->schema;
         vals[i] = smt_struct_get(v, (size_t)f->index, c->replace_null);
     }
-    int rc = add_headers(c, r, vals, schemas, err);
+    add_headers(c, r, vals, schemas);
     free(vals);
     free(schemas);
-    if (rc < 0 || !c->move) return rc;
+    if (!c->move) return 0;
     trib_schema *updated = smt_cache_get(&c->cache, vs);
     if (!updated) {
         trib_schema *s = smt_struct_like(vs);

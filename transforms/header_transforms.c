@@ -2,14 +2,16 @@
  * header_transforms.c: DropHeaders and InsertHeader, Connect's transforms
  * that edit a record's headers and nothing else.
  *
- * Tributary keeps header values as the bytes they have in Kafka (a header
- * converter's serialized form), so InsertHeader adds its literal as UTF-8
- * text: what Connect's default SimpleHeaderConverter writes for a literal
- * it parsed, byte for byte, for numbers, booleans and strings.
+ * InsertHeader parses its value.literal once, as Connect does, with
+ * Values.parseString (proto/values.h): "42" is an INT8 header, "true" a
+ * BOOLEAN, "[1,2]" an array, anything else a STRING; header.converter then
+ * writes it (SimpleHeaderConverter gives the literal's text back, JsonConverter
+ * the typed JSON).
  */
 #include "transforms/plugins.h"
 
 #include "common/util.h"
+#include "proto/values.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -75,14 +77,17 @@ static const trib_config_def insert_header_config[] = {
 };
 
 typedef struct insert_header {
-    char *header, *literal;
+    char *header;
+    trib_schema *schema; /* the parsed literal; both NULL for "null" */
+    trib_value *value;
 } insert_header;
 
 static void insert_header_destroy(void *vctx) {
     insert_header *c = vctx;
     if (!c) return;
     free(c->header);
-    free(c->literal);
+    trib_schema_unref(c->schema);
+    trib_value_destroy(c->value);
     free(c);
 }
 
@@ -91,7 +96,8 @@ static int insert_header_create(const trib_props *props, void **out, trib_error 
     if (!cfg) return -1;
     insert_header *c = trib_xcalloc(1, sizeof *c);
     c->header = trib_xstrdup(trib_config_string(cfg, "header"));
-    c->literal = trib_xstrdup(trib_config_string(cfg, "value.literal"));
+    const char *lit = trib_config_string(cfg, "value.literal");
+    trib_values_parse_string(lit, strlen(lit), &c->schema, &c->value);
     trib_config_destroy(cfg);
     *out = c;
     return 0;
@@ -101,7 +107,7 @@ static int insert_header_apply(void *vctx, trib_record **recp, trib_error *err) 
     (void)err;
     insert_header *c = vctx;
     /* added, not replaced: Headers.add keeps earlier headers of the name */
-    trib_record_add_header(*recp, c->header, c->literal, strlen(c->literal));
+    trib_record_add_header_take(*recp, c->header, trib_schema_ref(c->schema), trib_value_clone(c->value));
     return 0;
 }
 

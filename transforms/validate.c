@@ -1317,7 +1317,7 @@ static int validate_apply(void *vctx, trib_record **rec, trib_error *err) {
     if (warned) {
         for (size_t i = 0; i < v->n; i++)
             if (v->failed[i] && v->rules[i].warning)
-                trib_record_add_header(r, "__validate.warning", v->rules[i].id, strlen(v->rules[i].id));
+                trib_record_add_header_string(r, "__validate.warning", v->rules[i].id);
         trib_quality_count_outcome(v->counters, TRIB_QUALITY_WARNED);
     } else {
         trib_quality_count_outcome(v->counters, TRIB_QUALITY_PASSED);

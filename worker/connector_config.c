@@ -9,6 +9,7 @@
 #include "transforms/java_regex.h"
 #include "transforms/transform.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -81,9 +82,12 @@ const trib_config_def trib_connector_common_defs[] = {
      .display_name = "Value converter class"},
     {.name = "header.converter", .type = TRIB_CFG_CLASS, .optional = true, .importance = TRIB_IMP_LOW,
      .validate = trib_header_converter_validate,
-     .doc = "Converter for record headers. Tributary passes header values through as the bytes Kafka carries "
-            "(for strings and primitives, the text SimpleHeaderConverter writes), so only SimpleHeaderConverter "
-            "is accepted.",
+     .doc = "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is "
+            "written to Kafka. This controls the format of the header values in messages written to or read from "
+            "Kafka, and since this is independent of connectors it allows any connector to work with any "
+            "serialization format. Examples of common formats include JSON and Avro. By default, the "
+            "SimpleHeaderConverter is used to serialize header values to strings and deserialize them by "
+            "inferring the schemas.",
      .group = COMMON, .order = 7, .width = TRIB_WIDTH_SHORT, .display_name = "Header converter class"},
     {.name = "transforms", .type = TRIB_CFG_LIST, .default_value = "", .importance = TRIB_IMP_LOW,
      .doc = "Aliases for the transformations to be applied to records.", .group = "Transforms", .order = 8,
@@ -213,6 +217,89 @@ static void validate_converter(trib_config_report *r, const trib_props *config, 
         /* an alias shows as the class it names, as Connect parses a CLASS */
         trib_config_report_set_value(r, key, trib_converter_lookup(cls)->class_name);
     }
+}
+
+/* The bucket of a key in a java.util.HashMap of the given capacity:
+ * String.hashCode, spread as HashMap.hash does. */
+static size_t java_bucket(const char *key, size_t cap) {
+    uint32_t h = 0;
+    for (const unsigned char *c = (const unsigned char *)key; *c; c++) h = 31 * h + *c;
+    h ^= h >> 16;
+    return h & (cap - 1);
+}
+
+/* Reorders rows (inserted in this order) as a java.util.HashMap iterates
+ * them: by bucket of the final table, insertion order within a bucket. */
+static void java_hashmap_order(trib_config_def *rows, size_t n) {
+    size_t cap = 16;
+    while (n > cap * 3 / 4) cap *= 2;
+    for (size_t i = 1; i < n; i++) { /* stable insertion sort by bucket */
+        trib_config_def x = rows[i];
+        size_t b = java_bucket(x.name, cap), j = i;
+        for (; j > 0 && java_bucket(rows[j - 1].name, cap) > b; j--) rows[j] = rows[j - 1];
+        rows[j] = x;
+    }
+}
+
+/* converter.type and a converter's own definitions in the order Connect
+ * lists them on validate (ConfigDef.validate's HashMap). Built once per
+ * converter and kept for the process: a report borrows its definitions. */
+static const trib_config_def *converter_rows(const trib_converter_plugin *p) {
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static struct {
+        const trib_converter_plugin *plugin;
+        trib_config_def *rows;
+    } cache[32];
+    static size_t ncache;
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < ncache; i++)
+        if (cache[i].plugin == p) {
+            pthread_mutex_unlock(&lock);
+            return cache[i].rows;
+        }
+    size_t n = 0;
+    for (const trib_config_def *d = trib_converter_type_defs; d->name; d++) n++;
+    for (const trib_config_def *d = p->config; d && d->name; d++) n++;
+    trib_config_def *rows = trib_xcalloc(n + 1, sizeof *rows);
+    size_t k = 0;
+    for (const trib_config_def *d = trib_converter_type_defs; d->name; d++) rows[k++] = *d;
+    for (const trib_config_def *d = p->config; d && d->name; d++) rows[k++] = *d;
+    java_hashmap_order(rows, n);
+    /* the catalog has fewer converters than slots, so every one is kept */
+    if (ncache < sizeof cache / sizeof cache[0]) {
+        cache[ncache].plugin = p;
+        cache[ncache++].rows = rows;
+    }
+    pthread_mutex_unlock(&lock);
+    return rows;
+}
+
+/* As Connect 3.9's validateConverterConfig: a converter the connector
+ * config sets adds its own definitions and values, prefixed with the key
+ * ("header.converter.schemas.enable"), converter.type set as the worker
+ * sets it. Nothing for a class that already failed, nor for
+ * SimpleHeaderConverter (no keys), nor AvroConverter (below). */
+static void report_converter_keys(trib_config_report *r, const trib_props *config, const char *key,
+                                   const char *type) {
+    const char *cls = trib_props_get(config, key);
+    if (!cls || !*cls) return;
+    bool header = strcmp(key, "header.converter") == 0;
+    if (header && (!trib_header_converter_class(cls) ||
+                   strcmp(trib_header_converter_class(cls), TRIB_SIMPLE_HEADER_CONVERTER) == 0))
+        return;
+    /* Apache Kafka's converters only: whether Confluent's AvroConverter
+     * reports definitions (schema.registry.url required in the connector
+     * config itself) is not something Tributary can compare against */
+    const trib_converter_info *ci = trib_converter_lookup(cls);
+    const trib_converter_plugin *p = ci && !ci->module ? ci->builtin : NULL;
+    if (!p) return;
+    char prefix[64], typekey[96];
+    snprintf(prefix, sizeof prefix, "%s.", key);
+    snprintf(typekey, sizeof typekey, "%sconverter.type", prefix);
+    trib_props *pc = trib_props_clone(config);
+    if (!trib_props_get(pc, typekey)) trib_props_set(pc, typekey, type);
+    trib_config_report_add(r, converter_rows(p), pc, prefix);
+    trib_props_destroy(pc);
 }
 
 static void validate_sink_topics(trib_config_report *r, const trib_props *config) {
@@ -440,6 +527,9 @@ trib_config_report *trib_connector_config_validate(const trib_props *config,
         const trib_foreign_class *foreign = trib_connector_foreign(cls);
         if (foreign) validate_foreign_keys(r, config, foreign, plugin);
     }
+    report_converter_keys(r, config, "key.converter", "key");
+    report_converter_keys(r, config, "value.converter", "value");
+    report_converter_keys(r, config, "header.converter", "header");
     return r;
 }
 

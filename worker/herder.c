@@ -458,16 +458,22 @@ int herder_generate_task_configs(conn *c, trib_props ***out, size_t *n) {
     bool enforce = true;
     trib_parse_bool(trib_props_get_or(c->config, "tasks.max.enforce", "true"), &enforce);
     if (nraw > (size_t)max_tasks && enforce) {
-        char msg[256];
+        char msg[1024];
+        /* Connect 3.9's TooManyTasksException text, word for word */
         snprintf(msg, sizeof msg,
                  "The connector %s has generated %zu tasks, which is greater than %lld, the maximum number of tasks "
-                 "it is configured to create (tasks.max.enforce=false allows it)",
+                 "it is configured to create. This behaviour should be considered a bug and is disallowed. If "
+                 "necessary, it can be permitted by reconfiguring the connector with 'tasks.max.enforce' set to "
+                 "false; however, this option will be removed in a future release of Kafka Connect.",
                  c->name, nraw, (long long)max_tasks);
         for (size_t i = 0; i < nraw; i++) trib_props_destroy(raw[i]);
         free(raw);
         herder_set_failed(c, msg);
         return -1;
     }
+    if (nraw > (size_t)max_tasks)
+        TRIB_WARN("herder", "[%s] the connector generated %zu tasks, more than tasks.max=%lld; running them all "
+                  "(tasks.max.enforce=false)", c->name, nraw, (long long)max_tasks);
     size_t nuse = nraw;
     *out = trib_xcalloc(nuse ? nuse : 1, sizeof **out);
     char *task_class = task_class_of(c->plugin);
@@ -1234,9 +1240,10 @@ json_t *trib_herder_plugins(trib_herder *h, bool connectors_only) {
         if (!vi->module || trib_module_available(vi->module))
             json_array_append_new(arr, json_pack("{ssssss}", "class", vi->class_name, "type", "converter", "version",
                                              TRIBUTARY_VERSION));
-    /* the one header converter header.converter accepts (proto/converter.h) */
-    json_array_append_new(arr, json_pack("{ssssss}", "class", TRIB_SIMPLE_HEADER_CONVERTER, "type", "header_converter",
-                                         "version", TRIBUTARY_VERSION));
+    /* the header converters (proto/converter.h), as Connect lists them */
+    for (const char *const *hc = trib_header_converter_classes(); *hc; hc++)
+        json_array_append_new(arr, json_pack("{ssssss}", "class", *hc, "type", "header_converter", "version",
+                                             TRIBUTARY_VERSION));
     const trib_transform_plugin *const *tp = trib_transforms_all();
     for (size_t i = 0; tp[i]; i++)
         json_array_append_new(arr, json_pack("{ssssss}", "class", tp[i]->class_name, "type", "transformation",
@@ -1247,12 +1254,6 @@ json_t *trib_herder_plugins(trib_herder *h, bool connectors_only) {
                                              TRIBUTARY_VERSION));
     return arr;
 }
-
-static const trib_config_def converter_type_def[] = {
-    {.name = "converter.type", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_LOW,
-     .one_of = (const char *const[]){"key", "value", "header", NULL}, .doc = "How this converter will be used."},
-    TRIB_CONFIG_END,
-};
 
 json_t *trib_herder_plugin_config(trib_herder *h, const char *plugin, trib_error *err) {
     (void)h;
@@ -1277,11 +1278,11 @@ json_t *trib_herder_plugin_config(trib_herder *h, const char *plugin, trib_error
         if (!cv) return NULL;
         /* Connect's ConverterConfig: converter.type, which the worker sets
          * (key or value), then the converter's own keys */
-        json_t *a = trib_config_describe_json(converter_type_def);
+        json_t *a = trib_config_describe_json(trib_converter_type_defs);
         trib_config_describe_append(a, cv->config);
         return a;
     }
-    if (trib_header_converter_is_simple(plugin))
+    if (trib_header_converter_class(plugin) && strcmp(trib_header_converter_class(plugin), TRIB_SIMPLE_HEADER_CONVERTER) == 0)
         return json_array(); /* SimpleHeaderConverter has no keys */
     const trib_transform_plugin *tp = trib_transform_find(plugin);
     if (tp) return trib_config_describe_json(tp->config);

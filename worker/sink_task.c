@@ -305,6 +305,19 @@ static int call_to_connect(void *arg, trib_error *err) {
     return c->conv->plugin->to_connect(c->conv->ctx, c->topic, c->data, c->len, c->schema, c->value, err);
 }
 
+typedef struct header_call {
+    trib_header_converter *conv;
+    const char *topic;
+    const trib_header *in;
+    trib_connect_header *out;
+} header_call;
+
+static int call_header_to_connect(void *arg, trib_error *err) {
+    header_call *c = arg;
+    return trib_header_converter_to_connect(c->conv, c->topic, c->in->key, c->in->value, c->in->len, &c->out->schema,
+                                            &c->out->value, err);
+}
+
 /* Converts one message into a record; on a conversion error applies
  * errors.tolerance. Returns 1 with *out set, 0 if skipped, -1 to fail. */
 static int to_record(sink_loop *l, const rd_kafka_message_t *m, trib_header *hdrs, size_t nh,
@@ -326,6 +339,24 @@ static int to_record(sink_loop *l, const rd_kafka_message_t *m, trib_header *hdr
         return trib_task_tolerate(t, TRIB_STAGE_VALUE_CONVERTER, &why, topic, m->partition, m->offset, m->key,
                                   m->key_len, m->payload, m->len, hdrs, nh, NULL, err) < 0 ? -1 : 0;
     }
+    /* the headers, as Connect converts them after key and value (stage HEADER_CONVERTER) */
+    trib_connect_header *ch = nh ? trib_xcalloc(nh, sizeof *ch) : NULL;
+    for (size_t i = 0; i < nh; i++) {
+        header_call hc = {t->header_conv, topic, &hdrs[i], &ch[i]};
+        if (trib_task_retry_convert(t, call_header_to_connect, &hc, &why) < 0) {
+            for (size_t k = 0; k < i; k++) {
+                trib_schema_unref(ch[k].schema);
+                trib_value_destroy(ch[k].value);
+            }
+            free(ch);
+            trib_schema_unref(ks);
+            trib_value_destroy(kv);
+            trib_schema_unref(vs);
+            trib_value_destroy(vv);
+            return trib_task_tolerate(t, TRIB_STAGE_HEADER_CONVERTER, &why, topic, m->partition, m->offset, m->key,
+                                      m->key_len, m->payload, m->len, hdrs, nh, NULL, err) < 0 ? -1 : 0;
+        }
+    }
     trib_record *r = trib_record_new(topic);
     r->partition = m->partition;
     r->kafka_offset = m->offset;
@@ -333,7 +364,10 @@ static int to_record(sink_loop *l, const rd_kafka_message_t *m, trib_header *hdr
     r->timestamp = rd_kafka_message_timestamp(m, &tstype);
     trib_record_set_key_take(r, ks, kv);
     trib_record_set_value_take(r, vs, vv);
-    for (size_t i = 0; i < nh; i++) trib_record_add_header(r, hdrs[i].key, hdrs[i].value, hdrs[i].len);
+    for (size_t i = 0; i < nh; i++) trib_record_add_header_take(r, hdrs[i].key, ch[i].schema, ch[i].value);
+    free(ch);
+    r->raw_headers = hdrs;
+    r->raw_nheaders = nh;
     r->raw_key = m->key;
     r->raw_key_len = m->key_len;
     r->raw_value = m->payload;
@@ -407,8 +441,8 @@ static int errant_reporter(void *opaque, const trib_record *rec, const trib_erro
     sink_loop *l = opaque;
     trib_error err;
     int rc = trib_task_tolerate(l->t, TRIB_STAGE_TASK_PUT, why, rec->topic, rec->partition, rec->kafka_offset,
-                                rec->raw_key, rec->raw_key_len, rec->raw_value, rec->raw_value_len, rec->headers,
-                                rec->nheaders, rec, &err);
+                                rec->raw_key, rec->raw_key_len, rec->raw_value, rec->raw_value_len,
+                                rec->raw_headers, rec->raw_nheaders, rec, &err);
     if (rc < 0) TRIB_ERROR("worker", "%s %s", l->t->log_ctx, err.msg);
     return rc;
 }
@@ -421,6 +455,7 @@ void *trib_sink_task_main(void *arg) {
     bool started = false;
     rd_kafka_message_t **msgs = NULL;
     trib_record **recs = NULL;
+    trib_header **raw_hdrs = NULL; /* per record of the batch: its raw headers */
     atomic_init(&l.ever_assigned, false);
     l.assigned = rd_kafka_topic_partition_list_new(8);
     l.pending = rd_kafka_topic_partition_list_new(8);
@@ -437,6 +472,7 @@ void *trib_sink_task_main(void *arg) {
     }
     msgs = trib_xcalloc((size_t)l.max_batch, sizeof *msgs);
     recs = trib_xcalloc((size_t)l.max_batch, sizeof *recs);
+    raw_hdrs = trib_xcalloc((size_t)l.max_batch, sizeof *raw_hdrs);
 
     trib_props *defaults = trib_props_new();
     char group[512], cid[300];
@@ -606,7 +642,11 @@ void *trib_sink_task_main(void *arg) {
             trib_header *hdrs = msg_headers(msgs[i], &nh);
             trib_record *r = NULL;
             rc = to_record(&l, msgs[i], hdrs, nh, &r, &err);
-            free(hdrs);
+            /* a record borrows its raw headers (for the DLQ) until the batch ends */
+            if (rc > 0)
+                raw_hdrs[nrec] = hdrs;
+            else
+                free(hdrs);
             if (rc > 0) recs[nrec++] = r;
         }
         if (rc >= 0 && nrec > 0) {
@@ -621,7 +661,10 @@ void *trib_sink_task_main(void *arg) {
             trib_task_count(&t->counters.batch_us_sum, put_us);
             trib_task_count_max(&t->counters.batch_us_max, put_us);
         }
-        for (size_t i = 0; i < nrec; i++) trib_record_destroy(recs[i]);
+        for (size_t i = 0; i < nrec; i++) {
+            trib_record_destroy(recs[i]);
+            free(raw_hdrs[i]);
+        }
         if (rc >= 0)
             for (int i = 0; i < nmsg; i++) track(&l, msgs[i]);
         for (int i = 0; i < nmsg; i++) rd_kafka_message_destroy(msgs[i]);
@@ -674,6 +717,7 @@ cleanup:
     rd_kafka_topic_partition_list_destroy(l.pending);
     free(msgs);
     free(recs);
+    free(raw_hdrs);
     trib_task_teardown_common(t);
     return NULL;
 }

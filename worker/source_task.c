@@ -319,13 +319,13 @@ static int call_from_connect(void *arg, trib_error *err) {
  * settled here (no broker report will come); if the record is tolerated,
  * later offsets may move past it. Returns what trib_task_tolerate does. */
 static int produce_refused(source_loop *l, trib_record *rec, inflight *e, rd_kafka_resp_err_t rc,
-                           trib_error *err) {
+                           const trib_header *hv, size_t nhv, trib_error *err) {
     trib_error why;
     e->status = 1;
     trib_kafka_error(&why, rc, "produce");
     why.code = TRIB_ERR_FATAL;
     return trib_task_tolerate(l->t, TRIB_STAGE_KAFKA_PRODUCE, &why, rec->topic, rec->partition, -1, NULL, 0, NULL,
-                              0, rec->headers, rec->nheaders, rec, err);
+                              0, hv, nhv, rec, err);
 }
 
 /* The producer queue is full: serve delivery reports for a while. Fails
@@ -372,12 +372,12 @@ static int run_send(source_loop *l, trib_error *err) {
          * as well, so what is left to send is always a tail of the run. */
         for (; done < r->n && r->msgs[done].err != RD_KAFKA_RESP_ERR__QUEUE_FULL; done++)
             if (r->msgs[done].err &&
-                (rc = produce_refused(l, r->recs[done], r->msgs[done]._private, r->msgs[done].err, err)) < 0)
+                (rc = produce_refused(l, r->recs[done], r->msgs[done]._private, r->msgs[done].err, NULL, 0, err)) < 0)
                 goto out;
         if (done < r->n && (rc = wait_for_room(l, attempt, r->msgs[done]._private, err)) < 0) goto out;
     }
     for (; done < r->n; done++)   /* no topic handle */
-        if ((rc = produce_refused(l, r->recs[done], r->msgs[done]._private, terr, err)) < 0) goto out;
+        if ((rc = produce_refused(l, r->recs[done], r->msgs[done]._private, terr, NULL, 0, err)) < 0) goto out;
 out:
     run_drop(r);
     return rc;
@@ -404,30 +404,66 @@ static int run_add(source_loop *l, trib_record *rec, inflight *e, const trib_str
     return 0;
 }
 
+typedef struct header_wire_call {
+    trib_header_converter *conv;
+    const trib_record *rec;
+    trib_header **out;
+    trib_strbuf *arena;
+} header_wire_call;
+
+static int call_header_wire(void *arg, trib_error *err) {
+    header_wire_call *c = arg;
+    free(*c->out);
+    *c->out = NULL;
+    trib_strbuf_reset(c->arena);
+    return trib_header_converter_wire(c->conv, c->rec, c->out, c->arena, err);
+}
+
+static int send_converted(source_loop *l, trib_record *rec, trib_strbuf *kb, bool knull, trib_strbuf *vb,
+                          bool vnull, const trib_header *hv, trib_error *err);
+
 /* Converts and produces one record (taken). Records that can go in a run
  * join it (see send_run); the caller sends the run at the end of the
  * batch. Returns 0 when sent, queued or tolerated, -1 when the task must
- * fail. */
+ * fail. Key, value, then headers, as Connect converts them. */
 static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_strbuf *vb, trib_error *err) {
     trib_task *t = l->t;
     trib_error why;
     bool knull = false, vnull = false;
     int rc = 0;
+    trib_header *hv = NULL;
+    trib_strbuf arena;
+    trib_strbuf_init(&arena);
     from_connect_call kc = {t->key_conv, rec->topic, rec->key_schema, rec->key, kb, &knull};
     from_connect_call vc = {t->value_conv, rec->topic, rec->value_schema, rec->value, vb, &vnull};
-    if (trib_task_retry_convert(t, call_from_connect, &kc, &why) < 0) {
-        rc = trib_task_tolerate(t, TRIB_STAGE_KEY_CONVERTER, &why, rec->topic, rec->partition, -1, NULL, 0, NULL, 0,
-                                rec->headers, rec->nheaders, rec, err);
+    header_wire_call hc = {t->header_conv, rec, &hv, &arena};
+    trib_stage failed = TRIB_STAGE_KEY_CONVERTER;
+    if (trib_task_retry_convert(t, call_from_connect, &kc, &why) < 0 ||
+        (failed = TRIB_STAGE_VALUE_CONVERTER, trib_task_retry_convert(t, call_from_connect, &vc, &why) < 0) ||
+        (failed = TRIB_STAGE_HEADER_CONVERTER, rec->nheaders && trib_task_retry_convert(t, call_header_wire, &hc, &why) < 0)) {
+        /* the dead letter copy gets the headers when they convert */
+        trib_header *dh = NULL;
+        if (failed != TRIB_STAGE_HEADER_CONVERTER && trib_header_converter_wire(t->header_conv, rec, &dh, &arena, NULL) < 0)
+            dh = NULL;
+        rc = trib_task_tolerate(t, failed, &why, rec->topic, rec->partition, -1, NULL, 0, NULL, 0, dh,
+                                dh ? rec->nheaders : 0, rec, err);
+        free(dh);
+        free(hv);
+        trib_strbuf_free(&arena);
         trib_record_destroy(rec);
         return rc;
     }
-    if (trib_task_retry_convert(t, call_from_connect, &vc, &why) < 0) {
-        rc = trib_task_tolerate(t, TRIB_STAGE_VALUE_CONVERTER, &why, rec->topic, rec->partition, -1, NULL, 0, NULL,
-                                0, rec->headers, rec->nheaders, rec, err);
-        trib_record_destroy(rec);
-        return rc;
-    }
+    rc = send_converted(l, rec, kb, knull, vb, vnull, hv, err);
+    free(hv);
+    trib_strbuf_free(&arena);
+    return rc;
+}
 
+/* send_record after conversion: hv holds rec->nheaders wire headers. */
+static int send_converted(source_loop *l, trib_record *rec, trib_strbuf *kb, bool knull, trib_strbuf *vb,
+                          bool vnull, const trib_header *hv, trib_error *err) {
+    trib_task *t = l->t;
+    int rc = 0;
     /* Tenant rate quota: held here, before the record is in flight. A stop
      * while held leaves the record unsent and its offset uncommitted, so
      * the next run sends it. */
@@ -454,8 +490,7 @@ static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_s
         if (rec->nheaders) {
             h = rd_kafka_headers_new(rec->nheaders);
             for (size_t i = 0; i < rec->nheaders; i++)
-                rd_kafka_header_add(h, rec->headers[i].key, -1, rec->headers[i].value,
-                                    (ssize_t)rec->headers[i].len);
+                rd_kafka_header_add(h, hv[i].key, -1, hv[i].value, (ssize_t)hv[i].len);
         }
         prc = rd_kafka_producev(
             l->rk, RD_KAFKA_V_RKT(rkt),
@@ -476,7 +511,7 @@ static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_s
             return -1;
         }
     }
-    rc = produce_refused(l, rec, e, prc, err);
+    rc = produce_refused(l, rec, e, prc, hv, rec->nheaders, err);
     trib_record_destroy(rec);
     return rc;
 }

@@ -38,6 +38,7 @@ const char *trib_stage_name(trib_stage s) {
     switch (s) {
     case TRIB_STAGE_KEY_CONVERTER: return "KEY_CONVERTER";
     case TRIB_STAGE_VALUE_CONVERTER: return "VALUE_CONVERTER";
+    case TRIB_STAGE_HEADER_CONVERTER: return "HEADER_CONVERTER";
     case TRIB_STAGE_TRANSFORMATION: return "TRANSFORMATION";
     case TRIB_STAGE_TASK_PUT: return "TASK_PUT";
     case TRIB_STAGE_TASK_POLL: return "TASK_POLL";
@@ -242,24 +243,35 @@ void trib_task_fail(trib_task *t, const trib_error *err) {
     trib_task_set_state(t, TRIB_STATE_FAILED, err->msg);
 }
 
-/* A converter from the connector's override or else the worker's setting. */
-static trib_converter *make_converter(trib_task *t, const char *key, bool is_key, trib_error *err) {
+/* The class (or alias) and settings of a converter key: the connector's
+ * override or else the worker's; *cls NULL when neither sets it. The
+ * caller destroys the returned settings. */
+static trib_props *converter_settings(trib_task *t, const char *key, const char **cls_out) {
     const char *cls = trib_props_get(t->config, key);
     const trib_props *src = t->config;
     if (!cls || !*cls) {
         cls = trib_props_get(t->worker_props, key);
         src = t->worker_props;
     }
-    if (!cls || !*cls) {
-        trib_error_set(err, TRIB_ERR_INVALID, "%s is not set for the connector nor the worker", key);
-        return NULL;
-    }
+    *cls_out = cls && *cls ? cls : NULL;
     char prefix[64];
     snprintf(prefix, sizeof prefix, "%s.", key);
     trib_props *cc = trib_props_subset(src, prefix);
     /* Always the runtime's value: a config cannot pose as another connector
      * (converters that connect out apply the tenants' outbound policy). */
     trib_props_set(cc, TRIB_CONVERTER_CONNECTOR_KEY, t->connector);
+    return cc;
+}
+
+/* A converter from the connector's override or else the worker's setting. */
+static trib_converter *make_converter(trib_task *t, const char *key, bool is_key, trib_error *err) {
+    const char *cls;
+    trib_props *cc = converter_settings(t, key, &cls);
+    if (!cls) {
+        trib_props_destroy(cc);
+        trib_error_set(err, TRIB_ERR_INVALID, "%s is not set for the connector nor the worker", key);
+        return NULL;
+    }
     trib_converter *c = trib_converter_new(cls, cc, is_key, err);
     trib_props_destroy(cc);
     if (!c) trib_error_prefix(err, "%s", key);
@@ -278,6 +290,12 @@ int trib_task_setup_common(trib_task *t, trib_error *err) {
     if (!t->key_conv) return -1;
     t->value_conv = make_converter(t, "value.converter", false, err);
     if (!t->value_conv) return -1;
+    /* header.converter: Connect's default when neither config sets it */
+    const char *hcls;
+    trib_props *hc = converter_settings(t, "header.converter", &hcls);
+    t->header_conv = trib_header_converter_new(hcls ? hcls : TRIB_SIMPLE_HEADER_CONVERTER, hc, err);
+    trib_props_destroy(hc);
+    if (!t->header_conv) return trib_error_prefix(err, "header.converter");
     t->chain = trib_transform_chain_new(t->config, err);
     if (!t->chain) return -1;
     /* A transform that routes its own failures to the DLQ (Validate with
@@ -302,6 +320,8 @@ void trib_task_teardown_common(trib_task *t) {
     trib_converter_destroy(t->key_conv);
     trib_converter_destroy(t->value_conv);
     t->key_conv = t->value_conv = NULL;
+    trib_header_converter_destroy(t->header_conv);
+    t->header_conv = NULL;
     trib_error_policy_free(&t->policy);
 }
 
@@ -309,6 +329,7 @@ static const char *stage_class(trib_task *t, trib_stage stage) {
     switch (stage) {
     case TRIB_STAGE_KEY_CONVERTER: return t->key_conv ? t->key_conv->plugin->class_name : NULL;
     case TRIB_STAGE_VALUE_CONVERTER: return t->value_conv ? t->value_conv->plugin->class_name : NULL;
+    case TRIB_STAGE_HEADER_CONVERTER: return t->header_conv ? trib_header_converter_name(t->header_conv) : NULL;
     default: return t->plugin->class_name;
     }
 }

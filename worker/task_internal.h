@@ -49,6 +49,7 @@ struct trib_task {
 
     /* set up on the task's thread */
     trib_converter *key_conv, *value_conv;
+    trib_header_converter *header_conv;
     trib_transform_chain *chain;
     trib_error_policy policy;
     trib_dlq *dlq;
@@ -76,6 +77,7 @@ void trib_task_teardown_common(trib_task *t);
 typedef enum trib_stage {
     TRIB_STAGE_KEY_CONVERTER,
     TRIB_STAGE_VALUE_CONVERTER,
+    TRIB_STAGE_HEADER_CONVERTER,
     TRIB_STAGE_TRANSFORMATION,
     TRIB_STAGE_TASK_PUT,
     TRIB_STAGE_TASK_POLL,

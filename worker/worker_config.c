@@ -166,9 +166,9 @@ static const char *const log_formats[] = {"text", "json", NULL};
     {.name = "header.converter", .type = TRIB_CFG_CLASS,                                                    \
      .default_value = "org.apache.kafka.connect.storage.SimpleHeaderConverter",                            \
      .validate = trib_header_converter_validate, .importance = TRIB_IMP_LOW, .group = "Common",            \
-     .doc = "HeaderConverter class for record header values. Tributary passes header values through as "  \
-            "the bytes Kafka carries (for strings and primitives, the text SimpleHeaderConverter "         \
-            "writes), so only SimpleHeaderConverter is accepted."},                                        \
+     .doc = "HeaderConverter class for record header values: SimpleHeaderConverter (text, schemas "     \
+            "inferred on read), or StringConverter, JsonConverter, ByteArrayConverter or a number or "     \
+            "boolean converter, configured with header.converter.* keys. Connectors may override it."},    \
     {.name = "client.id", .type = TRIB_CFG_STRING, .default_value = "", .importance = TRIB_IMP_LOW,         \
      .group = "Common",                                                                                    \
      .doc = "Client id sent to the brokers with the worker's own requests, to trace them in broker logs."}, \

@@ -268,17 +268,25 @@ static int store_offsets(mongo_sink *s, trib_error *err) {
 static int report(mongo_sink *s, const trib_record *rec, int32_t code, const char *msg, trib_error *err) {
     trib_record *r = trib_record_clone(rec);   /* raw bytes stay borrowed: valid during put */
     trib_error why;
+    /* The dead letter queue copies the headers the record was read with
+     * (raw_headers); the server's answer is added to those. */
+    trib_header *h = trib_xcalloc(rec->raw_nheaders + 2, sizeof *h);
+    if (rec->raw_nheaders) memcpy(h, rec->raw_headers, rec->raw_nheaders * sizeof *h);
+    size_t nh = rec->raw_nheaders;
+    char c[16];
     if (code >= 0) {
-        char c[16];
         snprintf(c, sizeof c, "%d", code);
-        trib_record_add_header(r, "__tributary.mongo.error.code", c, strlen(c));
+        h[nh++] = (trib_header){"__tributary.mongo.error.code", c, strlen(c)};
         trib_error_set(&why, TRIB_ERR_INVALID, "mongo: write error code %d: %s", code, msg);
     } else {
         trib_error_set(&why, TRIB_ERR_INVALID, "%s", msg);
     }
-    trib_record_add_header(r, "__tributary.mongo.error.message", msg, strlen(msg));
+    h[nh++] = (trib_header){"__tributary.mongo.error.message", (void *)msg, strlen(msg)};
+    r->raw_headers = h;
+    r->raw_nheaders = nh;
     int rc = trib_sink_task_context_report(s->tctx, r, &why);
     trib_record_destroy(r);
+    free(h);
     if (rc != 0)
         return trib_error_set(err, TRIB_ERR_FATAL, "%s (%s-%d@%" PRId64 "; errors.tolerance=none stops the task)",
                               why.msg, rec->topic, rec->partition, rec->kafka_offset);

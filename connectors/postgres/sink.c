@@ -265,6 +265,8 @@ static size_t add_pending(pg_sink *s, const trib_record *rec, int tp) {
         p->rec = trib_record_clone(rec);
         p->rec->raw_key = p->rec->raw_value = NULL;
         p->rec->raw_key_len = p->rec->raw_value_len = 0;
+        p->rec->raw_headers = NULL;
+        p->rec->raw_nheaders = 0;
         return s->npend++;
     }
     /* The raw bytes are borrowed from the consumer for this call only. */
@@ -273,13 +275,13 @@ static size_t add_pending(pg_sink *s, const trib_record *rec, int tp) {
     p->raw = raw_put(s, rec->raw_key, rec->raw_key ? rec->raw_key_len : 0);
     raw_put(s, rec->raw_value, rec->raw_value ? rec->raw_value_len : 0);
     p->hdr = s->nhdrs;
-    p->nhdr = rec->nheaders;
-    for (size_t i = 0; i < rec->nheaders; i++) {
+    p->nhdr = rec->raw_nheaders;
+    for (size_t i = 0; i < rec->raw_nheaders; i++) {
         if (s->nhdrs == s->hdrs_cap) {
             s->hdrs_cap = s->hdrs_cap ? s->hdrs_cap * 2 : 64;
             s->hdrs = trib_xrealloc(s->hdrs, s->hdrs_cap * sizeof *s->hdrs);
         }
-        const trib_header *h = &rec->headers[i];
+        const trib_header *h = &rec->raw_headers[i];
         pg_pending_hdr *ph = &s->hdrs[s->nhdrs++];
         ph->key = raw_put(s, h->key, strlen(h->key) + 1);
         ph->len = h->len;
@@ -352,8 +354,8 @@ int pg_sink_report_pending(pg_sink *s, size_t idx, const trib_error *why, trib_e
                 hv[i].len = ph->len;
             }
         }
-        view.headers = hv;
-        view.nheaders = view.headers_cap = p->nhdr;
+        view.raw_headers = hv;
+        view.raw_nheaders = p->nhdr;
         rec = &view;
     }
     TRIB_WARN(FAC, "[%s:%d] record %s-%d@%" PRId64 " refused by the database: %s", s->connector, s->task_id,

@@ -261,15 +261,9 @@ fail:
 
 /* ---- records and rejects -------------------------------------------------------- */
 
-static void header_str(trib_record *r, const char *key, const char *v) {
-    trib_record_add_header(r, key, v, strlen(v));
-}
+static void header_str(trib_record *r, const char *key, const char *v) { trib_record_add_header_string(r, key, v); }
 
-static void header_long(trib_record *r, const char *key, int64_t v) {
-    char buf[24];
-    int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
-    trib_record_add_header(r, key, buf, (size_t)n);
-}
+static void header_long(trib_record *r, const char *key, int64_t v) { trib_record_add_header_long(r, key, v); }
 
 trib_record *spool_record_new(spool_task *t, spool_file *f, int64_t line) {
     trib_record *r = trib_record_new(t->topic);

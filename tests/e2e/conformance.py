@@ -52,8 +52,6 @@ KNOWN = {
     "validate-source-offsets-topic": "a per-connector offsets.storage.topic: Tributary refuses it (offsets stay in the "
                                      "worker's storage)",
     "validate-source-topic-creation": "topic.creation.*: Tributary creates no topics and refuses the keys",
-    "validate-header-converter-json": "header.converter other than SimpleHeaderConverter: Tributary has no header "
-                                      "converters and refuses it instead of passing headers through unconverted",
     "wrong-method": "framework errors: Tributary answers application/json with Allow, Jetty text/plain",
     "unknown-path": "framework errors: Tributary answers application/json, Jetty an HTML page",
 }
@@ -65,7 +63,7 @@ KNOWN = {
 KNOWN_FIELDS = [
     (r"\[errors\.retry\.timeout\]/(definition/default_value|value/value|default_value)",
      "errors.retry.timeout defaults to -1: a retriable conversion error (registry down) never kills a task"),
-    (r"\[(header\.converter|config\.action\.reload|errors\.retry\.timeout|topics\.regex|topic\.creation\.groups|"
+    (r"\[(config\.action\.reload|errors\.retry\.timeout|topics\.regex|topic\.creation\.groups|"
      r"exactly\.once\.support|transaction\.boundary|transaction\.boundary\.interval\.ms|offsets\.storage\.topic)\]"
      r"(/definition)?/documentation",
      "the documentation says what Tributary does with the key"),

@@ -92,7 +92,10 @@ static int reporter(void *opaque, const trib_record *rec, const trib_error *why)
     if (r->n < 32) r->offsets[r->n] = rec->kafka_offset;
     r->n++;
     snprintf(r->last, sizeof r->last, "%s", why->msg);
-    const trib_header *h = trib_record_header(rec, "__tributary.mongo.error.code");
+    /* the DLQ copies the raw headers, where the sink adds the server's answer */
+    const trib_header *h = NULL;
+    for (size_t i = 0; i < rec->raw_nheaders; i++)
+        if (strcmp(rec->raw_headers[i].key, "__tributary.mongo.error.code") == 0) h = &rec->raw_headers[i];
     snprintf(r->code, sizeof r->code, "%.*s", h ? (int)h->len : 0, h ? (const char *)h->value : "");
     return r->verdict;
 }

@@ -95,9 +95,9 @@ static int reporter(void *opaque, const trib_record *rec, const trib_error *why)
              rec->raw_key ? (const char *)rec->raw_key : "-", rec->raw_value ? (int)rec->raw_value_len : 1,
              rec->raw_value ? (const char *)rec->raw_value : "-");
     r->last_header[0] = '\0';
-    if (rec->nheaders)
-        snprintf(r->last_header, sizeof r->last_header, "%s=%.*s", rec->headers[0].key, (int)rec->headers[0].len,
-                 rec->headers[0].value ? (const char *)rec->headers[0].value : "");
+    if (rec->raw_nheaders)
+        snprintf(r->last_header, sizeof r->last_header, "%s=%.*s", rec->raw_headers[0].key,
+                 (int)rec->raw_headers[0].len, rec->raw_headers[0].value ? (const char *)rec->raw_headers[0].value : "");
     return r->verdict;
 }
 
@@ -541,13 +541,18 @@ static trib_record *long_order(trib_schema *vs, int64_t offset, int qty) {
     return r;
 }
 
+static const trib_header probe_header = {"origin", "probe", 5};
+
 static int put_range(task *t, trib_schema *vs, int64_t from, int64_t to, int64_t bad, trib_error *err) {
     for (int64_t o = from; o < to; o += 500) {
         trib_record *recs[500];
         size_t n = 0;
         for (int64_t k = o; k < to && k < o + 500; k++) {
             recs[n] = long_order(vs, k, k == bad ? 13 : 1);
-            if (k == bad) trib_record_add_header(recs[n], "origin", "probe", 5);
+            if (k == bad) { /* the headers it was read with, which the DLQ copies */
+                recs[n]->raw_headers = &probe_header;
+                recs[n]->raw_nheaders = 1;
+            }
             n++;
         }
         int rc = ops->put(t->impl, recs, n, err);

@@ -116,14 +116,20 @@ static void test_plugins(void) {
     http_req("GET", "/connector-plugins?connectorsOnly=false", NULL, &r);
     is_int(r.status, 200, "connectorsOnly=false is 200");
     ok(json_array_size(r.json) > n_connectors, "connectorsOnly=false lists more plugins");
-    bool has_header_converter = false;
+    bool has_header_converter = false, json_both = false;
+    int n_header_converters = 0, json_listed = 0;
     json_array_foreach(r.json, i, p) {
         const char *type = jstr(p, "type");
-        if (strcmp(jstr(p, "class") ? jstr(p, "class") : "",
-                   "org.apache.kafka.connect.storage.SimpleHeaderConverter") == 0)
-            has_header_converter = strcmp(type ? type : "", "header_converter") == 0;
+        const char *cls = jstr(p, "class") ? jstr(p, "class") : "";
+        bool hc = strcmp(type ? type : "", "header_converter") == 0;
+        n_header_converters += hc;
+        if (strcmp(cls, "org.apache.kafka.connect.storage.SimpleHeaderConverter") == 0) has_header_converter = hc;
+        if (strcmp(cls, "org.apache.kafka.connect.json.JsonConverter") == 0) json_listed |= hc ? 1 : 2;
     }
+    json_both = json_listed == 3;
     ok(has_header_converter, "SimpleHeaderConverter is listed as a header_converter");
+    ok(json_both, "JsonConverter is listed as a converter and as a header_converter, as in Connect");
+    is_int(n_header_converters, 10, "ten header converters, as Connect 3.9 lists");
     http_resp_free(&r);
 
     http_req("GET", "/connector-plugins/SimpleHeaderConverter/config", NULL, &r);
@@ -571,7 +577,7 @@ static void test_loggers(void) {
 
 int main(void) {
     const char *bootstrap = tap_require_env("KAFKA_BOOTSTRAP");
-    plan(162);
+    plan(164);
     curl_global_init(CURL_GLOBAL_ALL);
 
     snprintf(tmpdir, sizeof tmpdir, "/tmp/trib_rest_api_XXXXXX");

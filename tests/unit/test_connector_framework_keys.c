@@ -4,8 +4,9 @@
  * validation, naming the key, instead of being accepted and ignored;
  * the values Tributary does honour (transaction.boundary=poll,
  * exactly.once.support=required on an exactly-once worker, the empty
- * topic.creation.groups) pass. header.converter accepts only
- * SimpleHeaderConverter, the text Tributary's pass-through headers carry.
+ * topic.creation.groups) pass. header.converter accepts the header
+ * converters Connect lists (SimpleHeaderConverter, JsonConverter, ...) and
+ * refuses the rest by name.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -142,9 +143,13 @@ static void test_header_converter(void) {
     free(s);
     trib_props_set(p, "header.converter", "org.apache.kafka.connect.json.JsonConverter");
     s = summary(p, &n);
-    is_int(n, 1, "JsonConverter as header converter is refused, not silently skipped");
-    like(s, "Invalid value org.apache.kafka.connect.json.JsonConverter for configuration header.converter: "
-            "Tributary has no header converters yet",
+    is_int(n, 0, "JsonConverter is a header converter");
+    free(s);
+    trib_props_set(p, "header.converter", "io.confluent.connect.avro.AvroConverter");
+    s = summary(p, &n);
+    is_int(n, 1, "AvroConverter is not (Connect does not list it as one)");
+    like(s, "Invalid value io.confluent.connect.avro.AvroConverter for configuration header.converter: "
+            "io.confluent.connect.avro.AvroConverter is not a header converter",
          "naming the key and why");
     free(s);
     trib_props_set(p, "header.converter", "com.example.NoSuch");

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "proto/values.h"
 #include "tests/tap.h"
 #include "worker/connector.h"
 #include "worker/task_context.h"
@@ -193,9 +194,14 @@ static const char *sfield(const trib_record *r, const char *name) {
     return v ? v->u.str.data : "(null)";
 }
 
+/* a header as SimpleHeaderConverter writes it */
 static char *header_of(const trib_record *r, const char *key) {
-    const trib_header *h = trib_record_header(r, key);
-    return h ? trib_xstrndup(h->value, h->len) : trib_xstrdup("(none)");
+    const trib_connect_header *h = trib_record_header(r, key);
+    if (!h) return trib_xstrdup("(none)");
+    trib_strbuf sb;
+    trib_strbuf_init(&sb);
+    trib_values_append_string(h->schema, h->value, &sb);
+    return trib_strbuf_take(&sb);
 }
 
 static void test_typed_rows_and_cleanup_after_commit(void) {

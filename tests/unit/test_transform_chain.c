@@ -135,10 +135,10 @@ static void test_predicates(void) {
     c = trib_transform_chain_new(hk, &err);
     trib_props_destroy(hk);
     r = trib_record_new("t");
-    trib_record_add_header(r, "other", "1", 1);
+    trib_record_add_header_string(r, "other", "1");
     trib_transform_chain_apply(c, &r, &err);
     ok(r != NULL, "HasHeaderKey: a record without the header is kept");
-    trib_record_add_header(r, "skip", NULL, 0);
+    trib_record_add_header_string(r, "skip", NULL);
     trib_transform_chain_apply(c, &r, &err);
     ok(r == NULL, "HasHeaderKey: a record with the header (even null-valued) is dropped");
     trib_transform_chain_destroy(c);

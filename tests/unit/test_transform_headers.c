@@ -18,10 +18,10 @@ static void test_drop_headers(void) {
     smt s = smt_new("DropHeaders", props("headers", "a, c", NULL), &err);
     ok(s.ctx != NULL, "DropHeaders is created by alias");
     trib_record *r = trib_record_new("t");
-    trib_record_add_header(r, "a", "1", 1);
-    trib_record_add_header(r, "b", "2", 1);
-    trib_record_add_header(r, "a", "3", 1);
-    trib_record_add_header(r, "c", NULL, 0);
+    trib_record_add_header_string(r, "a", "1");
+    trib_record_add_header_string(r, "b", "2");
+    trib_record_add_header_string(r, "a", "3");
+    trib_record_add_header_string(r, "c", NULL);
     ok(smt_apply(s, &r, &err) == 0, "apply succeeds");
     is_int((int)r->nheaders, 1, "every header with a listed name is dropped");
     is_str(r->headers[0].key, "b", "the others stay");
@@ -40,11 +40,44 @@ static void test_insert_header(void) {
     smt s = smt_new("InsertHeader", props("header", "source", "value.literal", "orders-db", NULL), &err);
     ok(s.ctx != NULL, "InsertHeader is created");
     trib_record *r = trib_record_new("t");
-    trib_record_add_header(r, "source", "old", 3);
+    trib_record_add_header_string(r, "source", "old");
     ok(smt_apply(s, &r, &err) == 0, "apply succeeds");
     is_int((int)count_headers(r, "source"), 2, "the header is added, earlier ones of the name stay");
-    const trib_header *h = trib_record_header(r, "source");
-    ok(h && h->len == 9 && memcmp(h->value, "orders-db", 9) == 0, "the last one carries the literal's text");
+    const trib_connect_header *h = trib_record_header(r, "source");
+    ok(h && h->schema && h->schema->type == TRIB_STRING && h->value && strcmp(h->value->u.str.data, "orders-db") == 0,
+       "the last one is the literal, a STRING");
+    trib_record_destroy(r);
+    smt_free(s);
+
+    /* value.literal is parsed as Connect's Values.parseString */
+    static const struct {
+        const char *lit;
+        trib_type type;
+        const char *logical;
+        const char *what;
+    } typed[] = {
+        {"42", TRIB_INT8, NULL, "\"42\" is an INT8 header"},
+        {"40000", TRIB_INT32, NULL, "\"40000\" an INT32"},
+        {"1.5", TRIB_FLOAT32, NULL, "\"1.5\" a FLOAT32"},
+        {"true", TRIB_BOOLEAN, NULL, "\"true\" a BOOLEAN"},
+        {"[1,2,3]", TRIB_ARRAY, NULL, "\"[1,2,3]\" an ARRAY"},
+        {"{\"a\":1}", TRIB_MAP, NULL, "a map literal a MAP"},
+        {"2024-02-01", TRIB_INT32, TRIB_LOGICAL_DATE, "an ISO date a Date"},
+    };
+    for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
+        s = smt_new("InsertHeader", props("header", "h", "value.literal", typed[i].lit, NULL), &err);
+        r = trib_record_new("t");
+        ok(smt_apply(s, &r, &err) == 0 && (h = trib_record_header(r, "h")) && h->schema &&
+               h->schema->type == typed[i].type &&
+               (typed[i].logical ? h->schema->name && strcmp(h->schema->name, typed[i].logical) == 0 : !h->schema->name),
+           "%s", typed[i].what);
+        trib_record_destroy(r);
+        smt_free(s);
+    }
+    s = smt_new("InsertHeader", props("header", "h", "value.literal", "null", NULL), &err);
+    r = trib_record_new("t");
+    ok(smt_apply(s, &r, &err) == 0 && (h = trib_record_header(r, "h")) && !h->value && !h->schema,
+       "\"null\" adds a null header");
     trib_record_destroy(r);
     smt_free(s);
     char *e = create_error("InsertHeader", props("header", "x", NULL));
@@ -84,7 +117,7 @@ static void test_timestamp_router(void) {
 }
 
 int main(void) {
-    plan(19);
+    plan(27);
     test_drop_headers();
     test_insert_header();
     test_timestamp_router();

@@ -215,8 +215,7 @@ static void test_invalid_values(void) {
         {"group.id", " ", "String must be non-empty"},
         {"bootstrap.servers", ",", "List must be non-empty"},
         {"scheduled.rebalance.max.delay.ms", "2147483648", "Not a number of type INT"},
-        {"header.converter", "org.apache.kafka.connect.storage.StringConverter",
-         "Tributary has no header converters yet"},
+        {"header.converter", "AvroConverter", "AvroConverter is not a header converter"},
         {"header.converter", "com.example.NoSuch", "Class com.example.NoSuch could not be found."},
     };
     trib_props *base = parse(distributed_file);
