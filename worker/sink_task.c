@@ -491,7 +491,9 @@ void *trib_sink_task_main(void *arg) {
      * out. Eager members revoke everything and wait with it, so the whole
      * connector stopped delivering; cooperative ones keep their
      * partitions and keep consuming, and only the dead member's partitions
-     * wait. The session timeout is the worker's (session.timeout.ms,
+     * wait. (That needs librdkafka's fix for a commit refused with
+     * ILLEGAL_GENERATION during the rejoin, which otherwise lost the
+     * whole assignment: scripts/librdkafka-patches.) The session timeout is the worker's (session.timeout.ms,
      * 10 s by default) rather than librdkafka's 45 s, so that wait is as
      * short as the worker group's own failover. A 500 ms heartbeat: a
      * task learns of a rebalance at its next heartbeat, so the two rounds

@@ -23,6 +23,7 @@
 # again, median and max: the other task of the connector may keep it growing,
 # so this is the pipeline's stall, not one task's.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/chaos_schedule.sh"
 require_services
 [ -n "${PG_URL:-}" ] || bail "PG_URL is not set"
 [ -n "${SCHEMA_REGISTRY_URL:-}" ] || bail "SCHEMA_REGISTRY_URL is not set"
@@ -92,15 +93,7 @@ topic_end() {
 mon_pid=$!
 
 # ---- the schedule: "at-second action" lines, drawn from $RANDOM only -------------
-sched=()
-for ((t = 8; t < DURATION; t += 15)); do sched+=("$((t + RANDOM % 5)) kill$((RANDOM % 3))"); done
-win=$(( DURATION < 200 ? DURATION : 200 ))
-for ((w = 0; w + win <= DURATION; w += 200)); do   # whole windows only: no fault after the load
-  sched+=("$((w + win * 25 / 100 + RANDOM % 5)) stop$((RANDOM % 3))")
-  sched+=("$((w + win * 50 / 100 + RANDOM % 5)) broker")
-  sched+=("$((w + win * 75 / 100 + RANDOM % 5)) postgres")
-done
-mapfile -t sched < <(printf '%s\n' "${sched[@]}" | sort -n)
+chaos_schedule "$DURATION"; sched=("${CHAOS_SCHED[@]}")
 diag "schedule (s action): $(printf '%s; ' "${sched[@]}")"
 
 t0=$(date +%s); kills=(); nfaults=0
