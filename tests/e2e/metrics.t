@@ -10,7 +10,7 @@
 # by state each move in a scenario of their own.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 57
+plan 64
 
 N=300
 port=$(free_port)
@@ -163,6 +163,39 @@ om=$(curl -sS -H 'Accept: application/openmetrics-text; version=1.0.0,text/plain
 like "$(tr -d '\r' < "$E2E_TMP/om.h" | grep -i '^content-type')" 'application/openmetrics-text' "OpenMetrics when the Accept header asks"
 is "$(tail -n 1 <<<"$om")" "# EOF" "OpenMetrics output ends with # EOF"
 like "$om" '# TYPE process_cpu_seconds counter' "an OpenMetrics counter family drops the _total suffix"
+
+# SpoolDir files: one with 3 good rows and a bad one, one whose header is
+# broken (to error.path), then a 50,000-row file read one row per batch,
+# whose per-file figures show while it is read
+mkdir -p "$E2E_TMP/spool/in"
+printf 'id,speed\n1,1.5\n2,2.5\n3,3.5\n4,fast\n' > "$E2E_TMP/a.csv"
+asize=$(wc -c < "$E2E_TMP/a.csv")
+mv "$E2E_TMP/a.csv" "$E2E_TMP/spool/in/a.csv"
+schema='{\"type\":\"record\",\"name\":\"reading\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"speed\",\"type\":\"double\"}]}'
+rest POST "$port" /connectors "{\"name\":\"files\",\"config\":{\"connector.class\":\"SpoolDirCsvSource\",\"topic\":\"$topic-files\",
+  \"input.path\":\"$E2E_TMP/spool/in\",\"finished.path\":\"$E2E_TMP/spool/done\",\"error.path\":\"$E2E_TMP/spool/err\",
+  \"input.file.pattern\":\".*\\\\.csv\",\"csv.first.row.as.header\":\"true\",\"value.schema\":\"$schema\",\"empty.poll.wait.ms\":\"100\",
+  \"batch.size\":\"1\",\"errors.tolerance\":\"all\"}}" >/dev/null
+spool() { metric "$(scrape)" "tributary_spooldir_$1"; }
+wait_for 30 'test "$(spool "files_total{connector=\"files\",result=\"finished\"}")" = 1'
+m=$(scrape)
+is "$(metric "$m" 'tributary_spooldir_rows_total{connector="files",result="emitted"}') $(metric "$m" 'tributary_spooldir_rows_total{connector="files",result="rejected"}')" "3 1" \
+  "SpoolDir: a finished file's 3 rows are counted as emitted, its bad row as rejected"
+is "$(metric "$m" 'tributary_spooldir_read_bytes_total{connector="files"}')" "$asize" "the bytes read are the file's size"
+like "$(metric "$m" 'tributary_spooldir_file_processing_seconds_total{connector="files"}')" '^[0-9]' "its reading time is exported"
+printf 'id,,speed\n1,x,1.5\n' > "$E2E_TMP/spool/in/b.csv"
+wait_for 30 'test "$(spool "files_total{connector=\"files\",result=\"failed\"}")" = 1'
+ok $? "a file with a broken header counts as failed"
+seq 1 50000 | awk 'BEGIN { print "id,speed" } { print $1 "," $1 ".5" }' > "$E2E_TMP/big.csv"
+size=$(wc -c < "$E2E_TMP/big.csv")
+mv "$E2E_TMP/big.csv" "$E2E_TMP/spool/in/c.csv"
+wait_for 30 'p=$(spool "file_position_bytes{connector=\"files\",task=\"0\",file=\"c.csv\"}"); test "$p" != absent && test "$p" -gt 0 && test "$p" -lt "$size"'
+ok $? "while c.csv is read, its position is between 0 and its size"
+is "$(spool 'file_size_bytes{connector="files",task="0",file="c.csv"}')" "$size" "and its size is exported"
+wait_for 120 'test "$(spool "files_total{connector=\"files\",result=\"finished\"}")" = 2'
+m=$(scrape)
+is "$(metric "$m" 'tributary_spooldir_rows_total{connector="files",result="emitted"}'):$(metric "$m" 'tributary_spooldir_file_position_bytes{connector="files",task="0",file="c.csv"}')" "50003:absent" \
+  "once finished, its 50,000 rows are in the totals and its per-file series is gone"
 
 # tributary.metrics.enable=false: no /metrics route
 pid1=$WORKER_PID
