@@ -7,10 +7,11 @@
 # sends its rule failures with __validate.* headers. The route answers
 # with the records newest first, text as text, binary as base64, long
 # values cut and marked; it reads only the connector's own DLQ topic, and
-# only for the connector's tenant (another tenant gets 403/404).
+# only for the connector's tenant (another tenant gets 403/404); more
+# than two reads at once on a worker get 429.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 28
+plan 29
 
 port=$(free_port)
 echo "admin-$RANDOM-$RANDOM-dlq-view-token" > "$E2E_TMP/admin.token"
@@ -80,6 +81,17 @@ like "$(get "$K" "/tenants/acme/connectors/sink/dlq?limit=0")" '^400 .*limit mus
 like "$(get "$K" "/tenants/acme/connectors/sink/dlq?limit=5x")" '^400 .*limit' "limit=5x is 400"
 is "$(check "$(get "$K" "/tenants/acme/connectors/sink/dlq?topic=globex.secret" | cut -d' ' -f2-)" 'd["topic"]')" "$dlq" \
   "a topic named by the caller is ignored: the connector's own DLQ is read"
+
+# at most two reads at once per worker: eight at the same moment get 200s and 429s with Retry-After
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+  curl -s -m 30 -o /dev/null -D "$E2E_TMP/par$i.h" -H "$K" "http://127.0.0.1:$port/tenants/acme/connectors/sink/dlq" &
+  pids+=("$!")
+done
+wait "${pids[@]}"
+codes=$(for i in 1 2 3 4 5 6 7 8; do head -1 "$E2E_TMP/par$i.h" | cut -d' ' -f2; done | sort | uniq -c | awk '{ printf "%s:%s ", $2, ($1 > 0 ? "some" : "none") }')
+retry=$(cat "$E2E_TMP"/par*.h | tr -d '\r' | grep -ci '^retry-after: 1$')
+is "$codes/$([ "$retry" -ge 1 ] && echo retry)" "200:some 429:some /retry" "eight parallel reads: some answered, the rest 429 with Retry-After: 1 (no other status)"
 
 # confinement
 like "$(get "$G" "/tenants/acme/connectors/sink/dlq")" '^403 ' "globex's key on acme's connector is 403"
