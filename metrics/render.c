@@ -18,6 +18,7 @@
 #include "tenants/guard.h"
 #include "rest/ingest_publisher.h"
 #include "transforms/quality.h"
+#include "connectors/spooldir/spool_metrics.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -36,6 +37,7 @@ enum {
     F_RB_REBALANCING, F_RB_COMPLETED, F_RB_AVG, F_RB_MAX, F_RB_SINCE, F_COORD_CONNS, F_COORD_TASKS,
     F_PRODUCED_BYTES, F_CONSUMED_BYTES, F_PRODUCER_OUT, F_CONSUMER_IN,
     F_QUALITY_RECORDS, F_QUALITY_RULES,
+    F_SPOOL_FILES, F_SPOOL_ROWS, F_SPOOL_BYTES, F_SPOOL_SECONDS, F_SPOOL_FILE_SIZE, F_SPOOL_FILE_POS, F_SPOOL_FILE_ROWS,
     F_INGEST_REQUESTS, F_INGEST_RECORDS, F_INGEST_THROTTLED, F_INGEST_LATENCY,
     F_TEN_RECORDS, F_TEN_BYTES, F_TEN_THROTTLED, F_TEN_VIOLATIONS, F_TEN_REJECTED, F_TEN_TASKS, F_TEN_QUOTA,
     F_CPU, F_RSS, F_VSIZE, F_FDS, F_MAX_FDS, F_START, F_THREADS,
@@ -96,6 +98,13 @@ static const struct { const char *name, *help; } FAMILIES[F_COUNT] = {
     [F_CONSUMED_BYTES] = {"tributary_task_consumed_bytes_total", "Key and value bytes the sink task read from Kafka."},
     [F_QUALITY_RECORDS] = {"tributary_quality_records_total", "Records a Validate transform saw, by outcome."},
     [F_QUALITY_RULES] = {"tributary_quality_rule_checks_total", "Validate rule evaluations, by result."},
+    [F_SPOOL_FILES] = {"tributary_spooldir_files_total", "Files a SpoolDir connector read to the end (finished) or moved to error.path (failed)."},
+    [F_SPOOL_ROWS] = {"tributary_spooldir_rows_total", "Rows of a SpoolDir connector's files: emitted as records, or rejected."},
+    [F_SPOOL_BYTES] = {"tributary_spooldir_read_bytes_total", "Bytes of a SpoolDir connector's files read (up to the last complete record)."},
+    [F_SPOOL_SECONDS] = {"tributary_spooldir_file_processing_seconds_total", "Reading time of the finished files, from their first row to their end."},
+    [F_SPOOL_FILE_SIZE] = {"tributary_spooldir_file_size_bytes", "Size of the file a SpoolDir task is reading now."},
+    [F_SPOOL_FILE_POS] = {"tributary_spooldir_file_position_bytes", "Bytes of that file read so far."},
+    [F_SPOOL_FILE_ROWS] = {"tributary_spooldir_file_rows", "Rows of that file so far, emitted or rejected."},
     [F_PRODUCER_OUT] = {"kafka_producer_outgoing_byte_total", "Bytes the task's producer sent to brokers (librdkafka tx_bytes, every 10 s)."},
     [F_CONSUMER_IN] = {"kafka_consumer_incoming_byte_total", "Bytes the task's consumer received from brokers (librdkafka rx_bytes, every 10 s)."},
     [F_INGEST_REQUESTS] = {"tributary_ingest_requests_total", "HTTP ingest requests this worker served for the connector."},
@@ -394,6 +403,33 @@ static void quality_row(const trib_quality_transform_row *row, void *opaque) {
     }
 }
 
+/* The SpoolDir connectors' files (connectors/spooldir/spool_metrics.h);
+ * visited under that registry's lock. */
+static void spool_totals(const spool_metrics_totals *t, void *opaque) {
+    quality_ctx *q = opaque;
+    if (q->prefix && !trib_str_startswith(t->connector, q->prefix)) return;
+    const char *conn = q->prefix ? t->connector + strlen(q->prefix) : t->connector;
+    add(q->fams, F_SPOOL_FILES, (double)t->files_finished, 2, "connector", conn, "result", "finished");
+    add(q->fams, F_SPOOL_FILES, (double)t->files_failed, 2, "connector", conn, "result", "failed");
+    add(q->fams, F_SPOOL_ROWS, (double)t->rows, 2, "connector", conn, "result", "emitted");
+    add(q->fams, F_SPOOL_ROWS, (double)t->rejected, 2, "connector", conn, "result", "rejected");
+    add(q->fams, F_SPOOL_BYTES, (double)t->bytes, 1, "connector", conn);
+    add(q->fams, F_SPOOL_SECONDS, t->seconds, 1, "connector", conn);
+}
+
+static void spool_file_row(const spool_metrics_file *f, void *opaque) {
+    quality_ctx *q = opaque;
+    if (q->prefix && !trib_str_startswith(f->connector, q->prefix)) return;
+    const char *conn = q->prefix ? f->connector + strlen(q->prefix) : f->connector;
+    char tid[16];
+    snprintf(tid, sizeof tid, "%d", f->task);
+    add(q->fams, F_SPOOL_FILE_SIZE, (double)f->size, 3, "connector", conn, "task", tid, "file", f->file);
+    add(q->fams, F_SPOOL_FILE_POS, (double)f->position, 3, "connector", conn, "task", tid, "file", f->file);
+    add(q->fams, F_SPOOL_FILE_ROWS, (double)f->rows, 4, "connector", conn, "task", tid, "file", f->file, "result", "emitted");
+    add(q->fams, F_SPOOL_FILE_ROWS, (double)f->rejected, 4, "connector", conn, "task", tid, "file", f->file, "result",
+        "rejected");
+}
+
 static void tenant_metrics(family *fams, trib_tenants *reg, const char *only) {
     json_t *names = only ? json_pack("[s]", only) : trib_tenants_list(reg);
     size_t i;
@@ -452,6 +488,7 @@ char *trib_metrics_render(const json_t *snapshot, trib_tenants *tenants, const c
     if (snapshot) herder_metrics(fams, snapshot, prefix, now_ms);
     quality_ctx q = {fams, prefix};
     trib_quality_visit(NULL, quality_row, &q);
+    spool_metrics_visit(spool_totals, spool_file_row, &q);
     if (tenants) tenant_metrics(fams, tenants, only_tenant);
     if (!only_tenant) process_metrics(fams);   /* the process is the operator's */
     free(prefix);

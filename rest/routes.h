@@ -48,6 +48,8 @@ void trib_rest_h_connector_offsets(trib_rest_request *req, trib_rest_response *r
 void trib_rest_h_alter_connector_offsets(trib_rest_request *req, trib_rest_response *resp);
 void trib_rest_h_reset_connector_offsets(trib_rest_request *req, trib_rest_response *resp);
 void trib_rest_h_connector_quality(trib_rest_request *req, trib_rest_response *resp);  /* Tributary's own */
+/* Tributary's own: the newest records of the connector's dead letter queue (rest/routes_dlq.c). */
+void trib_rest_h_connector_dlq(trib_rest_request *req, trib_rest_response *resp);
 
 /* ConnectorPluginsResource */
 void trib_rest_h_list_plugins(trib_rest_request *req, trib_rest_response *resp);

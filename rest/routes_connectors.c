@@ -7,8 +7,9 @@
  * statuses. Statuses follow Connect exactly: 201 + Location on create, 204
  * for void endpoints (delete, task restart, plain restart, stop), 202 for
  * pause/resume/topics-reset and for restarts with includeTasks/onlyFailed.
- * One route is Tributary's own: GET /connectors/{c}/quality (Validate's
- * counters).
+ * Two routes are Tributary's own: GET /connectors/{c}/quality (Validate's
+ * counters) and GET /connectors/{c}/dlq (the dead letter queue's newest
+ * records, rest/routes_dlq.c).
  */
 #include "rest/routes.h"
 
@@ -453,6 +454,7 @@ const trib_rest_route trib_rest_connector_routes[] = {
     {"PUT", "/connectors/{connector}/topics/reset", trib_rest_h_reset_connector_topics, H},
     {"GET", "/connectors/{connector}/offsets", trib_rest_h_connector_offsets, H},
     {"GET", "/connectors/{connector}/quality", trib_rest_h_connector_quality, H},
+    {"GET", "/connectors/{connector}/dlq", trib_rest_h_connector_dlq, H},
     {"PATCH", "/connectors/{connector}/offsets", trib_rest_h_alter_connector_offsets, H | B},
     {"DELETE", "/connectors/{connector}/offsets", trib_rest_h_reset_connector_offsets, H},
 };

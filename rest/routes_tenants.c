@@ -832,6 +832,7 @@ MIRROR(trib_rest_h_put_connector_config, M_PUT)
 MIRROR(trib_rest_h_patch_connector_config, M_PATCH)
 MIRROR(trib_rest_h_connector_status, M_READ)
 MIRROR(trib_rest_h_connector_quality, M_READ)
+MIRROR(trib_rest_h_connector_dlq, M_READ)
 MIRROR(trib_rest_h_connector_tasks, M_READ)
 MIRROR(trib_rest_h_connector_tasks_config, M_READ)
 MIRROR(trib_rest_h_task_status, M_READ)
@@ -1167,6 +1168,7 @@ static const trib_rest_route tenant_mirror_routes[] = {
     {"PATCH", T "/connectors/{connector}/config", m_trib_rest_h_patch_connector_config, H | B},
     {"GET", T "/connectors/{connector}/status", m_trib_rest_h_connector_status, H},
     {"GET", T "/connectors/{connector}/quality", m_trib_rest_h_connector_quality, H},
+    {"GET", T "/connectors/{connector}/dlq", m_trib_rest_h_connector_dlq, H},
     {"GET", T "/connectors/{connector}/tasks", m_trib_rest_h_connector_tasks, H},
     {"GET", T "/connectors/{connector}/tasks-config", m_trib_rest_h_connector_tasks_config, H},
     {"GET", T "/connectors/{connector}/tasks/{task}/status", m_trib_rest_h_task_status, H},

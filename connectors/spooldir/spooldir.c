@@ -13,6 +13,7 @@
  * task (commit()) that the offset marked eof is committed.
  */
 #include "connectors/spooldir/spooldir.h"
+#include "connectors/spooldir/spool_metrics.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -179,6 +180,7 @@ void spool_stop(void *ctx) {
     trib_schema_unref(t->value_schema);
     trib_schema_unref(t->key_schema);
     free(t->halt_msg);
+    spool_metrics_close(t->metrics);
     trib_config_destroy(t->cfg);
     free(t);
 }
@@ -223,6 +225,7 @@ int spool_start(const spool_format *fmt, const trib_props *config, trib_source_t
         t->nkey_fields = trib_config_list_len(cfg, "schema.generation.key.fields");
     }
     t->task_id = trib_source_task_context_task_id(tctx);
+    t->metrics = spool_metrics_open(trib_source_task_context_connector(tctx), t->task_id);
     const char *cnt = trib_props_get(config, TASK_COUNT_KEY);
     t->ntasks = cnt ? atoi(cnt) : 1;
     if (t->ntasks < 1 || t->task_id < 0 || t->task_id >= t->ntasks) t->ntasks = 1, t->task_id = 0;
@@ -488,6 +491,7 @@ static void fail_file(spool_task *t, spool_file *f, const trib_error *why) {
     trib_error e;
     if (strlen(rname) > 255 || spool_fs_write(&t->error, rname, text, strlen(text), &e) < 0)
         TRIB_WARN(FAC, "[%s] cannot write the error report of %s", t->label, f->name);
+    spool_metrics_done(t->metrics, f, true);
     if (spool_fs_move(&t->input, f->name, &t->error, NULL, f->name, &e) < 0)
         TRIB_ERROR(FAC, "[%s] cannot move %s to error.path: %s", t->label, f->name, e.msg);
     TRIB_ERROR(FAC, "[%s] %s failed and was moved to %s: %s", t->label, f->name, t->error.path, why->msg);
@@ -528,6 +532,7 @@ int spool_poll(void *ctx, trib_record_batch *out, trib_error *err) {
             return 0;
         }
         t->cur = f;
+        spool_metrics_begin(t->metrics, f);
     }
     spool_file *f = t->cur;
     size_t before = out->n;
@@ -555,7 +560,9 @@ int spool_poll(void *ctx, trib_record_batch *out, trib_error *err) {
         last->source_partition = json_incref(f->partition);
         last->source_offset = offset_of(f, eof);
     }
+    spool_metrics_progress(t->metrics, f);
     if (eof) {
+        spool_metrics_done(t->metrics, f, false);
         TRIB_INFO(FAC, "[%s] read %s to the end: %lld rows, %lld rejected, %lld ms; cleanup after commit", t->label,
                   f->name, (long long)f->rows, (long long)f->rejected, (long long)(trib_now_ms() - f->start_ms));
         t->pending = trib_xrealloc(t->pending, (t->npending + 1) * sizeof *t->pending);

@@ -94,6 +94,7 @@ struct spool_task {
     size_t npending;
     bool halted;
     char *halt_msg;
+    struct spool_metrics_slot *metrics;   /* this task's figures for /metrics (spool_metrics.h) */
     /* the last rejection under errors.tolerance=none, for the error report */
     struct { int64_t line; int column; char field[128]; char reason[512]; bool set; } last_reject;
 };

@@ -4,13 +4,14 @@
 # in with its API key, creates a connector through the form (a validation
 # error first), pauses and resumes it, and never sees another tenant's
 # connector; the admin sees all, live rates, a FAILED task's trace and a
-# STOPPED connector's offsets. Screenshots of each page go to
-# $TRIB_ARTIFACTS_DIR/console (default: <build dir>/artifacts/console).
+# STOPPED connector's offsets; a tenant's Validate rule counters and its
+# dead letter queue's records with their rule headers. Screenshots of each
+# page go to $TRIB_ARTIFACTS_DIR/console (default: <build dir>/artifacts/console).
 . "$(dirname "$0")/lib.sh"
 require_services
 command -v chromium >/dev/null || bail "chromium is missing (scripts/deps installs it)"
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || bail "python3-websocket is missing (scripts/deps installs it)"
-plan 36
+plan 37
 
 port=$(free_port)
 ART=${TRIB_ARTIFACTS_DIR:-${TRIB_BUILD_DIR:-$E2E_ROOT/build}/artifacts}/console
@@ -35,10 +36,11 @@ curl -sS -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/j
 curl -sS -X POST -H "Authorization: Bearer $gkey" -H 'Content-Type: application/json' \
   --data '{"name":"secret-gen","config":{"connector.class":"DataGen","topic":"globex.t","rate":"1","value.shape":"string"}}' \
   "http://127.0.0.1:$port/tenants/globex/connectors" >/dev/null
-# a tenant connector with a Validate rule (order_id 0..79 passes; 100 orders)
+# a tenant connector with a Validate rule (order_id 0..79 passes; 100 orders;
+# the 20 failures go to its dead letter queue)
 rules=$(python3 -c 'import json; print(json.dumps(json.dumps([{"rule_id":"id_range","rule_type":"range","column":"order_id","parameters":{"min":0,"max":79},"severity":"error"}])))')
 curl -sS -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
-  --data "{\"name\":\"checked\",\"config\":{\"connector.class\":\"DataGen\",\"topic\":\"acme.checked\",\"count\":\"100\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\",\"transforms\":\"check\",\"transforms.check.type\":\"Validate\",\"transforms.check.rules\":$rules,\"transforms.check.on.failure\":\"drop\"}}" \
+  --data "{\"name\":\"checked\",\"config\":{\"connector.class\":\"DataGen\",\"topic\":\"acme.checked\",\"count\":\"100\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\",\"transforms\":\"check\",\"transforms.check.type\":\"Validate\",\"transforms.check.rules\":$rules,\"transforms.check.on.failure\":\"dlq\",\"errors.deadletterqueue.topic.name\":\"acme.checked-dlq-$$-$RANDOM\",\"errors.deadletterqueue.topic.replication.factor\":\"1\"}}" \
   "http://127.0.0.1:$port/tenants/acme/connectors" >/dev/null
 # a tenant SpoolDir connector for the upload page
 schema='{\"type\":\"record\",\"name\":\"reading\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"speed\",\"type\":\"double\"}]}'
@@ -77,7 +79,7 @@ done < <(BASE="http://127.0.0.1:$port" ADMIN_TOKEN=$(cat "$E2E_TMP/admin.token")
   OTHER_CONNECTOR=globex/secret-gen FAILED_CONNECTOR=broken ARTIFACTS="$ART" UPLOAD_FILE="$E2E_TMP/readings.csv" \
   timeout 180 /usr/bin/python3 "$(dirname "$0")/console_browser.py" 2>&1)
 n=$(ls "$ART"/*.png 2>/dev/null | wc -l)
-is "$n" 9 "nine screenshots saved in $ART"
+is "$n" 10 "ten screenshots saved in $ART"
 
 kill -TERM "$WORKER_PID"; wait "$WORKER_PID"
 is "$?" 0 "the worker stops with status 0"

@@ -157,6 +157,14 @@ def main():
         result(ok, "the quality view shows rule id_range passed 80, failed 20")
         b.shot("08-quality.png")
 
+        # the same connector's dead letter queue: the 20 failures with their rule headers
+        b.click("button[data-action='dlq:checked']")
+        ok = b.wait("document.querySelectorAll('#dlq-records tbody tr').length === 20 && "
+                    "[...document.querySelectorAll('#dlq-records dd[data-header=\"__validate.rule.id\"]')].every(d => d.textContent === 'id_range')", 30)
+        result(ok, "the dead letter view shows the 20 failed records, each with rule id_range: %r"
+               % (b.js("(document.getElementById('dlq-summary') || {}).textContent") or ""))
+        b.shot("10-dlq.png")
+
         # a SpoolDir connector's files: upload one through the page and watch it finish
         csv_path = os.environ["UPLOAD_FILE"]
         b.wait("document.querySelector(\"button[data-action='files:csv']\") !== null", 20)

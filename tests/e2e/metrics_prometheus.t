@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 require_services
 command -v prometheus >/dev/null || bail "prometheus is missing (scripts/deps installs it)"
-plan 16
+plan 19
 
 N=200
 port=$(free_port)
@@ -62,6 +62,9 @@ is "$(query "sum(kafka_connect_worker_task_count{$SEL}) by (kubernetes_pod_name)
 is "$(query "sum(kafka_connect_coordinator_assigned_tasks{$SEL}) by (kubernetes_pod_name)")" "kubernetes_pod_name=my-connect-connect-0 3" "coordinator assigned tasks by pod"
 is "$(query "max(kafka_connect_worker_rebalance_rebalancing{$SEL})")" "0" "not rebalancing once settled"
 like "$(query "kafka_connect_worker_rebalance_completed_rebalances_total{$SEL}")" '^kubernetes_pod_name=my-connect-connect-0 [1-9]' "completed rebalances counted"
+is "$(query "sum(kafka_connect_coordinator_assigned_connectors{$SEL}) by (kubernetes_pod_name)")" "kubernetes_pod_name=my-connect-connect-0 3" "coordinator assigned connectors by pod"
+like "$(query "kafka_connect_worker_rebalance_rebalance_avg_time_ms{$SEL} > 0")" '^kubernetes_pod_name=my-connect-connect-0 [0-9.e+-]+$' "the rebalance time is measured (avg above 0)"
+like "$(query "kafka_connect_worker_rebalance_time_since_last_rebalance_ms{$SEL} > 0")" '^kubernetes_pod_name=my-connect-connect-0 [0-9.e+]+$' "time since the last rebalance is counted (above 0, not -1)"
 is "$(query "sum by (connector) (kafka_connect_worker_connector_failed_task_count{$SEL})" | tr '\n' ';')" \
    "connector=gen 0;connector=sink 0;connector=strict 1;" "failed tasks by connector"
 # the status table: status joined with the class on connector

@@ -40,6 +40,7 @@ def conn_paths(prefix):
         prefix + "/" + c + "/stop", prefix + "/" + c + "/tasks", prefix + "/" + c + "/tasks-config",
         prefix + "/" + c + "/tasks/" + t + "/status", prefix + "/" + c + "/tasks/" + t + "/restart",
         prefix + "/" + c + "/topics", prefix + "/" + c + "/topics/reset", prefix + "/" + c + "/offsets",
+        prefix + "/" + c + "/dlq",
     ])
 
 

@@ -3,9 +3,9 @@
  * (connectors/mongo): which change stream errors mean a lost resume token
  * (the source then fails, or goes on as startup.mode.on.lost.resume.token
  * says), and which errors are transient (the sink then retries with the
- * task RUNNING). A lost token cannot be provoked on the test server
- * (SecantusDB resumes from any position), so the classification is checked
- * here with the codes and messages MongoDB documents.
+ * task RUNNING), with the codes and messages MongoDB documents. Code 286
+ * is also provoked against the test server by
+ * tests/e2e/mongo_source_lost_token.t; the others are checked only here.
  */
 #include "tests/tap.h"
 

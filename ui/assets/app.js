@@ -164,6 +164,43 @@ async function showQuality(name) {
   } catch (e) { d.append(el('p', { class: 'error' }, e.message)); }
 }
 
+// The dead letter queue's newest records (GET .../dlq): where each came
+// from and why it failed (Connect's __connect.errors.* headers, Validate's
+// __validate.* rule headers, the MongoDB sink's __tributary.* headers),
+// then its key, value and other headers. The server sends bytes that are
+// not readable text as base64 and cuts long values; both are marked.
+function shown(b) {
+  if (!b || b.encoding === null) return 'null';
+  let s = b.encoding === 'base64' ? '[base64, ' + b.size + ' bytes] ' + b.data : b.data;
+  if (b.truncated) s += ' … (' + b.size + ' bytes in all)';
+  return s;
+}
+
+const ERROR_HEADER = /^__(connect\.errors|validate|tributary)\./;
+
+async function showDlq(name) {
+  const d = $('detail');
+  d.replaceChildren(el('h3', {}, 'Dead letter queue of ' + name));
+  try {
+    const q = await api('GET', connUrl(name) + '/dlq?limit=50');
+    const total = (q.partitions || []).reduce((n, p) => n + (p.end_offset - p.start_offset), 0);
+    d.append(el('p', { class: 'note', id: 'dlq-summary' }, 'Topic ' + q.topic + ': ' + (q.exists ? total + ' record(s); the ' +
+      q.records.length + ' newest shown' : 'not created yet (no record has failed)') + (q.complete ? '' : ' (read cut short: Kafka was slow)')));
+    const rows = (q.records || []).map((r) => {
+      const errs = el('dl', { class: 'dlq-errors' }), other = el('dl', {});
+      for (const h of r.headers || [])
+        (ERROR_HEADER.test(h.key) ? errs : other).append(el('dt', {}, h.key), el('dd', { 'data-header': h.key }, shown(h)));
+      return el('tr', { 'data-offset': r.partition + ':' + r.offset },
+        el('td', {}, r.partition + ':' + r.offset, el('br', {}), r.timestamp != null ? new Date(r.timestamp).toISOString() : ''),
+        el('td', {}, errs), el('td', {}, el('pre', { class: 'dlq-key' }, shown(r.key))),
+        el('td', {}, el('pre', { class: 'dlq-value' }, shown(r.value)), other.childElementCount ? el('details', {}, el('summary', {}, 'other headers'), other) : ''));
+    });
+    d.append(el('table', { id: 'dlq-records' },
+      el('thead', {}, el('tr', {}, ...['Partition:offset, time', 'Error', 'Key', 'Value'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, ...rows)));
+  } catch (e) { d.append(el('p', { class: 'error' }, e.message)); }
+}
+
 // A SpoolDir connector's files: upload with a progress bar (the body is
 // the file's bytes, streamed to the connector's input.path), and each
 // file's state, progress and timings from GET .../files, refreshed while shown.
@@ -255,6 +292,8 @@ async function refresh() {
     if (state === 'STOPPED') acts.append(el('button', { type: 'button', onclick: () => showOffsets(name) }, 'offsets'));
     if (/SpoolDir/.test((info.config || {})['connector.class'] || ''))
       acts.append(el('button', { type: 'button', 'data-action': 'files:' + name, onclick: () => showFiles(name) }, 'files'));
+    if ((info.config || {})['errors.deadletterqueue.topic.name'])
+      acts.append(el('button', { type: 'button', 'data-action': 'dlq:' + name, onclick: () => showDlq(name) }, 'dead letters'));
     if (hasValidate(info.config)) acts.append(el('button', { type: 'button', 'data-action': 'quality:' + name, onclick: () => showQuality(name) }, 'quality'));
     acts.append(action('delete', 'DELETE', '', name));
     const rate = r && name in r ? r[name].toFixed(1) : '';
