@@ -7,7 +7,7 @@
 # source: DataGen "orders" (10 columns) -> AvroConverter -> Kafka, tasks.max=1.
 # sink:   the same records (bench/tools/gen_orders, Avro, Confluent framing, 2
 #         partitions) -> PostgresSink (COPY) with tasks.max=1.
-# For each size in BENCH_CG_SIZES (default "5000 25000") a fresh standalone
+# For each size in BENCH_CG_SIZES (default "10000 50000") a fresh standalone
 # worker runs under `valgrind --tool=callgrind --separate-threads=yes`; when
 # all records are in the topic (source) or the table (sink) the worker gets
 # SIGTERM and callgrind writes one file per thread. The task's thread is the
@@ -31,7 +31,7 @@ case $KIND in source|sink) ;; *) bench_die "usage: bench/callgrind_task.sh sourc
 [ -x "${TRIBUTARY_BIN:-}" ] || bench_die "set TRIBUTARY_BIN to a Release tributary binary"
 [ -n "${KAFKA_BOOTSTRAP:-}" ] || bench_die "KAFKA_BOOTSTRAP is not set (eval \"\$(scripts/testenv env)\")"
 command -v valgrind >/dev/null || bench_die "valgrind is missing"
-read -r -a SIZES <<<"${BENCH_CG_SIZES:-5000 25000}"
+read -r -a SIZES <<<"${BENCH_CG_SIZES:-10000 50000}"
 [ ${#SIZES[@]} -eq 2 ] || bench_die "BENCH_CG_SIZES needs two record counts"
 TOOLS=$("$BENCH_DIR/tools/build.sh")
 PG_PORT=$(sed 's#.*:\([0-9]*\)/.*#\1#' <<<"$PG_URL")
