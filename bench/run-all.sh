@@ -112,7 +112,10 @@ if [ "$report_only" = 0 ]; then
         echo "os=$(. /etc/os-release; echo "$PRETTY_NAME")"
         echo "java=$(java -version 2>&1 | head -n 1)"
         echo "postgres=$(bench_psql -c 'SHOW server_version' 2>/dev/null || echo unknown)"
-        echo "librdkafka=$(pkg-config --modversion rdkafka)"
+        # the worker links scripts/librdkafka's build (rpath) when it exists,
+        # the bench tools the system's: name both
+        rk=$(ldd "${TRIBUTARY_BIN:-/nonexistent}" 2>/dev/null | awk '/librdkafka/ { print $3 }')
+        echo "librdkafka=$(pkg-config --modversion rdkafka) (bench tools)${rk:+; Tributary links $rk}"
         echo "avro-c=$(pkg-config --modversion avro-c)"
         echo "tributary=$(cat "$BENCH_OUT/tributary-version.txt" 2>/dev/null || echo "not built")"
     } >"$BENCH_OUT/env.meta"
