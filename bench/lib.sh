@@ -350,7 +350,9 @@ bench_tributary_start() {
             echo "status.storage.topic=bench-$name-status"
             echo "status.storage.replication.factor=1"
         fi
-        for kv in "$@"; do echo "$kv"; done
+        # BENCH_TRIBUTARY_PROPS: space-separated key=value lines for every
+        # Tributary worker of the run (e.g. tributary.metrics.enable=false)
+        for kv in ${BENCH_TRIBUTARY_PROPS:-} "$@"; do echo "$kv"; done
     } >"$dir/worker.properties"
     BENCH_SPAWNED_LOG=$dir/worker.log
     bench_spawn "$BENCH_SPAWNED_LOG" "$TRIBUTARY" "$mode" "$dir/worker.properties"

@@ -6,7 +6,9 @@
 #                                       named: 1M documents into SecantusDB
 #                                       take hours for three systems), shapes
 #                                       (only when named: four record shapes
-#                                       of 500k records, three systems each)
+#                                       of 500k records, three systems each),
+#                                       ingest (only when named: HTTP and
+#                                       WebSocket ingest against raw produce)
 #   bench/run-all.sh --report-only      rewrite BENCHMARKS.md from the results
 #                                       committed in bench/results/
 #
@@ -38,8 +40,8 @@ SCENARIOS=()
 for a in "$@"; do
     case $a in
         --report-only) report_only=1 ;;
-        startup|sink|source|failover|mongo|shapes) SCENARIOS+=("$a") ;;
-        *) bench_die "unknown argument '$a' (scenarios: startup sink source failover mongo shapes; or --report-only)" ;;
+        startup|sink|source|failover|mongo|shapes|ingest) SCENARIOS+=("$a") ;;
+        *) bench_die "unknown argument '$a' (scenarios: startup sink source failover mongo shapes ingest; or --report-only)" ;;
     esac
 done
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(startup sink source failover)
@@ -47,16 +49,16 @@ done
 script_of() {
     case $1 in
         startup) echo startup.sh ;; sink) echo sink_pg.sh ;; source) echo source_datagen.sh ;; failover) echo failover.sh ;;
-        mongo) echo sink_mongo.sh ;; shapes) echo sink_shapes.sh ;;
+        mongo) echo sink_mongo.sh ;; shapes) echo sink_shapes.sh ;; ingest) echo ingest.sh ;;
     esac
 }
 limit_of() {
     local v="BENCH_LIMIT_${1^^}" d
-    case $1 in startup) d=3600 ;; sink) d=10800 ;; source) d=3600 ;; failover) d=10800 ;; mongo) d=21600 ;; shapes) d=14400 ;; esac
+    case $1 in startup) d=3600 ;; sink) d=10800 ;; source) d=3600 ;; failover) d=10800 ;; mongo) d=21600 ;; shapes) d=14400 ;; ingest) d=3600 ;; esac
     echo "${!v:-$d}"
 }
 result_of() {
-    case $1 in startup) echo startup ;; sink) echo sink_pg ;; source) echo source ;; failover) echo failover ;; mongo) echo sink_mongo ;; shapes) echo sink_shapes ;; esac
+    case $1 in startup) echo startup ;; sink) echo sink_pg ;; source) echo source ;; failover) echo failover ;; mongo) echo sink_mongo ;; shapes) echo sink_shapes ;; ingest) echo ingest ;; esac
 }
 
 if [ "$report_only" = 0 ]; then
@@ -93,7 +95,7 @@ if [ "$report_only" = 0 ]; then
         [ "$rc" = 0 ] || bench_log "scenario $sc exited with $rc"
         # keep the section only when the scenario produced a table: a run that
         # died must not replace the last good measurement with nothing
-        if [ -s "$RESULTS/$r.md" ]; then
+        if [ -s "$BENCH_OUT/$r.md" ]; then
             mkdir -p "$RESULTS"
             cp "$BENCH_OUT/$r.md" "$BENCH_OUT/$r.meta" "$RESULTS/"
         else
@@ -110,7 +112,10 @@ if [ "$report_only" = 0 ]; then
         echo "os=$(. /etc/os-release; echo "$PRETTY_NAME")"
         echo "java=$(java -version 2>&1 | head -n 1)"
         echo "postgres=$(bench_psql -c 'SHOW server_version' 2>/dev/null || echo unknown)"
-        echo "librdkafka=$(pkg-config --modversion rdkafka)"
+        # the worker links scripts/librdkafka's build (rpath) when it exists,
+        # the bench tools the system's: name both
+        rk=$(ldd "${TRIBUTARY_BIN:-/nonexistent}" 2>/dev/null | awk '/librdkafka/ { print $3 }')
+        echo "librdkafka=$(pkg-config --modversion rdkafka) (bench tools)${rk:+; Tributary links $rk}"
         echo "avro-c=$(pkg-config --modversion avro-c)"
         echo "tributary=$(cat "$BENCH_OUT/tributary-version.txt" 2>/dev/null || echo "not built")"
     } >"$BENCH_OUT/env.meta"
@@ -175,6 +180,7 @@ EOF
     section source "Source → Kafka"
     section failover "Failover: SIGKILL one of three workers"
     section mongo "Kafka → MongoDB sink (Avro records, 10 fields)"
+    section ingest "HTTP and WebSocket ingest → Kafka (one worker)"
     for f in "$RESULTS"/manual-*.md; do
         [ -e "$f" ] || continue
         cat "$f"; echo

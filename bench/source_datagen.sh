@@ -25,7 +25,9 @@
 # exact rather than up to one poll late; CPU = the worker's user+system
 # seconds from t0 to the poll that saw the end.
 # Writes $BENCH_OUT/source.md and source.tsv.
-# Env: BENCH_RUNS, BENCH_RECORDS, BENCH_TASKS, BENCH_PARTITIONS, BENCH_SOURCE_TIMEOUT (900).
+# Env: BENCH_RUNS, BENCH_RECORDS, BENCH_TASKS, BENCH_PARTITIONS, BENCH_SOURCE_TIMEOUT (900),
+#      BENCH_SOURCE_SCENARIOS (default "datagen file"; the table keeps both
+#      parts and says "not available" for one that did not run).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init source
@@ -146,22 +148,31 @@ rm -f "$BENCH_RUN/datagen-$N.dump" "$BENCH_RUN/file-$N.dump"
 # the topic dumps the limit runs replay.
 MEASURED_RAW=$RAW
 RAW=/dev/null
+SCENARIOS=" ${BENCH_SOURCE_SCENARIOS:-datagen file} "
 for w in $(seq "$BENCH_WARMUP"); do
-    source_run datagen tributary "warm-up$w" || bench_log "datagen tributary warm-up $w failed"
-    limit_run datagen "warm-up$w" || true
-    for sys in tributary connect; do
-        source_run file "$sys" "warm-up$w" || bench_log "file $sys warm-up $w failed"
-    done
-    limit_run file "warm-up$w" || true
+    if [[ $SCENARIOS == *" datagen "* ]]; then
+        source_run datagen tributary "warm-up$w" || bench_log "datagen tributary warm-up $w failed"
+        limit_run datagen "warm-up$w" || true
+    fi
+    if [[ $SCENARIOS == *" file "* ]]; then
+        for sys in tributary connect; do
+            source_run file "$sys" "warm-up$w" || bench_log "file $sys warm-up $w failed"
+        done
+        limit_run file "warm-up$w" || true
+    fi
 done
 RAW=$MEASURED_RAW
 for run in $(seq "$BENCH_RUNS"); do
-    source_run datagen tributary "$run" || bench_log "datagen tributary run $run failed"
-    limit_run datagen "$run" || bench_log "datagen limit run $run: no data (Tributary's DataGen output is the input)"
-    for sys in tributary connect; do
-        source_run file "$sys" "$run" || bench_log "file $sys run $run failed"
-    done
-    limit_run file "$run" || bench_log "file limit run $run failed"
+    if [[ $SCENARIOS == *" datagen "* ]]; then
+        source_run datagen tributary "$run" || bench_log "datagen tributary run $run failed"
+        limit_run datagen "$run" || bench_log "datagen limit run $run: no data (Tributary's DataGen output is the input)"
+    fi
+    if [[ $SCENARIOS == *" file "* ]]; then
+        for sys in tributary connect; do
+            source_run file "$sys" "$run" || bench_log "file $sys run $run failed"
+        done
+        limit_run file "$run" || bench_log "file limit run $run failed"
+    fi
 done
 
 # ---- table
