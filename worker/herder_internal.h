@@ -64,6 +64,7 @@ struct trib_herder {
     int stoppers;               /* stopper threads running (herder_stop_instance); likewise */
     trib_props *worker_props;
     trib_offset_store *offsets;
+    struct trib_file_status *files;   /* borrowed from the worker; may be NULL */
     char *worker_id;
     char *cluster_id;
     int64_t shutdown_ms;

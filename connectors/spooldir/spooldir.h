@@ -13,8 +13,15 @@
  * a new file under a reused name is a new partition; the source offset is
  * {"offset": lines read, "position": byte after the last record, "rows",
  * "rejected", "eof", "started"/"updated" (ms), "errors": the first rejected
- * rows}: the file's progress, in Kafka, for GET .../files (rest/routes_files.c). A file whose committed offset says eof is done: it is
- * moved or deleted (cleanup.policy) only then, after a crash too.
+ * rows}: the file's progress, from which a task resumes. A file whose
+ * committed offset says eof is done: it is moved or deleted
+ * (cleanup.policy) only then, after a crash too.
+ *
+ * File status (GET .../files, worker/file_status.h): the task writes each
+ * file's record as it moves: QUEUED when it first sees the file ready,
+ * PROCESSING when it opens it and then at most once a second with bytes,
+ * rows and rejected rows, FINISHED once its eof offset is committed,
+ * FAILED when it goes to error.path.
  */
 #ifndef TRIB_SPOOLDIR_SPOOLDIR_H
 #define TRIB_SPOOLDIR_SPOOLDIR_H
@@ -35,6 +42,9 @@ typedef struct spool_file {
     int fd;
     int64_t size;
     int64_t mtime_ms;
+    int64_t mtime_ns;
+    char id[17];            /* spool_file_id: the key of its status */
+    int64_t status_ms;      /* when its PROCESSING status was last written (mono ms) */
     json_t *partition;      /* identity; owned */
     int64_t position;       /* byte just after the last complete record */
     int64_t line;           /* lines consumed up to position */
@@ -90,7 +100,12 @@ struct spool_task {
     spool_file *cur;
     int64_t next_scan_ms;
     /* files read to the end, waiting for their last offset to commit */
-    struct pending_file { char *name; json_t *partition; } *pending;
+    struct pending_file {
+        char *name;
+        json_t *partition;
+        char id[17];
+        json_t *done;   /* its FINISHED status fields, written once the eof offset is committed */
+    } *pending;
     size_t npending;
     bool halted;
     char *halt_msg;
