@@ -34,7 +34,6 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +51,7 @@
 #include "rest/server.h"
 #include "rest/tenants.h"
 #include "tenants/guard.h"
+#include "transforms/java_regex.h"
 #include "worker/connector.h"
 #include "worker/file_status.h"
 
@@ -149,15 +149,14 @@ static const char *name_problem(const char *name) {
     return NULL;
 }
 
+/* input.file.pattern on the connector's engine (connectors/spooldir: a
+ * Java regex through transforms/java_regex.h). */
 static bool pattern_matches(const char *pattern, const char *name) {
     if (!pattern) return true;
-    char *full = trib_xasprintf("^(%s)$", pattern);
-    regex_t re;
-    bool ok = regcomp(&re, full, REG_EXTENDED | REG_NOSUB) == 0;
-    free(full);
-    if (!ok) return true;   /* the connector refuses such a pattern anyway */
-    ok = regexec(&re, name, 0, NULL, 0) == 0;
-    regfree(&re);
+    trib_jregex *re = trib_jregex_compile(pattern, NULL);
+    if (!re) return true;   /* the connector refuses such a pattern at validation */
+    bool ok = trib_jregex_matches(re, name);
+    trib_jregex_free(re);
     return ok;
 }
 

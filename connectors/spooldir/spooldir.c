@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "common/util.h"
+#include "transforms/java_regex.h"
 
 #define FAC "connector.spooldir"
 #define TASK_COUNT_KEY "spooldir.task.count"   /* set by task_configs */
@@ -49,16 +50,13 @@ static int policy_index(const char *v, const char *const *values) {
 
 /* ---- validation ---------------------------------------------------------- */
 
-static int compile_pattern(const char *pat, regex_t *re, trib_error *err) {
-    char *full = trib_xasprintf("^(%s)$", pat);
-    int rc = regcomp(re, full, REG_EXTENDED | REG_NOSUB);
-    free(full);
-    if (rc != 0) {
-        char msg[200];
-        regerror(rc, re, msg, sizeof msg);
-        return trib_error_set(err, TRIB_ERR_INVALID, "input.file.pattern is not a valid regular expression: %s", msg);
-    }
-    return 0;
+/* input.file.pattern is a Java regex, as in spooldir (Pattern.matcher(name)
+ * .matches()), through the one engine tenant-supplied regexes use
+ * (transforms/java_regex.h): validation and matching cannot disagree. */
+static trib_jregex *compile_pattern(const char *pat, trib_error *err) {
+    trib_jregex *re = trib_jregex_compile(pat, err);
+    if (!re) trib_error_prefix(err, "input.file.pattern is not a valid Java regular expression");
+    return re;
 }
 
 void spool_validate(const trib_props *config, trib_config_report *report, const spool_format *fmt) {
@@ -72,10 +70,10 @@ void spool_validate(const trib_props *config, trib_config_report *report, const 
         trib_config_report_error(report, "finished.path", "finished.path is required when cleanup.policy is %s", cleanup);
     const char *pat = trib_props_get(config, "input.file.pattern");
     if (pat) {
-        regex_t re;
         trib_error e;
-        if (compile_pattern(pat, &re, &e) < 0) trib_config_report_error(report, "input.file.pattern", "%s", e.msg);
-        else regfree(&re);
+        trib_jregex *re = compile_pattern(pat, &e);
+        if (!re) trib_config_report_error(report, "input.file.pattern", "%s", e.msg);
+        trib_jregex_free(re);
     }
     trib_error e;
     trib_schema *value = NULL;
@@ -176,7 +174,7 @@ void spool_stop(void *ctx) {
     spool_fs_dir_close(&t->input);
     spool_fs_dir_close(&t->finished);
     spool_fs_dir_close(&t->error);
-    if (t->have_pattern) regfree(&t->pattern);
+    trib_jregex_free(t->pattern);
     trib_text_parser_destroy(t->parser);
     trib_schema_unref(t->value_schema);
     trib_schema_unref(t->key_schema);
@@ -236,8 +234,7 @@ int spool_start(const spool_format *fmt, const trib_props *config, trib_source_t
         (t->cleanup >= SPOOL_CLEANUP_MOVE &&
          spool_fs_dir_open(&t->finished, trib_config_string(cfg, "finished.path"), true, "finished.path", err) < 0))
         goto fail;
-    if (compile_pattern(trib_config_string(cfg, "input.file.pattern"), &t->pattern, err) < 0) goto fail;
-    t->have_pattern = true;
+    if (!(t->pattern = compile_pattern(trib_config_string(cfg, "input.file.pattern"), err))) goto fail;
     if (fmt->structured) {
         t->parser = trib_text_parser_new(trib_config_list(cfg, "parser.timestamp.date.formats"),
                                          trib_config_list_len(cfg, "parser.timestamp.date.formats"),
@@ -485,7 +482,7 @@ static int next_file(spool_task *t, spool_file **found, trib_error *err) {
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *name = names[i];
         if (t->ntasks > 1 && name_hash(name) % (uint64_t)t->ntasks != (uint64_t)t->task_id) continue;
-        if (is_pending(t, name) || regexec(&t->pattern, name, 0, NULL, 0) != 0) continue;
+        if (is_pending(t, name) || !trib_jregex_matches(t->pattern, name)) continue;
         struct stat st;
         if (spool_fs_stat(&t->input, name, &st) < 0 || !S_ISREG(st.st_mode)) continue;
         int64_t mtime_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;

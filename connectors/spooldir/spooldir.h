@@ -26,12 +26,12 @@
 #ifndef TRIB_SPOOLDIR_SPOOLDIR_H
 #define TRIB_SPOOLDIR_SPOOLDIR_H
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "connectors/spooldir/spool_fs.h"
 #include "proto/schema_decl.h"
+#include "transforms/java_regex.h"
 #include "worker/connector.h"
 
 typedef struct spool_task spool_task;
@@ -80,8 +80,7 @@ struct spool_task {
     char label[96];
     const char *topic;
     spool_dir input, finished, error;
-    regex_t pattern;
-    bool have_pattern;
+    trib_jregex *pattern;    /* input.file.pattern */
     int64_t min_age_ms;
     int cleanup;             /* SPOOL_CLEANUP_* */
     bool halt_on_error;      /* applies under errors.tolerance=none only */
@@ -133,7 +132,7 @@ int spool_validate_charset(const trib_config_def *def, const char *value, trib_e
     {.name = "error.path", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH, .non_empty = true, .group = "File System", \
      .doc = "The directory files that fail are moved to, each with a <name>.error.json report (line, column, reason)."}, \
     {.name = "input.file.pattern", .type = TRIB_CFG_STRING, .default_value = ".*", .importance = TRIB_IMP_HIGH, \
-     .group = "File System", .doc = "POSIX extended regular expression a file name must match as a whole. Names starting with '.' are never read."}, \
+     .group = "File System", .doc = "Java regular expression a file name must match as a whole (Matcher.matches()). Names starting with '.' are never read."}, \
     {.name = "file.minimum.age.ms", .type = TRIB_CFG_LONG, .default_value = "0", .importance = TRIB_IMP_LOW, \
      .has_min = true, .min = 0, .group = "File System", \
      .doc = "How long since a file was last modified before it is read."}, \

@@ -651,6 +651,25 @@ static void test_selection(void) {
     trib_record_batch_free(&out);
     stop(&t);
 
+    /* input.file.pattern is a Java regex, as in spooldir */
+    reset_dirs();
+    WRITE(in_dir, "data-07.csv", "id,name,speed,day\n7,a,1,2024-01-01\n");
+    WRITE(in_dir, "data-7.csv", "id,name,speed,day\n8,a,1,2024-01-01\n");
+    WRITE(in_dir, "data-07.csv.bak", "id,name,speed,day\n9,a,1,2024-01-01\n");
+    WRITE(in_dir, "v1.0+final.csv", "id,name,speed,day\n10,a,1,2024-01-01\n");
+    p = base_props();
+    trib_props_set(p, "input.file.pattern", "^data-\\d{2}\\.csv$|\\Qv1.0+\\E\\w+\\.csv");
+    start(&t, store, p, 0, 1, &err);
+    trib_record_batch_init(&out);
+    drain(&t, store, &out, 6);
+    int64_t got = 0;
+    for (size_t i = 0; i < out.n; i++) got += field(out.items[i], "id")->u.i;
+    ok(out.n == 2 && got == 17,
+       "input.file.pattern is a Java regex matched against the whole name (^ $ \\d {n} \\Q..\\E \\w)");
+    ok(exists(in_dir, "data-7.csv") && exists(in_dir, "data-07.csv.bak"), "names it does not match are left alone");
+    trib_record_batch_free(&out);
+    stop(&t);
+
     reset_dirs();
     WRITE(in_dir, "young.csv", "id,name,speed,day\n1,a,1,2024-01-01\n");
     p = base_props();
@@ -699,6 +718,7 @@ static void test_config(void) {
         {"cleanup.policy", "SHRED", "cleanup.policy"},
         {"finished.path", "", "finished.path"},
         {"input.file.pattern", "([", "input.file.pattern"},
+        {"input.file.pattern", "(?<!tmp)\\.csv", "lookbehind"},
         {"csv.escape.char", "92", "csv.escape.char"},
         {"csv.file.charset", "ISO-8859-1", "UTF-8"},
         {"csv.separator.char", "10", "csv.separator.char"},
