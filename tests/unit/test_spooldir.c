@@ -720,6 +720,7 @@ static void test_config(void) {
         {"input.file.pattern", "([", "input.file.pattern"},
         {"input.file.pattern", "(?<!tmp)\\.csv", "lookbehind"},
         {"csv.escape.char", "92", "csv.escape.char"},
+        {"csv.escape.char", "92", "backslash escape is refused"},
         {"csv.file.charset", "ISO-8859-1", "UTF-8"},
         {"csv.separator.char", "10", "csv.separator.char"},
         {"csv.null.field.indicator", "SOMETIMES", "csv.null.field.indicator"},
