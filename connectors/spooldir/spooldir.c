@@ -175,6 +175,7 @@ void spool_stop(void *ctx) {
     spool_fs_dir_close(&t->finished);
     spool_fs_dir_close(&t->error);
     trib_jregex_free(t->pattern);
+    json_decref(t->queued);
     trib_text_parser_destroy(t->parser);
     trib_schema_unref(t->value_schema);
     trib_schema_unref(t->key_schema);
@@ -477,6 +478,7 @@ static int next_file(spool_task *t, spool_file **found, trib_error *err) {
     if (n) qsort(names, n, sizeof *names, cmp_names);
     int64_t now = trib_now_ms();
     int rc = 0;
+    json_t *seen = json_object();
     /* Every ready file this task owns is looked at (not only up to the one
      * it opens): those that wait get their QUEUED status. */
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -487,6 +489,16 @@ static int next_file(spool_task *t, spool_file **found, trib_error *err) {
         if (spool_fs_stat(&t->input, name, &st) < 0 || !S_ISREG(st.st_mode)) continue;
         int64_t mtime_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
         if (t->min_age_ms > 0 && now - mtime_ms < t->min_age_ms) continue;
+        if (*found) {
+            /* Waiting behind the file just opened: QUEUED, once. The
+             * identities announced are remembered across scans so a long
+             * queue costs a stat per file per scan, not a status lookup. */
+            char *k = trib_xasprintf("%s\n%lld\n%lld", name, (long long)st.st_size, (long long)spool_mtime_ns(&st));
+            if (!json_object_get(t->queued, k)) status_queued(t, name, &st);
+            json_object_set_new(seen, k, json_true());
+            free(k);
+            continue;
+        }
         json_t *part = identity(name, &st);
         json_t *off = trib_source_task_context_offset(t->tctx, part);
         if (offset_eof(off)) {
@@ -495,12 +507,6 @@ static int next_file(spool_task *t, spool_file **found, trib_error *err) {
             json_decref(off);
             json_decref(part);
             cleanup_file(t, name);
-            continue;
-        }
-        if (*found) {
-            status_queued(t, name, &st);
-            json_decref(off);
-            json_decref(part);
             continue;
         }
         trib_error oerr;
@@ -543,6 +549,8 @@ static int next_file(spool_task *t, spool_file **found, trib_error *err) {
             status_processing(t, f);
         }
     }
+    json_decref(t->queued);
+    t->queued = seen;
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
     return rc;

@@ -98,6 +98,7 @@ struct spool_task {
 
     spool_file *cur;
     int64_t next_scan_ms;
+    json_t *queued;          /* identities of waiting files whose QUEUED status is written */
     /* files read to the end, waiting for their last offset to commit */
     struct pending_file {
         char *name;
