@@ -379,7 +379,7 @@ static void upload_finish(upload *u, trib_rest_response *resp) {
     resp->location = trib_xasprintf("%s%s", u->location_base, id);
     trib_rest_reply(resp, 201,
                     json_pack("{s:s, s:s, s:I, s:s, s:I, s:s}", "id", id, "name", u->name, "size", (json_int_t)u->size,
-                              "sha256", hex, "upload_ms", (json_int_t)upload_ms, "state", "QUEUED"));
+                              "sha256", hex, "upload_ms", (json_int_t)upload_ms, "state", "UPLOADED"));
     upload_free(u);
 }
 

@@ -10,7 +10,7 @@
 # and each connector keeps its newest tributary.file.status.history files.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 41
+plan 42
 
 echo "admin-$RANDOM-$RANDOM-secret-token" > "$E2E_TMP/admin.token"
 stage=$E2E_TMP/staging; mkdir -p "$stage"
@@ -51,6 +51,7 @@ body=${out%$'\n'*}
 id=$(jq -r .id <<<"$body")
 is "$(jq -r .sha256 <<<"$body")" "$(sha256sum "$E2E_TMP/a.csv" | cut -d' ' -f1)" "with the body's sha256"
 is "$(jq -r .size <<<"$body")" "$(stat -c %s "$E2E_TMP/a.csv")" "and its size"
+is "$(jq -r .state <<<"$body")" UPLOADED "and the state its status record starts with"
 like "$(grep -i '^Location:' "$E2E_TMP/h")" "/tenants/acme/connectors/csv/files/$id" "Location names the file's status"
 wait_for 30 '[ "$(fstate "$id")" = FINISHED ]'
 st=$(curl -s "${acme[@]}" "$files/$id")
