@@ -20,13 +20,13 @@
  * Every file operation goes through common/fs_confine.h beneath the
  * connector's directory fds (no symlinks, no hard links, no escape).
  *
- * Status comes from where the state is, so any worker answers the same and
- * a restart loses nothing: the connector's committed offsets (the offsets
- * topic in distributed mode: position, rows, rejected rows, first errors,
- * start and last-update times, eof), the directories on the shared volume
- * (input, finished, error with its JSON report), and what the upload
- * recorded on the file itself (an extended attribute that moves with it:
- * upload time, duration, sha256).
+ * Status comes from the file status store (worker/file_status.h: a
+ * compacted topic in distributed mode, a file in standalone mode), so any
+ * worker answers the same, a restart loses nothing, and a file that was
+ * deleted or moved away keeps its history: the upload writes the file's
+ * UPLOADED record (size, sha256, upload time), the task the rest. Files
+ * copied into input.path by other means show as UPLOADED or QUEUED until
+ * the task records them.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -34,13 +34,11 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "common/fs_confine.h"
@@ -53,10 +51,11 @@
 #include "rest/server.h"
 #include "rest/tenants.h"
 #include "tenants/guard.h"
+#include "transforms/java_regex.h"
 #include "worker/connector.h"
+#include "worker/file_status.h"
 
 #define SPOOLDIR_PREFIX "com.github.jcustenborder.kafka.connect.spooldir."
-#define XATTR "user.tributary.upload"
 #define LIST_MAX 1000   /* newest files shown by GET .../files */
 
 /* The connector a files route names, and what its config says. */
@@ -150,31 +149,15 @@ static const char *name_problem(const char *name) {
     return NULL;
 }
 
+/* input.file.pattern on the connector's engine (connectors/spooldir: a
+ * Java regex through transforms/java_regex.h). */
 static bool pattern_matches(const char *pattern, const char *name) {
     if (!pattern) return true;
-    char *full = trib_xasprintf("^(%s)$", pattern);
-    regex_t re;
-    bool ok = regcomp(&re, full, REG_EXTENDED | REG_NOSUB) == 0;
-    free(full);
-    if (!ok) return true;   /* the connector refuses such a pattern anyway */
-    ok = regexec(&re, name, 0, NULL, 0) == 0;
-    regfree(&re);
+    trib_jregex *re = trib_jregex_compile(pattern, NULL);
+    if (!re) return true;   /* the connector refuses such a pattern at validation */
+    bool ok = trib_jregex_matches(re, name);
+    trib_jregex_free(re);
     return ok;
-}
-
-/* The id of a file: its identity (name, size, mtime in ns: the connector's
- * source partition) hashed, 16 hex digits. */
-static void file_id(const char *name, int64_t size, int64_t mtime_ns, char out[17]) {
-    unsigned char md[32];
-    unsigned int n = 0;
-    char *key = trib_xasprintf("%s\n%lld\n%lld", name, (long long)size, (long long)mtime_ns);
-    EVP_Digest(key, strlen(key), md, &n, EVP_sha256(), NULL);
-    free(key);
-    for (int i = 0; i < 8; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-static int64_t mtime_ns(const struct stat *st) {
-    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
 /* Bytes of the visible regular files in d plus uploads in progress. */
@@ -346,6 +329,21 @@ static const trib_rest_stream_ops upload_ops = {
     .abort = upload_abort,
 };
 
+/* The file's UPLOADED status. The file is in place already: a status that
+ * cannot be written is logged, and the task's records carry the file on. */
+static void record_upload(upload *u, const struct stat *st, const char *id, const char *sha256, int64_t upload_ms) {
+    trib_file_status *fs = trib_herder_file_status(u->req->herder);
+    if (!fs) return;
+    int64_t now = trib_now_ms();
+    json_t *f = json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:I}", "name", u->name, "size", (json_int_t)st->st_size,
+                          "mtime", (json_int_t)spool_mtime_ns(st), "state", "UPLOADED", "sha256", sha256, "upload_ms",
+                          (json_int_t)upload_ms, "uploaded_at", (json_int_t)now, "updated", (json_int_t)now);
+    trib_error err;
+    if (trib_file_status_put(fs, u->ft.connector, id, f, &err) < 0)
+        TRIB_WARN("rest", "cannot record the upload of %s to %s: %s", u->name, u->ft.connector, err.msg);
+    json_decref(f);
+}
+
 /* The body is complete: make the file visible under its name. Takes u. */
 static void upload_finish(upload *u, trib_rest_response *resp) {
     unsigned char md[32];
@@ -354,11 +352,6 @@ static void upload_finish(upload *u, trib_rest_response *resp) {
     char hex[65];
     for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
     int64_t upload_ms = trib_mono_ms() - u->t0_ms;
-    int64_t now = trib_now_ms();
-    char meta[256];
-    snprintf(meta, sizeof meta, "{\"uploaded_at\":%lld,\"upload_ms\":%lld,\"sha256\":\"%s\"}", (long long)now,
-             (long long)upload_ms, hex);
-    (void)fsetxattr(u->fd, XATTR, meta, strlen(meta), 0);   /* best effort: not every file system has user xattrs */
     if (fsync(u->fd) < 0) {
         trib_rest_reply_error(resp, 500, "cannot sync the upload: %s", strerror(errno));
         upload_free(u);
@@ -377,13 +370,16 @@ static void upload_finish(upload *u, trib_rest_response *resp) {
     trib_fs_fsync_dir(u->dir.fd, ".", NULL);
     struct stat st;
     char id[17] = "";
-    if (trib_fs_stat(u->dir.fd, u->name, &st, NULL) == 0) file_id(u->name, st.st_size, mtime_ns(&st), id);
+    if (trib_fs_stat(u->dir.fd, u->name, &st, NULL) == 0) {
+        spool_file_id(u->name, st.st_size, spool_mtime_ns(&st), id);
+        record_upload(u, &st, id, hex, upload_ms);
+    }
     TRIB_INFO("rest", "uploaded %s to %s: %lld bytes in %lld ms", u->name, u->ft.connector, (long long)u->size,
               (long long)upload_ms);
     resp->location = trib_xasprintf("%s%s", u->location_base, id);
     trib_rest_reply(resp, 201,
                     json_pack("{s:s, s:s, s:I, s:s, s:I, s:s}", "id", id, "name", u->name, "size", (json_int_t)u->size,
-                              "sha256", hex, "upload_ms", (json_int_t)upload_ms, "state", "QUEUED"));
+                              "sha256", hex, "upload_ms", (json_int_t)upload_ms, "state", "UPLOADED"));
     upload_free(u);
 }
 
@@ -398,184 +394,106 @@ static void h_upload_done(trib_rest_request *req, trib_rest_response *resp) {
 
 /* ---- status ---------------------------------------------------------------------------- */
 
-typedef struct file_row {
-    char *name;
-    int64_t size, mtime_ns;
-    const char *state;
-    char id[17];
-    json_t *offset;    /* committed offset, or NULL */
-    json_t *report;    /* error report (FAILED), or NULL */
-    json_t *meta;      /* upload xattr, or NULL */
-} file_row;
-
-typedef struct file_rows {
-    file_row *v;
-    size_t n, cap;
-} file_rows;
-
-static json_t *read_meta(int dfd, const char *name) {
-    char buf[512];
-    int fd = trib_fs_open(dfd, name, O_RDONLY | O_NONBLOCK, 0, NULL);
-    if (fd < 0) return NULL;
-    ssize_t n = fgetxattr(fd, XATTR, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return NULL;
-    buf[n] = 0;
-    return json_loads(buf, 0, NULL);
-}
-
-/* Adds the visible regular files beneath dfd (and of its yyyy-MM-dd
- * subdirectories when dated) in state `state`. */
-static void scan_fd(int dfd, const char *state, bool dated, file_rows *rows) {
-    char **names;
-    size_t n = 0;
-    if (trib_fs_list(dfd, ".", &names, &n, NULL) < 0) return;
-    for (size_t i = 0; i < n; i++) {
-        const char *name = names[i];
-        if (name[0] == '.') continue;
-        struct stat st;
-        if (trib_fs_stat(dfd, name, &st, NULL) < 0) continue;
-        if (S_ISDIR(st.st_mode) && dated && strlen(name) == 10) {
-            int sub = trib_fs_opendir(dfd, name, NULL);
-            if (sub >= 0) {
-                scan_fd(sub, state, false, rows);
-                close(sub);
-            }
-            continue;
-        }
-        if (!S_ISREG(st.st_mode) || trib_str_endswith(name, ".error.json")) continue;
-        if (rows->n == rows->cap) {
-            rows->cap = rows->cap ? rows->cap * 2 : 32;
-            rows->v = trib_xrealloc(rows->v, rows->cap * sizeof *rows->v);
-        }
-        file_row *r = &rows->v[rows->n++];
-        memset(r, 0, sizeof *r);
-        r->name = trib_xstrdup(name);
-        r->size = st.st_size;
-        r->mtime_ns = mtime_ns(&st);
-        r->state = state;
-        file_id(r->name, r->size, r->mtime_ns, r->id);
-        r->meta = read_meta(dfd, name);
-        if (!strcmp(state, "FAILED")) {
-            char *rn = trib_xasprintf("%s.error.json", name);
-            int rfd = trib_fs_open(dfd, rn, O_RDONLY, 0, NULL);
-            if (rfd >= 0) {
-                r->report = json_loadfd(rfd, 0, NULL);
-                close(rfd);
-            }
-            free(rn);
-        }
+/* When a file entered the picture, for newest-first order. */
+static int64_t first_seen_ms(const json_t *r) {
+    static const char *const keys[] = {"uploaded_at", "queued_at", "started", "updated", NULL};
+    for (int i = 0; keys[i]; i++) {
+        int64_t t = json_integer_value(json_object_get(r, keys[i]));
+        if (t > 0) return t;
     }
-    trib_strv_free(names);
+    return json_integer_value(json_object_get(r, "mtime")) / 1000000;
 }
 
-static void scan_dir(const char *path, const char *state, bool dated, file_rows *rows) {
-    if (!path) return;
-    int dfd = trib_fs_root_open(path, NULL);
-    if (dfd < 0) return;
-    scan_fd(dfd, state, dated, rows);
-    close(dfd);
+static int cmp_newest(const void *a, const void *b) {
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int64_t tx = first_seen_ms(x), ty = first_seen_ms(y);
+    if (tx != ty) return tx < ty ? 1 : -1;
+    return strcmp(json_string_value(json_object_get(x, "name")), json_string_value(json_object_get(y, "name")));
 }
 
-static void rows_free(file_rows *rows) {
-    for (size_t i = 0; i < rows->n; i++) {
-        free(rows->v[i].name);
-        json_decref(rows->v[i].offset);
-        json_decref(rows->v[i].report);
-        json_decref(rows->v[i].meta);
-    }
-    free(rows->v);
-}
-
-static int cmp_rows(const void *a, const void *b) {
-    const file_row *x = a, *y = b;
-    return x->mtime_ns < y->mtime_ns ? 1 : x->mtime_ns > y->mtime_ns ? -1 : strcmp(x->name, y->name);
-}
-
-/* Every file of the connector with its committed offset. */
-static int collect(trib_rest_request *req, const file_target *ft, file_rows *rows, trib_rest_response *resp) {
-    memset(rows, 0, sizeof *rows);
-    scan_dir(ft->input, "QUEUED", false, rows);
-    size_t ninput = rows->n;
-    scan_dir(ft->finished, "FINISHED", true, rows);
-    scan_dir(ft->error, "FAILED", false, rows);
-    trib_error err = {0};
-    json_t *offs = trib_herder_offsets(req->herder, ft->connector, &err);
-    if (!offs) {
-        rows_free(rows);
-        trib_rest_reply_err(resp, &err);
-        return -1;
-    }
+/* Every file of the connector, newest first (a new array): the status
+ * records (worker/file_status.h), plus the files waiting in input.path that
+ * no upload or task has recorded yet (copied there by other means), as
+ * UPLOADED until they are ready (file.minimum.age.ms, input.file.pattern),
+ * QUEUED then. */
+static json_t *collect(trib_rest_request *req, const file_target *ft) {
+    trib_file_status *fs = trib_herder_file_status(req->herder);
+    json_t *recs = fs ? trib_file_status_list(fs, ft->connector) : json_array();
+    json_t *known = json_object();
     size_t i;
-    json_t *o;
-    json_array_foreach(json_object_get(offs, "offsets"), i, o) {
-        const json_t *p = json_object_get(o, "partition");
-        const char *fn = json_string_value(json_object_get(p, "fileName"));
-        int64_t size = json_integer_value(json_object_get(p, "size"));
-        int64_t mt = json_integer_value(json_object_get(p, "mtime"));
-        if (!fn) continue;
-        for (size_t k = 0; k < rows->n; k++) {
-            file_row *r = &rows->v[k];
-            if (r->size == size && r->mtime_ns == mt && !strcmp(r->name, fn) && !r->offset)
-                r->offset = json_incref(json_object_get(o, "offset"));
+    json_t *r;
+    json_array_foreach(recs, i, r) json_object_set(known, json_string_value(json_object_get(r, "id")), json_true());
+    int dfd = trib_fs_root_open(ft->input, NULL);
+    char **names = NULL;
+    size_t n = 0;
+    if (dfd >= 0 && trib_fs_list(dfd, ".", &names, &n, NULL) == 0) {
+        int64_t now_ms = trib_now_ms();
+        for (size_t k = 0; k < n; k++) {
+            struct stat st;
+            if (names[k][0] == '.' || trib_fs_stat(dfd, names[k], &st, NULL) < 0 || !S_ISREG(st.st_mode)) continue;
+            char id[17];
+            spool_file_id(names[k], st.st_size, spool_mtime_ns(&st), id);
+            if (json_object_get(known, id)) continue;
+            bool young = ft->min_age_ms > 0 && now_ms - spool_mtime_ns(&st) / 1000000 < ft->min_age_ms;
+            const char *state = young || !pattern_matches(ft->pattern, names[k]) ? "UPLOADED" : "QUEUED";
+            json_array_append_new(recs, json_pack("{s:s, s:s, s:s, s:I, s:I}", "id", id, "name", names[k], "state",
+                                                  state, "size", (json_int_t)st.st_size, "mtime",
+                                                  (json_int_t)spool_mtime_ns(&st)));
         }
+        trib_strv_free(names);
     }
-    json_decref(offs);
-    int64_t now_ms = trib_now_ms();
-    for (size_t k = 0; k < ninput; k++) {
-        file_row *r = &rows->v[k];
-        if (r->offset) r->state = json_is_true(json_object_get(r->offset, "eof")) ? "FINISHED" : "PROCESSING";
-        else if (ft->min_age_ms > 0 && now_ms - r->mtime_ns / 1000000 < ft->min_age_ms) r->state = "UPLOADED";
-        else if (!pattern_matches(ft->pattern, r->name)) r->state = "UPLOADED";
-    }
-    if (rows->n) qsort(rows->v, rows->n, sizeof *rows->v, cmp_rows);
-    return 0;
+    if (dfd >= 0) close(dfd);
+    json_decref(known);
+    size_t total = json_array_size(recs);
+    json_t **v = trib_xcalloc(total ? total : 1, sizeof *v);
+    for (i = 0; i < total; i++) v[i] = json_incref(json_array_get(recs, i));
+    qsort(v, total, sizeof *v, cmp_newest);
+    json_t *out = json_array();
+    for (i = 0; i < total; i++) json_array_append_new(out, v[i]);
+    free(v);
+    json_decref(recs);
+    return out;
 }
 
-static json_t *row_json(const file_row *r, bool detail) {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:I}", "id", r->id, "name", r->name, "state", r->state, "size",
-                          (json_int_t)r->size);
-    const json_t *o = r->offset;
-    bool done = !strcmp(r->state, "FINISHED");
-    int64_t pos = o ? json_integer_value(json_object_get(o, "position")) : 0;
-    int64_t bytes = done ? r->size : pos;
+static int64_t field(const json_t *r, const char *key) {
+    return json_integer_value(json_object_get(r, key));
+}
+
+/* The answer for one file, from its record. */
+static json_t *row_json(const json_t *r, bool detail) {
+    const char *state = json_string_value(json_object_get(r, "state"));
+    int64_t size = field(r, "size");
+    json_t *j = json_pack("{s:O, s:O, s:s, s:I}", "id", json_object_get(r, "id"), "name", json_object_get(r, "name"),
+                          "state", state, "size", (json_int_t)size);
+    bool done = !strcmp(state, "FINISHED");
+    int64_t bytes = done ? size : field(r, "bytes_done");
     json_object_set_new(j, "bytes_done", json_integer(bytes));
-    json_object_set_new(j, "percent", json_real(r->size > 0 ? (double)bytes * 100.0 / (double)r->size : (done ? 100.0 : 0.0)));
-    int64_t rows = o ? json_integer_value(json_object_get(o, "rows")) : 0;
+    json_object_set_new(j, "percent", json_real(size > 0 ? (double)bytes * 100.0 / (double)size : (done ? 100.0 : 0.0)));
+    int64_t rows = field(r, "rows");
     json_object_set_new(j, "rows_done", json_integer(rows));
-    json_object_set_new(j, "rows_rejected", json_integer(o ? json_integer_value(json_object_get(o, "rejected")) : 0));
-    int64_t modified_ms = r->mtime_ns / 1000000;
+    json_object_set_new(j, "rows_rejected", json_integer(field(r, "rejected")));
+    if (json_is_string(json_object_get(r, "sha256"))) json_object_set(j, "sha256", json_object_get(r, "sha256"));
     json_t *t = json_object();
-    if (r->meta) {
-        json_object_set(t, "upload_ms", json_object_get(r->meta, "upload_ms"));
-        json_object_set(t, "uploaded_at", json_object_get(r->meta, "uploaded_at"));
-        json_object_set(j, "sha256", json_object_get(r->meta, "sha256"));
+    if (json_object_get(r, "upload_ms")) json_object_set(t, "upload_ms", json_object_get(r, "upload_ms"));
+    if (json_object_get(r, "uploaded_at")) json_object_set(t, "uploaded_at", json_object_get(r, "uploaded_at"));
+    int64_t started = field(r, "started");
+    if (started > 0) {
+        int64_t since = field(r, "uploaded_at");
+        if (!since) since = field(r, "queued_at");
+        if (!since) since = field(r, "mtime") / 1000000;
+        int64_t end = field(r, "finished_at");
+        if (!end) end = field(r, "updated");
+        json_object_set_new(t, "queued_ms", json_integer(started > since ? started - since : 0));
+        json_object_set_new(t, "processing_ms", json_integer(end >= started ? end - started : 0));
+        double secs = (double)(end - started) / 1000.0;
+        json_object_set_new(t, "rows_per_sec", json_real(secs > 0 ? (double)rows / secs : 0));
     }
-    if (o) {
-        int64_t started = json_integer_value(json_object_get(o, "started"));
-        int64_t updated = json_integer_value(json_object_get(o, "updated"));
-        if (started > 0) {
-            json_object_set_new(t, "queued_ms", json_integer(started > modified_ms ? started - modified_ms : 0));
-            json_object_set_new(t, "processing_ms", json_integer(updated >= started ? updated - started : 0));
-            double secs = (double)(updated - started) / 1000.0;
-            json_object_set_new(t, "rows_per_sec", json_real(secs > 0 ? (double)rows / secs : 0));
-            if (json_is_true(json_object_get(o, "eof"))) json_object_set_new(t, "finished_at", json_integer(updated));
-        }
-    }
+    if (field(r, "finished_at") > 0) json_object_set(t, "finished_at", json_object_get(r, "finished_at"));
     json_object_set_new(j, "timings", t);
     if (detail) {
-        json_t *errs = json_array();
-        json_t *oe = o ? json_object_get(o, "errors") : NULL;
-        if (json_is_array(oe)) json_array_extend(errs, oe);
-        if (r->report) {
-            json_t *e = json_object();
-            json_object_set(e, "line", json_object_get(r->report, "line"));
-            json_object_set(e, "column", json_object_get(r->report, "column"));
-            json_object_set(e, "field", json_object_get(r->report, "field"));
-            json_object_set(e, "reason", json_object_get(r->report, json_object_get(r->report, "error") ? "error" : "reason"));
-            json_array_append_new(errs, e);
-        }
-        json_object_set_new(j, "errors", errs);
+        json_t *errs = json_object_get(r, "errors");
+        json_object_set_new(j, "errors", json_is_array(errs) ? json_deep_copy(errs) : json_array());
+        if (json_is_string(json_object_get(r, "reason"))) json_object_set(j, "reason", json_object_get(r, "reason"));
     }
     return j;
 }
@@ -586,13 +504,16 @@ static void h_list_files(trib_rest_request *req, trib_rest_response *resp) {
         target_free(&ft);
         return;
     }
-    file_rows rows;
-    if (collect(req, &ft, &rows, resp) == 0) {
-        json_t *arr = json_array();
-        for (size_t i = 0; i < rows.n && i < LIST_MAX; i++) json_array_append_new(arr, row_json(&rows.v[i], false));
-        trib_rest_reply(resp, 200, arr);
-        rows_free(&rows);
+    json_t *recs = collect(req, &ft);
+    json_t *arr = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(recs, i, r) {
+        if (i >= LIST_MAX) break;
+        json_array_append_new(arr, row_json(r, false));
     }
+    json_decref(recs);
+    trib_rest_reply(resp, 200, arr);
     target_free(&ft);
 }
 
@@ -603,14 +524,14 @@ static void h_get_file(trib_rest_request *req, trib_rest_response *resp) {
         return;
     }
     const char *id = trib_rest_kv_get(&req->params, "file");
-    file_rows rows;
-    if (collect(req, &ft, &rows, resp) == 0) {
-        size_t i = 0;
-        while (i < rows.n && strcmp(rows.v[i].id, id) != 0) i++;
-        if (i < rows.n) trib_rest_reply(resp, 200, row_json(&rows.v[i], true));
-        else trib_rest_reply_error(resp, 404, "File %s not found", id);
-        rows_free(&rows);
-    }
+    json_t *recs = collect(req, &ft);
+    size_t i;
+    json_t *r, *found = NULL;
+    json_array_foreach(recs, i, r)
+        if (!found && !strcmp(json_string_value(json_object_get(r, "id")), id)) found = r;
+    if (found) trib_rest_reply(resp, 200, row_json(found, true));
+    else trib_rest_reply_error(resp, 404, "File %s not found", id);
+    json_decref(recs);
     target_free(&ft);
 }
 

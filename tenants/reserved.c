@@ -21,13 +21,17 @@ void trib_tenant_reserved_install(const trib_props *worker_props) {
     char **v = NULL;
     if (worker_props) {
         static const char *const keys[] = {"config.storage.topic", "offset.storage.topic", "status.storage.topic",
-                                           "group.id", NULL};
+                                           "file.status.storage.topic", "group.id", NULL};
         size_t n = 0;
-        v = trib_xcalloc(6, sizeof *v);
+        v = trib_xcalloc(8, sizeof *v);
         for (int i = 0; keys[i]; i++) {
             const char *val = trib_props_get(worker_props, keys[i]);
             if (val && *val) v[n++] = trib_xstrdup(val);
         }
+        /* the file status topic's default name (worker/worker.c) */
+        const char *st = trib_props_get(worker_props, "status.storage.topic");
+        const char *fst = trib_props_get(worker_props, "file.status.storage.topic");
+        if (st && *st && !(fst && *fst)) v[n++] = trib_xasprintf("%s-files", st);
         const char *g = trib_props_get(worker_props, "group.id");
         if (g && *g) v[n++] = trib_xasprintf("%s-coord", g);
     }

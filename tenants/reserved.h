@@ -11,8 +11,9 @@
  *     (Connect's consumer groups connect-<connector>, its default topics);
  *   - Connect's default connect-configs, connect-offsets, connect-status;
  *   - the worker's config.storage.topic, offset.storage.topic,
- *     status.storage.topic, its group.id and the coordination topic
- *     <group.id>-coord.
+ *     status.storage.topic, file.status.storage.topic (default
+ *     <status.storage.topic>-files), its group.id and the coordination
+ *     topic <group.id>-coord.
  * The worker's names come from its properties (trib_tenant_reserved_install,
  * called by the tenant layer); the rest is built in.
  */

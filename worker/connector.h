@@ -72,6 +72,15 @@ int trib_source_task_context_task_id(const trib_source_task_context *tctx);
 int trib_source_task_context_report(trib_source_task_context *tctx, const void *raw, size_t len,
                                     const trib_header *headers, size_t nheaders, const trib_error *why);
 
+/* The status of a file the task reads (spool-directory connectors;
+ * worker/file_status.h): put merges fields (borrowed) into the file's
+ * record under the task's connector and writes it where every worker reads
+ * it; get returns a copy of the record or NULL. Without a store (a context
+ * made by a test), put is a no-op returning 0 and get returns NULL. */
+int trib_source_task_context_put_file_status(trib_source_task_context *tctx, const char *file_id,
+                                             const json_t *fields, trib_error *err);
+json_t *trib_source_task_context_file_status(trib_source_task_context *tctx, const char *file_id);
+
 /* Sink task services (Connect's SinkTaskContext). Call only from the task's
  * own callbacks. */
 void trib_sink_task_context_pause(trib_sink_task_context *tctx, const char *topic, int32_t partition);

@@ -21,6 +21,7 @@
 #include "tenants/outbound.h"
 #include "worker/config_providers.h"
 #include "worker/connector_config.h"
+#include "worker/file_status.h"
 #include "worker/group_offsets.h"
 #include "worker/kafka_client.h"
 #include "worker/task.h"
@@ -510,6 +511,7 @@ void herder_start_task(trib_herder *h, conn *c, size_t i) {
         .config = c->task_configs[i],
         .worker_props = h->worker_props,
         .offsets = h->offsets,
+        .files = h->files,
         .start_paused = c->target == TRIB_TARGET_PAUSED,
     };
     trib_error err;
@@ -939,16 +941,23 @@ json_t *trib_herder_task_status(trib_herder *h, const char *name, int task, trib
 }
 
 int trib_herder_delete(trib_herder *h, const char *name, trib_error *err) {
-    if (h->cluster) return herder_cluster_delete(h, name, err);
-    pthread_mutex_lock(&h->lock);
-    conn *c = herder_find_or_404(h, name, err);
-    if (c) {
-        herder_remove(h, c);
-        TRIB_INFO("herder", "[%s] connector deleted", name);
-        herder_wait_task_stops(h, name, TASK_STOP_WAIT_MS);
+    int rc;
+    if (h->cluster) {
+        rc = herder_cluster_delete(h, name, err);
+    } else {
+        pthread_mutex_lock(&h->lock);
+        conn *c = herder_find_or_404(h, name, err);
+        if (c) {
+            herder_remove(h, c);
+            TRIB_INFO("herder", "[%s] connector deleted", name);
+            herder_wait_task_stops(h, name, TASK_STOP_WAIT_MS);
+        }
+        pthread_mutex_unlock(&h->lock);
+        rc = c ? 0 : -1;
     }
-    pthread_mutex_unlock(&h->lock);
-    return c ? 0 : -1;
+    /* a new connector of that name starts with no file history */
+    if (rc == 0 && h->files) trib_file_status_remove_connector(h->files, name);
+    return rc;
 }
 
 int trib_herder_restart(trib_herder *h, const char *name, bool include_tasks, bool only_failed,
@@ -1456,6 +1465,14 @@ static void *herder_thread(void *arg) {
         pthread_mutex_unlock(&h->lock);
     }
     return NULL;
+}
+
+void trib_herder_set_file_status(trib_herder *h, trib_file_status *files) {
+    h->files = files;
+}
+
+trib_file_status *trib_herder_file_status(trib_herder *h) {
+    return h->files;
 }
 
 trib_herder *trib_herder_new(const trib_props *worker_props, trib_offset_store *offsets, const char *worker_id,

@@ -115,6 +115,13 @@ int trib_herder_start(trib_herder *h, trib_error *err);
 void trib_herder_stop(trib_herder *h);
 void trib_herder_destroy(trib_herder *h);   /* NULL-safe; stops first */
 
+/* The spool-directory files' status store (worker/file_status.h), handed
+ * to source tasks and read by GET .../files. Borrowed: it must outlive h.
+ * Set before trib_herder_start; NULL (tests) means no file status. */
+struct trib_file_status;
+void trib_herder_set_file_status(trib_herder *h, struct trib_file_status *files);
+struct trib_file_status *trib_herder_file_status(trib_herder *h);
+
 /* Distributed mode: joins the cluster described by the worker config
  * (group.id, the three storage topics, exactly.once.source.support).
  * Call before trib_herder_start. */

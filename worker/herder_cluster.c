@@ -418,6 +418,7 @@ static void start_task_here(trib_herder *h, conn *c, size_t i) {
         .config = c->task_configs[i],
         .worker_props = h->worker_props,
         .offsets = h->offsets,
+        .files = h->files,
         .start_paused = c->target == TRIB_TARGET_PAUSED,
         .listener = task_listener,
         .listener_opaque = h,

@@ -82,6 +82,7 @@ struct trib_herder {
     size_t n_task_stops, cap_task_stops;
     trib_props *worker_props;
     trib_offset_store *offsets;
+    struct trib_file_status *files;   /* borrowed from the worker; may be NULL */
     char *worker_id;
     char *cluster_id;
     int64_t shutdown_ms;

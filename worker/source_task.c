@@ -678,6 +678,7 @@ void *trib_source_task_main(void *arg) {
 
     tctx = trib_source_task_context_new(t->connector, t->id, t->offsets);
     trib_source_task_context_set_reporter(tctx, source_errant_reporter, t);
+    trib_source_task_context_set_file_status(tctx, t->files);
     for (int attempt = 0;; attempt++) {
         if (t->plugin->source->start(t->config, tctx, &ctx, &err) == 0) {
             l.ctx = ctx;

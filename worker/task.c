@@ -96,6 +96,7 @@ trib_task *trib_task_start(const trib_task_spec *spec, trib_error *err) {
     t->config = trib_props_clone(spec->config);
     t->worker_props = trib_props_clone(spec->worker_props);
     t->offsets = spec->offsets;
+    t->files = spec->files;
     t->listener = spec->listener;
     t->listener_opaque = spec->listener_opaque;
     t->lease = spec->lease;

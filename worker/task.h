@@ -39,6 +39,7 @@ typedef struct trib_task_spec {
     const trib_props *config;        /* the task's merged config (copied) */
     const trib_props *worker_props;  /* copied */
     trib_offset_store *offsets;      /* borrowed; must outlive the task */
+    struct trib_file_status *files;  /* spool-directory file status (worker/file_status.h); borrowed; may be NULL */
     bool start_paused;
     /* Exactly-once source (exactly.once.source.support=enabled): the
      * offsets topic written inside each transaction, the task's

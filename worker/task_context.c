@@ -4,6 +4,7 @@
  */
 #include "worker/task_context.h"
 #include "common/util.h"
+#include "worker/file_status.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -62,6 +63,7 @@ struct trib_source_task_context {
     char *connector;
     int task_id;
     trib_offset_store *offsets;
+    trib_file_status *files;        /* NULL: no file status */
     atomic_bool stopping;
     trib_source_errant_fn report;   /* NULL: every report is fatal */
     void *report_opaque;
@@ -90,6 +92,19 @@ void trib_source_task_context_set_stopping(trib_source_task_context *c, bool sto
 json_t *trib_source_task_context_offset(trib_source_task_context *c, const json_t *partition) {
     if (!c->offsets) return NULL;
     return trib_offset_store_get(c->offsets, c->connector, partition);
+}
+
+void trib_source_task_context_set_file_status(trib_source_task_context *c, trib_file_status *files) {
+    c->files = files;
+}
+
+int trib_source_task_context_put_file_status(trib_source_task_context *c, const char *file_id, const json_t *fields,
+                                             trib_error *err) {
+    return c->files ? trib_file_status_put(c->files, c->connector, file_id, fields, err) : 0;
+}
+
+json_t *trib_source_task_context_file_status(trib_source_task_context *c, const char *file_id) {
+    return c->files ? trib_file_status_get(c->files, c->connector, file_id) : NULL;
 }
 
 bool trib_source_task_context_stopping(const trib_source_task_context *c) {

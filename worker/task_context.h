@@ -28,6 +28,9 @@ trib_source_task_context *trib_source_task_context_new(const char *connector, in
                                                        trib_offset_store *offsets);
 void trib_source_task_context_destroy(trib_source_task_context *c);
 void trib_source_task_context_set_stopping(trib_source_task_context *c, bool stopping);
+/* Borrows files (must outlive the context; NULL: no file status). */
+struct trib_file_status;
+void trib_source_task_context_set_file_status(trib_source_task_context *c, struct trib_file_status *files);
 /* What trib_source_task_context_report calls: 0 when the input was
  * tolerated (sent to the DLQ), -1 when the task must treat it as fatal. */
 typedef int (*trib_source_errant_fn)(void *opaque, const void *raw, size_t len, const trib_header *headers,

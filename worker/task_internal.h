@@ -24,6 +24,7 @@ struct trib_task {
     trib_props *config;
     trib_props *worker_props;
     trib_offset_store *offsets;
+    struct trib_file_status *files;   /* borrowed; may be NULL */
     trib_task_listener_fn listener;
     void *listener_opaque;
     bool (*lease)(void *opaque);

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/module.h"
 #include "common/util.h"
+#include "worker/file_status.h"
 #include "worker/kafka_client.h"
 #include "worker/offset_store.h"
 #include "worker/offset_store_kafka.h"
@@ -18,6 +19,7 @@ struct trib_worker {
     char *worker_id;
     char *cluster_id;
     trib_offset_store *offsets;
+    trib_file_status *files;   /* spool-directory files' status (GET .../files) */
     trib_herder *herder;
 };
 
@@ -36,6 +38,27 @@ static char *lookup_cluster_id(const trib_props *props, trib_error *err) {
         trib_error_set(err, TRIB_ERR_RETRIABLE, "cannot reach the Kafka cluster at bootstrap.servers=%s within 15 s",
                        trib_props_get_or(props, "bootstrap.servers", "localhost:9092"));
     return id;
+}
+
+/* The file status store where this mode keeps its other state: a file
+ * beside the offsets file (standalone) or a topic beside the status topic. */
+static trib_file_status *open_file_status(trib_worker *w, trib_error *err) {
+    int history = (int)trib_config_int(w->cfg, "tributary.file.status.history");
+    if (w->mode == TRIB_MODE_STANDALONE) {
+        const char *p = trib_config_string(w->cfg, "file.status.storage.file.filename");
+        char *path = p ? trib_xstrdup(p)
+                       : trib_xasprintf("%s.files", trib_config_string(w->cfg, "offset.storage.file.filename"));
+        trib_file_status *fs = trib_file_status_open_file(path, w->worker_id, history, err);
+        free(path);
+        return fs;
+    }
+    const char *t = trib_config_string(w->cfg, "file.status.storage.topic");
+    char *topic = t ? trib_xstrdup(t) : trib_xasprintf("%s-files", trib_config_string(w->cfg, "status.storage.topic"));
+    trib_file_status *fs = trib_file_status_start_kafka(
+        w->props, topic, (int)trib_config_int(w->cfg, "status.storage.partitions"),
+        (int)trib_config_int(w->cfg, "status.storage.replication.factor"), w->worker_id, history, err);
+    free(topic);
+    return fs;
 }
 
 trib_worker *trib_worker_new(const trib_props *worker_props, int mode, trib_error *err) {
@@ -60,8 +83,11 @@ trib_worker *trib_worker_new(const trib_props *worker_props, int mode, trib_erro
         free(cid);
     }
     if (!w->offsets) goto fail;
+    w->files = open_file_status(w, err);
+    if (!w->files) goto fail;
     w->herder = trib_herder_new(w->props, w->offsets, w->worker_id, w->cluster_id, err);
     if (!w->herder) goto fail;
+    trib_herder_set_file_status(w->herder, w->files);
     if (w->mode == TRIB_MODE_DISTRIBUTED && trib_herder_join_cluster(w->herder, w->cfg, err) < 0) goto fail;
     return w;
 fail:
@@ -92,6 +118,7 @@ void trib_worker_destroy(trib_worker *w) {
     if (!w) return;
     trib_worker_stop(w);
     trib_herder_destroy(w->herder);
+    trib_file_status_destroy(w->files);
     trib_offset_store_destroy(w->offsets);
     trib_config_destroy(w->cfg);
     trib_props_destroy(w->props);

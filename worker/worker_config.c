@@ -223,6 +223,10 @@ static const char *const log_formats[] = {"text", "json", NULL};
      .importance = TRIB_IMP_LOW, .group = "Tributary",                                                      \
      .doc = "Format of the log lines on stderr: text (time level [logger] message) or json (one object per " \
             "line: time, level, logger, connector, task, message)."},                                      \
+    {.name = "tributary.file.status.history", .type = TRIB_CFG_INT, .default_value = "1000", .has_min = true,  \
+     .min = 1, .has_max = true, .max = 1000000, .importance = TRIB_IMP_LOW, .group = "Tributary",             \
+     .doc = "How many FINISHED or FAILED files each spool-directory connector's file status keeps; older "   \
+            "ones are dropped (files waiting or in progress are always kept)."},                             \
     {.name = "tributary.task.auto.restart", .type = TRIB_CFG_BOOLEAN, .default_value = "true",              \
      .importance = TRIB_IMP_MEDIUM, .group = "Tributary",                                                   \
      .doc = "Restart FAILED tasks automatically with exponential backoff (1 s doubling to 5 min; reset "   \
@@ -234,6 +238,10 @@ static const trib_config_def standalone_defs[] = {
     {.name = "offset.storage.file.filename", .type = TRIB_CFG_STRING, .non_empty = true,
      .importance = TRIB_IMP_HIGH, .group = "Standalone",
      .doc = "File where source connector offsets are stored."},
+    {.name = "file.status.storage.file.filename", .type = TRIB_CFG_STRING, .optional = true, .non_empty = true,
+     .importance = TRIB_IMP_MEDIUM, .group = "Standalone",
+     .doc = "File where the status of spool-directory connectors' files is stored (GET /connectors/{c}/files). "
+            "Default: offset.storage.file.filename with .files appended."},
     TRIB_CONFIG_END,
 };
 
@@ -267,6 +275,11 @@ static const trib_config_def distributed_defs[] = {
                    "Partitions of the status topic when the worker creates it (-1: broker default)."),
     RF_ROW("status.storage.replication.factor",
            "Replication factor of the status topic when the worker creates it (-1: broker default)."),
+    {.name = "file.status.storage.topic", .type = TRIB_CFG_STRING, .optional = true, .non_empty = true,
+     .importance = TRIB_IMP_MEDIUM, .group = "Distributed",
+     .doc = "Kafka topic where the status of spool-directory connectors' files is stored (GET "
+            "/connectors/{c}/files); created compacted with the status topic's partitions and replication "
+            "factor. Default: status.storage.topic with -files appended."},
     {.name = "exactly.once.source.support", .type = TRIB_CFG_STRING, .default_value = "disabled",
      .one_of = eos_values, .importance = TRIB_IMP_HIGH, .group = "Distributed",
      .doc = "Exactly-once delivery for source connectors, using transactions for records and their "

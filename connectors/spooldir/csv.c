@@ -559,7 +559,9 @@ static void csv_validate(const trib_props *config, trib_config_report *report) {
     const char *q = trib_props_get(config, "csv.quote.char"), *e = trib_props_get(config, "csv.escape.char");
     if (e && strtol(e, NULL, 10) != strtol(q ? q : "34", NULL, 10))
         trib_config_report_error(report, "csv.escape.char",
-                                 "csv.escape.char: only the quote character is supported as escape (RFC 4180 doubled quotes)");
+                                 "csv.escape.char: only the quote character is supported as escape (RFC 4180 doubled "
+                                 "quotes); the CSV parser (libcsv) has no escape character, so OpenCSV's backslash "
+                                 "escape is refused rather than read differently");
 }
 
 static int csv_start(const trib_props *config, trib_source_task_context *tctx, void **ctx, trib_error *err) {

@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,4 +169,17 @@ int spool_fs_write(const spool_dir *d, const char *name, const void *data, size_
     }
     trib_fs_fsync_dir(d->fd, ".", NULL);
     return 0;
+}
+
+void spool_file_id(const char *name, int64_t size, int64_t mtime_ns, char out[17]) {
+    unsigned char md[32];
+    unsigned int n = 0;
+    char *key = trib_xasprintf("%s\n%lld\n%lld", name, (long long)size, (long long)mtime_ns);
+    EVP_Digest(key, strlen(key), md, &n, EVP_sha256(), NULL);
+    free(key);
+    for (int i = 0; i < 8; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+int64_t spool_mtime_ns(const struct stat *st) {
+    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }

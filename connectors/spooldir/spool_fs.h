@@ -47,6 +47,13 @@ int spool_fs_move(const spool_dir *from, const char *name, const spool_dir *to, 
                   const char *to_name, trib_error *err);
 int spool_fs_unlink(const spool_dir *d, const char *name, trib_error *err);
 
+/* A file's id in its status (GET .../files/{id}, worker/file_status.h):
+ * the first 16 hex digits of the sha256 of its identity (name, size,
+ * mtime in ns: the source partition), so a new file under a reused name
+ * gets a new id. The upload route and the task compute it alike. */
+void spool_file_id(const char *name, int64_t size, int64_t mtime_ns, char out[17]);
+int64_t spool_mtime_ns(const struct stat *st);
+
 /* Writes a whole small file atomically (temporary name, fsync, rename). */
 int spool_fs_write(const spool_dir *d, const char *name, const void *data, size_t len, trib_error *err);
 

@@ -26,10 +26,12 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "common/util.h"
+#include "transforms/java_regex.h"
 
 #define FAC "connector.spooldir"
 #define TASK_COUNT_KEY "spooldir.task.count"   /* set by task_configs */
 #define SPOOL_FIRST_ERRORS 5                    /* rejected rows remembered in the offset */
+#define SPOOL_STATUS_EVERY_MS 1000              /* at most one PROCESSING status per file per second */
 
 const char *const spool_cleanup_values[] = {"NONE", "DELETE", "MOVE", "MOVEBYDATE", NULL};
 const char *const spool_ts_values[] = {"FIELD", "FILE_TIME", "PROCESS_TIME", NULL};
@@ -49,16 +51,13 @@ static int policy_index(const char *v, const char *const *values) {
 
 /* ---- validation ---------------------------------------------------------- */
 
-static int compile_pattern(const char *pat, regex_t *re, trib_error *err) {
-    char *full = trib_xasprintf("^(%s)$", pat);
-    int rc = regcomp(re, full, REG_EXTENDED | REG_NOSUB);
-    free(full);
-    if (rc != 0) {
-        char msg[200];
-        regerror(rc, re, msg, sizeof msg);
-        return trib_error_set(err, TRIB_ERR_INVALID, "input.file.pattern is not a valid regular expression: %s", msg);
-    }
-    return 0;
+/* input.file.pattern is a Java regex, as in spooldir (Pattern.matcher(name)
+ * .matches()), through the one engine tenant-supplied regexes use
+ * (transforms/java_regex.h): validation and matching cannot disagree. */
+static trib_jregex *compile_pattern(const char *pat, trib_error *err) {
+    trib_jregex *re = trib_jregex_compile(pat, err);
+    if (!re) trib_error_prefix(err, "input.file.pattern is not a valid Java regular expression");
+    return re;
 }
 
 void spool_validate(const trib_props *config, trib_config_report *report, const spool_format *fmt) {
@@ -72,10 +71,10 @@ void spool_validate(const trib_props *config, trib_config_report *report, const 
         trib_config_report_error(report, "finished.path", "finished.path is required when cleanup.policy is %s", cleanup);
     const char *pat = trib_props_get(config, "input.file.pattern");
     if (pat) {
-        regex_t re;
         trib_error e;
-        if (compile_pattern(pat, &re, &e) < 0) trib_config_report_error(report, "input.file.pattern", "%s", e.msg);
-        else regfree(&re);
+        trib_jregex *re = compile_pattern(pat, &e);
+        if (!re) trib_config_report_error(report, "input.file.pattern", "%s", e.msg);
+        trib_jregex_free(re);
     }
     trib_error e;
     trib_schema *value = NULL;
@@ -170,12 +169,14 @@ void spool_stop(void *ctx) {
     for (size_t i = 0; i < t->npending; i++) {
         free(t->pending[i].name);
         json_decref(t->pending[i].partition);
+        json_decref(t->pending[i].done);
     }
     free(t->pending);
     spool_fs_dir_close(&t->input);
     spool_fs_dir_close(&t->finished);
     spool_fs_dir_close(&t->error);
-    if (t->have_pattern) regfree(&t->pattern);
+    trib_jregex_free(t->pattern);
+    json_decref(t->queued);
     trib_text_parser_destroy(t->parser);
     trib_schema_unref(t->value_schema);
     trib_schema_unref(t->key_schema);
@@ -237,8 +238,7 @@ int spool_start(const spool_format *fmt, const trib_props *config, trib_source_t
         (t->cleanup >= SPOOL_CLEANUP_MOVE &&
          spool_fs_dir_open(&t->finished, trib_config_string(cfg, "finished.path"), true, "finished.path", err) < 0))
         goto fail;
-    if (compile_pattern(trib_config_string(cfg, "input.file.pattern"), &t->pattern, err) < 0) goto fail;
-    t->have_pattern = true;
+    if (!(t->pattern = compile_pattern(trib_config_string(cfg, "input.file.pattern"), err))) goto fail;
     if (fmt->structured) {
         t->parser = trib_text_parser_new(trib_config_list(cfg, "parser.timestamp.date.formats"),
                                          trib_config_list_len(cfg, "parser.timestamp.date.formats"),
@@ -332,6 +332,75 @@ static bool is_pending(const spool_task *t, const char *name) {
     return false;
 }
 
+/* ---- file status ------------------------------------------------------------------ */
+
+/* Writes a file's status (fields taken). The status is for people watching;
+ * a failed write never stops the task. */
+static void status_put(spool_task *t, const char *id, json_t *fields) {
+    trib_error err;
+    json_object_set_new(fields, "updated", json_integer(trib_now_ms()));
+    if (trib_source_task_context_put_file_status(t->tctx, id, fields, &err) < 0)
+        TRIB_WARN(FAC, "[%s] cannot write the status of file %s: %s", t->label, id, err.msg);
+    json_decref(fields);
+}
+
+static json_t *status_identity(const char *name, int64_t size, int64_t mtime_ns, const char *state) {
+    return json_pack("{s:s, s:I, s:I, s:s}", "name", name, "size", (json_int_t)size, "mtime", (json_int_t)mtime_ns,
+                     "state", state);
+}
+
+/* Is the file's status record in one of states? */
+static bool status_is(spool_task *t, const char *id, const char *const *states) {
+    json_t *rec = trib_source_task_context_file_status(t->tctx, id);
+    const char *s = json_string_value(json_object_get(rec, "state"));
+    bool found = false;
+    for (int i = 0; s && states[i] && !found; i++) found = strcmp(s, states[i]) == 0;
+    json_decref(rec);
+    return found;
+}
+
+static const char *const past_queued[] = {"QUEUED", "PROCESSING", "FINISHED", "FAILED", NULL};
+static const char *const ended[] = {"FINISHED", "FAILED", NULL};
+
+/* A ready file this task owns but has not opened yet: QUEUED, once. */
+static void status_queued(spool_task *t, const char *name, const struct stat *st) {
+    char id[17];
+    spool_file_id(name, st->st_size, spool_mtime_ns(st), id);
+    if (status_is(t, id, past_queued)) return;
+    json_t *f = status_identity(name, st->st_size, spool_mtime_ns(st), "QUEUED");
+    json_object_set_new(f, "queued_at", json_integer(trib_now_ms()));
+    status_put(t, id, f);
+}
+
+/* The file's progress while it is read. */
+static void status_processing(spool_task *t, spool_file *f) {
+    json_t *s = status_identity(f->name, f->size, f->mtime_ns, "PROCESSING");
+    json_object_set_new(s, "started", json_integer(f->start_ms));
+    json_object_set_new(s, "bytes_done", json_integer(f->position));
+    json_object_set_new(s, "rows", json_integer(f->rows));
+    json_object_set_new(s, "rejected", json_integer(f->rejected));
+    if (json_array_size(f->errors)) json_object_set_new(s, "errors", json_deep_copy(f->errors));
+    status_put(t, f->id, s);
+    f->status_ms = trib_mono_ms();
+}
+
+/* FINISHED from a committed eof offset (a file found already read, after a
+ * crash that came before its cleanup), unless its status already ended. */
+static void status_finished_from_offset(spool_task *t, const char *name, const struct stat *st, const json_t *off) {
+    char id[17];
+    spool_file_id(name, st->st_size, spool_mtime_ns(st), id);
+    if (status_is(t, id, ended)) return;
+    json_t *s = status_identity(name, st->st_size, spool_mtime_ns(st), "FINISHED");
+    json_object_set_new(s, "bytes_done", json_integer(st->st_size));
+    json_object_set_new(s, "rows", json_integer(json_integer_value(json_object_get(off, "rows"))));
+    json_object_set_new(s, "rejected", json_integer(json_integer_value(json_object_get(off, "rejected"))));
+    json_t *started = json_object_get(off, "started"), *errors = json_object_get(off, "errors");
+    if (json_is_integer(started)) json_object_set(s, "started", started);
+    if (json_is_array(errors)) json_object_set(s, "errors", errors);
+    json_object_set_new(s, "finished_at", json_integer(json_integer_value(json_object_get(off, "updated"))));
+    status_put(t, id, s);
+}
+
 /* Moves or deletes a file every record of which is committed. */
 static void cleanup_file(spool_task *t, const char *name) {
     trib_error err;
@@ -369,6 +438,8 @@ static void settle_pending(spool_task *t) {
             continue;
         }
         cleanup_file(t, t->pending[i].name);
+        json_object_set_new(t->pending[i].done, "finished_at", json_integer(trib_now_ms()));
+        status_put(t, t->pending[i].id, t->pending[i].done);
         free(t->pending[i].name);
         json_decref(t->pending[i].partition);
         t->pending[i] = t->pending[--t->npending];
@@ -404,18 +475,32 @@ static int next_file(spool_task *t, spool_file **found, trib_error *err) {
     if (n) qsort(names, n, sizeof *names, cmp_names);
     int64_t now = trib_now_ms();
     int rc = 0;
-    for (size_t i = 0; i < n && !*found && rc == 0; i++) {
+    json_t *seen = json_object();
+    /* Every ready file this task owns is looked at (not only up to the one
+     * it opens): those that wait get their QUEUED status. */
+    for (size_t i = 0; i < n && rc == 0; i++) {
         const char *name = names[i];
         if (t->ntasks > 1 && name_hash(name) % (uint64_t)t->ntasks != (uint64_t)t->task_id) continue;
-        if (is_pending(t, name) || regexec(&t->pattern, name, 0, NULL, 0) != 0) continue;
+        if (is_pending(t, name) || !trib_jregex_matches(t->pattern, name)) continue;
         struct stat st;
         if (spool_fs_stat(&t->input, name, &st) < 0 || !S_ISREG(st.st_mode)) continue;
         int64_t mtime_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
         if (t->min_age_ms > 0 && now - mtime_ms < t->min_age_ms) continue;
+        if (*found) {
+            /* Waiting behind the file just opened: QUEUED, once. The
+             * identities announced are remembered across scans so a long
+             * queue costs a stat per file per scan, not a status lookup. */
+            char *k = trib_xasprintf("%s\n%lld\n%lld", name, (long long)st.st_size, (long long)spool_mtime_ns(&st));
+            if (!json_object_get(t->queued, k)) status_queued(t, name, &st);
+            json_object_set_new(seen, k, json_true());
+            free(k);
+            continue;
+        }
         json_t *part = identity(name, &st);
         json_t *off = trib_source_task_context_offset(t->tctx, part);
         if (offset_eof(off)) {
             /* read and committed before (a crash came before the cleanup, or cleanup.policy=NONE) */
+            status_finished_from_offset(t, name, &st, off);
             json_decref(off);
             json_decref(part);
             cleanup_file(t, name);
@@ -434,6 +519,8 @@ static int next_file(spool_task *t, spool_file **found, trib_error *err) {
         f->fd = fd;
         f->size = st.st_size;
         f->mtime_ms = mtime_ms;
+        f->mtime_ns = spool_mtime_ns(&st);
+        spool_file_id(name, f->size, f->mtime_ns, f->id);
         f->partition = part;
         f->start_ms = now;
         f->errors = json_array();
@@ -451,11 +538,16 @@ static int next_file(spool_task *t, spool_file **found, trib_error *err) {
         f->value_schema = trib_schema_ref(t->value_schema);
         f->key_schema = trib_schema_ref(t->key_schema);
         *found = f;
-        if (t->fmt->open(t, f, err) < 0) rc = -1;
-        else
+        if (t->fmt->open(t, f, err) < 0) {
+            rc = -1;
+        } else {
             TRIB_INFO(FAC, "[%s] reading %s (%lld bytes)%s", t->label, name, (long long)f->size,
                       f->position ? " from its committed offset" : "");
+            status_processing(t, f);
+        }
     }
+    json_decref(t->queued);
+    t->queued = seen;
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
     return rc;
@@ -484,6 +576,21 @@ static void fail_file(spool_task *t, spool_file *f, const trib_error *why) {
         if (t->last_reject.field[0]) json_object_set_new(rep, "field", json_string(t->last_reject.field));
         json_object_set_new(rep, "error", json_string(t->last_reject.reason));
     }
+    json_t *s = status_identity(f->name, f->size, f->mtime_ns, "FAILED");
+    json_object_set_new(s, "started", json_integer(f->start_ms));
+    json_object_set_new(s, "finished_at", json_integer(trib_now_ms()));
+    json_object_set_new(s, "bytes_done", json_integer(f->position));
+    json_object_set_new(s, "rows", json_integer(f->rows));
+    json_object_set_new(s, "rejected", json_integer(f->rejected));
+    json_object_set_new(s, "reason", json_string(why->msg));
+    json_t *errors = json_deep_copy(f->errors);
+    if (t->last_reject.set)
+        json_array_append_new(errors, json_pack("{s:I, s:i, s:s?, s:s}", "line", (json_int_t)t->last_reject.line,
+                                                "column", t->last_reject.column, "field",
+                                                t->last_reject.field[0] ? t->last_reject.field : NULL, "reason",
+                                                t->last_reject.reason));
+    json_object_set_new(s, "errors", errors);
+    status_put(t, f->id, s);
     t->last_reject.set = false;
     char *text = json_dumps(rep, JSON_INDENT(2));
     json_decref(rep);
@@ -568,9 +675,19 @@ int spool_poll(void *ctx, trib_record_batch *out, trib_error *err) {
         t->pending = trib_xrealloc(t->pending, (t->npending + 1) * sizeof *t->pending);
         t->pending[t->npending].name = trib_xstrdup(f->name);
         t->pending[t->npending].partition = json_incref(f->partition);
+        memcpy(t->pending[t->npending].id, f->id, sizeof f->id);
+        json_t *done = status_identity(f->name, f->size, f->mtime_ns, "FINISHED");
+        json_object_set_new(done, "started", json_integer(f->start_ms));
+        json_object_set_new(done, "bytes_done", json_integer(f->size));
+        json_object_set_new(done, "rows", json_integer(f->rows));
+        json_object_set_new(done, "rejected", json_integer(f->rejected));
+        if (json_array_size(f->errors)) json_object_set_new(done, "errors", json_deep_copy(f->errors));
+        t->pending[t->npending].done = done;
         t->npending++;
         close_file(t, f);
         t->cur = NULL;
+    } else if (trib_mono_ms() - f->status_ms >= SPOOL_STATUS_EVERY_MS) {
+        status_processing(t, f);
     }
     return 0;
 }

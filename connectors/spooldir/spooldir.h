@@ -13,18 +13,25 @@
  * a new file under a reused name is a new partition; the source offset is
  * {"offset": lines read, "position": byte after the last record, "rows",
  * "rejected", "eof", "started"/"updated" (ms), "errors": the first rejected
- * rows}: the file's progress, in Kafka, for GET .../files (rest/routes_files.c). A file whose committed offset says eof is done: it is
- * moved or deleted (cleanup.policy) only then, after a crash too.
+ * rows}: the file's progress, from which a task resumes. A file whose
+ * committed offset says eof is done: it is moved or deleted
+ * (cleanup.policy) only then, after a crash too.
+ *
+ * File status (GET .../files, worker/file_status.h): the task writes each
+ * file's record as it moves: QUEUED when it first sees the file ready,
+ * PROCESSING when it opens it and then at most once a second with bytes,
+ * rows and rejected rows, FINISHED once its eof offset is committed,
+ * FAILED when it goes to error.path.
  */
 #ifndef TRIB_SPOOLDIR_SPOOLDIR_H
 #define TRIB_SPOOLDIR_SPOOLDIR_H
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "connectors/spooldir/spool_fs.h"
 #include "proto/schema_decl.h"
+#include "transforms/java_regex.h"
 #include "worker/connector.h"
 
 typedef struct spool_task spool_task;
@@ -35,6 +42,9 @@ typedef struct spool_file {
     int fd;
     int64_t size;
     int64_t mtime_ms;
+    int64_t mtime_ns;
+    char id[17];            /* spool_file_id: the key of its status */
+    int64_t status_ms;      /* when its PROCESSING status was last written (mono ms) */
     json_t *partition;      /* identity; owned */
     int64_t position;       /* byte just after the last complete record */
     int64_t line;           /* lines consumed up to position */
@@ -70,8 +80,7 @@ struct spool_task {
     char label[96];
     const char *topic;
     spool_dir input, finished, error;
-    regex_t pattern;
-    bool have_pattern;
+    trib_jregex *pattern;    /* input.file.pattern */
     int64_t min_age_ms;
     int cleanup;             /* SPOOL_CLEANUP_* */
     bool halt_on_error;      /* applies under errors.tolerance=none only */
@@ -89,8 +98,14 @@ struct spool_task {
 
     spool_file *cur;
     int64_t next_scan_ms;
+    json_t *queued;          /* identities of waiting files whose QUEUED status is written */
     /* files read to the end, waiting for their last offset to commit */
-    struct pending_file { char *name; json_t *partition; } *pending;
+    struct pending_file {
+        char *name;
+        json_t *partition;
+        char id[17];
+        json_t *done;   /* its FINISHED status fields, written once the eof offset is committed */
+    } *pending;
     size_t npending;
     bool halted;
     char *halt_msg;
@@ -119,7 +134,7 @@ int spool_validate_charset(const trib_config_def *def, const char *value, trib_e
     {.name = "error.path", .type = TRIB_CFG_STRING, .importance = TRIB_IMP_HIGH, .non_empty = true, .group = "File System", \
      .doc = "The directory files that fail are moved to, each with a <name>.error.json report (line, column, reason)."}, \
     {.name = "input.file.pattern", .type = TRIB_CFG_STRING, .default_value = ".*", .importance = TRIB_IMP_HIGH, \
-     .group = "File System", .doc = "POSIX extended regular expression a file name must match as a whole. Names starting with '.' are never read."}, \
+     .group = "File System", .doc = "Java regular expression a file name must match as a whole (Matcher.matches()). Names starting with '.' are never read."}, \
     {.name = "file.minimum.age.ms", .type = TRIB_CFG_LONG, .default_value = "0", .importance = TRIB_IMP_LOW, \
      .has_min = true, .min = 0, .group = "File System", \
      .doc = "How long since a file was last modified before it is read."}, \

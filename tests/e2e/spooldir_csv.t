@@ -3,10 +3,12 @@
 # four tasks share one input directory, a worker is killed with -9 while
 # files are half read and restarted; every row reaches Kafka exactly once
 # (read_committed count and unique keys), every file ends in finished.path
-# only after that, and a new file under a reused name is read again.
+# only after that, and a new file under a reused name is read again. Both
+# workers answer GET .../files the same from the file status topic, which
+# skips records that are not file statuses.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 10
+plan 11
 
 group=$(uniq_name spool)
 topic=$group-rows
@@ -59,12 +61,20 @@ is "$keys" "$N" "every row's key appears once"
 v=$(kcat -b "$KAFKA_BOOTSTRAP" -C -t "$topic" -e -q -X isolation.level=read_committed -f '%s\n' 2>/dev/null | grep -m1 '"id":1000007,')
 like "$v" '"name":"row 7, file 1".*"day":19730' "values are typed by the declared schema (quoted comma kept, date as days)"
 
-# the file status is the same on both workers (offsets topic + shared directories)
-s1=$(curl -s "http://127.0.0.1:$p1/connectors/spool/files" | jq -c '[.[] | [.name, .state, .rows_done]] | sort')
-s2=$(curl -s "http://127.0.0.1:${ports[1]}/connectors/spool/files" | jq -c '[.[] | [.name, .state, .rows_done]] | sort')
-is "$s1" '[["data-1.csv","FINISHED",60000],["data-2.csv","FINISHED",60000],["data-3.csv","FINISHED",60000],["data-4.csv","FINISHED",60000]]' \
-   "GET .../files shows every file FINISHED with its rows"
-is "$s2" "$s1" "and the other worker answers the same"
+# The file status topic (<status topic>-files) is read by both workers; the
+# restarted one read it back. Records that are not file statuses (someone
+# else wrote to the topic) are skipped.
+printf 'file-0000000000000001-spool|this is not JSON\ngarbage-key|{}\nfile-0000000000000002-spool|{"connector":"other","id":"0000000000000002","name":"x","state":"FINISHED"}\n' |
+  kcat -b "$KAFKA_BOOTSTRAP" -P -t "$group-status-files" -K '|' 2>/dev/null
+fstatus() { curl -s "http://127.0.0.1:$1/connectors/spool/files" | jq -c 'map([.name, .state, .rows_done, .bytes_done, .timings.finished_at > 0]) | sort'; }
+wait_for 10 'grep -q "skipping a record at .* of the file status topic" "$E2E_TMP/w1.log"'
+s1=$(fstatus "$p1")
+s2=$(fstatus "${ports[1]}")
+is "$s1" '[["data-1.csv","FINISHED",60000,'"$(stat -c %s "$fin/data-1.csv")"',true],["data-2.csv","FINISHED",60000,'"$(stat -c %s "$fin/data-2.csv")"',true],["data-3.csv","FINISHED",60000,'"$(stat -c %s "$fin/data-3.csv")"',true],["data-4.csv","FINISHED",60000,'"$(stat -c %s "$fin/data-4.csv")"',true]]' \
+   "GET .../files shows every file FINISHED with its rows, bytes and finish time"
+is "$s2" "$s1" "and the other worker (killed and restarted) answers the same"
+ok "$(grep -c "skipping a record at .* of the file status topic" "$E2E_TMP/w1.log" | grep -qx 3; echo $?)" \
+   "records in the topic that are not file statuses are skipped (worker alive: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p1/"))"
 
 # a new file under a reused name is a new file
 printf 'id,name,amount,day\n9000001,"again",1.00,2024-02-01\n' > "$in/.again" && mv "$in/.again" "$in/data-1.csv"

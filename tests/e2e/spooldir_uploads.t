@@ -5,17 +5,20 @@
 # 409 for a name already queued, 413 naming the tenant quota (by
 # Content-Length and while a chunked body streams), hostile names 400, a
 # client that disconnects mid-body leaves nothing, and another tenant can
-# neither upload nor list.
+# neither upload nor list. The status is the worker's file status store, not
+# the directories: with cleanup.policy=DELETE it stays, a restart keeps it,
+# and each connector keeps its newest tributary.file.status.history files.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 34
+plan 42
 
 echo "admin-$RANDOM-$RANDOM-secret-token" > "$E2E_TMP/admin.token"
 stage=$E2E_TMP/staging; mkdir -p "$stage"
 port=$(free_port)
 write_worker_props "$E2E_TMP/w.properties" "$port" "$E2E_TMP/offsets" \
   "admin.token.file=$E2E_TMP/admin.token" "tenant.key.secret.file=$E2E_TMP/key.secret" \
-  "tenant.staging.root=$stage" "tenant.store.file=$E2E_TMP/tenants.json" "tenant.audit.log=$E2E_TMP/audit.log"
+  "tenant.staging.root=$stage" "tenant.store.file=$E2E_TMP/tenants.json" "tenant.audit.log=$E2E_TMP/audit.log" \
+  "tributary.file.status.history=3"
 start_worker "$E2E_TMP/w.properties" "$E2E_TMP/w.log"
 wait_rest "$port" 60 || bail "worker did not start"
 base=http://127.0.0.1:$port
@@ -48,6 +51,7 @@ body=${out%$'\n'*}
 id=$(jq -r .id <<<"$body")
 is "$(jq -r .sha256 <<<"$body")" "$(sha256sum "$E2E_TMP/a.csv" | cut -d' ' -f1)" "with the body's sha256"
 is "$(jq -r .size <<<"$body")" "$(stat -c %s "$E2E_TMP/a.csv")" "and its size"
+is "$(jq -r .state <<<"$body")" UPLOADED "and the state its status record starts with"
 like "$(grep -i '^Location:' "$E2E_TMP/h")" "/tenants/acme/connectors/csv/files/$id" "Location names the file's status"
 wait_for 30 '[ "$(fstate "$id")" = FINISHED ]'
 st=$(curl -s "${acme[@]}" "$files/$id")
@@ -126,4 +130,42 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "${acme[@]}" -H 'Content-T
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "${acme[@]}" --data-binary 'x' "$base/tenants/acme/connectors/early/files/first.txt")" 201 \
    "an upload before the task created input.path is accepted (created $code)"
 ok "$(test -f "$stage/acme/in-early/first.txt"; echo $?)" "and the file is in the new input.path"
+
+# Files deleted once read keep their status; history is bounded (3 here).
+del_config="{\"connector.class\":\"SpoolDirLineDelimitedSource\",\"topic\":\"$topic\",\"input.path\":\"in-del\",
+  \"error.path\":\"error-del\",\"cleanup.policy\":\"DELETE\",\"empty.poll.wait.ms\":\"100\"}"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "${acme[@]}" -H 'Content-Type: application/json' \
+  --data "{\"name\":\"del\",\"config\":$del_config}" "$base/tenants/acme/connectors")
+dfiles=$base/tenants/acme/connectors/del/files
+dstate() { curl -s "${acme[@]}" "$dfiles/$1" | jq -r .state; }
+dids=()
+for i in 1 2 3 4; do
+  printf 'line %d\nmore\n' "$i" > "$E2E_TMP/l$i.txt"
+  dids+=("$(curl -s -X POST "${acme[@]}" --data-binary @"$E2E_TMP/l$i.txt" "$dfiles/l$i.txt" | jq -r .id)")
+  wait_for 30 '[ "$(dstate "${dids[-1]}")" = FINISHED ]' || diag "l$i.txt: $(curl -s "${acme[@]}" "$dfiles/${dids[-1]}")"
+done
+is "$(ls -A "$stage/acme/in-del" | wc -l)" 0 "cleanup.policy=DELETE removed every file (connector created: $code)"
+st=$(curl -s "${acme[@]}" "$dfiles/${dids[3]}")
+is "$(jq -r '[.state, .rows_done, .sha256] | join(" ")' <<<"$st")" "FINISHED 2 $(sha256sum "$E2E_TMP/l4.txt" | cut -d' ' -f1)" \
+   "a deleted file's status stays FINISHED with its rows and the upload's sha256"
+is "$(curl -s "${acme[@]}" "$dfiles" | jq -r 'map(.name) | join(",")')" "l4.txt,l3.txt,l2.txt" \
+   "the history keeps the newest 3 files, newest first"
+is "$(curl -s -o /dev/null -w '%{http_code}' "${acme[@]}" "$dfiles/${dids[0]}")" 404 "and the oldest is forgotten"
+
+# A restart keeps every status (standalone: the file beside the offsets).
+before=$(curl -s "${acme[@]}" "$files" | jq -c 'map({name, state, rows_done, sha256}) | sort_by(.name)')
+kill "$WORKER_PID"; wait "$WORKER_PID" 2>/dev/null
+start_worker "$E2E_TMP/w.properties" "$E2E_TMP/w.log"
+wait_rest "$port" 60 || bail "worker did not restart"
+# standalone mode does not keep connectors made over REST: make them again
+curl -s -o /dev/null -X POST "${acme[@]}" -H 'Content-Type: application/json' \
+  --data "{\"name\":\"del\",\"config\":$del_config}" "$base/tenants/acme/connectors"
+curl -s -o /dev/null -X POST "${acme[@]}" -H 'Content-Type: application/json' --data "{\"name\":\"csv\",\"initial_state\":\"PAUSED\",\"config\":{
+  \"connector.class\":\"SpoolDirCsvSource\",\"topic\":\"$topic\",\"input.path\":\"in\",\"finished.path\":\"finished\",\"error.path\":\"error\",
+  \"input.file.pattern\":\".*\\\\.csv\",\"csv.first.row.as.header\":\"true\",\"value.schema\":\"$schema\"}}" \
+  "$base/tenants/acme/connectors"
+after=$(curl -s "${acme[@]}" "$files" | jq -c 'map({name, state, rows_done, sha256}) | sort_by(.name)')
+is "$after" "$before" "after a restart every file of the connector has the same status"
+like "$after" '"name":"a.csv","state":"FINISHED","rows_done":3,"sha256":"[0-9a-f]{64}"' "a.csv among them, FINISHED with its sha256"
+is "$(dstate "${dids[3]}")" FINISHED "and the deleted file is still FINISHED"
 finish

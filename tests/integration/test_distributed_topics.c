@@ -1,5 +1,6 @@
 /*
- * Distributed mode's internal topics: created compacted when missing, and
+ * Distributed mode's internal topics (the file status topic too): created
+ * compacted when missing, and
  * an existing config topic that is not one compacted partition refuses
  * start with a message saying why.
  */
@@ -46,7 +47,7 @@ static trib_props *worker_props(const char *group, const char *config_topic) {
 
 int main(void) {
     bootstrap = tap_require_env("KAFKA_BOOTSTRAP");
-    plan(7);
+    plan(9);
     char group[64];
     snprintf(group, sizeof group, "tt-%d-%ld", getpid(), (long)time(NULL));
     rd_kafka_t *rk = admin();
@@ -86,6 +87,15 @@ int main(void) {
     is_int(parts, 1, "the created config topic has one partition");
     is_str(policy, "compact", "the created config topic is compacted");
     free(policy);
+    /* the file status topic: by default <status topic>-files, as the status topic */
+    char *files = trib_xasprintf("%s-status-files", group);
+    parts = 0;
+    policy = NULL;
+    trib_kafka_describe_topic(rk, files, &parts, &policy, 15000, &err);
+    is_int(parts, 5, "the file status topic is created with the status topic's partitions");
+    is_str(policy, "compact", "and compacted");
+    free(policy);
+    free(files);
     trib_worker_destroy(w);
     trib_props_destroy(p);
 

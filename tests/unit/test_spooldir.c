@@ -4,7 +4,8 @@
  * it commits the offsets of the records it "delivered" and calls
  * commit()). CSV edge cases, typing, resume after a crash at a committed
  * offset, cleanup only after commit, reused names, bad rows under both
- * error tolerances, several tasks on one directory, and every config key.
+ * error tolerances, several tasks on one directory, every config key, and
+ * the file status the task writes (worker/file_status.h).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -16,10 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/time.h"
 #include "common/util.h"
 #include "proto/values.h"
 #include "tests/tap.h"
 #include "worker/connector.h"
+#include "worker/file_status.h"
 #include "worker/task_context.h"
 
 static char root[64], in_dir[128], fin_dir[128], err_dir[128];
@@ -657,6 +660,25 @@ static void test_selection(void) {
     trib_record_batch_free(&out);
     stop(&t);
 
+    /* input.file.pattern is a Java regex, as in spooldir */
+    reset_dirs();
+    WRITE(in_dir, "data-07.csv", "id,name,speed,day\n7,a,1,2024-01-01\n");
+    WRITE(in_dir, "data-7.csv", "id,name,speed,day\n8,a,1,2024-01-01\n");
+    WRITE(in_dir, "data-07.csv.bak", "id,name,speed,day\n9,a,1,2024-01-01\n");
+    WRITE(in_dir, "v1.0+final.csv", "id,name,speed,day\n10,a,1,2024-01-01\n");
+    p = base_props();
+    trib_props_set(p, "input.file.pattern", "^data-\\d{2}\\.csv$|\\Qv1.0+\\E\\w+\\.csv");
+    start(&t, store, p, 0, 1, &err);
+    trib_record_batch_init(&out);
+    drain(&t, store, &out, 6);
+    int64_t got = 0;
+    for (size_t i = 0; i < out.n; i++) got += field(out.items[i], "id")->u.i;
+    ok(out.n == 2 && got == 17,
+       "input.file.pattern is a Java regex matched against the whole name (^ $ \\d {n} \\Q..\\E \\w)");
+    ok(exists(in_dir, "data-7.csv") && exists(in_dir, "data-07.csv.bak"), "names it does not match are left alone");
+    trib_record_batch_free(&out);
+    stop(&t);
+
     reset_dirs();
     WRITE(in_dir, "young.csv", "id,name,speed,day\n1,a,1,2024-01-01\n");
     p = base_props();
@@ -705,7 +727,9 @@ static void test_config(void) {
         {"cleanup.policy", "SHRED", "cleanup.policy"},
         {"finished.path", "", "finished.path"},
         {"input.file.pattern", "([", "input.file.pattern"},
+        {"input.file.pattern", "(?<!tmp)\\.csv", "lookbehind"},
         {"csv.escape.char", "92", "csv.escape.char"},
+        {"csv.escape.char", "92", "backslash escape is refused"},
         {"csv.file.charset", "ISO-8859-1", "UTF-8"},
         {"csv.separator.char", "10", "csv.separator.char"},
         {"csv.null.field.indicator", "SOMETIMES", "csv.null.field.indicator"},
@@ -945,6 +969,104 @@ static void test_garbage(void) {
     }
 }
 
+/* The record of file `name` in the status store, or NULL (a copy). */
+static json_t *status_of(trib_file_status *fs, const char *name) {
+    json_t *list = trib_file_status_list(fs, "spool"), *found = NULL, *r;
+    size_t i;
+    json_array_foreach(list, i, r)
+        if (!found && !strcmp(json_string_value(json_object_get(r, "name")), name)) found = json_incref(r);
+    json_decref(list);
+    return found;
+}
+
+static const char *state_of(trib_file_status *fs, const char *name, char *buf, size_t cap) {
+    json_t *r = status_of(fs, name);
+    snprintf(buf, cap, "%s", r ? json_string_value(json_object_get(r, "state")) : "(none)");
+    json_decref(r);
+    return buf;
+}
+
+static int64_t num_of(trib_file_status *fs, const char *name, const char *key) {
+    json_t *r = status_of(fs, name);
+    int64_t v = r ? json_integer_value(json_object_get(r, key)) : -1;
+    json_decref(r);
+    return v;
+}
+
+/* The task writes each file's status as the file moves. */
+static void test_file_status(void) {
+    cur_plugin = "SpoolDirCsvSource";
+    reset_dirs();
+    char spath[300], buf[64];
+    snprintf(spath, sizeof spath, "%s/files.json", root);
+    trib_error err;
+    trib_file_status *fs = trib_file_status_open_file(spath, "w", 100, &err);
+    trib_offset_store *store = trib_offset_store_memory_new();
+    WRITE(in_dir, "a.csv", "id,name,speed,day\n1,a,1,2024-01-01\n2,b,fast,2024-01-01\n3,c,3,2024-01-01\n"
+                           "4,d,4,2024-01-01\n5,e,5,2024-01-01\n6,f,6,2024-01-01\n");
+    WRITE(in_dir, "b.csv", "id,name,speed,day\n4,a,1,2024-01-01\n");
+    trib_props *p = base_props();
+    trib_props_set(p, "batch.size", "1");
+    task t;
+    start(&t, store, p, 0, 1, &err);
+    t.rep.tolerate = true;
+    trib_source_task_context_set_file_status(t.tctx, fs);
+    trib_record_batch b;
+    trib_record_batch_init(&b);
+    poll1(&t, &b, &err);
+    is_str(state_of(fs, "a.csv", buf, sizeof buf), "PROCESSING", "the file being read is PROCESSING");
+    is_str(state_of(fs, "b.csv", buf, sizeof buf), "QUEUED", "a ready file waiting behind it is QUEUED");
+    poll1(&t, &b, &err);
+    is_int(num_of(fs, "a.csv", "rows"), 0, "progress is written at most once a second");
+    trib_sleep_ms(1100);
+    poll1(&t, &b, &err);
+    ok(num_of(fs, "a.csv", "rows") >= 1 && num_of(fs, "a.csv", "bytes_done") > 0,
+       "a second later the progress has rows and bytes");
+    commit_from(&t, store, &b, 0);
+    trib_record_batch_free(&b);
+    trib_record_batch out;
+    trib_record_batch_init(&out);
+    drain(&t, store, &out, 10);
+    trib_record_batch_free(&out);
+    json_t *a = status_of(fs, "a.csv");
+    is_str(json_string_value(json_object_get(a, "state")), "FINISHED", "once its eof offset is committed it is FINISHED");
+    ok(json_integer_value(json_object_get(a, "rows")) == 5 && json_integer_value(json_object_get(a, "rejected")) == 1,
+       "with its rows and rejected rows");
+    is_int(json_integer_value(json_object_get(json_array_get(json_object_get(a, "errors"), 0), "line")), 3,
+           "and the rejected row's line");
+    ok(json_integer_value(json_object_get(a, "finished_at")) >= json_integer_value(json_object_get(a, "started")) &&
+           json_integer_value(json_object_get(a, "started")) > 0,
+       "and its start and finish times");
+    json_decref(a);
+    is_str(state_of(fs, "b.csv", buf, sizeof buf), "FINISHED", "the queued file follows");
+    ok(!exists(in_dir, "a.csv") && exists(fin_dir, "a.csv"), "the files are cleaned up as before");
+    stop(&t);
+
+    /* errors.tolerance=none, halt.on.error=false: FAILED with the reason */
+    WRITE(in_dir, "c.csv", "id,name,speed,day\n1,a,1,2024-01-01\n2,b,slow,2024-01-01\n");
+    p = base_props();
+    trib_props_set(p, "halt.on.error", "false");
+    start(&t, store, p, 0, 1, &err);
+    trib_source_task_context_set_file_status(t.tctx, fs);
+    trib_record_batch_init(&out);
+    drain(&t, store, &out, 3);
+    trib_record_batch_free(&out);
+    json_t *c = status_of(fs, "c.csv");
+    is_str(json_string_value(json_object_get(c, "state")), "FAILED", "a file that goes to error.path is FAILED");
+    like(json_string_value(json_object_get(c, "reason")), "line 3", "with the reason naming the line");
+    is_int(json_integer_value(json_object_get(json_array_get(json_object_get(c, "errors"), 0), "column")), 3,
+           "and the failing row's column in its errors");
+    json_decref(c);
+    stop(&t);
+    trib_file_status_destroy(fs);
+
+    fs = trib_file_status_open_file(spath, "w", 100, &err);
+    is_str(state_of(fs, "a.csv", buf, sizeof buf), "FINISHED", "the statuses are in the store, not the directories");
+    trib_file_status_destroy(fs);
+    unlink(spath);
+    trib_offset_store_destroy(store);
+}
+
 int main(void) {
     snprintf(root, sizeof root, "/tmp/trib-spool-XXXXXX");
     if (!mkdtemp(root)) BAIL_OUT("mkdtemp");
@@ -965,6 +1087,7 @@ int main(void) {
     test_json();
     test_schemaless_and_lines();
     test_garbage();
+    test_file_status();
     clean_dir(root);
     rmdir(root);
     (void)plan;   /* the plan is printed at the end */

@@ -48,6 +48,18 @@ int main(void) {
     ok(trib_tenant_reserved_check_topic("topic", "trib-status", &e) < 0, "the worker's status topic is reserved");
     ok(trib_tenant_reserved_check_topic("topic", "cluster-a-coord", &e) < 0, "the coordination topic is reserved");
     ok(trib_tenant_reserved_check_topic("topic", "acme.orders", &e) == 0, "an ordinary topic passes");
+    ok(trib_tenant_reserved_check_topic("topic", "trib-status-files", &e) < 0,
+       "the file status topic's default name (<status topic>-files) is reserved");
+
+    wp = trib_props_new();
+    trib_props_set(wp, "status.storage.topic", "trib-status");
+    trib_props_set(wp, "file.status.storage.topic", "files-of-trib");
+    trib_tenant_reserved_install(wp);
+    trib_props_destroy(wp);
+    ok(prefix_refused("files-"), "a prefix covering a configured file.status.storage.topic is refused");
+    ok(trib_tenant_reserved_check_topic("topic", "files-of-trib", &e) < 0, "and that topic is reserved");
+    ok(trib_tenant_reserved_check_topic("topic", "trib-status-files", &e) == 0,
+       "the default name is not reserved once another is configured");
 
     trib_tenants *r = trib_tenants_new(trib_tenant_store_memory_new(), secret, sizeof secret, &e);
     trib_tenant *t = trib_tenants_create(r, "cee", "c", NULL, &e);
