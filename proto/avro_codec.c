@@ -123,12 +123,15 @@ typedef struct alloc_track {
     size_t nlog, logcap;
     size_t alloc_limit;    /* see DECODE_ALLOC_FLOOR; SIZE_MAX outside decodes */
     bool active;
+    bool arena_on;         /* a plan decode: small blocks come from the arena */
+    uint32_t arena_used;   /* bytes of the arena handed out during this decode */
+    char *arena;           /* ARENA_SIZE bytes, allocated on first use */
 } alloc_track;
 /* One thread-local struct, reached once per call through a pointer. In a
  * plugin module a _Thread_local access is a __tls_get_addr call (the
  * general-dynamic model), once per Avro allocation: ~3% of a sink task's
  * CPU. The initial-exec model makes it a load from the thread pointer; the
- * module then takes these 64 bytes from the static TLS space glibc keeps
+ * module then takes these 72 bytes from the static TLS space glibc keeps
  * for modules loaded with dlopen (512 bytes by default). */
 static _Thread_local alloc_track tl_track __attribute__((tls_model("initial-exec"))) = {.alloc_limit = SIZE_MAX};
 static pthread_key_t g_track_key;   /* frees a thread's tables when it exits */
@@ -137,6 +140,8 @@ static void track_free_tables(void *tr) {
     alloc_track *t = tr;
     free(t->slots);
     free(t->log);
+    free(t->arena);
+    t->arena = NULL;
     t->slots = t->log = NULL;
     t->cap = t->n = t->nlog = t->logcap = 0;
 }
@@ -217,16 +222,58 @@ static void track_clear(alloc_track *tr, bool free_blocks) {
     tr->nlog = 0;
 }
 
+/*
+ * The decoding plan's arena. In a plan decode, every block avro-c allocates
+ * is a buffer it reads a string, bytes, fixed value or map key into and
+ * that the consumer copies from during the callback (avro/consumer.h: the
+ * pointer is valid only then); nothing avro-c allocates there outlives the
+ * call. So those blocks come from one per-thread buffer handed out in
+ * order and reset when the decode ends: no malloc, free or tracking per
+ * field, and avro_consume_binary's lost buffers (see "decoding plan") go
+ * with the reset. A block that does not fit takes the tracked malloc path.
+ */
+#define ARENA_SIZE ((uint32_t)64 << 10)
+#define ARENA_ALIGN 16u
+
+static bool in_arena(const alloc_track *tr, const void *p) {
+    return tr->arena && (const char *)p >= tr->arena && (const char *)p < tr->arena + ARENA_SIZE;
+}
+
+/* NULL when the arena cannot hold n more bytes. */
+static void *arena_alloc(alloc_track *tr, size_t n) {
+    if (!tr->arena) {
+        if (!(tr->arena = malloc(ARENA_SIZE))) return NULL;
+        pthread_setspecific(g_track_key, tr);   /* freed with the thread */
+    }
+    size_t at = ((size_t)tr->arena_used + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (n > ARENA_SIZE || at > ARENA_SIZE - n) return NULL;
+    tr->arena_used = (uint32_t)(at + n);
+    return tr->arena + at;
+}
+
+static void *tracked_realloc(alloc_track *tr, void *ptr, size_t nsize);
+
 static void *bounded_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     (void)ud;
-    (void)osize;
     alloc_track *tr = &tl_track;
+    if (tr->arena_on && (!ptr || in_arena(tr, ptr))) {
+        if (nsize == 0) return NULL;   /* an arena block: reclaimed by the reset */
+        if (nsize > tr->alloc_limit) return NULL;
+        void *np = arena_alloc(tr, nsize);
+        if (!np) np = tracked_realloc(tr, NULL, nsize);
+        if (np && ptr) memcpy(np, ptr, osize < nsize ? osize : nsize);
+        return np;
+    }
     if (nsize == 0) {
         if (ptr && tr->active) track_remove(tr, ptr);
         free(ptr);
         return NULL;
     }
     if (nsize > tr->alloc_limit) return NULL;
+    return tracked_realloc(tr, ptr, nsize);
+}
+
+static void *tracked_realloc(alloc_track *tr, void *ptr, size_t nsize) {
     if (ptr && tr->active) track_remove(tr, ptr);
     uintptr_t old = (uintptr_t)ptr;
     void *np = realloc(ptr, nsize);
@@ -776,8 +823,9 @@ static void view_init(node *n) {
  *
  * avro_consume_binary never frees the buffers avro-c reads strings, bytes
  * and fixed values into (it documents them as valid only during the
- * callback); allocations stay tracked while it runs and whatever is left
- * when it returns is freed, as for the generic path.
+ * callback): they come from the per-thread arena (see ARENA_SIZE), reset
+ * by the next decode; a buffer too large for it is tracked and freed when
+ * the call ends, as on the generic path.
  */
 
 static const node *pnode(avro_consumer_t *c) { return ((plan_consumer *)c)->n; }
@@ -1601,14 +1649,19 @@ int trib_avro_codec_decode_plan(trib_avro_codec *c, const void *data, size_t len
     *out = NULL;
     alloc_track *tr = &tl_track;
     tr->active = true;
+    tr->arena_on = true;
+    tr->arena_used = 0;
     tr->alloc_limit = decode_alloc_limit(len);
     c->ps.items_left = len + PLAN_ITEMS_SLACK;
     trib_value *v = NULL;
     avro_reader_memory_set_source(c->reader, data ? data : "", (int64_t)len);
     int rc = avro_consume_binary(c->reader, plan_of(c->root), &v);
     tr->alloc_limit = SIZE_MAX;
+    tr->arena_on = false;
     tr->active = false;
-    track_clear(tr, true);   /* the string, bytes and fixed buffers avro-c left behind */
+    /* The arena is reset by the next plan decode; blocks that did not fit
+     * in it and that avro-c left behind are freed here. */
+    track_clear(tr, true);
     if (rc != 0) {
         trib_value_destroy(v);
         return trib_error_set(err, TRIB_ERR_INVALID, "avro: the decoding plan rejected the data");
