@@ -1,7 +1,10 @@
 /*
- * avro_codec.c: compiled Connect <-> Avro bindings over avro-c's generic
- * value interface (see avro_codec.h). avro-c does the binary encoding; this
- * file only moves data between trib_value trees and avro_value_t trees.
+ * avro_codec.c: compiled Connect <-> Avro bindings over avro-c's value and
+ * consumer interfaces (see avro_codec.h). avro-c does the binary encoding
+ * and decoding; this file only moves data between trib_value trees and
+ * avro-c: its value interface over Connect values (encoding in place), its
+ * streaming decoder's callbacks into Connect values (the decoding plan),
+ * and generic avro_value_t trees (the reference path, and error messages).
  */
 #include "proto/avro_codec.h"
 
@@ -19,6 +22,20 @@ typedef enum kind {
 } kind;
 
 typedef struct node node;
+
+/* Per-decode state of the decoding plan (see "decoding plan" below). */
+typedef struct plan_state {
+    size_t items_left;         /* array and map items this decode may still create */
+} plan_state;
+
+/* avro-c's consumer interface bound to a node, for decoding in place:
+ * avro-c hands the consumer back to every callback, so the node is found
+ * from it. */
+typedef struct plan_consumer {
+    avro_consumer_t base;      /* first: avro-c sees only this */
+    const node *n;
+    plan_state *ps;
+} plan_consumer;
 
 /* avro-c's value interface over a trib_value, for encoding in place (see
  * "encoding in place" below): avro-c hands the interface back to every
@@ -47,6 +64,11 @@ struct node {
     avro_type_t atype;         /* the Avro type of a value of this node (encoding in place) */
     view_iface plain;          /* the value as its own Avro type */
     view_iface uni;            /* in_union: the value as the union around it */
+    avro_schema_t uas;         /* in_union: the union schema around as (borrowed) */
+    plan_consumer pplain;      /* decoding plan: the value as its own Avro type */
+    plan_consumer puni;        /* in_union: the value as the union around it */
+    plan_consumer pnull;       /* unions with a null branch: that branch */
+    plan_consumer pentry;      /* K_ENTRIES: one {key, value} record */
 };
 
 struct trib_avro_codec {
@@ -68,6 +90,7 @@ struct trib_avro_codec {
     bool view;                 /* encode in place through the nodes' view_ifaces */
     bool have_dec_value;       /* reused like enc_value when reuse_enc */
     avro_value_t dec_value;
+    plan_state ps;             /* the decoding plan's state (see plan_init) */
 };
 
 /*
@@ -100,12 +123,15 @@ typedef struct alloc_track {
     size_t nlog, logcap;
     size_t alloc_limit;    /* see DECODE_ALLOC_FLOOR; SIZE_MAX outside decodes */
     bool active;
+    bool arena_on;         /* a plan decode: small blocks come from the arena */
+    uint32_t arena_used;   /* bytes of the arena handed out during this decode */
+    char *arena;           /* ARENA_SIZE bytes, allocated on first use */
 } alloc_track;
 /* One thread-local struct, reached once per call through a pointer. In a
  * plugin module a _Thread_local access is a __tls_get_addr call (the
  * general-dynamic model), once per Avro allocation: ~3% of a sink task's
  * CPU. The initial-exec model makes it a load from the thread pointer; the
- * module then takes these 64 bytes from the static TLS space glibc keeps
+ * module then takes these 72 bytes from the static TLS space glibc keeps
  * for modules loaded with dlopen (512 bytes by default). */
 static _Thread_local alloc_track tl_track __attribute__((tls_model("initial-exec"))) = {.alloc_limit = SIZE_MAX};
 static pthread_key_t g_track_key;   /* frees a thread's tables when it exits */
@@ -114,6 +140,8 @@ static void track_free_tables(void *tr) {
     alloc_track *t = tr;
     free(t->slots);
     free(t->log);
+    free(t->arena);
+    t->arena = NULL;
     t->slots = t->log = NULL;
     t->cap = t->n = t->nlog = t->logcap = 0;
 }
@@ -194,16 +222,58 @@ static void track_clear(alloc_track *tr, bool free_blocks) {
     tr->nlog = 0;
 }
 
+/*
+ * The decoding plan's arena. In a plan decode, every block avro-c allocates
+ * is a buffer it reads a string, bytes, fixed value or map key into and
+ * that the consumer copies from during the callback (avro/consumer.h: the
+ * pointer is valid only then); nothing avro-c allocates there outlives the
+ * call. So those blocks come from one per-thread buffer handed out in
+ * order and reset when the decode ends: no malloc, free or tracking per
+ * field, and avro_consume_binary's lost buffers (see "decoding plan") go
+ * with the reset. A block that does not fit takes the tracked malloc path.
+ */
+#define ARENA_SIZE ((uint32_t)64 << 10)
+#define ARENA_ALIGN 16u
+
+static bool in_arena(const alloc_track *tr, const void *p) {
+    return tr->arena && (const char *)p >= tr->arena && (const char *)p < tr->arena + ARENA_SIZE;
+}
+
+/* NULL when the arena cannot hold n more bytes. */
+static void *arena_alloc(alloc_track *tr, size_t n) {
+    if (!tr->arena) {
+        if (!(tr->arena = malloc(ARENA_SIZE))) return NULL;
+        pthread_setspecific(g_track_key, tr);   /* freed with the thread */
+    }
+    size_t at = ((size_t)tr->arena_used + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (n > ARENA_SIZE || at > ARENA_SIZE - n) return NULL;
+    tr->arena_used = (uint32_t)(at + n);
+    return tr->arena + at;
+}
+
+static void *tracked_realloc(alloc_track *tr, void *ptr, size_t nsize);
+
 static void *bounded_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     (void)ud;
-    (void)osize;
     alloc_track *tr = &tl_track;
+    if (tr->arena_on && (!ptr || in_arena(tr, ptr))) {
+        if (nsize == 0) return NULL;   /* an arena block: reclaimed by the reset */
+        if (nsize > tr->alloc_limit) return NULL;
+        void *np = arena_alloc(tr, nsize);
+        if (!np) np = tracked_realloc(tr, NULL, nsize);
+        if (np && ptr) memcpy(np, ptr, osize < nsize ? osize : nsize);
+        return np;
+    }
     if (nsize == 0) {
         if (ptr && tr->active) track_remove(tr, ptr);
         free(ptr);
         return NULL;
     }
     if (nsize > tr->alloc_limit) return NULL;
+    return tracked_realloc(tr, ptr, nsize);
+}
+
+static void *tracked_realloc(alloc_track *tr, void *ptr, size_t nsize) {
     if (ptr && tr->active) track_remove(tr, ptr);
     uintptr_t old = (uintptr_t)ptr;
     void *np = realloc(ptr, nsize);
@@ -458,6 +528,7 @@ static node *bind(const trib_schema *cs, avro_schema_t as, bool scrub, trib_erro
     node *n = bind_plain(cs, unlink_schema(avro_schema_union_branch(as, branch)), scrub, err);
     if (!n) return NULL;
     n->in_union = true;
+    n->uas = as;
     n->null_branch = null_branch;
     n->branch = branch;
     return n;
@@ -727,6 +798,340 @@ static void view_init(node *n) {
     for (size_t i = 0; i < n->nfields; i++) view_init(n->fields[i]);
 }
 
+/* ---- decoding plan ------------------------------------------------------------------- */
+
+/*
+ * Decoding through a generic avro-c value builds the record twice: avro-c
+ * reads the binary into its generic value (allocating, and tracked by
+ * bounded_alloc), then dec copies that into a trib_value tree. The plan
+ * skips the generic value: avro_consume_binary (avro-c's own streaming
+ * binary decoder, avro/consumer.h) walks the datum with the writer's
+ * schema and calls the consumer bound to each node, which creates the
+ * trib_value straight into its slot in the tree being built. avro-c still
+ * does all of the binary decoding; the consumers only store what it read.
+ *
+ * user_data is always the slot (trib_value **) the value goes to, except
+ * for a K_ENTRIES entry record, whose user_data is the map being filled.
+ * A value is put into the tree the moment it is created, so whatever a
+ * failure leaves behind is freed with the root.
+ *
+ * The consumers check what dec checks (ranges, enum symbols, union
+ * branches) and answer EINVAL; the codec then decodes the datum again
+ * through the generic value, which names the field and the problem (or,
+ * should the two ever disagree, produces the value): the plan is a fast
+ * path that never decides the outcome alone.
+ *
+ * avro_consume_binary never frees the buffers avro-c reads strings, bytes
+ * and fixed values into (it documents them as valid only during the
+ * callback): they come from the per-thread arena (see ARENA_SIZE), reset
+ * by the next decode; a buffer too large for it is tracked and freed when
+ * the call ends, as on the generic path.
+ */
+
+static const node *pnode(avro_consumer_t *c) { return ((plan_consumer *)c)->n; }
+
+/* avro-c takes consumers as non-const but never changes them. */
+static avro_consumer_t *pbase(const plan_consumer *pc) { return (avro_consumer_t *)&pc->base; }
+
+static avro_consumer_t *plan_of(const node *n) { return pbase(n->in_union ? &n->puni : &n->pplain); }
+
+static void plan_put(void *ud, trib_value *v) {
+    trib_value **slot = ud;
+    trib_value_destroy(*slot);   /* never set twice by avro-c; kept leak-free regardless */
+    *slot = v;
+}
+
+static int plan_int(avro_consumer_t *c, int32_t x, void *ud) {
+    const node *n = pnode(c);
+    if ((n->cs->type == TRIB_INT8 && (x < INT8_MIN || x > INT8_MAX)) ||
+        (n->cs->type == TRIB_INT16 && (x < INT16_MIN || x > INT16_MAX)))
+        return EINVAL;
+    plan_put(ud, trib_value_int(n->cs->type, x));
+    return 0;
+}
+
+static int plan_long(avro_consumer_t *c, int64_t x, void *ud) {
+    (void)c;
+    plan_put(ud, trib_value_int(TRIB_INT64, x));
+    return 0;
+}
+
+static int plan_float(avro_consumer_t *c, float x, void *ud) {
+    (void)c;
+    plan_put(ud, trib_value_float(TRIB_FLOAT32, x));
+    return 0;
+}
+
+static int plan_double(avro_consumer_t *c, double x, void *ud) {
+    (void)c;
+    plan_put(ud, trib_value_float(TRIB_FLOAT64, x));
+    return 0;
+}
+
+static int plan_boolean(avro_consumer_t *c, int x, void *ud) {
+    (void)c;
+    plan_put(ud, trib_value_bool(x != 0));
+    return 0;
+}
+
+/* avro-c's string length counts the terminating NUL, as in dec_plain. */
+static int plan_string(avro_consumer_t *c, const void *s, size_t len, void *ud) {
+    (void)c;
+    plan_put(ud, trib_value_string_n(s, len ? len - 1 : 0));
+    return 0;
+}
+
+static int plan_bytes(avro_consumer_t *c, const void *b, size_t len, void *ud) {
+    (void)c;
+    plan_put(ud, trib_value_bytes(b, len));
+    return 0;
+}
+
+static int plan_enum(avro_consumer_t *c, int x, void *ud) {
+    const node *n = pnode(c);
+    if (x < 0 || x >= n->nsymbols) return EINVAL;
+    plan_put(ud, trib_value_string(avro_schema_enum_get(n->as, x)));
+    return 0;
+}
+
+static int plan_record_start(avro_consumer_t *c, void *ud) {
+    plan_put(ud, trib_value_struct_new((trib_schema *)pnode(c)->cs));
+    return 0;
+}
+
+static int plan_record_field(avro_consumer_t *c, unsigned int index, avro_consumer_t **fc, void **fud,
+                             void *ud) {
+    const node *n = pnode(c);
+    trib_value *st = *(trib_value **)ud;
+    if (index >= n->nfields) return EINVAL;
+    int ci = n->cidx[index];
+    *fc = plan_of(n->fields[ci]);
+    *fud = &st->u.st.fields[ci];
+    return 0;
+}
+
+static bool plan_is_null_branch(const node *n, unsigned int d) {
+    return n->null_branch >= 0 && d == (unsigned int)n->null_branch;
+}
+
+/* An optional value: the null branch leaves the slot NULL. */
+static int plan_union_branch(avro_consumer_t *c, unsigned int d, avro_consumer_t **bc, void **bud, void *ud) {
+    const node *n = pnode(c);
+    *bud = ud;
+    if (plan_is_null_branch(n, d)) {
+        *bc = pbase(&n->pnull);
+        return 0;
+    }
+    if (d != (unsigned int)n->branch) return EINVAL;
+    *bc = pbase(&n->pplain);
+    return 0;
+}
+
+/* A Connect struct standing for an Avro union: the member of branch d is set. */
+static int plan_ustruct_branch(avro_consumer_t *c, unsigned int d, avro_consumer_t **bc, void **bud, void *ud) {
+    const node *n = pnode(c);
+    if (plan_is_null_branch(n, d)) {
+        *bc = pbase(&n->pnull);
+        *bud = ud;
+        return 0;
+    }
+    for (size_t i = 0; i < n->nfields; i++) {
+        if ((unsigned int)n->idx[i] != d) continue;
+        trib_value *st = trib_value_struct_new((trib_schema *)n->cs);
+        plan_put(ud, st);
+        *bc = pbase(&n->fields[i]->pplain);
+        *bud = &st->u.st.fields[i];
+        return 0;
+    }
+    return EINVAL;
+}
+
+/* Every item costs a value even when it takes no input bytes (an empty
+ * record), so a hostile count is bounded by the input's size; a datum
+ * beyond the bound falls back to the generic path, bounded by memory. */
+static int plan_take_item(avro_consumer_t *c) {
+    plan_state *ps = ((plan_consumer *)c)->ps;
+    if (!ps->items_left) return EINVAL;
+    ps->items_left--;
+    return 0;
+}
+
+static int plan_array_block(avro_consumer_t *c, int first, unsigned int count, void *ud) {
+    (void)count;   /* not trusted for sizing: items are appended as they come */
+    if (first) plan_put(ud, pnode(c)->k == K_ENTRIES ? trib_value_map_new() : trib_value_array_new());
+    return 0;
+}
+
+static int plan_array_element(avro_consumer_t *c, unsigned int index, avro_consumer_t **ec, void **eud,
+                              void *ud) {
+    (void)index;
+    const node *n = pnode(c);
+    trib_value *a = *(trib_value **)ud;
+    if (plan_take_item(c) != 0) return EINVAL;
+    if (n->k == K_ENTRIES) {
+        *ec = pbase(&n->pentry);
+        *eud = a;
+        return 0;
+    }
+    trib_value_array_append_take(a, NULL);
+    *ec = plan_of(n->child);
+    *eud = &a->u.arr.items[a->u.arr.n - 1];
+    return 0;
+}
+
+static int plan_entry_start(avro_consumer_t *c, void *ud) {
+    (void)c;
+    trib_value_map_put_take(ud, NULL, NULL);
+    return 0;
+}
+
+static int plan_entry_field(avro_consumer_t *c, unsigned int index, avro_consumer_t **fc, void **fud,
+                            void *ud) {
+    const node *n = pnode(c);
+    trib_value *m = ud;
+    size_t last = m->u.map.n - 1;
+    if (index == (unsigned int)n->key_idx) {
+        *fc = plan_of(n->key);
+        *fud = &m->u.map.keys[last];
+    } else if (index == (unsigned int)n->val_idx) {
+        *fc = plan_of(n->child);
+        *fud = &m->u.map.vals[last];
+    } else {
+        return EINVAL;
+    }
+    return 0;
+}
+
+static int cmp_key_pos(const void *a, const void *b, void *keys) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    trib_value **k = keys;
+    int r = strcmp(k[x]->u.str.data, k[y]->u.str.data);
+    return r ? r : (x > y) - (x < y);
+}
+
+/*
+ * A string-keyed Avro map that repeats a key: avro-c's generic map keeps
+ * the key once, at its first position, with the last value read for it,
+ * and so does Java's. The plan appends entries as read, then merges the
+ * same way when the map ends: a sort of the positions by (key, position)
+ * finds the repeats in O(n log n) however hostile the map.
+ */
+static void plan_merge_keys(trib_value *m) {
+    size_t n = m->u.map.n;
+    if (n < 2) return;
+    size_t *pos = trib_xcalloc(n, sizeof *pos);
+    for (size_t i = 0; i < n; i++) pos[i] = i;
+    qsort_r(pos, n, sizeof *pos, cmp_key_pos, m->u.map.keys);
+    bool any = false;
+    for (size_t i = 0; i + 1 < n;) {
+        size_t j = i;
+        while (j + 1 < n && strcmp(m->u.map.keys[pos[i]]->u.str.data, m->u.map.keys[pos[j + 1]]->u.str.data) == 0) j++;
+        if (j > i) {
+            /* pos[i] is the first position, pos[j] holds the last value. */
+            any = true;
+            trib_value_destroy(m->u.map.vals[pos[i]]);
+            m->u.map.vals[pos[i]] = m->u.map.vals[pos[j]];
+            m->u.map.vals[pos[j]] = NULL;
+            for (size_t k = i + 1; k <= j; k++) {
+                trib_value_destroy(m->u.map.keys[pos[k]]);
+                trib_value_destroy(m->u.map.vals[pos[k]]);
+                m->u.map.keys[pos[k]] = NULL;   /* dropped below */
+            }
+        }
+        i = j + 1;
+    }
+    free(pos);
+    if (!any) return;
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!m->u.map.keys[i]) continue;
+        m->u.map.keys[w] = m->u.map.keys[i];
+        m->u.map.vals[w] = m->u.map.vals[i];
+        w++;
+    }
+    m->u.map.n = w;
+}
+
+static int plan_map_block(avro_consumer_t *c, int first, unsigned int count, void *ud) {
+    (void)c;
+    if (first) plan_put(ud, trib_value_map_new());
+    if (count == 0) plan_merge_keys(*(trib_value **)ud);   /* the end of the map */
+    return 0;
+}
+
+static int plan_map_element(avro_consumer_t *c, unsigned int index, const char *key, avro_consumer_t **ec,
+                            void **eud, void *ud) {
+    (void)index;
+    trib_value *m = *(trib_value **)ud;
+    if (plan_take_item(c) != 0) return EINVAL;
+    trib_value_map_put_take(m, trib_value_string(key ? key : ""), NULL);
+    *ec = plan_of(pnode(c)->child);
+    *eud = &m->u.map.vals[m->u.map.n - 1];
+    return 0;
+}
+
+static void plan_consumer_init(plan_consumer *pc, const node *n, plan_state *ps, avro_schema_t schema) {
+    memset(pc, 0, sizeof *pc);
+    pc->base.schema = schema;
+    pc->n = n;
+    pc->ps = ps;
+}
+
+/* Binds the plan consumers of a bound tree to the codec's plan state. */
+static void plan_init(node *n, plan_state *ps) {
+    if (!n) return;
+    avro_consumer_t *p = pbase(&n->pplain);
+    plan_consumer_init(&n->pplain, n, ps, n->as);
+    switch (n->k) {
+    case K_INT: p->int_value = plan_int; break;
+    case K_LONG: p->long_value = plan_long; break;
+    case K_FLOAT: p->float_value = plan_float; break;
+    case K_DOUBLE: p->double_value = plan_double; break;
+    case K_BOOL: p->boolean_value = plan_boolean; break;
+    case K_STRING: p->string_value = plan_string; break;
+    case K_ENUM: p->enum_value = plan_enum; break;
+    case K_BYTES: p->bytes_value = plan_bytes; break;
+    case K_FIXED: p->fixed_value = plan_bytes; break;
+    case K_ARRAY:
+        p->array_start_block = plan_array_block;
+        p->array_element = plan_array_element;
+        break;
+    case K_ENTRIES: {
+        p->array_start_block = plan_array_block;
+        p->array_element = plan_array_element;
+        plan_consumer_init(&n->pentry, n, ps, unlink_schema(avro_schema_array_items(n->as)));
+        n->pentry.base.record_start = plan_entry_start;
+        n->pentry.base.record_field = plan_entry_field;
+        break;
+    }
+    case K_MAP:
+        p->map_start_block = plan_map_block;
+        p->map_element = plan_map_element;
+        break;
+    case K_RECORD:
+        p->record_start = plan_record_start;
+        p->record_field = plan_record_field;
+        if (!n->cidx) {
+            n->cidx = trib_xcalloc(n->nfields ? n->nfields : 1, sizeof *n->cidx);
+            for (size_t i = 0; i < n->nfields; i++) n->cidx[n->idx[i]] = (int)i;
+        }
+        break;
+    case K_UNION_STRUCT:
+        p->union_branch = plan_ustruct_branch;
+        break;
+    }
+    avro_schema_t uas = n->k == K_UNION_STRUCT ? n->as : n->in_union ? n->uas : NULL;
+    if (uas && n->null_branch >= 0)   /* consumed as null: nothing to store */
+        plan_consumer_init(&n->pnull, n, ps, unlink_schema(avro_schema_union_branch(uas, n->null_branch)));
+    if (n->in_union) {
+        plan_consumer_init(&n->puni, n, ps, n->uas);
+        n->puni.base.union_branch = plan_union_branch;
+    }
+    plan_init(n->child, ps);
+    plan_init(n->key, ps);
+    for (size_t i = 0; i < n->nfields; i++) plan_init(n->fields[i], ps);
+}
+
 trib_avro_codec *trib_avro_codec_new(trib_schema *cs, const char *avro_json, bool scrub_names,
                                      trib_error *err) {
     if (!cs) {
@@ -746,6 +1151,7 @@ trib_avro_codec *trib_avro_codec_new(trib_schema *cs, const char *avro_json, boo
     c->reuse_enc = !has_containers(c->root);
     c->view = view_supported(c->root);
     if (c->view) view_init(c->root);
+    plan_init(c->root, &c->ps);
     if (!(c->iface = avro_generic_class_from_schema(c->as))) {
         avro_fail(err, "cannot build a value class for the schema");
         goto fail;
@@ -1177,14 +1583,19 @@ static int dec(const node *n, avro_value_t *src, trib_value **out, trib_error *e
     return dec_plain(n, &br, out, err);
 }
 
-int trib_avro_codec_decode(trib_avro_codec *c, const void *data, size_t len, trib_value **out,
-                           trib_error *err) {
+/* The allocation bound of a decode of len input bytes (see DECODE_ALLOC_FLOOR). */
+static size_t decode_alloc_limit(size_t len) {
+    size_t limit = len > SIZE_MAX / DECODE_ALLOC_FACTOR ? SIZE_MAX : len * DECODE_ALLOC_FACTOR;
+    return limit < DECODE_ALLOC_FLOOR ? DECODE_ALLOC_FLOOR : limit;
+}
+
+int trib_avro_codec_decode_generic(trib_avro_codec *c, const void *data, size_t len, trib_value **out,
+                                   trib_error *err) {
     *out = NULL;
     /* The avro-c value lives only inside this call, with every allocation
      * tracked: avro-c 1.11 loses blocks both on corrupt input and when it
      * tears down values whose arrays it grew (found by fuzzing), and
      * whatever it loses is freed here when the call ends. */
-    size_t limit = len > SIZE_MAX / DECODE_ALLOC_FACTOR ? SIZE_MAX : len * DECODE_ALLOC_FACTOR;
     alloc_track *tr = &tl_track;
     tr->active = true;
     /* A schema without arrays or maps reuses one value (what avro-c loses
@@ -1203,7 +1614,7 @@ int trib_avro_codec_decode(trib_avro_codec *c, const void *data, size_t len, tri
         return trib_error_set(err, TRIB_ERR_NOMEM, "avro: cannot allocate a value");
     }
     avro_reader_memory_set_source(c->reader, data ? data : "", (int64_t)len);
-    tr->alloc_limit = limit < DECODE_ALLOC_FLOOR ? DECODE_ALLOC_FLOOR : limit;
+    tr->alloc_limit = decode_alloc_limit(len);
     int rc = avro_value_read(c->reader, value);
     tr->alloc_limit = SIZE_MAX;
     if (rc != 0) rc = avro_fail(err, "corrupt or truncated Avro data");
@@ -1227,4 +1638,41 @@ int trib_avro_codec_decode(trib_avro_codec *c, const void *data, size_t len, tri
         return -1;
     }
     return 0;
+}
+
+/* Items (array elements, map entries) a plan decode of len bytes may create:
+ * every item of a real schema but an empty record takes at least one byte. */
+#define PLAN_ITEMS_SLACK 1024
+
+int trib_avro_codec_decode_plan(trib_avro_codec *c, const void *data, size_t len, trib_value **out,
+                                trib_error *err) {
+    *out = NULL;
+    alloc_track *tr = &tl_track;
+    tr->active = true;
+    tr->arena_on = true;
+    tr->arena_used = 0;
+    tr->alloc_limit = decode_alloc_limit(len);
+    c->ps.items_left = len + PLAN_ITEMS_SLACK;
+    trib_value *v = NULL;
+    avro_reader_memory_set_source(c->reader, data ? data : "", (int64_t)len);
+    int rc = avro_consume_binary(c->reader, plan_of(c->root), &v);
+    tr->alloc_limit = SIZE_MAX;
+    tr->arena_on = false;
+    tr->active = false;
+    /* The arena is reset by the next plan decode; blocks that did not fit
+     * in it and that avro-c left behind are freed here. */
+    track_clear(tr, true);
+    if (rc != 0) {
+        trib_value_destroy(v);
+        return trib_error_set(err, TRIB_ERR_INVALID, "avro: the decoding plan rejected the data");
+    }
+    *out = v;
+    return 0;
+}
+
+int trib_avro_codec_decode(trib_avro_codec *c, const void *data, size_t len, trib_value **out,
+                           trib_error *err) {
+    if (trib_avro_codec_decode_plan(c, data, len, out, NULL) == 0) return 0;
+    /* Rejected or corrupt: the generic path names the problem. */
+    return trib_avro_codec_decode_generic(c, data, len, out, err);
 }

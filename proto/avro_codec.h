@@ -3,10 +3,12 @@
  * interface (avro-c does all the Avro encoding and decoding).
  *
  * A codec is compiled once per (Connect schema, Avro schema) pair: it binds
- * every Connect field to its Avro record field index or union branch and
- * keeps one reusable avro-c generic value, reader and writer, so encoding or
- * decoding a record costs no schema look-ups and almost no allocation
- * beyond the values themselves. A codec is used by one thread at a time
+ * every Connect field to its Avro record field index or union branch, with
+ * an avro-c value interface per node (encoding reads the Connect value in
+ * place) and an avro-c consumer per node (decoding fills the Connect value
+ * straight from avro-c's streaming decoder), so encoding or decoding a
+ * record costs no schema look-ups and almost no allocation beyond the
+ * values themselves. A codec is used by one thread at a time
  * (converters are per task thread); keep one per schema.
  *
  * The Avro schema is usually the one trib_avro_schema_from_connect made
@@ -50,8 +52,25 @@ int trib_avro_codec_encode_generic(trib_avro_codec *c, const trib_value *v, trib
                                    trib_error *err);
 
 /* Decodes one datum from data[0..len) into a new value (caller owns it;
- * NULL for a null). Truncated or corrupt input is INVALID, never a crash. */
+ * NULL for a null). Truncated or corrupt input is INVALID, never a crash.
+ * Decodes through the codec's plan: avro-c's streaming decoder
+ * (avro_consume_binary) fills the Connect value directly, without an
+ * avro-c generic value in between; data the plan rejects is decoded again
+ * by trib_avro_codec_decode_generic, whose result (or error) is returned. */
 int trib_avro_codec_decode(trib_avro_codec *c, const void *data, size_t len, trib_value **out,
                            trib_error *err);
+
+/* The plan alone, without the generic path behind it: INVALID ("the
+ * decoding plan rejected the data") for anything the plan does not take.
+ * For the tests, which compare it with the generic path. */
+int trib_avro_codec_decode_plan(trib_avro_codec *c, const void *data, size_t len, trib_value **out,
+                                trib_error *err);
+
+/* The same decoding through an avro-c generic value read with
+ * avro_value_read and then copied into Connect values: the reference the
+ * tests compare the plan with, and what names the field of an error. Same
+ * contract. */
+int trib_avro_codec_decode_generic(trib_avro_codec *c, const void *data, size_t len, trib_value **out,
+                                   trib_error *err);
 
 #endif
