@@ -2,7 +2,7 @@
 # bench/run-all.sh: run every benchmark scenario and write BENCHMARKS.md.
 #
 #   bench/run-all.sh [SCENARIO...]      scenarios: startup sink source failover
-#                                       (default: those four), mongo (only when
+#                                       spooldir (default: those five), mongo (only when
 #                                       named: 1M documents into SecantusDB
 #                                       take hours for three systems), shapes
 #                                       (only when named: four record shapes
@@ -40,25 +40,25 @@ SCENARIOS=()
 for a in "$@"; do
     case $a in
         --report-only) report_only=1 ;;
-        startup|sink|source|failover|mongo|shapes|ingest) SCENARIOS+=("$a") ;;
-        *) bench_die "unknown argument '$a' (scenarios: startup sink source failover mongo shapes ingest; or --report-only)" ;;
+        startup|sink|source|failover|spooldir|mongo|shapes|ingest) SCENARIOS+=("$a") ;;
+        *) bench_die "unknown argument '$a' (scenarios: startup sink source failover spooldir mongo shapes ingest; or --report-only)" ;;
     esac
 done
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(startup sink source failover)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(startup sink source failover spooldir)
 
 script_of() {
     case $1 in
         startup) echo startup.sh ;; sink) echo sink_pg.sh ;; source) echo source_datagen.sh ;; failover) echo failover.sh ;;
-        mongo) echo sink_mongo.sh ;; shapes) echo sink_shapes.sh ;; ingest) echo ingest.sh ;;
+        spooldir) echo spooldir.sh ;; mongo) echo sink_mongo.sh ;; shapes) echo sink_shapes.sh ;; ingest) echo ingest.sh ;;
     esac
 }
 limit_of() {
     local v="BENCH_LIMIT_${1^^}" d
-    case $1 in startup) d=3600 ;; sink) d=10800 ;; source) d=3600 ;; failover) d=10800 ;; mongo) d=21600 ;; shapes) d=14400 ;; ingest) d=3600 ;; esac
+    case $1 in startup) d=3600 ;; sink) d=10800 ;; source) d=3600 ;; failover) d=10800 ;; spooldir) d=3600 ;; mongo) d=21600 ;; shapes) d=14400 ;; ingest) d=3600 ;; esac
     echo "${!v:-$d}"
 }
 result_of() {
-    case $1 in startup) echo startup ;; sink) echo sink_pg ;; source) echo source ;; failover) echo failover ;; mongo) echo sink_mongo ;; shapes) echo sink_shapes ;; ingest) echo ingest ;; esac
+    case $1 in startup) echo startup ;; sink) echo sink_pg ;; source) echo source ;; failover) echo failover ;; spooldir) echo spooldir ;; mongo) echo sink_mongo ;; shapes) echo sink_shapes ;; ingest) echo ingest ;; esac
 }
 
 if [ "$report_only" = 0 ]; then
@@ -78,15 +78,24 @@ if [ "$report_only" = 0 ]; then
     fi
     for sc in "${SCENARIOS[@]}"; do
         r=$(result_of "$sc")
-        rm -f "$BENCH_OUT/$r.md" "$BENCH_OUT/$r.tsv" "$BENCH_OUT/$r.meta"
+        prev_cmd=""; t0=$(date -u +%FT%TZ)
+        if [ "$sc" = shapes ] && [ "${BENCH_SHAPES_APPEND:-0}" = 1 ]; then
+            # shapes measured in several commands: keep the earlier chunks' rows
+            # and name every command of the section in its meta
+            [ -s "$BENCH_OUT/$r.meta" ] && prev_cmd="$(sed -n 's/^command=//p' "$BENCH_OUT/$r.meta"), then " &&
+                t0=$(sed -n 's/^started=//p' "$BENCH_OUT/$r.meta")
+            rm -f "$BENCH_OUT/$r.md"
+        else
+            rm -f "$BENCH_OUT/$r.md" "$BENCH_OUT/$r.tsv" "$BENCH_OUT/$r.meta"
+        fi
         bench_log "scenario $sc (bench/$(script_of "$sc"), limit $(limit_of "$sc") s)"
-        t0=$(date -u +%FT%TZ)
         rc=0
         timeout --signal=TERM --kill-after=120 "$(limit_of "$sc")" "$BENCH_DIR/$(script_of "$sc")" || rc=$?
         {
             extra=""
             [ "$sc" = failover ] && [ -n "${BENCH_FAILOVER_RUNS:-}" ] && extra=" BENCH_FAILOVER_RUNS=$BENCH_FAILOVER_RUNS"
-            echo "command=BENCH_RUNS=$BENCH_RUNS${BENCH_RECORDS:+ BENCH_RECORDS=$BENCH_RECORDS}$extra bench/$(script_of "$sc")"
+            [ "$sc" = shapes ] && [ -n "${BENCH_SHAPES:-}" ] && extra=" BENCH_SHAPES=\"$BENCH_SHAPES\"${BENCH_SHAPES_APPEND:+ BENCH_SHAPES_APPEND=$BENCH_SHAPES_APPEND}"
+            echo "command=${prev_cmd}BENCH_RUNS=$BENCH_RUNS${BENCH_RECORDS:+ BENCH_RECORDS=$BENCH_RECORDS}$extra bench/$(script_of "$sc")"
             echo "started=$t0"
             echo "finished=$(date -u +%FT%TZ)"
             echo "exit=$rc"
@@ -179,6 +188,7 @@ EOF
     section shapes "Kafka → PostgreSQL sink: wide, JSON-envelope, skewed-upsert and large records against N COPY BINARY streams"
     section source "Source → Kafka"
     section failover "Failover: SIGKILL one of three workers"
+    section spooldir "CSV file → Kafka as Avro (SpoolDirCsvSource), memory against file size, upload against cp"
     section mongo "Kafka → MongoDB sink (Avro records, 10 fields)"
     section ingest "HTTP and WebSocket ingest → Kafka (one worker)"
     for f in "$RESULTS"/manual-*.md; do

@@ -23,6 +23,9 @@
 #     and the PostgreSQL server's (backends included) over the same interval.
 # Systems:
 #   tributary       Tributary standalone, PostgresSink (COPY), defaults
+#   tributary-dist  the same connector on one Tributary distributed worker
+#                   (its own group and internal topics; only when named in
+#                   BENCH_SINK_SYSTEMS: the distributed vs standalone check)
 #   connect         Kafka Connect 3.9.2 + Debezium JDBC sink 3.1.2, defaults
 #                   (batch.size 500, max.poll.records 500)
 #   connect-tuned   the same with batch.size=5000,
@@ -132,9 +135,9 @@ sink_run() {
     name=sink-$sys-$mode-$STAMP-$run
     local pkcfg
     case $sys in
-        tributary)
+        tributary|tributary-dist)
             [ -n "$TRIBUTARY" ] || return 1
-            bench_tributary_start standalone "$name" "$port"
+            bench_tributary_start "$([ "$sys" = tributary ] && echo standalone || echo distributed)" "$name" "$port"
             pkcfg='"pk.mode":"none"'
             [ "$mode" = upsert ] && pkcfg='"pk.mode":"record_value","pk.fields":"order_id"'
             cfg="{\"connector.class\":\"io.tributary.connect.postgres.PostgresSinkConnector\",\"tasks.max\":\"$TASKS\",\"topics\":\"$TOPIC\",
@@ -201,6 +204,7 @@ med() { local v; mapfile -t v < <(col "$1" "$2"); [ ${#v[@]} -gt 0 ] && bench_me
 label() {
     case $1 in
         tributary) echo "Tributary PostgresSink (standalone, defaults)" ;;
+        tributary-dist) echo "Tributary PostgresSink (one distributed worker, defaults)" ;;
         connect) echo "Kafka Connect 3.9.2 + Debezium JDBC sink 3.1.2 (defaults)" ;;
         connect-tuned) echo "Kafka Connect + Debezium JDBC sink, tuned (batch 5000, reWriteBatchedInserts)" ;;
         limit) echo "limit: psql \\copy (CSV, one stream, no Kafka)" ;;
@@ -233,6 +237,10 @@ label() {
         tc=$(med "tributary/$mode" 5); cc=$(med "connect/$mode" 5)
         echo
         echo "Ratios (medians): Tributary ÷ Connect defaults $(bench_ratio "$t" "$c") records/s; Tributary ÷ Connect tuned $(bench_ratio "$t" "$ct"); Tributary ÷ COPY limit $(bench_ratio "$t" "$l"); Connect ÷ Tributary worker CPU per record $(bench_ratio "$cc" "$tc" 1)."
+        if [[ " $SYSTEMS " == *" tributary-dist "* ]]; then
+            echo
+            echo "Distributed ÷ standalone (medians): $(bench_ratio "$(med "tributary-dist/$mode" 3)" "$t") records/s, $(bench_ratio "$(med "tributary-dist/$mode" 4)" "$(med "tributary/$mode" 4)") load rate, $(bench_ratio "$(med "tributary-dist/$mode" 5)" "$tc") worker CPU per record."
+        fi
     done
 } >"$MD"
 cat "$MD"

@@ -40,6 +40,12 @@
 # Env: BENCH_RUNS, BENCH_RECORDS, BENCH_PARTITIONS, BENCH_TASKS, BENCH_KEYS,
 #      BENCH_SHAPES (default "wide50 json20 skew large"), BENCH_SHAPE_SYSTEMS,
 #      BENCH_SINK_TIMEOUT (900 s).
+#      BENCH_SHAPES_APPEND=1 adds this run's shapes to the results already in
+#      $BENCH_OUT (sink_shapes.tsv and sink_shapes.shapes: shape, records,
+#      Tributary build) instead of starting over, so the four shapes can be
+#      measured in several shorter commands; the table then covers every shape
+#      measured so far. It refuses to mix Tributary builds, and each shape's
+#      heading states its own record count.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init sink_shapes
@@ -54,8 +60,20 @@ SYSTEMS=${BENCH_SHAPE_SYSTEMS:-tributary connect-tuned limit}
 TIMEOUT=${BENCH_SINK_TIMEOUT:-900}
 RAW=$BENCH_OUT/sink_shapes.tsv
 MD=$BENCH_OUT/sink_shapes.md
-: >"$RAW"
+DONE=$BENCH_OUT/sink_shapes.shapes
 TRIBUTARY=$(bench_tributary_bin) || TRIBUTARY=
+BUILD=$(cat "$BENCH_OUT/tributary-version.txt" 2>/dev/null || echo none)
+if [ "${BENCH_SHAPES_APPEND:-0}" = 1 ] && [ -s "$DONE" ]; then
+    if awk -F'\t' -v b="$BUILD" '$3 != b { bad = 1 } END { exit !bad }' "$DONE"; then
+        bench_die "BENCH_SHAPES_APPEND=1: $DONE holds shapes measured with another Tributary build than $BUILD"
+    fi
+    for shape in $SHAPES; do   # a shape measured again replaces its old rows
+        awk -F'\t' -v s="$shape" '$1 != s' "$DONE" >"$DONE.tmp" && mv "$DONE.tmp" "$DONE"
+        awk -F'\t' -v s="$shape/" 'index($1, s) != 1' "$RAW" >"$RAW.tmp" && mv "$RAW.tmp" "$RAW"
+    done
+else
+    : >"$RAW"; : >"$DONE"
+fi
 STAMP=$(date +%s)
 TOPICS=()
 bench_on_exit() { local t; for t in "${TOPICS[@]}"; do "$TOOLS/ktool" -b "$KAFKA_BOOTSTRAP" delete-topic "$t" 2>/dev/null || true; done; }
@@ -274,13 +292,15 @@ for shape in $SHAPES; do
     done
     bench_psql -c "DROP TABLE IF EXISTS $STAGE" >/dev/null
     rm -f "${BINS[@]}" "$DUMP"
+    printf '%s\t%s\t%s\n' "$shape" "$N" "$BUILD" >>"$DONE"
 done
 
+ALL_SHAPES=$(for s in wide50 json20 skew large; do awk -F'\t' -v s="$s" '$1 == s { print s; exit }' "$DONE"; done)
 {
-    echo "$N records, $P partitions, tasks.max=$TASKS. Median (min–max) of $BENCH_RUNS runs after $BENCH_WARMUP unrecorded warm-up round(s). Rate = records ÷ (last row written − connector created); CPU = user+system seconds per million records. Every table is checked in full against the generated rows."
-    for shape in $SHAPES; do
+    echo "$P partitions, tasks.max=$TASKS. Median (min–max) of $BENCH_RUNS runs after $BENCH_WARMUP unrecorded warm-up round(s). Rate = records ÷ (last row written − connector created); CPU = user+system seconds per million records. Every table is checked in full against the generated rows."
+    for shape in $ALL_SHAPES; do
         echo
-        echo "**$shape**: $(describe "$shape")"
+        echo "**$shape**: $(describe "$shape"); $(bench_fmt "$(awk -F'\t' -v s="$shape" '$1 == s { n = $2 } END { print n }' "$DONE")") records"
         echo
         bench_row "system" "records/s" "client/worker CPU s / M" "PostgreSQL CPU s / M" "× limit" "valid runs"
         bench_row "---" "---:" "---:" "---:" "---:" "---:"
