@@ -437,13 +437,21 @@ static int send_record(source_loop *l, trib_record *rec, trib_strbuf *kb, trib_s
     from_connect_call kc = {t->key_conv, rec->topic, rec->key_schema, rec->key, kb, &knull};
     from_connect_call vc = {t->value_conv, rec->topic, rec->value_schema, rec->value, vb, &vnull};
     header_wire_call hc = {t->header_conv, rec, &hv, &arena};
+    bool converted = false;
     trib_stage failed = TRIB_STAGE_KEY_CONVERTER;
-    if (trib_task_retry_convert(t, call_from_connect, &kc, &why) < 0 ||
-        (failed = TRIB_STAGE_VALUE_CONVERTER, trib_task_retry_convert(t, call_from_connect, &vc, &why) < 0) ||
-        (failed = TRIB_STAGE_HEADER_CONVERTER, rec->nheaders && trib_task_retry_convert(t, call_header_wire, &hc, &why) < 0)) {
+    if (trib_task_retry_convert(t, call_from_connect, &kc, &why) < 0)
+        failed = TRIB_STAGE_KEY_CONVERTER;
+    else if (trib_task_retry_convert(t, call_from_connect, &vc, &why) < 0)
+        failed = TRIB_STAGE_VALUE_CONVERTER;
+    else if (rec->nheaders && trib_task_retry_convert(t, call_header_wire, &hc, &why) < 0)
+        failed = TRIB_STAGE_HEADER_CONVERTER;
+    else
+        converted = true;
+    if (!converted) {
         /* the dead letter copy gets the headers when they convert */
         trib_header *dh = NULL;
-        if (failed != TRIB_STAGE_HEADER_CONVERTER && trib_header_converter_wire(t->header_conv, rec, &dh, &arena, NULL) < 0)
+        if (failed != TRIB_STAGE_HEADER_CONVERTER &&
+            trib_header_converter_wire(t->header_conv, rec, &dh, &arena, NULL) < 0)
             dh = NULL;
         rc = trib_task_tolerate(t, failed, &why, rec->topic, rec->partition, -1, NULL, 0, NULL, 0, dh,
                                 dh ? rec->nheaders : 0, rec, err);

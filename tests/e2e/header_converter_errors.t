@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# header.converter on the sink side: headers are converted after key and
-# value (Connect's HEADER_CONVERTER stage). With JsonConverter, records
-# whose headers are Connect JSON reach the sink; a record with a header
-# that is not JSON goes to the dead letter queue under errors.tolerance=all,
-# naming the stage and keeping the header bytes as read, and fails the task
-# under errors.tolerance=none.
+# header.converter failures on both sides: headers are converted after key
+# and value (Connect's HEADER_CONVERTER stage). Sink, with JsonConverter:
+# records whose headers are Connect JSON reach the sink; a record with a
+# header that is not JSON goes to the dead letter queue under
+# errors.tolerance=all, naming the stage and keeping the header bytes as
+# read, and fails the task under errors.tolerance=none. Source: a STRING
+# header (InsertHeader) that IntegerConverter cannot write sends the record
+# to the source DLQ instead of the topic.
 . "$(dirname "$0")/lib.sh"
 require_services
-plan 8
+plan 10
 
 port=$(free_port)
 topic=$(uniq_name hc-in)
@@ -38,5 +40,14 @@ r=$(rest POST "$port" /connectors "{\"name\":\"strict\",\"config\":{\"connector.
 wait_for 30 "curl -s http://127.0.0.1:$port/connectors/strict/status | grep -q FAILED"
 like "$(rest GET "$port" /connectors/strict/tasks/0/status)" '"trace": ?".*header .h.' \
   "with errors.tolerance=none the task fails, its trace naming the header"
+
+src_out=$(uniq_name hc-src-out)
+src_dlq=$(uniq_name hc-src-dlq)
+printf 'alpha\nbeta\n' > "$E2E_TMP/src.txt"
+r=$(rest POST "$port" /connectors "{\"name\":\"src\",\"config\":{\"connector.class\":\"FileStreamSource\",\"file\":\"$E2E_TMP/src.txt\",\"topic\":\"$src_out\",\"header.converter\":\"IntegerConverter\",\"transforms\":\"h\",\"transforms.h.type\":\"InsertHeader\",\"transforms.h.header\":\"h\",\"transforms.h.value.literal\":\"not a number\",\"errors.tolerance\":\"all\",\"errors.deadletterqueue.topic.name\":\"$src_dlq\",\"errors.deadletterqueue.topic.replication.factor\":\"1\",\"errors.deadletterqueue.context.headers.enable\":\"true\"}}")
+wait_for 30 'test "$(topic_count "$src_dlq")" -ge 2'
+like "$(kcat -b "$KAFKA_BOOTSTRAP" -C -t "$src_dlq" -e -q -c 1 -f '%h' 2>/dev/null)" \
+  "__connect.errors.stage=HEADER_CONVERTER" "source: a header IntegerConverter cannot write sends the record to the DLQ"
+is "$(topic_count "$src_out")" 0 "and nothing to the connector's topic"
 kill -TERM "$WORKER_PID"; wait "$WORKER_PID" 2>/dev/null
 finish
