@@ -97,9 +97,9 @@ const trib_config_def trib_connector_common_defs[] = {
      .width = TRIB_WIDTH_LONG, .display_name = "Predicates"},
     {.name = "config.action.reload", .type = TRIB_CFG_STRING, .default_value = "restart",
      .importance = TRIB_IMP_LOW, .one_of = (const char *const[]){"none", "restart", NULL},
-     .doc = "What to do when a configuration provider reports a changed value. Tributary has no "
-            "configuration providers, so no value ever changes underneath a connector and both settings "
-            "behave alike.",
+     .doc = "What to do when a configuration provider reports a changed value. None of Tributary's "
+            "configuration providers (File, Directory, EnvVar) reports changes, so no value changes "
+            "underneath a connector and both settings behave alike.",
      .group = COMMON,
      .order = 10, .width = TRIB_WIDTH_MEDIUM, .display_name = "Reload Action"},
     {.name = "errors.retry.timeout", .type = TRIB_CFG_LONG, .default_value = "-1", .has_min = true, .min = -1,
