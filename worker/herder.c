@@ -7,7 +7,11 @@
  * change goes through reconcile(), which moves the actual state toward the
  * desired one, so REST calls, restarts and reconfiguration requests share
  * one path. One mutex guards the table: REST calls are rare and short next
- * to the data path, which never takes it.
+ * to the data path, which never takes it. Nothing that waits for a plugin
+ * or a task thread runs under it: connector starts and stops and task
+ * stops run on their own threads, and a task id has one live instance at
+ * a time (its new instance starts once the old thread has exited); the
+ * rules are in herder_internal.h.
  */
 #include "worker/herder.h"
 #include "worker/herder_internal.h"

@@ -87,14 +87,13 @@ static void free_columns(pg_table *t) {
 
 static int load_table(pg_sink *s, pg_table *t, trib_error *err) {
     const char *params[2] = {t->schema, t->name};
-    PGresult *r = trib_pgq_exec_params(s->conn,
-                               "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull,"
+    static const char stmt[] = "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull,"
                                " format_type(a.atttypid, a.atttypmod), c.oid"
                                " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                                " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
                                " WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'f', 'v')"
-                               " ORDER BY a.attnum",
-                               2, NULL, params, NULL, NULL, 0);
+                               " ORDER BY a.attnum";
+    PGresult *r = trib_pgq_exec_params(s->conn, stmt, 2, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         trib_pg_error(s->conn, r, "reading table metadata", err);
         PQclear(r);

@@ -171,15 +171,14 @@ int pg_list_tables(PGconn *conn, char *const *types, size_t ntypes, const char *
     }
     snprintf(kinds + kl, sizeof kinds - kl, "}");
     const char *params[2] = {kinds, schema_pattern};
-    PGresult *r = trib_pgq_exec_params(conn,
-                               "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    static const char stmt[] = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                                " WHERE c.relkind::text = ANY($1::text[])"
                                " AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'"
                                " AND ($2::text IS NULL OR n.nspname LIKE $2::text)"
                                " AND NOT c.relispartition"
                                " AND has_table_privilege(c.oid, 'SELECT')"
-                               " ORDER BY 1, 2",
-                               2, NULL, params, NULL, NULL, 0);
+                               " ORDER BY 1, 2";
+    PGresult *r = trib_pgq_exec_params(conn, stmt, 2, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         trib_pg_error(conn, r, "listing tables", err);
         PQclear(r);

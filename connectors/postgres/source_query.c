@@ -127,15 +127,14 @@ static void descs_free(col_desc *d, int n) {
 
 static int describe_table(pg_querier *q, PGconn *conn, col_desc **out, int *n, trib_error *err) {
     const char *params[2] = {q->schema, q->table};
-    PGresult *r = trib_pgq_exec_params(conn,
-                               "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull,"
+    static const char stmt[] = "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull,"
                                " (a.attidentity <> '' OR COALESCE(pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false))"
                                " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
                                " JOIN pg_namespace n ON n.oid = c.relnamespace"
                                " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
                                " WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped"
-                               " ORDER BY a.attnum",
-                               2, NULL, params, NULL, NULL, 0);
+                               " ORDER BY a.attnum";
+    PGresult *r = trib_pgq_exec_params(conn, stmt, 2, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         trib_pg_error(conn, r, "describing a table", err);
         PQclear(r);
