@@ -35,7 +35,6 @@
 #include "tenants/guard.h"
 #include "tenants/outbound.h"
 #include "tenants/reserved.h"
-#include "worker/config_providers.h"
 
 #define FAIL_WINDOW_MS 60000
 #define FAIL_TABLE_MAX 4096
@@ -572,15 +571,6 @@ static int check_config(trib_rest_tenants *ctx, const trib_tenant *t, trib_props
     trib_tenant_scope scope;
     char *root;
     if (tenant_scope(ctx, t, &scope, &root, err) < 0) return -1;
-    /* config providers read the worker's files and environment: a tenant's
-     * config never gets a reference resolved (validate included) */
-    for (size_t i = 0; i < trib_props_count(config); i++)
-        if (trib_config_has_reference(trib_props_value_at(config, i))) {
-            free(root);
-            return trib_error_set(err, TRIB_ERR_INVALID,
-                                  "%s: config provider references are not available to tenants' connectors",
-                                  trib_props_key_at(config, i));
-        }
     int rc = trib_tenant_check_config(&scope, config, err);
     free(root);
     return rc;

@@ -35,7 +35,7 @@
  *
  * Tenants' connectors are never resolved: a provider reads the worker's
  * files and environment, which a tenant must not reach (the tenant layer
- * refuses such references with a 400, tenants/isolation.c).
+ * refuses such references with a 403, tenants/isolation.c).
  *
  * The providers are process-wide, configured once before the first
  * connector starts; every function is thread-safe after that.
