@@ -26,6 +26,7 @@ typedef struct node node;
 /* Per-decode state of the decoding plan (see "decoding plan" below). */
 typedef struct plan_state {
     size_t items_left;         /* array and map items this decode may still create */
+    size_t size;               /* the canonical encoding's size of what was read (see plan_size) */
 } plan_state;
 
 /* avro-c's consumer interface bound to a node, for decoding in place:
@@ -116,6 +117,32 @@ static pthread_once_t g_alloc_once = PTHREAD_ONCE_INIT;
  * reused value) rather than the whole table, which cost a sink about 8%
  * of its CPU when the table had grown.
  */
+/* The decoding plan's arena (see "The decoding plan's arena" below). */
+#define ARENA_SIZE ((uint32_t)64 << 10)
+#define ARENA_ALIGN 16u
+
+/* Under AddressSanitizer the arena is poisoned except for the blocks handed
+ * out in the current decode, with a poisoned gap after each, so avro-c
+ * overrunning a buffer or one kept beyond the decode still stops the test
+ * (as common/block_cache.c does for its blocks). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TRIB_ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TRIB_ARENA_ASAN 1
+#endif
+#endif
+#ifdef TRIB_ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define ARENA_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#define ARENA_GAP ARENA_ALIGN
+#else
+#define ARENA_POISON(p, n) ((void)(p), (void)(n))
+#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
+#define ARENA_GAP 0u
+#endif
+
 typedef struct alloc_track {
     void **slots;
     size_t cap, n;
@@ -140,6 +167,7 @@ static void track_free_tables(void *tr) {
     alloc_track *t = tr;
     free(t->slots);
     free(t->log);
+    if (t->arena) ARENA_UNPOISON(t->arena, ARENA_SIZE);
     free(t->arena);
     t->arena = NULL;
     t->slots = t->log = NULL;
@@ -228,12 +256,10 @@ static void track_clear(alloc_track *tr, bool free_blocks) {
  * that the consumer copies from during the callback (avro/consumer.h: the
  * pointer is valid only then); nothing avro-c allocates there outlives the
  * call. So those blocks come from one per-thread buffer handed out in
- * order and reset when the decode ends: no malloc, free or tracking per
+ * order and reset when the next decode starts: no malloc, free or tracking per
  * field, and avro_consume_binary's lost buffers (see "decoding plan") go
  * with the reset. A block that does not fit takes the tracked malloc path.
  */
-#define ARENA_SIZE ((uint32_t)64 << 10)
-#define ARENA_ALIGN 16u
 
 static bool in_arena(const alloc_track *tr, const void *p) {
     return tr->arena && (const char *)p >= tr->arena && (const char *)p < tr->arena + ARENA_SIZE;
@@ -243,12 +269,20 @@ static bool in_arena(const alloc_track *tr, const void *p) {
 static void *arena_alloc(alloc_track *tr, size_t n) {
     if (!tr->arena) {
         if (!(tr->arena = malloc(ARENA_SIZE))) return NULL;
+        ARENA_POISON(tr->arena, ARENA_SIZE);
         pthread_setspecific(g_track_key, tr);   /* freed with the thread */
     }
-    size_t at = ((size_t)tr->arena_used + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    size_t at = ((size_t)tr->arena_used + ARENA_GAP + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if (n > ARENA_SIZE || at > ARENA_SIZE - n) return NULL;
     tr->arena_used = (uint32_t)(at + n);
+    ARENA_UNPOISON(tr->arena + at, n);
     return tr->arena + at;
+}
+
+/* Starts a decode's use of the arena: what the last one handed out is free. */
+static void arena_reset(alloc_track *tr) {
+    if (tr->arena && tr->arena_used) ARENA_POISON(tr->arena, tr->arena_used);
+    tr->arena_used = 0;
 }
 
 static void *tracked_realloc(alloc_track *tr, void *ptr, size_t nsize);
@@ -830,6 +864,33 @@ static void view_init(node *n) {
 
 static const node *pnode(avro_consumer_t *c) { return ((plan_consumer *)c)->n; }
 
+/*
+ * avro_consume_binary hands union discriminants and enum indexes to the
+ * consumer as int, and block counts as unsigned int, after reading them
+ * as 64-bit longs: a corrupt 2^32 + 1 arrives as 1. The consumer cannot
+ * see the reader's position either, so each callback adds the size the
+ * value takes in the canonical encoding (shortest varints, positive block
+ * counts, as Avro writers produce), and the plan's result counts only when
+ * that size is the input's length. What a callback counts is never more
+ * than the input held for it (a truncated discriminant or enum index is a
+ * small number read from five bytes or more; plan_block_count refuses the
+ * one case that could count more), so the sum equals the length only when
+ * nothing was truncated, every varint was the shortest and nothing follows
+ * the datum. Anything else falls back to the generic path, which reads
+ * the longs whole.
+ */
+static size_t varint_size(int64_t x) {
+    uint64_t z = ((uint64_t)x << 1) ^ (uint64_t)(x >> 63);
+    size_t n = 1;
+    while (z >= 0x80) {
+        z >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static void plan_size(avro_consumer_t *c, size_t n) { ((plan_consumer *)c)->ps->size += n; }
+
 /* avro-c takes consumers as non-const but never changes them. */
 static avro_consumer_t *pbase(const plan_consumer *pc) { return (avro_consumer_t *)&pc->base; }
 
@@ -846,43 +907,51 @@ static int plan_int(avro_consumer_t *c, int32_t x, void *ud) {
     if ((n->cs->type == TRIB_INT8 && (x < INT8_MIN || x > INT8_MAX)) ||
         (n->cs->type == TRIB_INT16 && (x < INT16_MIN || x > INT16_MAX)))
         return EINVAL;
+    plan_size(c, varint_size(x));
     plan_put(ud, trib_value_int(n->cs->type, x));
     return 0;
 }
 
 static int plan_long(avro_consumer_t *c, int64_t x, void *ud) {
-    (void)c;
+    plan_size(c, varint_size(x));
     plan_put(ud, trib_value_int(TRIB_INT64, x));
     return 0;
 }
 
 static int plan_float(avro_consumer_t *c, float x, void *ud) {
-    (void)c;
+    plan_size(c, 4);
     plan_put(ud, trib_value_float(TRIB_FLOAT32, x));
     return 0;
 }
 
 static int plan_double(avro_consumer_t *c, double x, void *ud) {
-    (void)c;
+    plan_size(c, 8);
     plan_put(ud, trib_value_float(TRIB_FLOAT64, x));
     return 0;
 }
 
 static int plan_boolean(avro_consumer_t *c, int x, void *ud) {
-    (void)c;
+    plan_size(c, 1);
     plan_put(ud, trib_value_bool(x != 0));
     return 0;
 }
 
 /* avro-c's string length counts the terminating NUL, as in dec_plain. */
 static int plan_string(avro_consumer_t *c, const void *s, size_t len, void *ud) {
-    (void)c;
-    plan_put(ud, trib_value_string_n(s, len ? len - 1 : 0));
+    size_t n = len ? len - 1 : 0;
+    plan_size(c, varint_size((int64_t)n) + n);
+    plan_put(ud, trib_value_string_n(s, n));
     return 0;
 }
 
 static int plan_bytes(avro_consumer_t *c, const void *b, size_t len, void *ud) {
-    (void)c;
+    plan_size(c, varint_size((int64_t)len) + len);
+    plan_put(ud, trib_value_bytes(b, len));
+    return 0;
+}
+
+static int plan_fixed(avro_consumer_t *c, const void *b, size_t len, void *ud) {
+    plan_size(c, len);
     plan_put(ud, trib_value_bytes(b, len));
     return 0;
 }
@@ -890,6 +959,7 @@ static int plan_bytes(avro_consumer_t *c, const void *b, size_t len, void *ud) {
 static int plan_enum(avro_consumer_t *c, int x, void *ud) {
     const node *n = pnode(c);
     if (x < 0 || x >= n->nsymbols) return EINVAL;
+    plan_size(c, varint_size(x));
     plan_put(ud, trib_value_string(avro_schema_enum_get(n->as, x)));
     return 0;
 }
@@ -917,6 +987,7 @@ static bool plan_is_null_branch(const node *n, unsigned int d) {
 /* An optional value: the null branch leaves the slot NULL. */
 static int plan_union_branch(avro_consumer_t *c, unsigned int d, avro_consumer_t **bc, void **bud, void *ud) {
     const node *n = pnode(c);
+    plan_size(c, varint_size((int64_t)d));
     *bud = ud;
     if (plan_is_null_branch(n, d)) {
         *bc = pbase(&n->pnull);
@@ -930,6 +1001,7 @@ static int plan_union_branch(avro_consumer_t *c, unsigned int d, avro_consumer_t
 /* A Connect struct standing for an Avro union: the member of branch d is set. */
 static int plan_ustruct_branch(avro_consumer_t *c, unsigned int d, avro_consumer_t **bc, void **bud, void *ud) {
     const node *n = pnode(c);
+    plan_size(c, varint_size((int64_t)d));
     if (plan_is_null_branch(n, d)) {
         *bc = pbase(&n->pnull);
         *bud = ud;
@@ -956,8 +1028,19 @@ static int plan_take_item(avro_consumer_t *c) {
     return 0;
 }
 
+/* A block count beyond INT32_MAX was negative (a block with its size in
+ * bytes, which canonical writers do not produce) or corrupt: left to the
+ * generic path, so that every size plan_size counts is at most what the
+ * input held for it (see varint_size). */
+static int plan_block_count(avro_consumer_t *c, unsigned int count) {
+    if (count > INT32_MAX) return EINVAL;
+    plan_size(c, varint_size((int64_t)count));
+    return 0;
+}
+
 static int plan_array_block(avro_consumer_t *c, int first, unsigned int count, void *ud) {
-    (void)count;   /* not trusted for sizing: items are appended as they come */
+    /* count is not trusted for sizing: items are appended as they come. */
+    if (plan_block_count(c, count) != 0) return EINVAL;
     if (first) plan_put(ud, pnode(c)->k == K_ENTRIES ? trib_value_map_new() : trib_value_array_new());
     return 0;
 }
@@ -1053,7 +1136,7 @@ static void plan_merge_keys(trib_value *m) {
 }
 
 static int plan_map_block(avro_consumer_t *c, int first, unsigned int count, void *ud) {
-    (void)c;
+    if (plan_block_count(c, count) != 0) return EINVAL;
     if (first) plan_put(ud, trib_value_map_new());
     if (count == 0) plan_merge_keys(*(trib_value **)ud);   /* the end of the map */
     return 0;
@@ -1064,7 +1147,9 @@ static int plan_map_element(avro_consumer_t *c, unsigned int index, const char *
     (void)index;
     trib_value *m = *(trib_value **)ud;
     if (plan_take_item(c) != 0) return EINVAL;
-    trib_value_map_put_take(m, trib_value_string(key ? key : ""), NULL);
+    trib_value *k = trib_value_string(key ? key : "");
+    plan_size(c, varint_size((int64_t)k->u.str.len) + k->u.str.len);
+    trib_value_map_put_take(m, k, NULL);
     *ec = plan_of(pnode(c)->child);
     *eud = &m->u.map.vals[m->u.map.n - 1];
     return 0;
@@ -1091,7 +1176,7 @@ static void plan_init(node *n, plan_state *ps) {
     case K_STRING: p->string_value = plan_string; break;
     case K_ENUM: p->enum_value = plan_enum; break;
     case K_BYTES: p->bytes_value = plan_bytes; break;
-    case K_FIXED: p->fixed_value = plan_bytes; break;
+    case K_FIXED: p->fixed_value = plan_fixed; break;
     case K_ARRAY:
         p->array_start_block = plan_array_block;
         p->array_element = plan_array_element;
@@ -1650,9 +1735,10 @@ int trib_avro_codec_decode_plan(trib_avro_codec *c, const void *data, size_t len
     alloc_track *tr = &tl_track;
     tr->active = true;
     tr->arena_on = true;
-    tr->arena_used = 0;
+    arena_reset(tr);
     tr->alloc_limit = decode_alloc_limit(len);
     c->ps.items_left = len + PLAN_ITEMS_SLACK;
+    c->ps.size = 0;
     trib_value *v = NULL;
     avro_reader_memory_set_source(c->reader, data ? data : "", (int64_t)len);
     int rc = avro_consume_binary(c->reader, plan_of(c->root), &v);
@@ -1662,7 +1748,7 @@ int trib_avro_codec_decode_plan(trib_avro_codec *c, const void *data, size_t len
     /* The arena is reset by the next plan decode; blocks that did not fit
      * in it and that avro-c left behind are freed here. */
     track_clear(tr, true);
-    if (rc != 0) {
+    if (rc != 0 || c->ps.size != len) {   /* see varint_size */
         trib_value_destroy(v);
         return trib_error_set(err, TRIB_ERR_INVALID, "avro: the decoding plan rejected the data");
     }

@@ -61,8 +61,10 @@ int trib_avro_codec_decode(trib_avro_codec *c, const void *data, size_t len, tri
                            trib_error *err);
 
 /* The plan alone, without the generic path behind it: INVALID ("the
- * decoding plan rejected the data") for anything the plan does not take.
- * For the tests, which compare it with the generic path. */
+ * decoding plan rejected the data") for anything the plan does not take,
+ * which includes valid data not in the canonical encoding (longer varints
+ * than needed, negative block counts, bytes after the datum) besides
+ * corrupt data. For the tests, which compare it with the generic path. */
 int trib_avro_codec_decode_plan(trib_avro_codec *c, const void *data, size_t len, trib_value **out,
                                 trib_error *err);
 

@@ -5,9 +5,10 @@
  * enum/fixed/unions/records, a map with non-string keys); the rest is a
  * message body. Whatever the bytes, decoding must fail cleanly or produce
  * a value that is valid for the schema and survives an encode/decode round
- * trip unchanged. A first byte of 252 or more picks a schema without arrays
- * or maps, whose codec reuses one avro-c value for every encode. Build and
- * run with scripts/fuzz.
+ * trip unchanged; the decoding plan must never accept what the generic path
+ * refuses nor decode it differently. A first byte of 252 or more picks a
+ * schema without arrays or maps, whose codec reuses one avro-c value for
+ * every encode. Build and run with scripts/fuzz.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -102,6 +103,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     trib_value *v = NULL;
     trib_error err = {0};
+    /* The decoding plan never accepts what the generic path refuses, nor
+     * decodes it to another value. */
+    trib_value *pv = NULL, *gv = NULL;
+    int rp = trib_avro_codec_decode_plan(codecs[which], body, len, &pv, &err);
+    int rg = trib_avro_codec_decode_generic(codecs[which], body, len, &gv, &err);
+    if ((rp != 0 && pv) || (rg != 0 && gv)) abort();
+    if (rp == 0 && (rg != 0 || !trib_value_equal(pv, gv))) {
+        fprintf(stderr, "the decoding plan and the generic path disagree (generic: %s)\n", rg ? err.msg : "ok");
+        abort();
+    }
+    trib_value_destroy(pv);
+    trib_value_destroy(gv);
     if (trib_avro_codec_decode(codecs[which], body, len, &v, &err) != 0) {
         if (v || err.code != TRIB_ERR_INVALID) abort();   /* failure must be clean */
         return 0;

@@ -19,7 +19,7 @@
 #include "proto/data.h"
 #include "tests/tap.h"
 
-#define PLAN 19
+#define PLAN 25
 #define RECORDS 400
 
 static uint64_t rnd(uint64_t *s) {
@@ -322,6 +322,50 @@ static void test_large_values(void) {
     trib_schema_unref(cs);
 }
 
+/* avro_consume_binary hands a union discriminant to the consumer as an
+ * unsigned int: the corrupt 2^32 arrives as 0, the null branch. The plan
+ * must not take it for a null (found by fuzz_avro_decode), nor sizes that
+ * a negative block count could make add up (found next). */
+static void test_truncated_discriminant(void) {
+    const char *avsc = "[\"null\",\"int\"]";
+    trib_error err = {0};
+    trib_schema *cs = trib_avro_schema_to_connect_str(avsc, NULL, 0, &err);
+    trib_avro_codec *c = cs ? trib_avro_codec_new(cs, avsc, false, &err) : NULL;
+    trib_value *v = NULL;
+    const char d2_32[] = "\x80\x80\x80\x80\x20";   /* zigzag(2^32) */
+    ok(c && trib_avro_codec_decode_plan(c, d2_32, 5, &v, &err) == -1 && v == NULL,
+       "the plan refuses a union discriminant of 2^32");
+    trib_error_clear(&err);
+    ok(c && trib_avro_codec_decode(c, d2_32, 5, &v, &err) == -1 && v == NULL && err.code == TRIB_ERR_INVALID,
+       "and so does the codec, through the generic path");
+    like(err.msg, "corrupt or truncated Avro data", "as corrupt data");
+    ok(c && trib_avro_codec_decode_plan(c, "\x02\x54", 2, &v, &err) == 0 && v && v->u.i == 42,
+       "a discriminant of 1 with the int 42 still decodes through the plan");
+    trib_value_destroy(v);
+    v = NULL;
+    ok(c && trib_avro_codec_decode_plan(c, "\x82\x00\x54", 3, &v, &err) == -1 &&
+       trib_avro_codec_decode(c, "\x82\x00\x54", 3, &v, &err) == 0 && v && v->u.i == 42,
+       "a longer varint than needed is left to the generic path, which takes it");
+    trib_value_destroy(v);
+    trib_avro_codec_destroy(c);
+    trib_schema_unref(cs);
+
+    /* A block with a negative count and its size in bytes (valid Avro that
+     * canonical writers do not produce; avro-c hands the count over as an
+     * unsigned int): left to the generic path. */
+    avsc = "{\"type\":\"array\",\"items\":\"int\"}";
+    cs = trib_avro_schema_to_connect_str(avsc, NULL, 0, &err);
+    c = cs ? trib_avro_codec_new(cs, avsc, false, &err) : NULL;
+    v = NULL;
+    const char neg[] = "\x01\x02\x54\x00";   /* count -1, 1 byte, 42, end */
+    ok(c && trib_avro_codec_decode_plan(c, neg, 4, &v, &err) == -1 &&
+       trib_avro_codec_decode(c, neg, 4, &v, &err) == 0 && v && v->u.arr.n == 1 && v->u.arr.items[0]->u.i == 42,
+       "a negative block count is left to the generic path, which decodes it");
+    trib_value_destroy(v);
+    trib_avro_codec_destroy(c);
+    trib_schema_unref(cs);
+}
+
 int main(void) {
     plan(PLAN);
     run_shape("Connect-shaped record", connect_shaped(), 7);
@@ -329,5 +373,6 @@ int main(void) {
     test_repeated_map_keys();
     test_item_bound();
     test_large_values();
+    test_truncated_discriminant();
     return exit_status();
 }
