@@ -185,7 +185,9 @@ label() {
     echo "$N Avro records of 10 fields, $P partitions, tasks.max=$TASKS, InsertOne with fresh ObjectIds, into $( [ -z "${BENCH_MONGO_URL:-}" ] && echo "SecantusDB (testenv)" || echo "$MURL"). Median (min–max) of $BENCH_RUNS runs, the systems in turn within each run. Rate = records ÷ (all documents counted − connector created; the count is polled every second, and worker start-up is excluded). CPU = user+system seconds per million records: the worker's (for the limit, mongo_bulk's), and the server process's over the same interval. Load average (1, 5, 15 min): $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (a shared machine; the run itself at nice -20)."
     if [ "$N" -lt 1000000 ] && [ -z "${BENCH_MONGO_URL:-}" ]; then
         echo
-        echo "$N records rather than the issue's 1,000,000: SecantusDB is a Python server that takes about 2,000 inserts/s here, so 1M documents take about 8 minutes per system and run, and 3 systems × $BENCH_RUNS runs of 1M would hold the shared benchmark lock for over an hour; at $N every system still runs for tens of seconds, so start-up is a small part of each figure."
+        # what 1M would have taken, from this run's medians
+        local_min=$(for sys in $SYSTEMS; do med "$sys" 3; done | awk -v n=1000000 -v r="$BENCH_RUNS" '$1 > 0 { t += n / $1 } END { if (t > 0) printf "%.0f", t * r / 60 }')
+        echo "$N records rather than the issue's 1,000,000: SecantusDB is a Python server (one process; the limit's median here is $(bench_fmt "$(med limit 3)") documents/s), and at this run's rates 1M documents for $(wc -w <<<"$SYSTEMS") systems × $BENCH_RUNS runs would have taken ${local_min:-?} minutes of loading alone, more than a turn of the shared benchmark lock (~25 min); at $N each system still loads for tens of seconds, so its start-up is a small part of each figure."
     fi
     echo
     bench_row "system" "records/s" "worker CPU s / M records" "server CPU s / M records" "valid runs"
