@@ -24,6 +24,10 @@
 #               Central; the table says so when it does not resolve)
 #   limit       bench/tools/mongo_bulk: the same documents from the CSV,
 #               ordered bulk inserts of 1000, one client, no Kafka
+# and, only when named in BENCH_MONGO_SYSTEMS (what the bulk size does):
+#   tributary-batch1000  Tributary with consumer.override.max.poll.records=1000
+#                        (bulks of up to 1000, as the limit's; default 500)
+#   limit-batch500       mongo_bulk with bulks of 500
 # Writes $BENCH_OUT/sink_mongo.md and sink_mongo.tsv.
 # Env: BENCH_RUNS, BENCH_RECORDS, BENCH_PARTITIONS, BENCH_TASKS,
 #      BENCH_MONGO_SYSTEMS (default "tributary connect limit"),
@@ -114,11 +118,11 @@ record() {
 sink_run() {
     local sys=$1 run=$2 c=orders_${1}_$2 port base name cfg pid cpu0 s0 t0 t1
     mdrop "$c"
-    if [ "$sys" = limit ]; then
+    if [ "$sys" = limit ] || [ "$sys" = limit-batch500 ]; then
         s0=$(server_cpu)
         local c0 ms
         c0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
-        ms=$("$TOOLS/mongo_bulk" --uri "$MURL" --db "$DB" --coll "$c" --csv "$CSV")
+        ms=$("$TOOLS/mongo_bulk" --uri "$MURL" --db "$DB" --coll "$c" --csv "$CSV" --batch "$([ "$sys" = limit ] && echo 1000 || echo 500)")
         local c1; c1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
         record "$run" "$sys" "$c" "$ms" \
             "$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", (b - a) / hz }')" \
@@ -133,10 +137,12 @@ sink_run() {
         \"writemodel.strategy\":\"com.mongodb.kafka.connect.sink.writemodel.strategy.InsertOneDefaultStrategy\",
         \"key.converter\":\"org.apache.kafka.connect.storage.StringConverter\""
     case $sys in
-        tributary)
+        tributary|tributary-batch1000)
             [ -n "$TRIBUTARY" ] || return 1
             bench_tributary_start standalone "$name" "$port"
-            cfg="{\"connector.class\":\"com.mongodb.kafka.connect.MongoSinkConnector\",$common,$(bench_avro_converter_tributary)}" ;;
+            local more=""
+            [ "$sys" = tributary-batch1000 ] && more='"consumer.override.max.poll.records":"1000",'
+            cfg="{\"connector.class\":\"com.mongodb.kafka.connect.MongoSinkConnector\",$more$common,$(bench_avro_converter_tributary)}" ;;
         connect)
             [ "$MK_OK" = 1 ] || return 1
             bench_connect_start "$name" "$port" "plugin.path=$("$BENCH_DIR/peers/fetch")/plugins,$MK_DIR"
@@ -179,6 +185,8 @@ label() {
         tributary) echo "Tributary MongoSink (standalone)" ;;
         connect) echo "Kafka Connect 3.9.2 + mongo-kafka-connect $MONGO_KAFKA_VERSION" ;;
         limit) echo "limit: mongo_bulk (ordered bulk inserts of 1000, one client, no Kafka)" ;;
+        tributary-batch1000) echo "Tributary MongoSink, consumer.override.max.poll.records=1000" ;;
+        limit-batch500) echo "mongo_bulk with bulks of 500" ;;
     esac
 }
 {
