@@ -24,6 +24,10 @@
 #               Central; the table says so when it does not resolve)
 #   limit       bench/tools/mongo_bulk: the same documents from the CSV,
 #               ordered bulk inserts of 1000, one client, no Kafka
+# and, only when named in BENCH_MONGO_SYSTEMS (what the bulk size does):
+#   tributary-batch1000  Tributary with consumer.override.max.poll.records=1000
+#                        (bulks of up to 1000, as the limit's; default 500)
+#   limit-batch500       mongo_bulk with bulks of 500
 # Writes $BENCH_OUT/sink_mongo.md and sink_mongo.tsv.
 # Env: BENCH_RUNS, BENCH_RECORDS, BENCH_PARTITIONS, BENCH_TASKS,
 #      BENCH_MONGO_SYSTEMS (default "tributary connect limit"),
@@ -114,11 +118,11 @@ record() {
 sink_run() {
     local sys=$1 run=$2 c=orders_${1}_$2 port base name cfg pid cpu0 s0 t0 t1
     mdrop "$c"
-    if [ "$sys" = limit ]; then
+    if [ "$sys" = limit ] || [ "$sys" = limit-batch500 ]; then
         s0=$(server_cpu)
         local c0 ms
         c0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
-        ms=$("$TOOLS/mongo_bulk" --uri "$MURL" --db "$DB" --coll "$c" --csv "$CSV")
+        ms=$("$TOOLS/mongo_bulk" --uri "$MURL" --db "$DB" --coll "$c" --csv "$CSV" --batch "$([ "$sys" = limit ] && echo 1000 || echo 500)")
         local c1; c1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
         record "$run" "$sys" "$c" "$ms" \
             "$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", (b - a) / hz }')" \
@@ -133,10 +137,12 @@ sink_run() {
         \"writemodel.strategy\":\"com.mongodb.kafka.connect.sink.writemodel.strategy.InsertOneDefaultStrategy\",
         \"key.converter\":\"org.apache.kafka.connect.storage.StringConverter\""
     case $sys in
-        tributary)
+        tributary|tributary-batch1000)
             [ -n "$TRIBUTARY" ] || return 1
             bench_tributary_start standalone "$name" "$port"
-            cfg="{\"connector.class\":\"com.mongodb.kafka.connect.MongoSinkConnector\",$common,$(bench_avro_converter_tributary)}" ;;
+            local more=""
+            [ "$sys" = tributary-batch1000 ] && more='"consumer.override.max.poll.records":"1000",'
+            cfg="{\"connector.class\":\"com.mongodb.kafka.connect.MongoSinkConnector\",$more$common,$(bench_avro_converter_tributary)}" ;;
         connect)
             [ "$MK_OK" = 1 ] || return 1
             bench_connect_start "$name" "$port" "plugin.path=$("$BENCH_DIR/peers/fetch")/plugins,$MK_DIR"
@@ -179,13 +185,17 @@ label() {
         tributary) echo "Tributary MongoSink (standalone)" ;;
         connect) echo "Kafka Connect 3.9.2 + mongo-kafka-connect $MONGO_KAFKA_VERSION" ;;
         limit) echo "limit: mongo_bulk (ordered bulk inserts of 1000, one client, no Kafka)" ;;
+        tributary-batch1000) echo "Tributary MongoSink, consumer.override.max.poll.records=1000" ;;
+        limit-batch500) echo "mongo_bulk with bulks of 500" ;;
     esac
 }
 {
     echo "$N Avro records of 10 fields, $P partitions, tasks.max=$TASKS, InsertOne with fresh ObjectIds, into $( [ -z "${BENCH_MONGO_URL:-}" ] && echo "SecantusDB (testenv)" || echo "$MURL"). Median (min–max) of $BENCH_RUNS runs, the systems in turn within each run. Rate = records ÷ (all documents counted − connector created; the count is polled every second, and worker start-up is excluded). CPU = user+system seconds per million records: the worker's (for the limit, mongo_bulk's), and the server process's over the same interval. Load average (1, 5, 15 min): $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (a shared machine; the run itself at nice -20)."
     if [ "$N" -lt 1000000 ] && [ -z "${BENCH_MONGO_URL:-}" ]; then
         echo
-        echo "$N records rather than the issue's 1,000,000: SecantusDB is a Python server that takes about 2,000 inserts/s here, so 1M documents take about 8 minutes per system and run, and 3 systems × $BENCH_RUNS runs of 1M would hold the shared benchmark lock for over an hour; at $N every system still runs for tens of seconds, so start-up is a small part of each figure."
+        # what 1M would have taken, from this run's medians
+        local_min=$(for sys in $SYSTEMS; do med "$sys" 3; done | awk -v n=1000000 -v r="$BENCH_RUNS" '$1 > 0 { t += n / $1 } END { if (t > 0) printf "%.0f", t * r / 60 }')
+        echo "$N records rather than the issue's 1,000,000: SecantusDB is a Python server (one process; the limit's median here is $(bench_fmt "$(med limit 3)") documents/s), and at this run's rates 1M documents for $(wc -w <<<"$SYSTEMS") systems × $BENCH_RUNS runs would have taken ${local_min:-?} minutes of loading alone, more than a turn of the shared benchmark lock (~25 min); at $N each system still loads for tens of seconds, so its start-up is a small part of each figure."
     fi
     echo
     bench_row "system" "records/s" "worker CPU s / M records" "server CPU s / M records" "valid runs"
