@@ -22,6 +22,19 @@ int64_t trib_mono_us(void) {
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+struct timespec trib_deadline_in(clockid_t clock, int64_t ms) {
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    if (ms < 0) ms = 0;
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
 void trib_sleep_ms(int64_t ms) {
     if (ms <= 0) return;
     struct timespec req = {ms / 1000, (ms % 1000) * 1000000L}, rem;

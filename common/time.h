@@ -7,10 +7,15 @@
 #define TRIB_COMMON_TIME_H
 
 #include <stdint.h>
+#include <time.h>
 
 int64_t trib_now_ms(void);       /* wall clock, ms since the epoch */
 int64_t trib_mono_ms(void);      /* monotonic, ms */
 int64_t trib_mono_us(void);      /* monotonic, µs */
 void trib_sleep_ms(int64_t ms);  /* sleeps, resuming after signals */
+/* The absolute time ms from now on clock, as pthread_cond_timedwait wants
+ * it (CLOCK_REALTIME for a default condition variable, CLOCK_MONOTONIC for
+ * one initialised with pthread_condattr_setclock). */
+struct timespec trib_deadline_in(clockid_t clock, int64_t ms);
 
 #endif

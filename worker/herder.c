@@ -226,14 +226,7 @@ static bool any_task_stop(trib_herder *h, const char *name) {
 }
 
 bool herder_wait_task_stops(trib_herder *h, const char *name, int64_t ms) {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = trib_deadline_in(CLOCK_MONOTONIC, ms);
     for (int i = 0; i < 1000; i++) {   /* bounded; each round is a wake-up or the deadline */
         if (!any_task_stop(h, name)) return true;
         if (pthread_cond_timedwait(&h->cond, &h->lock, &until) == ETIMEDOUT) break;
@@ -416,14 +409,7 @@ int herder_start_instance(trib_herder *h, conn *c) {
  * connector when its start is quick, and at once otherwise. Re-finds the
  * connector by name each time: it may be deleted (and freed) meanwhile. */
 static void wait_start(trib_herder *h, const char *name, int64_t ms) {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = trib_deadline_in(CLOCK_MONOTONIC, ms);
     for (int i = 0; i < 1000; i++) {   /* bounded; each round is a wake-up or the deadline */
         conn *c = herder_find(h, name);
         if (!c || !c->starting) return;

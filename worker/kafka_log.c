@@ -243,11 +243,7 @@ static int wait_until(trib_kafka_log *l, const int64_t *targets, int timeout_ms,
             pthread_mutex_unlock(&l->lock);
             return trib_error_set(err, TRIB_ERR_TIMEOUT, "kafka: reading %s to its end timed out", l->topic);
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t step = left < 100 ? left : 100;
-        ts.tv_nsec += step * 1000000;
-        while (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        struct timespec ts = trib_deadline_in(CLOCK_REALTIME, left < 100 ? left : 100);
         pthread_cond_timedwait(&l->cond, &l->lock, &ts);
     }
     pthread_mutex_unlock(&l->lock);

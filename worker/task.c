@@ -170,11 +170,7 @@ void trib_task_reset_topics(trib_task *t) {
 }
 
 bool trib_task_wait(trib_task *t, int64_t timeout_ms) {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) { deadline.tv_sec++; deadline.tv_nsec -= 1000000000L; }
+    struct timespec deadline = trib_deadline_in(CLOCK_REALTIME, timeout_ms);
     pthread_mutex_lock(&t->lock);
     int rc = 0;
     while (!t->done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&t->done_cond, &t->lock, &deadline);
@@ -186,16 +182,7 @@ bool trib_task_wait(trib_task *t, int64_t timeout_ms) {
 bool trib_task_stop(trib_task *t, int64_t timeout_ms) {
     if (!t) return true;
     atomic_store(&t->stop, true);
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) { deadline.tv_sec++; deadline.tv_nsec -= 1000000000L; }
-    pthread_mutex_lock(&t->lock);
-    int rc = 0;
-    while (!t->done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&t->done_cond, &t->lock, &deadline);
-    bool finished = t->done;
-    pthread_mutex_unlock(&t->lock);
+    bool finished = trib_task_wait(t, timeout_ms);
     if (!finished)
         TRIB_ERROR("worker", "%s graceful stop failed: still running after %lld ms; abandoning it",
                    t->log_ctx, (long long)timeout_ms);

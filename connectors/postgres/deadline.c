@@ -90,15 +90,7 @@ static void *watchdog_main(void *arg) {
                       "closing the connection", (long long)w->timeout_ms);
             continue;
         }
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        int64_t left = w->deadline_ms - now;
-        until.tv_sec += left / 1000;
-        until.tv_nsec += (long)(left % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = trib_deadline_in(CLOCK_MONOTONIC, w->deadline_ms - now);
         pthread_cond_timedwait(&w->cv, &w->mu, &until);
     }
     pthread_mutex_unlock(&w->mu);

@@ -281,11 +281,7 @@ static void *monitor_main(void *arg) {
     int64_t interval = trib_config_long(c->cfg, "table.poll.interval.ms");
     pthread_mutex_lock(&c->mu);
     while (!c->stopping) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += interval / 1000;
-        ts.tv_nsec += (interval % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+        struct timespec ts = trib_deadline_in(CLOCK_MONOTONIC, interval);
         pthread_cond_timedwait(&c->cv, &c->mu, &ts);
         if (c->stopping) break;
         pthread_mutex_unlock(&c->mu);
