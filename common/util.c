@@ -1,6 +1,8 @@
 /* util.c: see util.h. */
 #include "common/util.h"
 
+#include <jansson.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -283,4 +285,25 @@ int trib_random_bytes(void *buf, size_t n, trib_error *err) {
         n -= (size_t)got;
     }
     return 0;
+}
+
+struct json_t *trib_read_json_object_file(const char *path, const char *what, trib_error *err) {
+    trib_error rerr;
+    size_t len;
+    char *text = trib_read_file(path, &len, &rerr);
+    if (!text) {
+        if (rerr.code == TRIB_ERR_NOT_FOUND) return json_object(); /* first start */
+        trib_error_set(err, rerr.code, "%s: %s", what, rerr.msg);
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *loaded = json_loadb(text, len, 0, &jerr);
+    free(text);
+    if (!json_is_object(loaded)) {
+        trib_error_set(err, TRIB_ERR_INVALID, "%s '%s' is not a JSON object (line %d: %s)", what, path, jerr.line,
+                       loaded ? "not an object" : jerr.text);
+        json_decref(loaded);
+        return NULL;
+    }
+    return loaded;
 }

@@ -40,6 +40,11 @@ void trib_strbuf_free(trib_strbuf *sb);
 char *trib_read_file(const char *path, size_t *len, trib_error *err);
 /* Writes path.tmp, fsyncs, renames over path: readers see old or new, never half. */
 int trib_write_file_atomic(const char *path, const void *data, size_t len, trib_error *err);
+/* A JSON object a store keeps in a file (written with
+ * trib_write_file_atomic): a new reference; an empty object when the file
+ * does not exist yet (first start); NULL with err naming `what` when it
+ * cannot be read or is not a JSON object. */
+struct json_t *trib_read_json_object_file(const char *path, const char *what, trib_error *err);
 
 /* Splits a comma-separated list, trimming whitespace and dropping empty
  * items (Connect's LIST type). Returns a NULL-terminated malloc'd array;

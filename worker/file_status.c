@@ -172,22 +172,8 @@ trib_file_status *trib_file_status_start_kafka(const trib_props *worker_props, c
 trib_file_status *trib_file_status_open_file(const char *path, const char *worker_id, int history, trib_error *err) {
     trib_file_status *s = store_new(worker_id, history);
     s->path = trib_xstrdup(path);
-    trib_error rerr;
-    size_t len;
-    char *text = trib_read_file(path, &len, &rerr);
-    if (!text) {
-        if (rerr.code == TRIB_ERR_NOT_FOUND) return s;   /* first start */
-        trib_error_set(err, rerr.code, "file status file: %s", rerr.msg);
-        trib_file_status_destroy(s);
-        return NULL;
-    }
-    json_error_t jerr;
-    json_t *loaded = json_loadb(text, len, 0, &jerr);
-    free(text);
-    if (!json_is_object(loaded)) {
-        trib_error_set(err, TRIB_ERR_INVALID, "file status file '%s' is not a JSON object (line %d: %s)", path,
-                       jerr.line, loaded ? "not an object" : jerr.text);
-        json_decref(loaded);
+    json_t *loaded = trib_read_json_object_file(path, "file status file", err);
+    if (!loaded) {
         trib_file_status_destroy(s);
         return NULL;
     }

@@ -42,22 +42,8 @@ trib_offset_store *trib_offset_store_memory_new(void) {
 trib_offset_store *trib_offset_store_file_new(const char *path, trib_error *err) {
     trib_offset_store *s = store_new(STORE_FILE);
     s->path = trib_xstrdup(path);
-    trib_error rerr;
-    size_t len;
-    char *text = trib_read_file(path, &len, &rerr);
-    if (!text) {
-        if (rerr.code == TRIB_ERR_NOT_FOUND) return s;  /* first start */
-        trib_error_set(err, rerr.code, "offsets file: %s", rerr.msg);
-        trib_offset_store_destroy(s);
-        return NULL;
-    }
-    json_error_t jerr;
-    json_t *loaded = json_loadb(text, len, 0, &jerr);
-    free(text);
-    if (!json_is_object(loaded)) {
-        trib_error_set(err, TRIB_ERR_INVALID, "offsets file '%s' is not a JSON object (line %d: %s)",
-                       path, jerr.line, loaded ? "not an object" : jerr.text);
-        json_decref(loaded);
+    json_t *loaded = trib_read_json_object_file(path, "offsets file", err);
+    if (!loaded) {
         trib_offset_store_destroy(s);
         return NULL;
     }

@@ -3,6 +3,8 @@
 #include "common/util.h"
 #include "tests/tap.h"
 
+#include <jansson.h>
+
 #include <math.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -157,6 +159,21 @@ static void test_files(void) {
     ok(trib_write_file_atomic("/nonexistent/dir/file", "x", 1, &err) == -1, "writing into a missing directory fails");
     is_int(err.code, TRIB_ERR_IO, "a failed write is IO");
 
+    /* a store's JSON object file: first start, a good file, a bad one */
+    json_t *o = trib_read_json_object_file("/nonexistent/dir/file", "test store", &err);
+    ok(json_is_object(o) && json_object_size(o) == 0, "a missing store file reads as an empty object");
+    json_decref(o);
+    trib_write_file_atomic(path, "{\"a\":1}", 7, &err);
+    o = trib_read_json_object_file(path, "test store", &err);
+    ok(json_integer_value(json_object_get(o, "a")) == 1, "a store file is read as its object");
+    json_decref(o);
+    trib_write_file_atomic(path, "[1]", 3, &err);
+    trib_error_clear(&err);
+    ok(trib_read_json_object_file(path, "test store", &err) == NULL && err.code == TRIB_ERR_INVALID,
+       "a store file holding no object is refused");
+    like(err.msg, "test store '", "naming the store");
+    like(err.msg, "offsets.json' is not a JSON object", "and the file");
+
     unlink(path);
     rmdir(dir);
 }
@@ -176,7 +193,7 @@ static void test_random_bytes(void) {
 }
 
 int main(void) {
-    plan(83);
+    plan(88);
     test_split_list();
     test_parse_int64();
     test_parse_double();
