@@ -1,6 +1,8 @@
 /* time.c: see time.h. */
 #include "common/time.h"
 
+#include "common/util.h"
+
 #include <errno.h>
 #include <time.h>
 
@@ -39,4 +41,32 @@ void trib_sleep_ms(int64_t ms) {
     if (ms <= 0) return;
     struct timespec req = {ms / 1000, (ms % 1000) * 1000000L}, rem;
     while (nanosleep(&req, &rem) == -1 && errno == EINTR) req = rem;
+}
+
+int64_t trib_days_from_civil(int64_t y, int64_t m, int64_t d) {
+    /* Lenient: fold months outside 1..12 into the year first. */
+    int64_t m0 = m - 1;
+    y += trib_floor_div(m0, 12);
+    m = m0 - trib_floor_div(m0, 12) * 12 + 1;
+    y -= m <= 2;
+    int64_t era = trib_floor_div(y, 400);
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468 + (d - 1);
+}
+
+void trib_civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
+    z += 719468;
+    int64_t era = trib_floor_div(z, 146097);
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t yy = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int dd = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int mm = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yy + (mm <= 2);
+    *m = mm;
+    *d = dd;
 }

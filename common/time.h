@@ -18,4 +18,11 @@ void trib_sleep_ms(int64_t ms);  /* sleeps, resuming after signals */
  * one initialised with pthread_condattr_setclock). */
 struct timespec trib_deadline_in(clockid_t clock, int64_t ms);
 
+/* Proleptic Gregorian calendar arithmetic, days since 1970-01-01 (H.
+ * Hinnant's algorithms). days_from_civil is lenient as Java's lenient
+ * calendars are: a month outside 1..12 folds into the year, a day outside
+ * the month runs on. */
+int64_t trib_days_from_civil(int64_t y, int64_t m, int64_t d);
+void trib_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+
 #endif

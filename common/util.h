@@ -61,6 +61,14 @@ int trib_parse_int64(const char *s, int64_t *out);
 int trib_parse_double(const char *s, double *out);
 int trib_parse_bool(const char *s, bool *out); /* "true"/"false", any case */
 
+/* a / b rounded toward minus infinity (C's / truncates toward zero);
+ * b > 0. Days of a negative epoch time, for example. */
+static inline int64_t trib_floor_div(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
+    return q;
+}
+
 /* Checked arithmetic for counts and sizes that come from input (configs,
  * bodies, the config topic): signed overflow is undefined behaviour, and a
  * hostile tasks.max once wrapped a quota sum. The _sat forms clamp to

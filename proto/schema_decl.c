@@ -5,7 +5,7 @@
  *
  * Dates are parsed here rather than with strptime(3): spooldir users write
  * Java patterns (yyyy-MM-dd'T'HH:mm:ss), strptime depends on the locale and
- * ignores widths, and timegm-free arithmetic (days_from_civil) keeps the
+ * ignores widths, and timegm-free arithmetic (trib_days_from_civil) keeps the
  * parser free of the process-wide TZ state, so tasks on many threads can
  * parse at once.
  */
@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/time.h"
 #include "common/util.h"
 #include "proto/json_converter.h"
 
@@ -287,16 +288,6 @@ trib_value *trib_schema_decl_key_value(const trib_schema *key, const trib_value 
 
 /* ---- dates ------------------------------------------------------------------ */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static int days_in_month(int64_t y, int m) {
     static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -468,7 +459,7 @@ static bool pattern_match(const pattern *pat, const char *text, size_t len, int6
     if (p != end) return false;
     if (has_ampm && pm) h += 12;
     if (d > days_in_month(y, (int)mo)) return false;
-    *out = ((days_from_civil(y, (int)mo, (int)d) * 24 + h) * 60 + mi) * 60000 + s * 1000 + ms - zone;
+    *out = ((trib_days_from_civil(y, (int)mo, (int)d) * 24 + h) * 60 + mi) * 60000 + s * 1000 + ms - zone;
     return true;
 }
 

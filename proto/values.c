@@ -19,6 +19,8 @@
  */
 #include "proto/values.h"
 
+#include "common/time.h"
+
 #include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
@@ -115,15 +117,6 @@ static bool can_consume(vparser *p, const char *expected) {
 
 /* ---- temporal literals ----------------------------------------------------------------- */
 
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* Matches a SimpleDateFormat-like pattern leniently, as Java's default
  * lenient parsing does: each numeric field is one or more digits (at most
  * 9), out-of-range values roll over, text after the pattern is ignored.
@@ -149,7 +142,7 @@ static bool match_temporal(const char *s, size_t n, const char *pattern, int64_t
     int64_t m0 = f[1] - 1;
     int64_t y = f[0] + (m0 >= 0 ? m0 / 12 : (m0 - 11) / 12);
     int64_t m = m0 - (y - f[0]) * 12 + 1;
-    int64_t days = days_from_civil(y, m, 1) + f[2] - 1;
+    int64_t days = trib_days_from_civil(y, m, 1) + f[2] - 1;
     *ms = days * MS_PER_DAY + f[3] * 3600000 + f[4] * 60000 + f[5] * 1000 + f[6];
     return true;
 }
@@ -550,18 +543,6 @@ void trib_values_parse_string(const char *text, size_t len, trib_schema **schema
 
 /* ---- to string ------------------------------------------------------------------------------ */
 
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 /* Values.dateFormatFor: a time below one day, a date at midnight, else a
  * timestamp, in UTC. */
 static void append_date(trib_strbuf *sb, int64_t ms) {
@@ -569,7 +550,7 @@ static void append_date(trib_strbuf *sb, int64_t ms) {
     int64_t in_day = ms - days * MS_PER_DAY;
     int64_t y;
     int mo, d;
-    civil_from_days(days, &y, &mo, &d);
+    trib_civil_from_days(days, &y, &mo, &d);
     char date[40], time[24];
     snprintf(date, sizeof date, "%04" PRId64 "-%02d-%02d", y, mo, d);
     snprintf(time, sizeof time, "%02d:%02d:%02d.%03dZ", (int)(in_day / 3600000), (int)(in_day / 60000 % 60),

@@ -37,40 +37,6 @@ static const char *const DAYS[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
 
 /* ---- calendar ------------------------------------------------------------ */
 
-static int64_t floor_div(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-
-int64_t trib_days_from_civil(int64_t y, int64_t m, int64_t d) {
-    /* Lenient: fold months outside 1..12 into the year first. */
-    int64_t m0 = m - 1;
-    y += floor_div(m0, 12);
-    m = m0 - floor_div(m0, 12) * 12 + 1;
-    y -= m <= 2;
-    int64_t era = floor_div(y, 400);
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468 + (d - 1);
-}
-
-void trib_civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
-    z += 719468;
-    int64_t era = floor_div(z, 146097);
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = yoe + era * 400;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int dd = (int)(doy - (153 * mp + 2) / 5 + 1);
-    int mm = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yy + (mm <= 2);
-    *m = mm;
-    *d = dd;
-}
-
 /* ---- compile ----------------------------------------------------------------- */
 
 static void add_literal(trib_datefmt *f, size_t *cap, const char *s, size_t n) {
@@ -170,14 +136,14 @@ static void put_num(trib_strbuf *sb, int64_t v, int width) {
 }
 
 char *trib_datefmt_format(const trib_datefmt *f, int64_t ms) {
-    int64_t days = floor_div(ms, 86400000);
+    int64_t days = trib_floor_div(ms, 86400000);
     int64_t in_day = ms - days * 86400000;
     int64_t year;
     int month, mday;
     trib_civil_from_days(days, &year, &month, &mday);
     int hour = (int)(in_day / 3600000), minute = (int)(in_day / 60000 % 60), sec = (int)(in_day / 1000 % 60);
     int milli = (int)(in_day % 1000);
-    int dow = (int)(floor_div(days + 3, 7) * -7 + days + 3); /* 0 = Monday (1970-01-01 was a Thursday) */
+    int dow = (int)(trib_floor_div(days + 3, 7) * -7 + days + 3); /* 0 = Monday (1970-01-01 was a Thursday) */
     int64_t doy = days - trib_days_from_civil(year, 1, 1) + 1;
 
     trib_strbuf sb;
@@ -319,7 +285,7 @@ int trib_datefmt_parse(const trib_datefmt *f, const char *text, int64_t *out, tr
             if (!parse_digits(&p, width, &v, &nd)) goto fail;
             if (e->count <= 2 && nd == 2 && !neg) {
                 /* SimpleDateFormat's default century: 80 years back. */
-                int64_t now_days = floor_div(trib_now_ms(), 86400000);
+                int64_t now_days = trib_floor_div(trib_now_ms(), 86400000);
                 int64_t cy; int cm, cd;
                 trib_civil_from_days(now_days, &cy, &cm, &cd);
                 int64_t start = cy - 80;

@@ -32,8 +32,5 @@ char *trib_datefmt_format(const trib_datefmt *f, int64_t epoch_ms);
 /* Parses text; -1 with err (INVALID) when it does not match. */
 int trib_datefmt_parse(const trib_datefmt *f, const char *text, int64_t *epoch_ms, trib_error *err);
 
-/* Proleptic Gregorian calendar arithmetic (days since 1970-01-01). */
-int64_t trib_days_from_civil(int64_t y, int64_t m, int64_t d);
-void trib_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 
 #endif

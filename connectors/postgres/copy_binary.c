@@ -12,6 +12,7 @@
  * sink_writer.c); trib_pg_binary_compatible says which pairs are direct.
  */
 #include "connectors/postgres/pg_internal.h"
+#include "common/time.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -89,34 +90,14 @@ void trib_pg_copy_null(trib_strbuf *sb) { put32(sb, 0xFFFFFFFFu); }
 
 /* ---- calendar --------------------------------------------------------------- */
 
-/* Days since 1970-01-01 -> civil date (proleptic Gregorian). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yy + (*m <= 2);
-}
-
-static int64_t floor_div(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-
 static void put_date_text(trib_strbuf *sb, int64_t days) {
     int64_t y;
-    unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    int m, d;
+    trib_civil_from_days(days, &y, &m, &d);
     if (y <= 0)
-        trib_strbuf_printf(sb, "%04" PRId64 "-%02u-%02u BC", 1 - y, m, d);
+        trib_strbuf_printf(sb, "%04" PRId64 "-%02d-%02d BC", 1 - y, m, d);
     else
-        trib_strbuf_printf(sb, "%04" PRId64 "-%02u-%02u", y, m, d);
+        trib_strbuf_printf(sb, "%04" PRId64 "-%02d-%02d", y, m, d);
 }
 
 static void put_time_text(trib_strbuf *sb, int64_t ms_of_day) {
@@ -234,7 +215,7 @@ static int put_text(trib_strbuf *sb, const trib_schema *s, const trib_value *v, 
         } else if (is_logical(s, TRIB_LOGICAL_TIME)) {
             put_time_text(sb, v->u.i);
         } else if (is_logical(s, TRIB_LOGICAL_TIMESTAMP)) {
-            int64_t days = floor_div(v->u.i, 86400000);
+            int64_t days = trib_floor_div(v->u.i, 86400000);
             put_date_text(sb, days);
             trib_strbuf_putc(sb, ' ');
             put_time_text(sb, v->u.i - days * 86400000);
@@ -295,7 +276,7 @@ static int numeric_put_digits(trib_strbuf *sb, bool neg, const char *d, size_t n
     }
     /* Digit i has power p_i = E + nd-1-i; group g = floor(p/4). */
     long ptop = E + (long)nd - 1;
-    long gmax = floor_div(ptop, 4), gmin = floor_div(E, 4);
+    long gmax = trib_floor_div(ptop, 4), gmin = trib_floor_div(E, 4);
     if (gmax > 32767 || gmin < -32768)
         return trib_error_set(err, TRIB_ERR_INVALID, "'%s' is out of numeric's range", text);
     size_t ng = (size_t)(gmax - gmin + 1);
@@ -305,7 +286,7 @@ static int numeric_put_digits(trib_strbuf *sb, bool neg, const char *d, size_t n
     static const int pow10[4] = {1, 10, 100, 1000};
     for (size_t i = 0; i < nd; i++) {
         long pw = E + (long)nd - 1 - (long)i;
-        long gi = floor_div(pw, 4);
+        long gi = trib_floor_div(pw, 4);
         g[gmax - gi] = (uint16_t)(g[gmax - gi] + (d[i] - '0') * pow10[pw - gi * 4]);
     }
     size_t first = 0, last = ng;
@@ -608,7 +589,7 @@ static int put_body(trib_strbuf *sb, trib_pg_kind k, const trib_schema *s, const
             return 0;
         }
         if (is_logical(s, TRIB_LOGICAL_TIMESTAMP) && is_int_type(v->type)) {
-            put32(sb, (uint32_t)(int32_t)(floor_div(v->u.i, 86400000) - TRIB_PG_EPOCH_DAYS));
+            put32(sb, (uint32_t)(int32_t)(trib_floor_div(v->u.i, 86400000) - TRIB_PG_EPOCH_DAYS));
             return 0;
         }
         return trib_error_set(err, TRIB_ERR_INVALID, "only Date and Timestamp values can be stored in a date column");
@@ -734,7 +715,7 @@ trib_value *trib_pg_decode_field(trib_pg_kind k, const trib_schema *s, const cha
             trib_error_set(err, TRIB_ERR_INVALID, "postgres: timestamp 'infinity' has no Connect Timestamp value");
             return NULL;
         }
-        return trib_value_int(TRIB_INT64, floor_div(us, 1000) + TRIB_PG_EPOCH_US / 1000);
+        return trib_value_int(TRIB_INT64, trib_floor_div(us, 1000) + TRIB_PG_EPOCH_US / 1000);
     }
     case TRIB_PGK_JSONB:
         if (len < 1) return decode_err(err, "jsonb", len);

@@ -34,12 +34,6 @@
 static bool uses_inc(pg_src_mode m) { return m == PG_SRC_INCREMENTING || m == PG_SRC_TS_INC; }
 static bool uses_ts(pg_src_mode m) { return m == PG_SRC_TIMESTAMP || m == PG_SRC_TS_INC; }
 
-static int64_t floor_div(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-
 static void init_position(pg_querier *q, const pg_query_opts *o) {
     q->inc = -1;   /* Confluent starts after -1 */
     q->ts_us = 0;
@@ -90,10 +84,10 @@ void pg_querier_restore(pg_querier *q, const json_t *off, const pg_query_opts *o
     if (json_is_integer(ts)) {
         /* java.sql.Timestamp(ms) then setNanos(nanos of the second) */
         int64_t ms = json_integer_value(ts);
-        int64_t us = floor_div(ms, 1000) * 1000000;
+        int64_t us = trib_floor_div(ms, 1000) * 1000000;
         json_t *ns = json_object_get(off, "timestamp_nanos");
         if (json_is_integer(ns)) us += json_integer_value(ns) / 1000;
-        else us += (ms - floor_div(ms, 1000) * 1000) * 1000;
+        else us += (ms - trib_floor_div(ms, 1000) * 1000) * 1000;
         q->ts_us = us;
     }
 }
@@ -102,9 +96,9 @@ static json_t *position_json(const pg_querier *q, pg_src_mode m) {
     json_t *o = json_object();
     if (uses_inc(m)) json_object_set_new(o, "incrementing", json_integer(q->inc));
     if (uses_ts(m)) {
-        int64_t sec = floor_div(q->ts_us, 1000000);
+        int64_t sec = trib_floor_div(q->ts_us, 1000000);
         int64_t us_of_sec = q->ts_us - sec * 1000000;
-        json_object_set_new(o, "timestamp", json_integer(floor_div(q->ts_us, 1000)));
+        json_object_set_new(o, "timestamp", json_integer(trib_floor_div(q->ts_us, 1000)));
         json_object_set_new(o, "timestamp_nanos", json_integer(us_of_sec * 1000));
     }
     return o;
@@ -364,7 +358,7 @@ fail:
 
 /* ISO text of a timestamp in microseconds since 1970, UTC. */
 static void ts_text(char *buf, size_t n, int64_t us) {
-    int64_t days = floor_div(us, 86400000000LL);
+    int64_t days = trib_floor_div(us, 86400000000LL);
     int64_t rem = us - days * 86400000000LL;
     /* civil from days (1970-based) */
     int64_t z = days + 719468;

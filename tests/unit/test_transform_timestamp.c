@@ -4,6 +4,7 @@
  * unix, Date, Time and Timestamp, with and without schema.
  */
 #include "tests/unit/test_transform_util.h"
+#include "common/time.h"
 #include "transforms/date_format.h"
 
 #define TS 1700000000123LL /* 2023-11-14T22:13:20.123Z */
