@@ -96,8 +96,17 @@ static void apply_requests(sink_loop *l) {
 }
 
 /* flush() then commit the pending offsets of the partitions in `which`
- * (NULL = all). Returns -1 with err on failure. */
-static int flush_and_commit(sink_loop *l, const rd_kafka_topic_partition_list_t *which, trib_error *err) {
+ * (NULL = all). Returns -1 with err on failure. The task loop's periodic
+ * commits are asynchronous: librdkafka holds a commit back while the group
+ * rebalances, and a synchronous one would stop the task's delivery for the
+ * whole rebalance, which after a kill -9 lasts until the dead member's
+ * session expires; the data is already flushed, so a commit that then
+ * fails only means the next owner reads a little again (at least once; an
+ * exactly-once sink resumes from its own stored offsets). Commits for
+ * revoked partitions and at the end stay synchronous: the next owner must
+ * see them. */
+static int flush_and_commit(sink_loop *l, const rd_kafka_topic_partition_list_t *which, bool async,
+                            trib_error *err) {
     trib_task *t = l->t;
     rd_kafka_topic_partition_list_t *commit = rd_kafka_topic_partition_list_new(l->pending->cnt + 1);
     for (int i = 0; i < l->pending->cnt; i++) {
@@ -126,7 +135,7 @@ static int flush_and_commit(sink_loop *l, const rd_kafka_topic_partition_list_t 
             return trib_error_prefix(err, "flush");
         }
     }
-    rd_kafka_resp_err_t e = rd_kafka_commit(l->rk, commit, 0);
+    rd_kafka_resp_err_t e = rd_kafka_commit(l->rk, commit, async ? 1 : 0);
     rd_kafka_topic_partition_list_destroy(commit);
     if (e) {
         /* A commit refused after a rebalance (we were fenced) or while the
@@ -222,7 +231,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topi
         TRIB_INFO("worker", "%s assigned %d partition(s)", t->log_ctx, parts->cnt);
     } else if (code == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
         bool lost = rd_kafka_assignment_lost(rk);
-        if (!lost && !l->failed && flush_and_commit(l, parts, &err) < 0) fail_in_callback(l, &err);
+        if (!lost && !l->failed && flush_and_commit(l, parts, false, &err) < 0) fail_in_callback(l, &err);
         size_t n;
         trib_topic_partition *tps = to_tps(parts, &n);
         if (t->plugin->sink->close && l->ctx && t->plugin->sink->close(l->ctx, tps, n, &err) < 0 && !l->failed)
@@ -681,7 +690,7 @@ void *trib_sink_task_main(void *arg) {
             idle_with_pending) {
             bool had_pending = has_pending(&l);   /* an empty commit is no commit in the metrics */
             int64_t commit_us = trib_mono_us();
-            if (flush_and_commit(&l, NULL, &err) < 0) goto fail;
+            if (flush_and_commit(&l, NULL, true, &err) < 0) goto fail;
             commit_us = trib_mono_us() - commit_us;
             if (had_pending) {
                 trib_task_count(&t->counters.commits, 1);

@@ -3,9 +3,12 @@
 # flows again soon, measured per partition on the data and not only on task
 # states (issue 15 item 5):
 #   * the surviving task keeps delivering its partitions through the
-#     failover: its partitions' longest stall stays under 1.5 s (0.7 s
-#     measured; its flushes are 0.5 s apart), well below session.timeout.ms
-#     (6 s here), and it never loses its assignment. Before the fix (a
+#     failover: its partitions' longest stall stays under 3.5 s (0.6-1.0 s
+#     measured on a quiet machine, 2.5 s once under load; its flushes are
+#     0.5 s apart), well below session.timeout.ms (6 s here), which is what
+#     a survivor that waits for the dead member stalls; its periodic
+#     offset commits are asynchronous, since a synchronous one waits out
+#     the rebalance; and it never loses its assignment. Before the fix (a
 #     librdkafka patch,
 #     scripts/librdkafka-patches/commit-illegal-generation-during-rebalance.patch)
 #     a commit that crossed a rebalance made the survivor lose its
@@ -113,8 +116,8 @@ diag "per partition after the kill: \"partition longest-stall-ms records-before-
 diag "kill -9 -> sink task 1 RUNNING elsewhere: ${t_running:-never} ms"
 read -r _ s_a _ <<<"$(sed -n 1p <<<"$stalls")"; read -r _ s_b _ <<<"$(sed -n 2p <<<"$stalls")"
 read -r _ s_max _ <<<"$(sed -n 4p <<<"$stalls")"
-[ "$(grep -c . <<<"$stalls")" -eq 4 ] && [ "${s_b:-99999}" -lt 1500 ]
-ok $? "the surviving task's 2 partitions keep flowing: longest stalls ${s_a:-?} and ${s_b:-?} ms (< 1500)"
+[ "$(grep -c . <<<"$stalls")" -eq 4 ] && [ "${s_b:-99999}" -lt 3500 ]
+ok $? "the surviving task's 2 partitions keep flowing: longest stalls ${s_a:-?} and ${s_b:-?} ms (< 3500)"
 is "$(( $(grep -c "\[out:0\] lost" "$survivor_log" 2>/dev/null) - lost_before ))" 0 \
   "the surviving task never lost its assignment (no 'lost N partition(s)' in its log after the kill)"
 [ "${s_max:-99999}" -lt 15000 ]
