@@ -11,6 +11,15 @@
  *                                                   from the beginning) to a
  *                                                   length-prefixed file
  *   ktool -b H:P head TOPIC                         hex of the first message's value
+ *   ktool -b H:P wait-group GROUP TOPIC TIMEOUT_S   wait until consumer group GROUP has
+ *                                                   committed every partition of TOPIC
+ *                                                   up to its end offset (checked every
+ *                                                   100 ms); prints "SUM EPOCH_MS": the
+ *                                                   committed sum and the wall-clock time
+ *                                                   it was seen; exit 3 (the sum so far)
+ *                                                   when TIMEOUT_S passes first
+ *                                                   (a sink's end seen from Kafka, so
+ *                                                   the sink's database is never asked)
  *   ktool -b H:P span TOPIC                         "COUNT FIRST_MS LAST_MS": the
  *                                                   earliest and latest message
  *                                                   timestamps over all partitions
@@ -167,6 +176,53 @@ static int64_t timestamp_at(rd_kafka_t *rk, const char *topic, int p, int64_t of
     return ts;
 }
 
+/* wait-group: the group's committed offsets of every partition of topic
+ * against the partitions' end offsets (read once: nothing produces to the
+ * topic any more). rk has group.id = group but never subscribes, so it
+ * only asks the coordinator (OffsetFetch) and never joins the group.
+ * Returns 0 with *sum when all reached their end, 3 at the deadline. */
+static int wait_group(rd_kafka_t *rk, const char *topic, int64_t deadline, long long *sum, long long *seen_ms) {
+    int np = partitions_of(rk, topic);
+    if (np == 0) die("wait-group: topic %s does not exist", topic);
+    int64_t *end = calloc((size_t)np, sizeof *end);
+    if (!end) die("out of memory");
+    for (int p = 0; p < np; p++) {
+        int64_t lo;
+        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &end[p], 10000);
+        if (e) die("watermarks %s[%d]: %s", topic, p, rd_kafka_err2str(e));
+    }
+    int rc = 3;
+    for (;;) {
+        rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(np);
+        for (int p = 0; p < np; p++) rd_kafka_topic_partition_list_add(tp, topic, p);
+        rd_kafka_resp_err_t e = rd_kafka_committed(rk, tp, 5000);
+        int done = !e;
+        *sum = 0;
+        for (int i = 0; !e && i < tp->cnt; i++) {
+            const rd_kafka_topic_partition_t *x = &tp->elems[i];
+            if (x->err || x->offset < 0) { /* none committed yet */
+                done = 0;
+                continue;
+            }
+            *sum += x->offset;
+            if (x->offset < end[x->partition]) done = 0;
+        }
+        rd_kafka_topic_partition_list_destroy(tp);
+        if (done) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            *seen_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+            rc = 0;
+            break;
+        }
+        /* a transient coordinator error is retried like "not yet" */
+        if (now_ms() >= deadline) break;
+        usleep(100000);
+    }
+    free(end);
+    return rc;
+}
+
 static void span(rd_kafka_t *rk, const char *topic) {
     int np = partitions_of(rk, topic);
     if (np == 0) die("topic %s does not exist", topic);
@@ -195,7 +251,7 @@ int main(int argc, char **argv) {
     }
     argc -= optind;
     argv += optind;
-    if (!bootstrap || argc < 2) die("usage: ktool -b H:P create-topic|delete-topic|count|wait-count|dump|head TOPIC ...");
+    if (!bootstrap || argc < 2) die("usage: ktool -b H:P create-topic|delete-topic|count|wait-count|wait-group|dump|head|span ARGS ...");
     const char *cmd = argv[0], *topic = argv[1];
 
     if (strcmp(cmd, "create-topic") == 0 || strcmp(cmd, "delete-topic") == 0) {
@@ -261,6 +317,15 @@ int main(int argc, char **argv) {
         rd_kafka_poll_set_consumer(rk);
         dump(rk, topic, head ? 1 : atoll(argv[2]), head ? NULL : argv[3], head);
         rd_kafka_destroy(rk);
+    } else if (strcmp(cmd, "wait-group") == 0) {
+        if (argc != 4) die("wait-group GROUP TOPIC TIMEOUT_S");
+        int64_t deadline = now_ms() + atoll(argv[3]) * 1000;
+        rd_kafka_t *rk = client(bootstrap, RD_KAFKA_CONSUMER, argv[1]);
+        long long sum = 0, seen_ms = 0;
+        int rc = wait_group(rk, argv[2], deadline, &sum, &seen_ms);
+        printf("%lld %lld\n", sum, seen_ms);
+        rd_kafka_destroy(rk);
+        return rc;
     } else if (strcmp(cmd, "span") == 0) {
         char group[64];
         snprintf(group, sizeof group, "ktool-%d", (int)getpid());
